@@ -1,0 +1,184 @@
+/**
+ * A BuilderBot provider that talks through a pair of streams instead of WhatsApp, so a person can
+ * chat with the bot in a terminal and scripts can pipe conversations in and read replies out.
+ */
+import { randomBytes } from 'node:crypto'
+import { createInterface, type Interface } from 'node:readline'
+import { ProviderClass, utils } from '@builderbot/bot'
+
+export interface ConsoleProviderOptions {
+  /** Usually `process.stdin`. */
+  input: NodeJS.ReadableStream
+  /** Usually `process.stdout`. */
+  output: NodeJS.WritableStream
+  /** The sender id every inbound line comes from, e.g. '5215512345678'. */
+  from: string
+  /** True when input is a TTY: shows a prompt, labels replies and skips empty lines. */
+  interactive: boolean
+  /** The contact's display name in payloads (default 'console'). */
+  name?: string
+  /** Shown before bot replies in interactive mode (default 'bot'). */
+  botLabel?: string
+}
+
+const PROMPT = '> '
+
+/** Commands that stand in for the non-text events a WhatsApp user could send. */
+const EVENT_COMMANDS: ReadonlyMap<string, string> = new Map([
+  ['/image', '_event_media_'],
+  ['/video', '_event_media_'],
+  ['/sticker', '_event_media_'],
+  ['/voice', '_event_voice_note_'],
+  ['/document', '_event_document_'],
+  ['/location', '_event_location_'],
+])
+
+/**
+ * A BuilderBot provider backed by a readable and a writable stream.
+ *
+ * Every input line becomes one inbound `message` from `opts.from`; `/image`, `/video`, `/sticker`,
+ * `/voice`, `/document` and `/location` simulate the matching media events. Replies are written to
+ * `opts.output`: bare lines when piped (so scripts can read them), `bot: …` lines under a `> ` prompt
+ * when interactive. It never starts BuilderBot's HTTP server.
+ *
+ * @example
+ * ```ts
+ * const provider = new ConsoleProvider({
+ *   input: process.stdin,
+ *   output: process.stdout,
+ *   from: '5215512345678',
+ *   interactive: process.stdin.isTTY === true,
+ * })
+ * await createBot({ flow, database, provider })
+ * provider.listen()
+ * await provider.ended // input closed (end of pipe or Ctrl-D)
+ * ```
+ */
+export class ConsoleProvider extends ProviderClass {
+  globalVendorArgs = { name: 'console', port: 0 }
+
+  /** Resolves when the input closes (end of piped input, Ctrl-D) or `close()` is called. */
+  readonly ended: Promise<void>
+
+  private readonly opts: Required<ConsoleProviderOptions>
+  private rl: Interface | undefined
+  private closed = false
+  private counter = 0
+  /** Set once the output has failed (e.g. EPIPE when the reader went away); later sends reject. */
+  private outputError: Error | undefined
+  private resolveEnded!: () => void
+
+  constructor(opts: ConsoleProviderOptions) {
+    super()
+    this.opts = { name: 'console', botLabel: 'bot', ...opts }
+    this.ended = new Promise<void>((resolve) => {
+      this.resolveEnded = resolve
+    })
+    // Without a listener, a stream 'error' (stdout piped into a closed `head`) would crash the
+    // process; remember it instead so sendMessage can reject.
+    this.opts.output.on('error', (err: unknown) => {
+      this.outputError ??= err instanceof Error ? err : new Error(String(err))
+    })
+  }
+
+  // BuilderBot's HTTP lifecycle hooks: nothing to do, since we never start the HTTP server.
+  protected beforeHttpServerInit(): void {}
+  protected afterHttpServerInit(): void {}
+
+  protected async initVendor(): Promise<void> {}
+
+  protected busEvents(): Array<{ event: string; func: Function }> {
+    return []
+  }
+
+  /** There is no media to download from a terminal. */
+  async saveFile(): Promise<string> {
+    return ''
+  }
+
+  /**
+   * Begins reading input. Named `listen` rather than `start` because the base class's
+   * `start(vendor, cb)` is what `initAll` calls to start the HTTP server.
+   */
+  listen(): void {
+    if (this.rl || this.closed) return
+    const { input, output, interactive } = this.opts
+    const rl = createInterface({
+      input,
+      // readline only needs the output to draw the prompt and echo keys; piped output stays clean.
+      output: interactive ? output : undefined,
+      terminal: interactive,
+      // A '\r\n' split across chunks still counts as one line break, however slowly it arrives.
+      crlfDelay: Infinity,
+      prompt: PROMPT,
+    })
+    this.rl = rl
+    rl.on('line', (line) => this.onLine(line))
+    rl.on('close', () => {
+      this.closed = true
+      this.resolveEnded()
+    })
+    if (interactive) rl.prompt()
+  }
+
+  /** Stops reading input; `ended` resolves. Replies can still be sent afterwards. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    if (this.rl) this.rl.close()
+    else this.resolveEnded()
+  }
+
+  /**
+   * Writes a reply. Resolves once the output has taken the text; rejects (never throws) when the
+   * output is closed or fails.
+   */
+  sendMessage<K = any>(userId: string, message: any): Promise<K> {
+    const text = Array.isArray(message) ? message.join('\n') : String(message ?? '')
+    const { output, interactive, botLabel } = this.opts
+    let chunk = `${text}\n`
+    if (interactive) {
+      // Erase the '> ' prompt (and any half-typed input) first, so the reply starts on a clean
+      // line; only on a real terminal, to keep escape codes out of files.
+      const erase = (output as { isTTY?: boolean }).isTTY ? '\r\x1b[2K' : ''
+      chunk = `${erase}${botLabel}: ${chunk}`
+    }
+    return new Promise<K>((resolve, reject) => {
+      const fail = (err: unknown) => reject(err instanceof Error ? err : new Error(String(err)))
+      if (this.outputError) return fail(this.outputError)
+      // Writing to an ended stream would emit 'error' asynchronously instead of failing here.
+      const state = output as { writable?: boolean; destroyed?: boolean; writableEnded?: boolean }
+      if (state.writable === false || state.destroyed === true || state.writableEnded === true) {
+        return fail(new Error('console output is closed'))
+      }
+      try {
+        output.write(chunk, (err?: Error | null) => {
+          if (err) return fail(err)
+          // Put the prompt back under the reply, keeping whatever the person had typed.
+          if (interactive && this.rl && !this.closed) this.rl.prompt(true)
+          resolve({ userId, message } as K)
+        })
+      } catch (err) {
+        fail(err)
+      }
+    })
+  }
+
+  private onLine(raw: string): void {
+    // Lines already buffered when close() was called are dropped: the person asked to stop.
+    if (this.closed) return
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    const { interactive, from, name } = this.opts
+    if (interactive && line === '') {
+      this.rl?.prompt()
+      return
+    }
+    const event = EVENT_COMMANDS.get(line)
+    const body = event === undefined ? line : utils.generateRefProvider(event)
+    this.counter += 1
+    const id = `console-${this.counter}-${randomBytes(4).toString('hex')}`
+    this.emit('message', { from, name, body, key: { id } })
+    // Show the prompt straight away: the bot may not answer, and a reply erases and redraws it.
+    if (interactive) this.rl?.prompt()
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Reads `flows/policy.yaml` and `flows/consent.yaml` into a validated policy and flow.
+ * Every mistake becomes `flows/<file>:<line>: what is wrong, and how to mend it`; all of them
+ * are reported at once so the owner can fix a file in one go.
+ */
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { isMap, type Node } from 'yaml'
+import { checkFlow } from '../domain/flow-check.js'
+import type { FlowDefinition, Outcome, Step, Unclear } from '../domain/flow.js'
+import { isLanguage, LANGUAGES } from '../domain/language.js'
+import { CHANNELS, type Channel, type OfferedChannel, type Policy, type Purpose, type RetentionUnit } from '../domain/policy.js'
+import { OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
+
+export interface BusinessFlow {
+  policy: Policy
+  flow: FlowDefinition
+  /** Changes whenever the conversation file changes; stored with every conversation snapshot. */
+  flowVersion: string
+}
+
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/
+
+/** Reads and checks both files; throws OwnerFileError listing every problem. */
+export function loadBusinessFlow(flowsDir: string, shownDir = 'flows'): BusinessFlow {
+  const problems: Problem[] = []
+  const policyFile = OwnerFile.read(join(flowsDir, 'policy.yaml'), `${shownDir}/policy.yaml`, problems)
+  const flowFile = OwnerFile.read(join(flowsDir, 'consent.yaml'), `${shownDir}/consent.yaml`, problems)
+  if (!policyFile?.ok || !flowFile?.ok) throw new OwnerFileError(problems)
+
+  const policy = readPolicy(policyFile)
+  const flow = readFlow(flowFile)
+  if (problems.length === 0) {
+    for (const p of checkFlow(flow, policy)) flowFile.problem(p.line, p.message)
+  }
+  if (problems.length > 0) throw new OwnerFileError(problems)
+  // Line numbers are left out: moving a comment is not a new version of the conversation.
+  const flowVersion = createHash('sha256').update(JSON.stringify(flow, (key, value) => (key === 'line' ? undefined : value))).digest('hex').slice(0, 12)
+  return { policy, flow, flowVersion }
+}
+
+function readPolicy(file: OwnerFile): Policy {
+  const top = file.entries(file.doc.contents as Node, 'policy.yaml', 1)
+  file.onlyKnownKeys(top, ['version', 'controller', 'noticeUrl', 'retention', 'collects', 'purposes', 'channels'], 'policy.yaml')
+  const field = (key: string) => top.find((e) => e.key === key)
+  const required = (key: string, what: string) => {
+    const entry = field(key)
+    if (!entry) file.problem(1, `"${key}" is missing: add ${what}`)
+    return entry
+  }
+
+  const versionEntry = required('version', 'a line like "version: 2026-11-01" (change it whenever the policy changes)')
+  const version = versionEntry ? file.text(versionEntry.value, 'version', versionEntry.line) ?? '' : ''
+
+  const controllerEntry = required('controller', 'the business name and a privacy contact: "controller: { name: …, contact: … }"')
+  const controller = { name: '', contact: '' }
+  if (controllerEntry) {
+    const entries = file.entries(controllerEntry.value, 'controller', controllerEntry.line)
+    file.onlyKnownKeys(entries, ['name', 'contact'], 'controller')
+    for (const key of ['name', 'contact'] as const) {
+      const entry = entries.find((e) => e.key === key)
+      const value = entry && file.text(entry.value, `controller ${key}`, entry.line)
+      if (!value) file.problem(controllerEntry.line, `controller needs a ${key}${key === 'contact' ? ' (an email address or phone where contacts can ask about their data)' : ''}`)
+      else controller[key] = value
+    }
+  }
+
+  let noticeUrl: string | undefined
+  const urlEntry = field('noticeUrl')
+  if (urlEntry) {
+    noticeUrl = file.text(urlEntry.value, 'noticeUrl', urlEntry.line)
+    if (noticeUrl && !isWebLink(noticeUrl)) file.problem(urlEntry.line, `noticeUrl must be a web address starting with https:// (or remove the line)`)
+  }
+
+  let retention: Policy['retention'] = { amount: 0, unit: 'years' }
+  const retentionEntry = required('retention', 'how long data is kept, e.g. "retention: 2 years"')
+  if (retentionEntry) {
+    const text = file.text(retentionEntry.value, 'retention', retentionEntry.line) ?? ''
+    const parsed = parseRetention(text)
+    if (parsed) retention = parsed
+    else file.problem(retentionEntry.line, `retention "${text}" is not understood: write a number and days, months or years, e.g. "retention: 2 years"`)
+  }
+
+  const collects: string[] = []
+  const collectsEntry = required('collects', 'the kinds of data collected, e.g. "collects: [phone, name, messages]"')
+  if (collectsEntry) {
+    for (const item of file.texts(collectsEntry.value, 'collects', collectsEntry.line)) {
+      if (IDENTIFIER.test(item)) collects.push(item)
+      else file.problem(collectsEntry.line, `"${item}" in collects must be one word (letters, digits, _); its text goes in locales under data.${item}`)
+    }
+  }
+
+  const purposes: Purpose[] = []
+  const purposesEntry = required('purposes', 'at least one purpose, e.g. "purposes: { service: { required: true } }"')
+  if (purposesEntry) {
+    for (const entry of file.entries(purposesEntry.value, 'purposes', purposesEntry.line)) {
+      if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `purpose "${entry.key}" must be one word (letters, digits, _)`)
+      const fields = file.entries(entry.value, `purpose ${entry.key}`, entry.line)
+      file.onlyKnownKeys(fields, ['required'], `purpose ${entry.key}`)
+      const req = fields.find((f) => f.key === 'required')
+      const value = req && file.text(req.value, 'required', req.line)
+      if (value !== 'true' && value !== 'false') {
+        file.problem(req?.line ?? entry.line, `purpose ${entry.key} needs "required: true" (needed for the chat itself) or "required: false" (optional, asked separately)`)
+      }
+      purposes.push({ id: entry.key, required: value === 'true', line: entry.line })
+    }
+    if (purposes.length === 0) file.problem(purposesEntry.line, 'declare at least one purpose')
+  }
+
+  const channels: OfferedChannel[] = []
+  const channelsEntry = required('channels', 'the channels offered, e.g. "channels: { whatsapp: {}, email: {} }"')
+  if (channelsEntry) {
+    for (const entry of file.entries(channelsEntry.value, 'channels', channelsEntry.line)) {
+      if (!(CHANNELS as readonly string[]).includes(entry.key)) {
+        file.problem(entry.line, `"${entry.key}" is not a channel the bot knows; use one of: ${CHANNELS.join(', ')}`)
+        continue
+      }
+      const fields = entry.value && isMap(entry.value) ? file.entries(entry.value, `channel ${entry.key}`, entry.line) : []
+      if (entry.value && !isMap(entry.value) && file.text(entry.value, entry.key, entry.line) !== '') {
+        file.problem(entry.line, `write channel ${entry.key} as "${entry.key}: {}" or "${entry.key}: { link: https://… }"`)
+      }
+      file.onlyKnownKeys(fields, ['link'], `channel ${entry.key}`)
+      const linkEntry = fields.find((f) => f.key === 'link')
+      const link = linkEntry && file.text(linkEntry.value, 'link', linkEntry.line)
+      if (linkEntry && (!link || !isWebLink(link))) file.problem(linkEntry.line, `the link of ${entry.key} must be a web address starting with https://`)
+      channels.push({ channel: entry.key as Channel, ...(link ? { link } : {}), line: entry.line })
+    }
+    if (channels.length === 0) file.problem(channelsEntry.line, 'offer at least one channel (whatsapp: {} keeps contacts here)')
+  }
+
+  return { version, controller, ...(noticeUrl ? { noticeUrl } : {}), retention, collects, purposes, channels }
+}
+
+const STEP_FIELDS = ['say', 'ask', 'answers', 'unclear', 'next', 'rest', 'channel', 'back'] as const
+const OUTCOME_FIELDS = ['say', 'record', 'withdraw', 'language', 'next'] as const
+
+function readFlow(file: OwnerFile): FlowDefinition {
+  const top = file.entries(file.doc.contents as Node, 'consent.yaml', 1)
+  file.onlyKnownKeys(top, ['start', 'commands', 'steps'], 'consent.yaml')
+  const startEntry = top.find((e) => e.key === 'start')
+  if (!startEntry) file.problem(1, '"start" is missing: add "start: <the first step>"')
+  const start = (startEntry && file.text(startEntry.value, 'start', startEntry.line)) ?? ''
+
+  const commands: Record<string, Outcome> = {}
+  const commandsEntry = top.find((e) => e.key === 'commands')
+  for (const entry of file.entries(commandsEntry?.value, 'commands', commandsEntry?.line ?? 1)) {
+    commands[entry.key] = readOutcome(file, entry.value, `command ${entry.key}`, entry.line)
+  }
+
+  const steps: Record<string, Step> = {}
+  const stepsEntry = top.find((e) => e.key === 'steps')
+  if (!stepsEntry) file.problem(1, '"steps" is missing: the conversation needs at least one step')
+  for (const entry of file.entries(stepsEntry?.value, 'steps', stepsEntry?.line ?? 1)) {
+    if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `step name "${entry.key}" must be one word (letters, digits, _)`)
+    steps[entry.key] = readStep(file, entry.key, entry.value, entry.line)
+  }
+  return { start, commands, steps }
+}
+
+function readStep(file: OwnerFile, id: string, node: Node | null, line: number): Step {
+  const fields = file.entries(node, `step ${id}`, line)
+  file.onlyKnownKeys(fields, STEP_FIELDS, `step ${id}`)
+  const get = (key: string) => fields.find((f) => f.key === key)
+  const text = (key: string) => {
+    const f = get(key)
+    return f ? file.text(f.value, key, f.line) : undefined
+  }
+  const say = get('say')
+  const answers: Record<string, Outcome> = {}
+  const answersEntry = get('answers')
+  for (const entry of file.entries(answersEntry?.value, `the answers of ${id}`, answersEntry?.line ?? line)) {
+    answers[entry.key] = readOutcome(file, entry.value, `answer ${entry.key} of ${id}`, entry.line)
+  }
+  const unclearEntry = get('unclear')
+  const channel = text('channel')
+  if (channel !== undefined && channel !== 'details') file.problem(get('channel')!.line, `"channel: ${channel}" is not known; write "channel: details"`)
+  const ask = text('ask')
+  const next = text('next')
+  const rest = text('rest')
+  const back = text('back')
+  if (back && channel !== 'details') file.problem(get('back')!.line, `"back" only works in a "channel: details" step; remove it from ${id}`)
+  return {
+    id,
+    say: say ? file.texts(say.value, 'say', say.line) : [],
+    ...(ask ? { ask } : {}),
+    answers,
+    ...(unclearEntry ? { unclear: readUnclear(file, unclearEntry.value, id, unclearEntry.line) } : {}),
+    ...(next ? { next } : {}),
+    ...(rest ? { rest } : {}),
+    ...(channel === 'details' ? { channelDetails: back ? { back } : {} } : {}),
+    line,
+  }
+}
+
+function readOutcome(file: OwnerFile, node: Node | null, where: string, line: number): Outcome {
+  const fields = file.entries(node, where, line)
+  file.onlyKnownKeys(fields, OUTCOME_FIELDS, where)
+  const get = (key: string) => fields.find((f) => f.key === key)
+  const outcome: Outcome = { say: [], line }
+  const say = get('say')
+  if (say) outcome.say = file.texts(say.value, 'say', say.line)
+  const next = get('next')
+  const nextStep = next && file.text(next.value, 'next', next.line)
+  if (nextStep) outcome.next = nextStep
+
+  const record = get('record')
+  if (record) {
+    const entries = file.entries(record.value, `record in ${where}`, record.line)
+    const kinds = entries.filter((e) => e.key === 'grant' || e.key === 'refuse')
+    if (kinds.length !== 1 || entries.length !== 1) {
+      file.problem(record.line, `record needs exactly one of "grant: <purpose>" or "refuse: <purpose>"`)
+    } else {
+      const purpose = file.text(kinds[0]!.value, kinds[0]!.key, kinds[0]!.line) ?? ''
+      outcome.record = { purpose, given: kinds[0]!.key === 'grant' }
+    }
+  }
+  const withdraw = get('withdraw')
+  if (withdraw) {
+    if (file.text(withdraw.value, 'withdraw', withdraw.line) === 'all') outcome.withdraw = true
+    else file.problem(withdraw.line, 'write "withdraw: all" (a contact withdraws every consent at once)')
+  }
+  const language = get('language')
+  if (language) {
+    const value = file.text(language.value, 'language', language.line)
+    if (isLanguage(value)) outcome.language = value
+    else file.problem(language.line, `language must be one of: ${LANGUAGES.join(', ')}`)
+  }
+  return outcome
+}
+
+function readUnclear(file: OwnerFile, node: Node | null, id: string, line: number): Unclear {
+  const fields = file.entries(node, `unclear of ${id}`, line)
+  file.onlyKnownKeys(fields, ['say', 'after', 'then'], `unclear of ${id}`)
+  const get = (key: string) => fields.find((f) => f.key === key)
+  const unclear: Unclear = { say: [], line }
+  const say = get('say')
+  if (say) unclear.say = file.texts(say.value, 'say', say.line)
+  else file.problem(line, `unclear of ${id} needs "say: <message>": a hint that tells the contact how to answer`)
+  const after = get('after')
+  const then = get('then')
+  if (after) {
+    const n = Number(file.text(after.value, 'after', after.line))
+    if (!Number.isInteger(n) || n < 1) file.problem(after.line, '"after" must be a whole number of unclear answers, e.g. 3')
+    else unclear.after = n
+  }
+  if (then) unclear.then = file.texts(then.value, 'then', then.line)
+  if (Boolean(after) !== Boolean(then)) file.problem((after ?? then)!.line, `"after" and "then" go together: after N unclear answers, say "then"`)
+  return unclear
+}
+
+function parseRetention(text: string): Policy['retention'] | undefined {
+  const match = /^(\d+)\s*([a-zñáéíóú]+)$/i.exec(text.trim())
+  if (!match) return undefined
+  const units: Record<string, RetentionUnit> = {
+    day: 'days', days: 'days', dia: 'days', dias: 'days', día: 'days', días: 'days',
+    month: 'months', months: 'months', mes: 'months', meses: 'months',
+    year: 'years', years: 'years', ano: 'years', anos: 'years', año: 'years', años: 'years',
+  }
+  const unit = units[match[2]!.toLowerCase()]
+  const amount = Number(match[1])
+  return unit && amount > 0 ? { amount, unit } : undefined
+}
+
+function isWebLink(text: string): boolean {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'https:' || url.protocol === 'http:'
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The conversation machine: an XState v5 machine built from the owner's flow and policy.
+ *
+ * It is pure. Its actions only *describe* effects (`reply`, `recordConsent`, `setChannel`, …);
+ * the engine steps it with XState's `transition()` and carries the effects out. Where a
+ * conversation stands is the machine's snapshot, persisted per contact.
+ */
+import { assign, initialTransition, setup, transition, type MachineConfig, type SnapshotFrom, type StateNodeConfig } from 'xstate'
+import type { CountryCode } from 'libphonenumber-js'
+import { BACK_INTENT, CHANNEL_INTENT, SAME_NUMBER_INTENT, type FlowDefinition, type Outcome, type Step } from './flow.js'
+import { handleKindOf, parseHandle } from './handles.js'
+import type { Language } from './language.js'
+import type { Channel, Policy } from './policy.js'
+
+export interface ConversationContext {
+  language: Language
+  /** The question last asked, repeated after a command such as HELP. */
+  prompt?: string
+  /** Unclear answers in a row to the current question. */
+  unclear: number
+  /** The channel being set up and, once typed, its handle (awaiting read-back). */
+  pending?: { channel: Channel; handle?: string }
+  /** The contact's own number and its country, for "same number" and numbers typed without +. */
+  phone?: string
+  country?: CountryCode
+}
+
+export type ConversationInput = Pick<ConversationContext, 'language' | 'phone' | 'country'>
+
+/**
+ * One inbound message, already read: `intent` is what it means among the answers the current
+ * step expects (undefined: unclear). `channel` is set for the channel intent; `text` is kept for
+ * steps that take free text (a handle).
+ */
+export type ConversationEvent =
+  | { type: 'answer'; intent?: string; channel?: Channel; text: string }
+  | { type: 'command'; command: string }
+
+/** The effects the machine describes; the engine performs them. */
+export type Effect =
+  | { type: 'reply'; key: string }
+  | { type: 'reprompt' }
+  | { type: 'recordConsent'; purpose: string; given: boolean }
+  | { type: 'withdrawConsent' }
+  | { type: 'setChannel'; channel: Channel; handle?: string; link?: string }
+
+/** What the engine reads off a state to know which answers the current question takes. */
+export interface StepMeta {
+  intents: string[]
+}
+
+type Params<T extends Effect['type']> = Omit<Extract<Effect, { type: T }>, 'type'>
+type Ctx = { context: ConversationContext; event: ConversationEvent }
+
+const ref = (step: string) => `#${step}`
+
+export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
+  const linkOf = (channel: Channel) => policy.channels.find((c) => c.channel === channel)?.link
+
+  const base = setup({
+    types: {
+      context: {} as ConversationContext,
+      events: {} as ConversationEvent,
+      input: {} as ConversationInput,
+    },
+    actions: {
+      // Described, not performed: see the engine.
+      reply: (_: unknown, _params: Params<'reply'>) => {},
+      reprompt: () => {},
+      recordConsent: (_: unknown, _params: Params<'recordConsent'>) => {},
+      withdrawConsent: () => {},
+      setChannel: (_: unknown, _params: Params<'setChannel'>) => {},
+      // Remembers the question now open (none on a step that asks nothing) and starts its count afresh.
+      ask: assign((_, params: { key?: string }) => ({ prompt: params.key, unclear: 0 })),
+      countUnclear: assign({ unclear: ({ context }) => context.unclear + 1 }),
+      setLanguage: assign((_, params: { language: Language }) => ({ language: params.language })),
+    },
+    guards: {
+      means: ({ event }, params: { intent: string }) => event.type === 'answer' && event.intent === params.intent,
+      isCommand: ({ event }, params: { command: string }) => event.type === 'command' && event.command === params.command,
+      unclearAgain: ({ context }, params: { after: number }) => (context.unclear + 1) % params.after === 0,
+      staysOnWhatsApp: ({ context }) => context.pending?.channel === 'whatsapp',
+      hasLink: ({ context }) => !!context.pending && !!linkOf(context.pending.channel),
+      validHandle: ({ context, event }) => readHandle(context, event) !== undefined,
+    },
+  })
+
+  const says = (keys: readonly string[]) => keys.map((key) => ({ type: 'reply' as const, params: { key } }))
+
+  /** The actions and target of an answer or a command. */
+  const outcome = (o: Outcome) => ({
+    ...(o.next ? { target: ref(o.next) } : {}),
+    actions: [
+      ...(o.record ? [{ type: 'recordConsent' as const, params: { purpose: o.record.purpose, given: o.record.given } }] : []),
+      ...(o.withdraw ? [{ type: 'withdrawConsent' as const }] : []),
+      ...(o.language ? [{ type: 'setLanguage' as const, params: { language: o.language } }] : []),
+      ...says(o.say),
+      // Staying on the same step: ask its question again so the contact knows what is expected.
+      ...(o.next ? [] : [{ type: 'reprompt' as const }]),
+    ],
+  })
+
+  const unclearTransitions = (step: Step) => {
+    const unclear = step.unclear
+    const hint = says(unclear?.say ?? [])
+    if (!unclear?.after || !unclear.then?.length) return [{ actions: ['countUnclear' as const, ...hint] }]
+    return [
+      { guard: { type: 'unclearAgain' as const, params: { after: unclear.after } }, actions: ['countUnclear' as const, ...says(unclear.then)] },
+      { actions: ['countUnclear' as const, ...hint] },
+    ]
+  }
+
+  const askStep = (step: Step) => {
+    const answers = Object.entries(step.answers)
+    return {
+      id: step.id,
+      meta: { intents: answers.map(([intent]) => intent) } satisfies StepMeta,
+      entry: [...says(step.say), ...(step.ask ? says([step.ask]) : []), { type: 'ask' as const, params: { key: step.ask! } }],
+      on: {
+        answer: [
+          ...answers.map(([intent, o]) => {
+            const { actions, ...rest } = outcome(o)
+            const chosen =
+              intent === CHANNEL_INTENT
+                ? [assign({ pending: ({ event }: Ctx) => ({ channel: (event as { channel: Channel }).channel }) })]
+                : []
+            return { guard: { type: 'means' as const, params: { intent } }, ...rest, actions: [...chosen, ...actions] }
+          }),
+          ...unclearTransitions(step),
+        ],
+      },
+    }
+  }
+
+  /** The built-in channel step: link, or handle asked, checked and read back. */
+  const channelStep = (step: Step) => {
+    const back = step.channelDetails?.back
+    const backTransition = back ? [{ guard: { type: 'means' as const, params: { intent: BACK_INTENT } }, target: ref(back) }] : []
+    const backIntent = back ? [BACK_INTENT] : []
+    const handlePrompt = ({ context }: Ctx) => ({ key: `channel.ask.${handleKindOf(context.pending!.channel)}` })
+    const settle = {
+      type: 'setChannel' as const,
+      params: ({ context }: Ctx) => {
+        const channel = context.pending!.channel
+        const link = linkOf(channel)
+        return { channel, ...(context.pending!.handle ? { handle: context.pending!.handle } : {}), ...(link ? { link } : {}) }
+      },
+    }
+    return {
+      id: step.id,
+      initial: 'decide',
+      entry: says(step.say),
+      states: {
+        decide: {
+          always: [
+            { guard: 'staysOnWhatsApp' as const, target: 'done', actions: [settle, ...says(['channel.stay'])] },
+            { guard: 'hasLink' as const, target: 'done', actions: [settle, ...says(['channel.link'])] },
+            { target: 'handle' },
+          ],
+        },
+        handle: {
+          meta: { intents: [...backIntent, SAME_NUMBER_INTENT] } satisfies StepMeta,
+          entry: [
+            { type: 'reply' as const, params: handlePrompt },
+            { type: 'ask' as const, params: handlePrompt },
+          ],
+          on: {
+            answer: [
+              ...backTransition,
+              {
+                guard: 'validHandle' as const,
+                target: 'confirm',
+                actions: assign({
+                  pending: ({ context, event }: Ctx) => ({ ...context.pending!, handle: readHandle(context, event) }),
+                }),
+              },
+              {
+                actions: [
+                  'countUnclear' as const,
+                  { type: 'reply' as const, params: ({ context }: Ctx) => ({ key: `channel.invalid.${handleKindOf(context.pending!.channel)}` }) },
+                ],
+              },
+            ],
+          },
+        },
+        confirm: {
+          meta: { intents: ['yes', 'no', ...backIntent] } satisfies StepMeta,
+          entry: [...says(['channel.confirm']), { type: 'ask' as const, params: { key: 'channel.confirm' } }],
+          on: {
+            answer: [
+              { guard: { type: 'means' as const, params: { intent: 'yes' } }, target: 'done', actions: [settle, ...says(['channel.saved'])] },
+              { guard: { type: 'means' as const, params: { intent: 'no' } }, target: 'handle' },
+              ...backTransition,
+              { actions: ['countUnclear' as const, ...says(['channel.confirmHint'])] },
+            ],
+          },
+        },
+        done: { type: 'final' as const },
+      },
+      ...(step.next ? { onDone: { target: ref(step.next) } } : {}),
+    }
+  }
+
+  const noQuestion = { type: 'ask' as const, params: {} }
+  const restStep = (step: Step) => ({
+    id: step.id,
+    meta: { intents: [] } satisfies StepMeta,
+    entry: [noQuestion, ...says(step.say)],
+    // Whatever the contact writes next opens the `rest` step (commands still apply first).
+    ...(step.rest ? { on: { answer: { target: ref(step.rest) } } } : {}),
+  })
+
+  const passStep = (step: Step) => ({ id: step.id, entry: [noQuestion, ...says(step.say)], always: { target: ref(step.next!) } })
+
+  const states: Record<string, StateNodeConfig<any, any, any, any, any, any, any, any, any, any>> = {}
+  for (const step of Object.values(flow.steps)) {
+    states[step.id] = step.channelDetails ? channelStep(step) : step.ask ? askStep(step) : step.next ? passStep(step) : restStep(step)
+  }
+
+  const commands = Object.entries(flow.commands).map(([command, o]) => ({
+    guard: { type: 'isCommand' as const, params: { command } },
+    ...outcome(o),
+  }))
+
+  const config = {
+    id: 'consent',
+    context: ({ input }: { input: ConversationInput }) => ({ ...input, unclear: 0 }),
+    initial: flow.start,
+    on: { command: commands },
+    states,
+  }
+  return base.createMachine(config as MachineConfig<any, any> as any)
+}
+
+export type ConversationMachine = ReturnType<typeof buildConversationMachine>
+export type ConversationSnapshot = SnapshotFrom<ConversationMachine>
+
+function readHandle(context: ConversationContext, event: ConversationEvent): string | undefined {
+  if (event.type !== 'answer' || !context.pending) return undefined
+  const kind = handleKindOf(context.pending.channel)
+  if (!kind) return undefined
+  if (kind === 'phone' && event.intent === SAME_NUMBER_INTENT && context.phone) return parseHandle('phone', `+${context.phone}`)
+  return parseHandle(kind, event.text, context.country)
+}
+
+/** The answers the contact's current question takes (the engine matches messages against them). */
+export function expectedIntents(snapshot: ConversationSnapshot): string[] {
+  const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)
+  return [...new Set(metas.flatMap((m) => m?.intents ?? []))]
+}
+
+const EFFECTS: ReadonlySet<string> = new Set<Effect['type']>(['reply', 'reprompt', 'recordConsent', 'withdrawConsent', 'setChannel'])
+
+function toEffects(actions: readonly { type: string; params?: unknown }[]): Effect[] {
+  return actions.filter((a) => EFFECTS.has(a.type)).map((a) => ({ ...(a.params as object), type: a.type }) as Effect)
+}
+
+/** A new conversation: its first snapshot and the effects of reaching its first question. */
+export function startConversation(machine: ConversationMachine, input: ConversationInput) {
+  const [snapshot, actions] = initialTransition(machine, input)
+  return { snapshot: snapshot as ConversationSnapshot, effects: toEffects(actions) }
+}
+
+/** One step of a conversation, without performing anything. */
+export function stepConversation(machine: ConversationMachine, snapshot: ConversationSnapshot, event: ConversationEvent) {
+  const [next, actions] = transition(machine, snapshot, event)
+  return { snapshot: next as ConversationSnapshot, effects: toEffects(actions) }
+}

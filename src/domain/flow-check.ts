@@ -1,0 +1,101 @@
+/**
+ * The rules a flow must keep for the conversation to be safe and never trap a contact:
+ * every step exists and can be reached, every step has a way out, consent is recorded only
+ * as the answer to a question, and only for purposes the policy declares.
+ */
+import { BACK_INTENT, CHANNEL_INTENT, type FlowDefinition, type Outcome, type Step } from './flow.js'
+import type { Policy } from './policy.js'
+
+export interface FlowProblem {
+  line: number
+  message: string
+}
+
+/** Intents that can never mean consent. */
+const NEVER_CONSENT = new Set(['no', 'info', 'help', 'stop', BACK_INTENT])
+
+export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
+  const problems: FlowProblem[] = []
+  const stepNames = Object.keys(flow.steps)
+  const known = (name: string) => name in flow.steps
+  const unknown = (line: number, name: string, field: string) =>
+    problems.push({ line, message: `${field} "${name}" is not a step; steps are: ${stepNames.join(', ')}` })
+  const purposes = policy.purposes.map((p) => p.id)
+
+  if (flow.start && !known(flow.start)) unknown(1, flow.start, 'start')
+
+  const checkOutcome = (o: Outcome, where: string, asked: boolean, intent: string) => {
+    if (o.next && !known(o.next)) unknown(o.line, o.next, `next of ${where}`)
+    if (o.next && flow.steps[o.next]?.channelDetails && intent !== CHANNEL_INTENT) {
+      problems.push({ line: o.line, message: `${where} leads to the channel step ${o.next}, but only the "channel" answer (the contact picking a channel) may lead there` })
+    }
+    if (!o.record) return
+    if (!asked) {
+      problems.push({ line: o.line, message: `${where} records consent without asking: consent may only be recorded as the answer to a question ("ask")` })
+    }
+    if (!purposes.includes(o.record.purpose)) {
+      problems.push({ line: o.line, message: `purpose "${o.record.purpose}" is not declared in policy.yaml; declared purposes: ${purposes.join(', ')}` })
+    }
+    if (o.record.given && NEVER_CONSENT.has(intent)) {
+      problems.push({ line: o.line, message: `the answer "${intent}" cannot grant consent; use "refuse" here, or grant on a yes` })
+    }
+  }
+
+  for (const [command, o] of Object.entries(flow.commands)) checkOutcome(o, `command ${command}`, false, command)
+
+  for (const step of Object.values(flow.steps)) checkStep(step)
+
+  function checkStep(step: Step) {
+    const shape = [step.ask && 'ask', step.channelDetails && 'channel', !step.ask && !step.channelDetails && step.next && 'next', step.rest && 'rest'].filter(Boolean)
+    if (step.ask && step.rest) problems.push({ line: step.line, message: `step ${step.id} has both "ask" and "rest"; a question already waits for the answer, remove "rest"` })
+    if (step.rest && step.next) problems.push({ line: step.line, message: `step ${step.id} has both "next" and "rest"; use "next" to move on at once, or "rest" to wait for the contact's next message` })
+    if (shape.length === 0) {
+      problems.push({ line: step.line, message: `step ${step.id} has no way out: a contact reaching it would be stuck; give it "ask" with answers, "next" or "rest"` })
+    }
+    if (step.ask && Object.keys(step.answers).length === 0) {
+      problems.push({ line: step.line, message: `step ${step.id} asks "${step.ask}" but lists no answers; add "answers:" (e.g. yes and no)` })
+    }
+    if (!step.ask && !step.channelDetails && Object.keys(step.answers).length > 0) {
+      problems.push({ line: step.line, message: `step ${step.id} lists answers but asks nothing; add "ask: <question>"` })
+    }
+    if (step.ask && !step.unclear) {
+      problems.push({ line: step.line, message: `step ${step.id} needs "unclear: { say: <hint> }": what to tell a contact whose answer is not understood` })
+    }
+    if (step.channelDetails && !step.next) {
+      problems.push({ line: step.line, message: `channel step ${step.id} needs "next": where to go once the channel is settled` })
+    }
+    if (step.channelDetails && step.ask) {
+      problems.push({ line: step.line, message: `channel step ${step.id} asks its own questions; remove "ask"` })
+    }
+    if (CHANNEL_INTENT in step.answers && policy.channels.length === 0) {
+      problems.push({ line: step.answers[CHANNEL_INTENT]!.line, message: 'the "channel" answer needs channels declared in policy.yaml' })
+    }
+    for (const [field, target] of [['next', step.next], ['rest', step.rest], ['back', step.channelDetails?.back]] as const) {
+      if (target && !known(target)) unknown(step.line, target, `${field} of step ${step.id}`)
+    }
+    if (step.next && flow.steps[step.next]?.channelDetails && !step.channelDetails) {
+      problems.push({ line: step.line, message: `step ${step.id} leads to the channel step ${step.next} without a channel being chosen; only a "channel" answer may lead there` })
+    }
+    if (step.rest && flow.steps[step.rest]?.channelDetails) {
+      problems.push({ line: step.line, message: `rest of ${step.id} leads to the channel step ${step.rest} without a channel being chosen` })
+    }
+    for (const [intent, o] of Object.entries(step.answers)) checkOutcome(o, `answer ${intent} of ${step.id}`, Boolean(step.ask), intent)
+  }
+
+  // Every step can be reached from the start (or from a command, which works anywhere).
+  const reached = new Set<string>()
+  const visit = (name: string | undefined) => {
+    if (!name || reached.has(name) || !known(name)) return
+    reached.add(name)
+    const step = flow.steps[name]!
+    for (const target of [step.next, step.rest, step.channelDetails?.back, ...Object.values(step.answers).map((o) => o.next)]) visit(target)
+  }
+  visit(flow.start)
+  for (const o of Object.values(flow.commands)) visit(o.next)
+  for (const step of Object.values(flow.steps)) {
+    if (!reached.has(step.id) && known(flow.start)) {
+      problems.push({ line: step.line, message: `step ${step.id} can never be reached: no step leads to it; link it with "next" or remove it` })
+    }
+  }
+  return problems.sort((a, b) => a.line - b.line)
+}

@@ -1,0 +1,63 @@
+/**
+ * The conversation as the owner writes it in `flows/consent.yaml`, after validation.
+ * Every text is a locale key; every answer is an intent whose words live in
+ * `locales/<lang>/answers.json`. Line numbers are kept so later checks can point at the file.
+ */
+import type { Language } from './language.js'
+
+/** What an answer (or a command) does. Effects come from this closed vocabulary. */
+export interface Outcome {
+  /** Locale keys sent, in order. */
+  say: string[]
+  /** Record the contact's answer for one purpose. */
+  record?: { purpose: string; given: boolean }
+  /** Withdraw every consent the contact has given. */
+  withdraw?: boolean
+  /** Switch the conversation's language. */
+  language?: Language
+  /** The step to go to; none means: stay and ask the same question again. */
+  next?: string
+  line: number
+}
+
+export interface Unclear {
+  /** Sent when an answer is not understood; the question is never taken as answered. */
+  say: string[]
+  /** After this many unclear answers in a row... */
+  after?: number
+  /** ...this is said instead (how to reach a person), and the count starts again. */
+  then?: string[]
+  line: number
+}
+
+export interface Step {
+  id: string
+  /** Sent on arrival. */
+  say: string[]
+  /** The question; the bot waits for an answer. */
+  ask?: string
+  /** Intent name → outcome. The special intent `channel` matches any offered channel. */
+  answers: Record<string, Outcome>
+  unclear?: Unclear
+  /** Without `ask`: where to go at once. For a channel step: where to go once it is settled. */
+  next?: string
+  /** Without `ask` and `next`: the step the contact's next message opens. */
+  rest?: string
+  /** The built-in channel-details step: send the link, or ask, check and read back the handle. */
+  channelDetails?: { back?: string }
+  line: number
+}
+
+export interface FlowDefinition {
+  start: string
+  /** Global commands: intent → outcome, understood at every step. */
+  commands: Record<string, Outcome>
+  steps: Record<string, Step>
+}
+
+/** The intent a channel step uses for "let me pick another channel". */
+export const BACK_INTENT = 'back'
+/** The intent a channel-choice question uses for any offered channel, by name or number. */
+export const CHANNEL_INTENT = 'channel'
+/** The intent for "use this same WhatsApp number" when a phone number is asked. */
+export const SAME_NUMBER_INTENT = 'same'

@@ -1,0 +1,72 @@
+/**
+ * Which answer a contact's message means. The words come from `locales/<lang>/answers.json`;
+ * accents, case, punctuation and stray emoji are ignored ("Sí.", "si", "SI 👍" are all a yes).
+ *
+ * The rule is deliberately strict, because a wrong "yes" would be consent the contact never gave:
+ * every word of the message must belong to the same answer (or be a filler such as "please").
+ * "sí, acepto" is a yes; "sí pero no" and "no sé" are unclear and get asked again.
+ */
+
+/** Intent name → the words and phrases that mean it, as the owner wrote them. */
+export type AnswerWords = Record<string, readonly string[]>
+
+const EMOJI = /\p{Extended_Pictographic}/u
+const EMOJI_RUN = /(\p{Extended_Pictographic})[\u{FE0F}\u{200D}\u{1F3FB}-\u{1F3FF}]*/gu
+
+/** Splits a message into comparable tokens: lower case, no accents, no punctuation. */
+export function tokenize(text: string): string[] {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents
+    .toLowerCase()
+    .replace(EMOJI_RUN, ' $1 ') // an emoji is a token of its own, without skin tone
+    .replace(/[^\p{L}\p{N}\p{Extended_Pictographic}]+/gu, ' ')
+    .trim()
+    .split(' ')
+    .filter(Boolean)
+}
+
+export interface Recognizer {
+  /**
+   * The one intent among `candidates` that the whole message means, or undefined when it
+   * means none or more than one of them.
+   */
+  recognize(text: string, candidates: readonly string[]): string | undefined
+}
+
+/** Words that never change what a message means (locale key `filler`). */
+export const FILLER_INTENT = 'filler'
+
+export function createRecognizer(words: AnswerWords): Recognizer {
+  const phrases = new Map<string, string[][]>()
+  for (const [intent, list] of Object.entries(words)) {
+    phrases.set(intent, list.map(tokenize).filter((p) => p.length > 0))
+  }
+  const filler = new Set((phrases.get(FILLER_INTENT) ?? []).flat())
+  const knownEmoji = new Set([...phrases.values()].flat(2).filter((t) => EMOJI.test(t)))
+
+  return {
+    recognize(text, candidates) {
+      // An emoji nobody listed ("👋") is decoration, not an answer.
+      const tokens = tokenize(text).filter((t) => !EMOJI.test(t) || knownEmoji.has(t))
+      if (tokens.length === 0) return undefined
+      const owner: (string | undefined)[] = tokens.map((t) => (filler.has(t) ? FILLER_INTENT : undefined))
+      for (const intent of candidates) {
+        for (const phrase of phrases.get(intent) ?? []) {
+          for (let at = 0; at + phrase.length <= tokens.length; at++) {
+            if (!phrase.every((t, i) => tokens[at + i] === t)) continue
+            for (let i = 0; i < phrase.length; i++) {
+              const current = owner[at + i]
+              // A token two answers claim makes the message ambiguous.
+              owner[at + i] = current === undefined || current === FILLER_INTENT || current === intent ? intent : '\0'
+            }
+          }
+        }
+      }
+      const meant = new Set(owner.filter((o) => o !== FILLER_INTENT))
+      if (meant.size !== 1) return undefined
+      const [intent] = meant
+      return intent === undefined || intent === '\0' ? undefined : intent
+    },
+  }
+}
