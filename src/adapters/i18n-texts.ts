@@ -1,0 +1,40 @@
+/** The Texts port on i18next, fed from the checked locale files. */
+import i18next from 'i18next'
+import type { AnswerWords } from '../domain/intents.js'
+import { LANGUAGES, type Language } from '../domain/language.js'
+import type { Texts } from '../ports/texts.js'
+import type { LocaleBundle } from './locale-files.js'
+
+/** Understood in any language: a contact must be able to stop or switch language whatever we guessed. */
+const COMMAND_INTENTS = ['stop', 'help', 'english', 'spanish']
+
+export async function createI18nTexts(bundle: LocaleBundle, fallback: Language): Promise<Texts> {
+  const i18n = i18next.createInstance()
+  await i18n.init({
+    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { messages: bundle.messages[l] }])),
+    ns: ['messages'],
+    defaultNS: 'messages',
+    lng: fallback,
+    fallbackLng: false,
+    initAsync: false,
+    // Texts go to WhatsApp, not to HTML: nothing to escape.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  })
+
+  const words = new Map<Language, AnswerWords>()
+  for (const language of LANGUAGES) {
+    const { words: own, channels } = bundle.answers[language]
+    const table: Record<string, string[]> = { ...own }
+    for (const intent of COMMAND_INTENTS) {
+      table[intent] = [...new Set(LANGUAGES.flatMap((l) => bundle.answers[l].words[intent] ?? []))]
+    }
+    for (const [channel, list] of Object.entries(channels)) table[`channel:${channel}`] = list
+    words.set(language, table)
+  }
+
+  return {
+    render: (language, key, vars = {}) => i18n.t(key, { ...vars, lng: language }),
+    answerWords: (language) => words.get(language)!,
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Reads `locales/<lang>/messages.json` (every text) and `locales/<lang>/answers.json` (the words
+ * that count as each answer) and checks them against the flow: every key the bot can send exists
+ * in every language, and every answer has words. Problems are `file:line: what to do`.
+ */
+import { join } from 'node:path'
+import { isMap, isSeq, type Node } from 'yaml'
+import { CHANNEL_INTENT, SAME_NUMBER_INTENT, BACK_INTENT, type FlowDefinition } from '../domain/flow.js'
+import { handleKindOf } from '../domain/handles.js'
+import { LANGUAGES, type Language } from '../domain/language.js'
+import type { Policy } from '../domain/policy.js'
+import { OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
+import { tokenize, FILLER_INTENT } from '../domain/intents.js'
+
+export type Messages = { [key: string]: string | Messages }
+export interface LocaleBundle {
+  messages: Record<Language, Messages>
+  /** Intent → words; `channels` holds channel → words. */
+  answers: Record<Language, { words: Record<string, string[]>; channels: Record<string, string[]> }>
+}
+
+interface LoadedFile {
+  file: OwnerFile
+  /** Flattened key → line. */
+  keys: Map<string, number>
+  data: unknown
+}
+
+export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Policy, shownDir = 'locales'): LocaleBundle {
+  const problems: Problem[] = []
+  const messages = {} as Record<Language, LoadedFile | undefined>
+  const answers = {} as Record<Language, LoadedFile | undefined>
+  for (const language of LANGUAGES) {
+    messages[language] = readJson(join(localesDir, language, 'messages.json'), `${shownDir}/${language}/messages.json`, problems)
+    answers[language] = readJson(join(localesDir, language, 'answers.json'), `${shownDir}/${language}/answers.json`, problems)
+  }
+  if (problems.length > 0) throw new OwnerFileError(problems)
+
+  const flowFile = 'flows/consent.yaml'
+  const needed = neededMessageKeys(flow, policy)
+  const neededAnswers = neededIntents(flow)
+  for (const language of LANGUAGES) {
+    const m = messages[language]!
+    const a = answers[language]!
+    for (const [key, where] of needed) {
+      if (m.keys.has(key)) continue
+      const elsewhere = LANGUAGES.filter((l) => l !== language && messages[l]!.keys.has(key)).map((l) => `${shownDir}/${l}/messages.json:${messages[l]!.keys.get(key)}`)
+      m.file.problem(1, `missing text "${key}" (${where === 'bot' ? 'the bot sends it' : `used at ${flowFile}:${where}`})${elsewhere.length ? `; see ${elsewhere.join(', ')} for the other language` : ''}`)
+    }
+    // A key in one language and not another is a text some contacts would never see.
+    for (const [key, line] of m.keys) {
+      for (const other of LANGUAGES) {
+        if (other !== language && !messages[other]!.keys.has(key) && !isPluralVariant(key, messages[other]!.keys)) {
+          m.file.problem(line, `"${key}" exists here but not in ${shownDir}/${other}/messages.json; add it there (or remove it here)`)
+        }
+      }
+    }
+    for (const [intent, where] of neededAnswers) {
+      if (!a.keys.has(intent)) a.file.problem(1, `no words for the answer "${intent}" (used at ${flowFile}:${where}); add "${intent}": ["…"]`)
+    }
+    for (const offered of policy.channels) {
+      if (!a.keys.has(`channels.${offered.channel}`)) a.file.problem(a.keys.get('channels') ?? 1, `no words for the channel "${offered.channel}"; add "${offered.channel}": ["…"] under "channels"`)
+    }
+  }
+  checkAnswerShapes(answers, problems)
+  if (problems.length > 0) throw new OwnerFileError(problems)
+  checkOverlaps(flow, policy, answers)
+  if (problems.length > 0) throw new OwnerFileError(problems)
+
+  const bundle = { messages: {}, answers: {} } as LocaleBundle
+  for (const language of LANGUAGES) {
+    bundle.messages[language] = messages[language]!.data as Messages
+    const { channels = {}, ...words } = answers[language]!.data as Record<string, string[]> & { channels?: Record<string, string[]> }
+    bundle.answers[language] = { words, channels }
+  }
+  return bundle
+}
+
+function readJson(path: string, name: string, problems: Problem[]): LoadedFile | undefined {
+  const file = OwnerFile.read(path, name, problems)
+  if (!file?.ok) return undefined
+  const keys = new Map<string, number>()
+  const walk = (node: Node | null, prefix: string, line: number) => {
+    for (const entry of file.entries(node, prefix || name, line)) {
+      const key = prefix ? `${prefix}.${entry.key}` : entry.key
+      keys.set(key, entry.line)
+      if (entry.value && isMap(entry.value)) walk(entry.value, key, entry.line)
+    }
+  }
+  walk(file.doc.contents as Node, '', 1)
+  return { file, keys, data: file.doc.toJS() }
+}
+
+function isPluralVariant(key: string, keys: Map<string, number>): boolean {
+  // Languages differ in plural forms (_one, _few, _many…): a form one language lacks is fine.
+  const base = /^(.*)_(zero|one|two|few|many|other)$/.exec(key)?.[1]
+  return base !== undefined && [...keys.keys()].some((k) => k.startsWith(`${base}_`))
+}
+
+/** Message keys the bot can send → where they are used (a flow line, or 'bot' for built-in ones). */
+function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, number | 'bot'> {
+  const needed = new Map<string, number | 'bot'>()
+  const use = (key: string, where: number | 'bot') => needed.has(key) || needed.set(key, where)
+  const outcome = (o: { say: string[]; line: number }) => o.say.forEach((k) => use(k, o.line))
+  for (const o of Object.values(flow.commands)) outcome(o)
+  for (const step of Object.values(flow.steps)) {
+    step.say.forEach((k) => use(k, step.line))
+    if (step.ask) use(step.ask, step.line)
+    Object.values(step.answers).forEach(outcome)
+    step.unclear?.say.forEach((k) => use(k, step.unclear!.line))
+    step.unclear?.then?.forEach((k) => use(k, step.unclear!.line))
+  }
+  for (const key of ['channel.stay', 'channel.link', 'channel.confirm', 'channel.confirmHint', 'channel.saved',
+    'notice.link', 'notice.required', 'notice.optional', 'summary.purpose', 'summary.given', 'summary.refused',
+    'summary.withdrawn', 'summary.channel', 'summary.channelWithHandle', 'errors.textOnly', 'errors.sorry', 'list.and']) use(key, 'bot')
+  for (const p of policy.purposes) {
+    use(`purposes.${p.id}.name`, 'bot')
+    use(`purposes.${p.id}.description`, 'bot')
+  }
+  for (const kind of policy.collects) use(`data.${kind}`, 'bot')
+  use(`retention.${policy.retention.unit}_other`, 'bot')
+  for (const c of policy.channels) {
+    use(`channels.${c.channel}`, 'bot')
+    const kind = handleKindOf(c.channel)
+    if (kind && !c.link) {
+      use(`channel.ask.${kind}`, 'bot')
+      use(`channel.invalid.${kind}`, 'bot')
+    }
+  }
+  return needed
+}
+
+/** Answer intents the flow uses → the line that uses them. */
+function neededIntents(flow: FlowDefinition): Map<string, number> {
+  const needed = new Map<string, number>()
+  for (const [intent, o] of Object.entries(flow.commands)) needed.set(intent, o.line)
+  for (const step of Object.values(flow.steps)) {
+    for (const [intent, o] of Object.entries(step.answers)) if (intent !== CHANNEL_INTENT && !needed.has(intent)) needed.set(intent, o.line)
+    if (step.channelDetails) {
+      for (const intent of ['yes', 'no', SAME_NUMBER_INTENT, ...(step.channelDetails.back ? [BACK_INTENT] : [])]) if (!needed.has(intent)) needed.set(intent, step.line)
+    }
+  }
+  return needed
+}
+
+function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>, _problems: Problem[]): void {
+  for (const language of LANGUAGES) {
+    const a = answers[language]!
+    const check = (node: Node | null, where: string, line: number) => {
+      for (const entry of a.file.entries(node, where, line)) {
+        if (where === 'answers.json' && entry.key === 'channels') {
+          check(entry.value, 'channels', entry.line)
+          continue
+        }
+        if (!entry.value || !isSeq(entry.value) || entry.value.items.length === 0) {
+          a.file.problem(entry.line, `"${entry.key}" must be a list of words, e.g. "${entry.key}": ["…", "…"]`)
+          continue
+        }
+        for (const item of entry.value.items) {
+          const word = a.file.text(item as Node, entry.key, entry.line)
+          if (word !== undefined && tokenize(word).length === 0) {
+            a.file.problem(a.file.lineOf(item as Node, entry.line), `"${word}" in "${entry.key}" has no letters, digits or emoji, so no message could ever match it`)
+          }
+        }
+      }
+    }
+    check(a.file.doc.contents as Node, 'answers.json', 1)
+  }
+}
+
+/** A word that two answers of the same question both claim would make that question ambiguous. */
+function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Language, LoadedFile | undefined>): void {
+  for (const language of LANGUAGES) {
+    const a = answers[language]!
+    const data = a.data as Record<string, string[]> & { channels?: Record<string, string[]> }
+    const wordsOf = (intent: string): string[] =>
+      intent === CHANNEL_INTENT
+        ? policy.channels.flatMap((c) => data.channels?.[c.channel] ?? [])
+        : intent === FILLER_INTENT ? [] : (data[intent] ?? [])
+    const questions: [string, string[]][] = Object.values(flow.steps)
+      .filter((s) => s.ask)
+      .map((s) => [s.id, [...Object.keys(s.answers), ...Object.keys(flow.commands)]])
+    for (const [step, intents] of questions) {
+      const owner = new Map<string, string>()
+      for (const intent of intents) {
+        for (const word of wordsOf(intent)) {
+          const norm = tokenize(word).join(' ')
+          const first = owner.get(norm)
+          if (first && first !== intent) {
+            a.file.problem(a.keys.get(intent) ?? a.keys.get(`channels`) ?? 1, `"${word}" means both "${first}" and "${intent}" in step ${step}; a contact writing it would not be understood. Keep it in one of them`)
+          } else owner.set(norm, intent)
+        }
+      }
+    }
+  }
+}

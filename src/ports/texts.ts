@@ -1,0 +1,13 @@
+import type { AnswerWords } from '../domain/intents.js'
+import type { Language } from '../domain/language.js'
+
+/** Every text the bot sends, and the words that count as each answer, per language. */
+export interface Texts {
+  /** The text of a locale key with its `{{variables}}` filled in. */
+  render(language: Language, key: string, vars?: Record<string, unknown>): string
+  /**
+   * The words of each answer in that language. Channel words appear as `channel:<name>`;
+   * command words (stop, help, english, spanish) are understood whatever the language.
+   */
+  answerWords(language: Language): AnswerWords
+}
