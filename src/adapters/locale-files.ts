@@ -26,7 +26,7 @@ interface LoadedFile {
   data: unknown
 }
 
-export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Policy, shownDir = 'locales'): LocaleBundle {
+export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Policy, shownDir = 'locales', flowFile = 'flows/consent.yaml'): LocaleBundle {
   const problems: Problem[] = []
   const messages = {} as Record<Language, LoadedFile | undefined>
   const answers = {} as Record<Language, LoadedFile | undefined>
@@ -36,7 +36,6 @@ export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Po
   }
   if (problems.length > 0) throw new OwnerFileError(problems)
 
-  const flowFile = 'flows/consent.yaml'
   const needed = neededMessageKeys(flow, policy)
   const neededAnswers = neededIntents(flow)
   for (const language of LANGUAGES) {

@@ -1,0 +1,76 @@
+/**
+ * Puts the bot together: the owner's flow, policy and texts (checked first), the store, the
+ * engine, and the bridge to whichever provider carries the messages.
+ */
+import { relative, sep } from 'node:path'
+import type { ProviderClass } from '@builderbot/bot'
+import { loadBusinessFlow, type BusinessFlow } from '../adapters/flow-files.js'
+import { createI18nTexts } from '../adapters/i18n-texts.js'
+import { loadLocales } from '../adapters/locale-files.js'
+import { openLowdbStore } from '../adapters/lowdb-store.js'
+import { attachBridge, providerMessenger } from '../adapters/builderbot-bridge.js'
+import type { Language } from '../domain/language.js'
+import type { Messenger } from '../ports/messenger.js'
+import type { Texts } from '../ports/texts.js'
+import { ConsentEngine } from './engine.js'
+import { silentLogger, type Logger } from './logger.js'
+
+export interface BusinessFiles {
+  business: BusinessFlow
+  texts: Texts
+}
+
+/** Reads and checks `flows/` and `locales/`; throws OwnerFileError listing every problem. */
+export async function loadBusinessFiles(flowsDir: string, localesDir: string, defaultLanguage: Language, displayRoot = process.cwd()): Promise<BusinessFiles> {
+  // Problems name files as the owner sees them from the project folder: flows/consent.yaml:12.
+  const shown = (dir: string) => relative(displayRoot, dir).split(sep).join('/') || '.'
+  const business = loadBusinessFlow(flowsDir, shown(flowsDir))
+  const bundle = loadLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`)
+  return { business, texts: await createI18nTexts(bundle, defaultLanguage) }
+}
+
+export interface BotOptions {
+  flowsDir: string
+  localesDir: string
+  dataDir: string
+  defaultLanguage: Language
+  provider: ProviderClass
+  /** How replies are sent; by default through the provider. */
+  messenger?: Messenger
+  /** File names in error messages are shown relative to this folder (default: the working directory). */
+  displayRoot?: string
+  logger?: Logger
+  clock?: () => Date
+}
+
+export interface RunningBot {
+  engine: ConsentEngine
+  /** Resolves once every message received so far is handled, persisted and answered. */
+  settled(): Promise<void>
+  /** Stops listening, finishes what is in hand, and flushes the database. */
+  close(): Promise<void>
+}
+
+export async function startBot(options: BotOptions): Promise<RunningBot> {
+  const { business, texts } = await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot)
+  const store = await openLowdbStore(options.dataDir)
+  const engine = new ConsentEngine({
+    business,
+    texts,
+    store,
+    messenger: options.messenger ?? providerMessenger(options.provider),
+    defaultLanguage: options.defaultLanguage,
+    logger: options.logger ?? silentLogger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  })
+  const bridge = attachBridge(options.provider, engine)
+  return {
+    engine,
+    settled: () => engine.settled(),
+    async close() {
+      bridge.detach()
+      await engine.settled()
+      await store.close()
+    },
+  }
+}

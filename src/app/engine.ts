@@ -1,0 +1,313 @@
+/**
+ * The engine: for each inbound message, load the contact, step their conversation, carry out
+ * the effects the machine described, persist, then reply.
+ *
+ * Messages of one contact are handled one at a time, in arrival order, exactly once; different
+ * contacts do not wait for each other. Everything a step changed is on disk before any reply of
+ * that step is sent, so a confirmation never announces something that could still be lost.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import type { Contact, ConsentRecord, PurposeConsent } from '../domain/consent.js'
+import {
+  buildConversationMachine,
+  expectedIntents,
+  startConversation,
+  stepConversation,
+  type ConversationEvent,
+  type ConversationMachine,
+  type ConversationSnapshot,
+  type Effect,
+} from '../domain/conversation.js'
+import { CHANNEL_INTENT } from '../domain/flow.js'
+import { createRecognizer, type Recognizer } from '../domain/intents.js'
+import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
+import type { Channel } from '../domain/policy.js'
+import type { BusinessFlow } from '../adapters/flow-files.js'
+import type { ConsentStore, StoredNotice } from '../ports/consent-store.js'
+import type { Messenger } from '../ports/messenger.js'
+import type { Texts } from '../ports/texts.js'
+import { contactRef, silentLogger, type Logger } from './logger.js'
+
+/** One message from a contact, as any provider delivers it. */
+export interface Inbound {
+  /** The contact's id at the provider (a phone number, or a WhatsApp `…@lid`). */
+  contact: string
+  /** The provider's id of the message, kept as evidence with a consent it carries. */
+  messageId: string
+  /** The text; absent for media, voice notes, locations, documents and the like. */
+  text?: string
+  kind: 'text' | 'media' | 'voice' | 'location' | 'document' | 'other'
+}
+
+export interface EngineDeps {
+  business: BusinessFlow
+  texts: Texts
+  store: ConsentStore
+  messenger: Messenger
+  defaultLanguage: Language
+  clock?: () => Date
+  newId?: () => string
+  logger?: Logger
+}
+
+export class ConsentEngine {
+  private readonly machine: ConversationMachine
+  private readonly recognizers = new Map<Language, Recognizer>()
+  private readonly notices = new Map<Language, { hash: string; notice: StoredNotice }>()
+  private readonly queues = new Map<string, Promise<void>>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private readonly commands: string[]
+  private readonly channelIntents: string[]
+  private readonly clock: () => Date
+  private readonly newId: () => string
+  private readonly log: Logger
+
+  constructor(private readonly deps: EngineDeps) {
+    const { business, texts } = deps
+    this.machine = buildConversationMachine(business.flow, business.policy)
+    this.commands = Object.keys(business.flow.commands)
+    this.channelIntents = business.policy.channels.map((c) => `channel:${c.channel}`)
+    this.clock = deps.clock ?? (() => new Date())
+    this.newId = deps.newId ?? randomUUID
+    this.log = deps.logger ?? silentLogger
+    for (const language of LANGUAGES) {
+      const words = { ...texts.answerWords(language) }
+      // A channel can also be picked by its number in the list the contact was shown.
+      business.policy.channels.forEach((c, i) => {
+        words[`channel:${c.channel}`] = [...(words[`channel:${c.channel}`] ?? []), String(i + 1)]
+      })
+      this.recognizers.set(language, createRecognizer(words))
+      const text = [texts.render(language, 'notice.summary', this.noticeVars(language)), texts.render(language, 'notice.full', this.noticeVars(language))].join('\n\n')
+      const hash = createHash('sha256').update(text).digest('hex')
+      this.notices.set(language, { hash, notice: { policyVersion: business.policy.version, language, text } })
+    }
+  }
+
+  /** Queues a message; resolves once it has been handled and answered (errors are answered, not thrown). */
+  handle(inbound: Inbound): Promise<void> {
+    const previous = this.queues.get(inbound.contact) ?? Promise.resolve()
+    const done = previous.then(() => this.process(inbound)).catch((error) => this.fail(inbound, error))
+    this.queues.set(inbound.contact, done)
+    this.inFlight.add(done)
+    void done.finally(() => {
+      this.inFlight.delete(done)
+      if (this.queues.get(inbound.contact) === done) this.queues.delete(inbound.contact)
+    })
+    return done
+  }
+
+  /** Resolves once every message received so far has been handled and answered. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+  }
+
+  private async process(inbound: Inbound): Promise<void> {
+    const now = this.clock()
+    const stored = await this.deps.store.load(inbound.contact)
+    const contact: Contact = stored.contact
+      ? { ...stored.contact, consents: { ...stored.contact.consents }, lastSeen: now.toISOString() }
+      : {
+          id: inbound.contact,
+          language: guessLanguage(inbound.contact, this.deps.defaultLanguage),
+          firstSeen: now.toISOString(),
+          lastSeen: now.toISOString(),
+          consents: {},
+        }
+
+    let snapshot = stored.conversation ? this.restore(stored.conversation.snapshot, inbound.contact) : undefined
+    let effects: Effect[] = []
+
+    if (!snapshot) {
+      // A new conversation. The first message is not an answer to anything, but a command in it
+      // counts: "ENGLISH" greets in English, "STOP" is honoured without a greeting.
+      const command = inbound.text === undefined ? undefined : this.recognizer(contact.language).recognize(inbound.text, this.commands)
+      const languageCommand = command ? this.deps.business.flow.commands[command]?.language : undefined
+      const started = startConversation(this.machine, {
+        language: languageCommand ?? contact.language,
+        ...this.phoneOf(inbound.contact),
+      })
+      snapshot = started.snapshot
+      effects = started.effects
+      if (command && !languageCommand) {
+        const stepped = stepConversation(this.machine, snapshot, { type: 'command', command })
+        snapshot = stepped.snapshot
+        effects = this.deps.business.flow.commands[command]?.next ? stepped.effects : [...effects, ...stepped.effects]
+      }
+    } else if (inbound.text === undefined || inbound.text.trim() === '') {
+      // Media, a voice note, a location…: the bot cannot read it; say so and repeat the question.
+      effects = [{ type: 'reply', key: 'errors.textOnly' }, { type: 'reprompt' }]
+    } else {
+      const event = this.read(inbound.text, snapshot)
+      const stepped = stepConversation(this.machine, snapshot, event)
+      snapshot = stepped.snapshot
+      effects = stepped.effects
+    }
+
+    contact.language = snapshot.context.language
+    const { records, replies } = this.apply(effects, contact, snapshot, inbound, now)
+    const notice = this.notices.get(contact.language)!
+    await this.deps.store.commit({
+      contact,
+      conversation: {
+        flowVersion: this.deps.business.flowVersion,
+        snapshot: this.machine.getPersistedSnapshot(snapshot),
+        updatedAt: now.toISOString(),
+      },
+      records,
+      notices: records.length ? { [notice.hash]: notice.notice } : {},
+    })
+    this.log.info('message.handled', {
+      contact: contactRef(inbound.contact),
+      kind: inbound.kind,
+      step: JSON.stringify(snapshot.value),
+      records: records.map((r) => `${r.event}:${r.purposes.join('+')}`),
+      replies: replies.length,
+    })
+    for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
+  }
+
+  /** What the message means at this point of the conversation, as a machine event. */
+  private read(text: string, snapshot: ConversationSnapshot): ConversationEvent {
+    const expected = expectedIntents(snapshot)
+    const candidates = [...this.commands, ...expected.filter((i) => i !== CHANNEL_INTENT)]
+    if (expected.includes(CHANNEL_INTENT)) candidates.push(...this.channelIntents)
+    const intent = this.recognizer(snapshot.context.language).recognize(text, candidates)
+    if (intent && this.commands.includes(intent) && !expected.includes(intent)) return { type: 'command', command: intent }
+    if (intent?.startsWith('channel:')) return { type: 'answer', intent: CHANNEL_INTENT, channel: intent.slice(8) as Channel, text }
+    return { type: 'answer', ...(intent ? { intent } : {}), text }
+  }
+
+  /** Carries out the described effects on the contact; returns the ledger records and reply texts. */
+  private apply(effects: Effect[], contact: Contact, snapshot: ConversationSnapshot, inbound: Inbound, now: Date) {
+    const records: ConsentRecord[] = []
+    const keys: string[] = []
+    const language = contact.language
+    const record = (event: ConsentRecord['event'], purposes: string[]) => {
+      const entry: ConsentRecord = {
+        id: this.newId(),
+        schema: 'consent-record/1',
+        contact: contact.id,
+        event,
+        purposes,
+        notice: { policyVersion: this.deps.business.policy.version, hash: this.notices.get(language)!.hash, language },
+        collection: { method: 'whatsapp-chat', messageId: inbound.messageId, text: inbound.text ?? '' },
+        at: now.toISOString(),
+      }
+      records.push(entry)
+      const consent: PurposeConsent = { state: event, at: entry.at, record: entry.id }
+      for (const purpose of purposes) contact.consents[purpose] = consent
+      contact.policyVersion = this.deps.business.policy.version
+    }
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'reply':
+          keys.push(effect.key)
+          break
+        case 'reprompt':
+          if (snapshot.context.prompt) keys.push(snapshot.context.prompt)
+          break
+        case 'recordConsent':
+          record(effect.given ? 'given' : 'refused', [effect.purpose])
+          break
+        case 'withdrawConsent': {
+          const given = Object.entries(contact.consents).filter(([, c]) => c.state === 'given').map(([p]) => p)
+          if (given.length) record('withdrawn', given)
+          break
+        }
+        case 'setChannel':
+          contact.channel = {
+            channel: effect.channel,
+            ...(effect.handle ? { handle: effect.handle } : {}),
+            ...(effect.link ? { link: effect.link } : {}),
+            at: now.toISOString(),
+          }
+          break
+      }
+    }
+    const vars = { ...this.noticeVars(language), ...this.contactVars(contact, snapshot) }
+    return { records, replies: keys.map((key) => this.deps.texts.render(language, key, vars)) }
+  }
+
+  private restore(persisted: unknown, contactId: string): ConversationSnapshot | undefined {
+    try {
+      const snapshot = this.machine.resolveState(persisted as Parameters<ConversationMachine['resolveState']>[0])
+      // Touch the state now: an unknown one throws here, not later inside XState.
+      expectedIntents(snapshot)
+      return snapshot
+    } catch (error) {
+      // The owner renamed or removed the step this contact was on: start their conversation again.
+      this.log.warn('conversation.restart', { contact: contactRef(contactId), reason: (error as Error).message })
+      return undefined
+    }
+  }
+
+  private recognizer(language: Language): Recognizer {
+    return this.recognizers.get(language)!
+  }
+
+  private phoneOf(contactId: string) {
+    const country = countryOf(contactId)
+    return /^\d+$/.test(contactId) ? { phone: contactId, ...(country ? { country } : {}) } : {}
+  }
+
+  private async fail(inbound: Inbound, error: unknown): Promise<void> {
+    this.log.error('message.failed', { contact: contactRef(inbound.contact), error: (error as Error)?.message ?? String(error) })
+    try {
+      const stored = await this.deps.store.load(inbound.contact).catch(() => ({ contact: undefined }))
+      const language = stored.contact?.language ?? guessLanguage(inbound.contact, this.deps.defaultLanguage)
+      await this.deps.messenger.send(inbound.contact, this.deps.texts.render(language, 'errors.sorry'))
+    } catch (sendError) {
+      this.log.error('reply.failed', { contact: contactRef(inbound.contact), error: (sendError as Error)?.message })
+    }
+  }
+
+  // ---- texts --------------------------------------------------------------------------------
+
+  private readonly noticeVarsCache = new Map<Language, Record<string, string>>()
+
+  /** Variables every text may use: the business, the policy, the channels on offer. */
+  private noticeVars(language: Language): Record<string, string> {
+    const cached = this.noticeVarsCache.get(language)
+    if (cached) return cached
+    const { policy } = this.deps.business
+    const t = (key: string, vars?: Record<string, unknown>) => this.deps.texts.render(language, key, vars)
+    const list = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')}${t('list.and')}${items.at(-1)}`)
+    const vars = {
+      business: policy.controller.name,
+      controllerContact: policy.controller.contact,
+      policyVersion: policy.version,
+      data: list(policy.collects.map((d) => t(`data.${d}`))),
+      purposes: list(policy.purposes.map((p) => t(`purposes.${p.id}.name`))),
+      retention: t(`retention.${policy.retention.unit}`, { count: policy.retention.amount }),
+      purposeDetails: policy.purposes
+        .map((p) => `• *${t(`purposes.${p.id}.name`)}* (${t(p.required ? 'notice.required' : 'notice.optional')}): ${t(`purposes.${p.id}.description`)}`)
+        .join('\n'),
+      noticeLink: policy.noticeUrl ? t('notice.link', { url: policy.noticeUrl }) : '',
+      options: policy.channels.map((c, i) => `${i + 1}. ${t(`channels.${c.channel}`)}`).join('\n'),
+    }
+    this.noticeVarsCache.set(language, vars)
+    return vars
+  }
+
+  /** Variables about this contact: the channel being set up or chosen, and the summary of their answers. */
+  private contactVars(contact: Contact, snapshot: ConversationSnapshot): Record<string, string> {
+    const t = (key: string, vars?: Record<string, unknown>) => this.deps.texts.render(contact.language, key, vars)
+    const pending = snapshot.context.pending
+    const channel = pending?.channel ?? contact.channel?.channel
+    const handle = pending?.handle ?? contact.channel?.handle
+    const link = channel ? this.deps.business.policy.channels.find((c) => c.channel === channel)?.link : undefined
+    const lines = this.deps.business.policy.purposes
+      .filter((p) => contact.consents[p.id])
+      .map((p) => t('summary.purpose', { purpose: t(`purposes.${p.id}.name`), state: t(`summary.${contact.consents[p.id]!.state}`) }))
+    if (contact.channel) {
+      const name = t(`channels.${contact.channel.channel}`)
+      lines.push(contact.channel.handle ? t('summary.channelWithHandle', { channel: name, handle: contact.channel.handle }) : t('summary.channel', { channel: name }))
+    }
+    return {
+      channel: channel ? t(`channels.${channel}`) : '',
+      handle: handle ?? '',
+      link: link ?? '',
+      summary: lines.join('\n'),
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `npm start`: the consent bot, chatting in this terminal (default) or on WhatsApp
+ * (`--provider whatsapp`). See `npm start -- --help`.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { OwnerFileError } from './adapters/owner-file.js'
+import { DatabaseFileError } from './adapters/lowdb-store.js'
+import { startBot, type RunningBot } from './app/bot.js'
+import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from './app/config.js'
+import { createLogger, type Logger } from './app/logger.js'
+
+async function main(): Promise<void> {
+  const projectDir = process.cwd()
+  loadDotEnv(projectDir)
+  const config = parseConfig(process.argv.slice(2), process.env, projectDir)
+  if (config === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return
+  }
+  const logger = createLogger(config.logLevel)
+
+  // BuilderBot and Baileys write logs, the QR image and the WhatsApp session into the working
+  // directory. Give them one inside the private data directory, never the project folder.
+  // Every path in `config` is absolute, so nothing else depends on the working directory.
+  const runtimeDir = join(config.dataDir, 'runtime')
+  await mkdir(runtimeDir, { recursive: true, mode: 0o700 })
+  process.chdir(runtimeDir)
+
+  process.on('unhandledRejection', (reason) => logger.error('unhandled_rejection', { error: (reason as Error)?.message ?? String(reason) }))
+
+  if (config.provider === 'whatsapp') await runWhatsApp(config, logger, projectDir)
+  else await runConsole(config, logger, projectDir)
+}
+
+async function runConsole(config: Config, logger: Logger, projectDir: string): Promise<void> {
+  const { ConsoleProvider } = await import('./adapters/console-provider.js')
+  const interactive = Boolean(process.stdin.isTTY)
+  const provider = new ConsoleProvider({ input: process.stdin, output: process.stdout, from: config.from, interactive })
+  const bot = await startBot({ ...botOptions(config, logger, projectDir), provider })
+  onStopSignal(bot, () => provider.close())
+  if (interactive) {
+    process.stdout.write(
+      `Chatting as +${config.from}, as a contact would on WhatsApp. Data is kept in ${config.dataDir}.\n` +
+        'Try /image, /voice or /location to send a non-text message. Ctrl-D ends the chat.\n\n',
+    )
+  }
+  provider.listen()
+  await provider.ended
+  // End of input: answer everything already received and flush the database, then leave.
+  await bot.close()
+  process.exit(0)
+}
+
+async function runWhatsApp(config: Config, logger: Logger, projectDir: string): Promise<void> {
+  const { createWhatsApp } = await import('./adapters/whatsapp-provider.js')
+  const whatsapp = await createWhatsApp({ logger, terminal: process.stdout, ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}) })
+  const bot = await startBot({ ...botOptions(config, logger, projectDir), provider: whatsapp.provider, messenger: whatsapp.messenger })
+  onStopSignal(bot, () => whatsapp.stop())
+  process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n`)
+  await whatsapp.connect()
+}
+
+function botOptions(config: Config, logger: Logger, projectDir: string) {
+  return {
+    flowsDir: config.flowsDir,
+    localesDir: config.localesDir,
+    dataDir: config.dataDir,
+    defaultLanguage: config.defaultLanguage,
+    logger,
+    displayRoot: projectDir,
+  }
+}
+
+/** Ctrl-C and SIGTERM: stop taking messages, answer what is in hand, flush, exit. */
+function onStopSignal(bot: RunningBot, stopProvider: () => void): void {
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1) // a second Ctrl-C: the user insists
+    stopping = true
+    stopProvider()
+    void bot.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof OwnerFileError) {
+    process.stderr.write(`The bot did not start. Please fix these problems in your files:\n\n${error.message}\n`)
+  } else if (error instanceof ConfigError || error instanceof DatabaseFileError) {
+    process.stderr.write(`The bot did not start: ${error.message}\n`)
+  } else {
+    process.stderr.write(`The bot stopped on an unexpected error: ${(error as Error)?.stack ?? String(error)}\n`)
+  }
+  process.exit(error instanceof ConfigError ? 2 : 1)
+})
