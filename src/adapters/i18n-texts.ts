@@ -1,12 +1,15 @@
 /** The Texts port on i18next, fed from the checked locale files. */
 import i18next from 'i18next'
-import type { AnswerWords } from '../domain/intents.js'
+import { FILLER_INTENT, type AnswerWords } from '../domain/intents.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
 import type { Texts } from '../ports/texts.js'
 import type { LocaleBundle } from './locale-files.js'
 
-/** Understood in any language: a contact must be able to stop or switch language whatever we guessed. */
-const COMMAND_INTENTS = ['stop', 'help', 'english', 'spanish']
+/**
+ * Understood in any language: a contact must be able to stop or switch language whatever we
+ * guessed ("english please" from a Spanish number), so these words are pooled.
+ */
+const POOLED_INTENTS = ['stop', 'help', 'english', 'spanish', FILLER_INTENT]
 
 export async function createI18nTexts(bundle: LocaleBundle, fallback: Language): Promise<Texts> {
   const i18n = i18next.createInstance()
@@ -26,7 +29,7 @@ export async function createI18nTexts(bundle: LocaleBundle, fallback: Language):
   for (const language of LANGUAGES) {
     const { words: own, channels } = bundle.answers[language]
     const table: Record<string, string[]> = { ...own }
-    for (const intent of COMMAND_INTENTS) {
+    for (const intent of POOLED_INTENTS) {
       table[intent] = [...new Set(LANGUAGES.flatMap((l) => bundle.answers[l].words[intent] ?? []))]
     }
     for (const [channel, list] of Object.entries(channels)) table[`channel:${channel}`] = list

@@ -239,7 +239,8 @@ function readHandle(context: ConversationContext, event: ConversationEvent): str
   if (event.type !== 'answer' || !context.pending) return undefined
   const kind = handleKindOf(context.pending.channel)
   if (!kind) return undefined
-  if (kind === 'phone' && event.intent === SAME_NUMBER_INTENT && context.phone) return parseHandle('phone', `+${context.phone}`)
+  // The number they are writing from works, whatever libphonenumber thinks of its format.
+  if (kind === 'phone' && event.intent === SAME_NUMBER_INTENT && context.phone) return `+${context.phone}`
   return parseHandle(kind, event.text, context.country)
 }
 

@@ -51,16 +51,25 @@ export function createRecognizer(words: AnswerWords): Recognizer {
       const tokens = tokenize(text).filter((t) => !EMOJI.test(t) || knownEmoji.has(t))
       if (tokens.length === 0) return undefined
       const owner: (string | undefined)[] = tokens.map((t) => (filler.has(t) ? FILLER_INTENT : undefined))
+      const matches: { intent: string; at: number; length: number }[] = []
       for (const intent of candidates) {
         for (const phrase of phrases.get(intent) ?? []) {
           for (let at = 0; at + phrase.length <= tokens.length; at++) {
-            if (!phrase.every((t, i) => tokens[at + i] === t)) continue
-            for (let i = 0; i < phrase.length; i++) {
-              const current = owner[at + i]
-              // A token two answers claim makes the message ambiguous.
-              owner[at + i] = current === undefined || current === FILLER_INTENT || current === intent ? intent : '\0'
-            }
+            if (phrase.every((t, i) => tokens[at + i] === t)) matches.push({ intent, at, length: phrase.length })
           }
+        }
+      }
+      // The longest phrase wins its words: in "I don't agree", "agree" alone is not a yes.
+      matches.sort((a, b) => b.length - a.length)
+      const claimedBy = new Map<number, number>()
+      for (const m of matches) {
+        const span = Array.from({ length: m.length }, (_, i) => m.at + i)
+        if (span.some((i) => (claimedBy.get(i) ?? 0) > m.length)) continue
+        for (const i of span) {
+          const current = owner[i]
+          // The same words claimed by two answers make the message ambiguous.
+          owner[i] = current === undefined || current === FILLER_INTENT || current === m.intent ? m.intent : '\0'
+          claimedBy.set(i, m.length)
         }
       }
       const meant = new Set(owner.filter((o) => o !== FILLER_INTENT))

@@ -3,12 +3,13 @@
  * each message as WhatsApp would, and every reply the bot sends through it is recorded.
  * `say()` awaits the bot's replies to that message (no fixed sleeps).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { TestTool } from '@builderbot/bot'
 import { startBot, type RunningBot } from '../../src/app/bot.js'
 import type { Language } from '../../src/domain/language.js'
+import type { ConsentDatabase } from '../../src/adapters/lowdb-store.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -86,4 +87,9 @@ export class Chat {
     await this.bot.settled()
     return this.provider.sent.slice(before).filter((m) => m.to === this.from).map((m) => m.text)
   }
+}
+
+/** The database file as an owner would open it. */
+export function readDatabase(dataDir: string): ConsentDatabase {
+  return JSON.parse(readFileSync(join(dataDir, 'consent-db.json'), 'utf8')) as ConsentDatabase
 }

@@ -1,0 +1,117 @@
+/**
+ * Every message is handled once, in order, and what is confirmed is on disk: quick bursts,
+ * several contacts at once, a restart mid-conversation, a returning contact.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { openTestBot, readDatabase, removeDir, tempDir, RecordingProvider, type TestBot } from '../support/chat.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const MX = '5215512345678'
+const ES = '34612345678'
+
+const opened: TestBot[] = []
+async function open(dataDir?: string) {
+  const bot = await openTestBot(dataDir ? { dataDir } : {})
+  opened.push(bot)
+  return bot
+}
+afterEach(async () => {
+  for (const bot of opened.splice(0)) {
+    await bot.close().catch(() => {})
+    removeDir(bot.dataDir)
+  }
+})
+
+describe('ordering', () => {
+  it('answers three quick messages from one contact, all of them, in order', async () => {
+    const bot = await open()
+    const replies = await bot.chat(MX).burst(['hola', 'sí', 'no'])
+    expect(replies).toHaveLength(3 + 1 + 2)
+    expect(replies[2]).toMatch(/atender esta conversación/)
+    expect(replies[3]).toMatch(/enviarte ofertas/)
+    expect(replies[4]).toBe('De acuerdo, no te enviaremos ofertas.')
+    expect(readDatabase(bot.dataDir).ledger.map((r) => [r.event, r.collection.text])).toEqual([
+      ['given', 'sí'],
+      ['refused', 'no'],
+    ])
+  })
+
+  it('keeps two contacts writing at the same time apart', async () => {
+    const bot = await open()
+    const ana = bot.chat(MX)
+    const pepe = bot.chat(ES, 'Pepe')
+    await Promise.all([ana.burst(['hola', 'sí']), pepe.burst(['buenas', 'no'])])
+    const db = readDatabase(bot.dataDir)
+    expect(db.contacts[MX]!.consents.service!.state).toBe('given')
+    expect(db.contacts[ES]!.consents.service!.state).toBe('refused')
+  })
+
+  it('sends a confirmation only once what it confirms is on disk', async () => {
+    const dataDir = tempDir()
+    const seenOnDisk: string[] = []
+    class CheckingProvider extends RecordingProvider {
+      override async sendMessage<K = unknown>(userId: string, message: string): Promise<K> {
+        const db = JSON.parse(readFileSync(join(dataDir, 'consent-db.json'), 'utf8'))
+        if (message.startsWith('Guardado')) seenOnDisk.push(db.contacts[userId]?.channel?.handle)
+        if (message.startsWith('¿Y aceptas')) seenOnDisk.push(db.ledger.at(-1)?.event)
+        return super.sendMessage(userId, message)
+      }
+    }
+    const { startBot } = await import('../../src/app/bot.js')
+    const { ROOT } = await import('../support/chat.js')
+    const provider = new CheckingProvider()
+    const bot = await startBot({ flowsDir: join(ROOT, 'flows'), localesDir: join(ROOT, 'locales'), dataDir, defaultLanguage: 'es', provider })
+    const say = async (body: string) => {
+      provider.emit('message', { from: MX, body, name: 'Ana' } as never)
+      await bot.settled()
+    }
+    for (const body of ['hola', 'sí', 'sí', 'email', 'ana@example.com', 'sí']) await say(body)
+    await bot.close()
+    expect(seenOnDisk).toEqual(['given', 'ana@example.com'])
+    removeDir(dataDir)
+  })
+})
+
+describe('restart and return', () => {
+  it('resumes a conversation where it stood after a restart with the same data directory', async () => {
+    const first = await open()
+    const chat = first.chat(MX)
+    await chat.say('hola')
+    await chat.say('sí')
+    await first.bot.close()
+
+    const second = await openTestBot({ dataDir: first.dataDir })
+    opened.push(second)
+    // The open question was the optional purpose: the answer is taken as its answer, no new greeting.
+    const replies = await second.chat(MX).say('no')
+    expect(replies[0]).toBe('De acuerdo, no te enviaremos ofertas.')
+    expect(readDatabase(second.dataDir).ledger.map((r) => [r.event, r.purposes])).toEqual([
+      ['given', ['service']],
+      ['refused', ['marketing']],
+    ])
+  })
+
+  it('recognises a returning contact whose consent is settled and shows the menu, never a new greeting', async () => {
+    const first = await open()
+    const chat = first.chat(MX)
+    for (const body of ['hola', 'sí', 'no', '1']) await chat.say(body)
+    await first.bot.close()
+
+    const second = await openTestBot({ dataDir: first.dataDir })
+    opened.push(second)
+    const returning = second.chat(MX)
+    const menu = await returning.say('hola')
+    expect(menu).toHaveLength(1)
+    expect(menu[0]).toMatch(/^¡Hola de nuevo! ¿Qué quieres hacer\?[\s\S]*1\. Cambiar de canal[\s\S]*2\. Retirar/)
+    expect(menu[0]).not.toMatch(/Te escribe el asistente/)
+    // 1: change channel
+    expect((await returning.say('1'))[0]).toMatch(/¿Por dónde prefieres que hablemos\?/)
+    await returning.say('telegram')
+    expect(readDatabase(second.dataDir).contacts[MX]!.channel!.channel).toBe('telegram')
+    // then withdraw from the menu
+    await returning.say('hola')
+    expect((await returning.say('2'))[0]).toMatch(/has retirado tu permiso/)
+    expect(readDatabase(second.dataDir).ledger.map((r) => r.event)).toEqual(['given', 'refused', 'withdrawn'])
+  })
+})
