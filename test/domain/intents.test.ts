@@ -146,35 +146,39 @@ describe('ambiguity', () => {
   })
 })
 
-// BUG (src/domain/intents.ts): a phrase listed for one intent is never recognised when one of its
-// words is a single-word answer of another candidate intent; every token the two intents both
-// claim becomes '\0' and the whole message is "unclear". These are phrases from the locale files,
-// at the steps that ask for them. They fail safe (asked again, no consent recorded), but an owner's
-// listed "no" is never understood. `it.fails` keeps the suite green; switch these to `it` once
-// the recognizer lets the longer phrase win.
-describe('listed phrases that contain another intent\'s word (known bug)', () => {
-  it.fails('"no acepto" is a no', () => {
+// A listed phrase wins over the single words inside it that belong to another candidate intent:
+// "no acepto" is a no even though "acepto" alone is a yes.
+describe('the longest listed phrase wins its words', () => {
+  it('"no acepto" is a no', () => {
     expect(es.recognize('no acepto', CONSENT_QUESTION)).toBe('no')
+    expect(es.recognize('No, no acepto', CONSENT_QUESTION)).toBe('no')
   })
-  it.fails('"I don\'t agree" is a no', () => {
+  it('"I don\'t agree" / "I do not agree" are a no', () => {
     expect(en.recognize("I don't agree", CONSENT_QUESTION)).toBe('no')
-  })
-  it.fails('"I do not agree" is a no', () => {
     expect(en.recognize('I do not agree', CONSENT_QUESTION)).toBe('no')
   })
-  it.fails('"nada más" in the menu is done', () => {
+  it('menu phrases that contain an info word mean their own answer', () => {
     expect(es.recognize('nada más', MENU)).toBe('done')
-  })
-  it.fails('"aviso de privacidad" in the menu is notice', () => {
     expect(es.recognize('aviso de privacidad', MENU)).toBe('notice')
-  })
-  it.fails('"privacy notice" in the menu is notice', () => {
+    expect(es.recognize('ver aviso', MENU)).toBe('notice')
     expect(en.recognize('privacy notice', MENU)).toBe('notice')
+    expect(en.recognize('see notice', MENU)).toBe('notice')
   })
-
-  it('today they come back unclear (never a yes)', () => {
-    expect(es.recognize('no acepto', CONSENT_QUESTION)).toBeUndefined()
-    expect(en.recognize("I don't agree", CONSENT_QUESTION)).toBeUndefined()
-    expect(en.recognize('I do not agree', CONSENT_QUESTION)).toBeUndefined()
+  it('a longer phrase plus a word of another answer is still ambiguous (never consent)', () => {
+    expect(es.recognize('sí no acepto', CONSENT_QUESTION)).toBeUndefined()
+    expect(es.recognize('no, sí acepto', CONSENT_QUESTION)).toBeUndefined()
+    expect(es.recognize('acepto, no acepto', CONSENT_QUESTION)).toBeUndefined()
+    expect(en.recognize("I agree, I don't agree", CONSENT_QUESTION)).toBeUndefined()
+  })
+  it('without the longer phrase\'s intent among the candidates, its leftover words are unclear', () => {
+    expect(es.recognize('no acepto', ['yes', 'info'])).toBeUndefined()
+    expect(en.recognize("I don't agree", ['yes', 'info'])).toBeUndefined()
+  })
+  it('synthetic: longer phrase wins; overlapping phrases of equal length are ambiguous', () => {
+    const r = createRecognizer({ a: ['x y'], b: ['y'], c: ['y z'] })
+    expect(r.recognize('x y', ['a', 'b'])).toBe('a')
+    expect(r.recognize('y', ['a', 'b'])).toBe('b')
+    expect(r.recognize('y x y', ['a', 'b'])).toBeUndefined()
+    expect(r.recognize('x y z', ['a', 'c'])).toBeUndefined()
   })
 })

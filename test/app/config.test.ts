@@ -1,0 +1,175 @@
+import { resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig, USAGE, type Config } from '../../src/app/config.js'
+
+const CWD = resolve('/srv/bot')
+
+function config(argv: string[] = [], env: NodeJS.ProcessEnv = {}): Config {
+  const result = parseConfig(argv, env, CWD)
+  if (result === 'help') throw new Error('expected a Config, got "help"')
+  return result
+}
+
+/** The ConfigError parseConfig throws, so its message can be checked. */
+function configError(argv: string[], env: NodeJS.ProcessEnv = {}): ConfigError {
+  try {
+    parseConfig(argv, env, CWD)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return error as ConfigError
+  }
+  throw new Error(`parseConfig(${JSON.stringify(argv)}) did not throw`)
+}
+
+describe('parseConfig defaults', () => {
+  it('runs the console provider in Spanish, with paths resolved against cwd', () => {
+    expect(config()).toEqual({
+      provider: 'console',
+      dataDir: resolve(CWD, 'data'),
+      flowsDir: resolve(CWD, 'flows'),
+      localesDir: resolve(CWD, 'locales'),
+      defaultLanguage: 'es',
+      from: '5215512345678',
+      logLevel: 'warn',
+    })
+  })
+
+  it('has no pairing phone unless one is given', () => {
+    expect(config()).not.toHaveProperty('pairingPhone')
+  })
+
+  it('logs at info with the WhatsApp provider (warn in the terminal chat)', () => {
+    expect(config(['--provider', 'whatsapp']).logLevel).toBe('info')
+    expect(config(['--provider', 'console']).logLevel).toBe('warn')
+  })
+
+  it('treats blank environment values as unset', () => {
+    const c = config([], { PROVIDER: '  ', DATA_DIR: '', DEFAULT_LANGUAGE: ' ', CONSOLE_FROM: '', WHATSAPP_PAIRING_PHONE: ' ' })
+    expect(c.provider).toBe('console')
+    expect(c.dataDir).toBe(resolve(CWD, 'data'))
+    expect(c.defaultLanguage).toBe('es')
+    expect(c.from).toBe('5215512345678')
+    expect(c.pairingPhone).toBeUndefined()
+  })
+})
+
+describe('parseConfig: environment', () => {
+  const env: NodeJS.ProcessEnv = {
+    PROVIDER: 'whatsapp',
+    DATA_DIR: 'var/bot',
+    FLOWS_DIR: '/etc/bot/flows',
+    LOCALES_DIR: 'texts',
+    DEFAULT_LANGUAGE: 'en',
+    CONSOLE_FROM: '+34612345678',
+    WHATSAPP_PAIRING_PHONE: '+34 612-34-56-78',
+    LOG_LEVEL: 'debug',
+  }
+
+  it('is used when no flag is given', () => {
+    expect(config([], env)).toEqual({
+      provider: 'whatsapp',
+      dataDir: resolve(CWD, 'var/bot'),
+      flowsDir: '/etc/bot/flows',
+      localesDir: resolve(CWD, 'texts'),
+      defaultLanguage: 'en',
+      from: '34612345678',
+      pairingPhone: '34612345678',
+      logLevel: 'debug',
+    })
+  })
+
+  it('is trimmed', () => {
+    expect(config([], { PROVIDER: ' whatsapp ', DEFAULT_LANGUAGE: 'en\n' })).toMatchObject({ provider: 'whatsapp', defaultLanguage: 'en' })
+  })
+
+  it('flags override it', () => {
+    const c = config(
+      [
+        '--provider', 'console',
+        '--data-dir', '/tmp/bot-data',
+        '--flows-dir', 'my-flows',
+        '--locales-dir', 'my-locales',
+        '--lang', 'es',
+        '--from', '447700900123',
+        '--pairing-code', '525512345678',
+        '--log-level', 'error',
+      ],
+      env,
+    )
+    expect(c).toEqual({
+      provider: 'console',
+      dataDir: '/tmp/bot-data',
+      flowsDir: resolve(CWD, 'my-flows'),
+      localesDir: resolve(CWD, 'my-locales'),
+      defaultLanguage: 'es',
+      from: '447700900123',
+      pairingPhone: '525512345678',
+      logLevel: 'error',
+    })
+  })
+
+  it('accepts --flag=value', () => {
+    expect(config(['--provider=whatsapp', '--lang=en'])).toMatchObject({ provider: 'whatsapp', defaultLanguage: 'en' })
+  })
+})
+
+describe('parseConfig: help', () => {
+  it('returns "help" for --help and -h, even next to other flags', () => {
+    expect(parseConfig(['--help'], {}, CWD)).toBe('help')
+    expect(parseConfig(['-h'], {}, CWD)).toBe('help')
+    expect(parseConfig(['--provider', 'whatsapp', '--help'], {}, CWD)).toBe('help')
+  })
+
+  it('the usage text lists every flag', () => {
+    for (const flag of ['--provider', '--data-dir', '--from', '--lang', '--pairing-code', '--flows-dir', '--locales-dir', '--log-level', '--help']) {
+      expect(USAGE).toContain(flag)
+    }
+  })
+})
+
+describe('parseConfig: bad values throw a ConfigError naming the flag', () => {
+  it('a provider other than console or whatsapp', () => {
+    const error = configError(['--provider', 'telegram'])
+    expect(error.name).toBe('ConfigError')
+    expect(error.message).toContain('--provider')
+    expect(error.message).toContain('PROVIDER')
+    expect(error.message).toContain('"telegram"')
+  })
+
+  it('a bad provider from the environment', () => {
+    expect(configError([], { PROVIDER: 'WhatsApp' }).message).toContain('--provider')
+  })
+
+  it('a language the bot does not speak', () => {
+    const error = configError(['--lang', 'fr'])
+    expect(error.message).toContain('--lang')
+    expect(error.message).toContain('"fr"')
+    expect(configError([], { DEFAULT_LANGUAGE: 'pt' }).message).toContain('DEFAULT_LANGUAGE')
+  })
+
+  it.each(['abc', '12345', '1234567890123456', '+52 55 1234 5678', '52-5512345678'])('--from %j', (from) => {
+    expect(configError(['--from', from]).message).toContain('--from')
+  })
+
+  it.each(['abc', '12345', '1234567890123456', '+34 612 ext 5'])('--pairing-code %j', (phone) => {
+    expect(configError(['--pairing-code', phone]).message).toContain('--pairing-code')
+  })
+
+  it('a log level that does not exist', () => {
+    expect(configError(['--log-level', 'verbose']).message).toContain('--log-level')
+  })
+
+  it('an unknown flag, with the usage text', () => {
+    const error = configError(['--port', '3000'])
+    expect(error.message).toContain('--port')
+    expect(error.message).toContain(USAGE)
+  })
+
+  it('a flag without its value', () => {
+    expect(configError(['--provider']).message).toContain('--provider')
+  })
+
+  it('a positional argument', () => {
+    expect(configError(['whatsapp']).message).toContain('whatsapp')
+  })
+})

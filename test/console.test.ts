@@ -1,0 +1,98 @@
+/**
+ * `npm start` in piped mode, as a separate process: each line is one message from --from,
+ * every reply goes to stdout, and at end of input it exits 0 once all is answered and saved.
+ */
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { readDatabase, removeDir, ROOT, tempDir } from './support/chat.js'
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function runBot(args: string[], input: string, cwd = ROOT): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts'), ...args], {
+      cwd,
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    child.stdin.end(input)
+  })
+}
+
+const dirs: string[] = []
+afterEach(() => dirs.splice(0).forEach(removeDir))
+function dataDir() {
+  const dir = tempDir()
+  dirs.push(dir)
+  return dir
+}
+
+describe('the console provider, piped', () => {
+  it('answers every line, exits 0, and has saved everything', async () => {
+    const dir = dataDir()
+    const run = await runBot(['--from', '5215512345678', '--data-dir', dir], 'hola\nsí\nno\nemail\nana@example.com\nsí\n')
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^¡Hola! 👋 Te escribe el asistente de \*Tienda Ejemplo\*\./)
+    expect(run.stdout).toMatch(/De acuerdo, no te enviaremos ofertas\./)
+    expect(run.stdout.trimEnd()).toMatch(/Canal preferido: Correo electrónico \(ana@example\.com\)\nEscríbenos cuando quieras; \*BAJA\* retira tu permiso\.$/)
+    const db = readDatabase(dir)
+    expect(db.ledger.map((r) => r.event)).toEqual(['given', 'refused'])
+    expect(db.contacts['5215512345678']!.channel).toMatchObject({ channel: 'email', handle: 'ana@example.com' })
+    // BuilderBot's own log files land in the data directory, not in the project.
+    expect(readdirSync(join(dir, 'runtime'))).toContain('core.class.log')
+  })
+
+  it('resumes in a new process with the same data directory', async () => {
+    const dir = dataDir()
+    await runBot(['--from', '14155552671', '--data-dir', dir], 'hi\nyes\n')
+    const second = await runBot(['--from', '14155552671', '--data-dir', dir], 'no\n')
+    expect(second.code).toBe(0)
+    expect(second.stdout).toMatch(/^All right, we will not send you offers\.\n/)
+    expect(second.stdout).not.toMatch(/This is the assistant/)
+  })
+
+  it('refuses to start on a broken flow file, naming the file and line', async () => {
+    const project = tempDir()
+    dirs.push(project)
+    cpSync(join(ROOT, 'flows'), join(project, 'flows'), { recursive: true })
+    cpSync(join(ROOT, 'locales'), join(project, 'locales'), { recursive: true })
+    const flow = join(project, 'flows/consent.yaml')
+    const { readFileSync } = await import('node:fs')
+    writeFileSync(flow, readFileSync(flow, 'utf8').replace('next: askMarketing', 'next: askMarketting'))
+    const run = await runBot(['--data-dir', join(project, 'data')], 'hola\n', project)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/flows\/consent\.yaml:\d+: next of answer yes of askService "askMarketting" is not a step/)
+    expect(run.stdout).toBe('')
+    expect(existsSync(join(project, 'data/consent-db.json'))).toBe(false)
+  })
+
+  it('refuses to start on a damaged database and leaves it untouched', async () => {
+    const dir = dataDir()
+    const file = join(dir, 'consent-db.json')
+    writeFileSync(file, '{"contacts": {"5215512345678": ')
+    const run = await runBot(['--data-dir', dir], 'hola\n')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/consent-db\.json: is not valid JSON/)
+    const { readFileSync } = await import('node:fs')
+    expect(readFileSync(file, 'utf8')).toBe('{"contacts": {"5215512345678": ')
+  })
+
+  it('says what is wrong with a bad option', async () => {
+    const run = await runBot(['--provider', 'telegram'], '')
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/--provider .* must be "console" or "whatsapp"/)
+  })
+})
