@@ -37,7 +37,10 @@ export function parseHandle(kind: HandleKind, text: string, country?: CountryCod
       return value.length <= 254 && EMAIL.test(value) ? value.toLowerCase() : undefined
     case 'phone': {
       const number = parsePhoneNumberFromString(value, country)
-      return number?.isValid() ? number.number : undefined // E.164, e.g. +5215512345678
+      if (number?.isValid()) return number.number // E.164, e.g. +525512345678
+      // Mexican mobiles are still written (and shown by WhatsApp) with the old "1" after +52.
+      const mexican = number?.number.startsWith('+521') ? parsePhoneNumberFromString(`+52${number.number.slice(4)}`) : undefined
+      return mexican?.isValid() ? mexican.number : undefined
     }
     case 'username': {
       const match = TELEGRAM_USER.exec(value)

@@ -18,7 +18,7 @@ const SPANISH: ReadonlySet<string> = new Set([
 ])
 const ENGLISH: ReadonlySet<string> = new Set([
   'US', 'GB', 'CA', 'AU', 'NZ', 'IE', 'ZA', 'JM', 'TT', 'BS', 'BB', 'BZ', 'GY', 'NG', 'GH', 'KE',
-  'SG', 'PH', 'IN',
+  'SG', 'PH', 'IN', 'GG', 'JE', 'IM',
 ])
 
 /** The country of a WhatsApp sender id (digits with country code), if it is a phone number. */

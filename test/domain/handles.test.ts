@@ -104,3 +104,10 @@ describe('parseHandle: LINE id', () => {
     expect(parseHandle('lineId', text)).toBeUndefined()
   })
 })
+
+describe('Mexican mobiles written with the old 1 after +52', () => {
+  it('are accepted and stored without it', () => {
+    expect(parseHandle('phone', '+5215512345678')).toBe('+525512345678')
+    expect(parseHandle('phone', '+52 1 33 1234 5678')).toBe('+523312345678')
+  })
+})

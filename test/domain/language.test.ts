@@ -71,3 +71,9 @@ describe('isLanguage', () => {
     expect(isLanguage(1)).toBe(false)
   })
 })
+
+describe('numbers of the islands sharing +44', () => {
+  it('are spoken to in English (Guernsey)', () => {
+    expect(guessLanguage('447911123456', 'es')).toBe('en')
+  })
+})
