@@ -154,7 +154,7 @@ function readFlow(file: OwnerFile): FlowDefinition {
     if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `step name "${entry.key}" must be one word (letters, digits, _)`)
     steps[entry.key] = readStep(file, entry.key, entry.value, entry.line)
   }
-  return { start, commands, steps }
+  return { start, startLine: startEntry?.line ?? 1, commands, steps }
 }
 
 function readStep(file: OwnerFile, id: string, node: Node | null, line: number): Step {

@@ -4,7 +4,7 @@
  * in every language, and every answer has words. Problems are `file:line: what to do`.
  */
 import { join } from 'node:path'
-import { isMap, isSeq, type Node } from 'yaml'
+import { isMap, isScalar, isSeq, type Node } from 'yaml'
 import { CHANNEL_INTENT, SAME_NUMBER_INTENT, BACK_INTENT, type FlowDefinition } from '../domain/flow.js'
 import { handleKindOf } from '../domain/handles.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
@@ -23,6 +23,8 @@ interface LoadedFile {
   file: OwnerFile
   /** Flattened key → line. */
   keys: Map<string, number>
+  /** The keys that hold a text (not a group of texts). */
+  texts: Set<string>
   data: unknown
 }
 
@@ -42,7 +44,11 @@ export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Po
     const m = messages[language]!
     const a = answers[language]!
     for (const [key, where] of needed) {
-      if (m.keys.has(key)) continue
+      if (m.texts.has(key)) continue
+      if (m.keys.has(key)) {
+        m.file.problem(m.keys.get(key)!, `"${key}" is a group of texts, but ${where === 'bot' ? 'the bot' : `${flowFile}:${where}`} uses it as one text; name one of the texts inside it (e.g. "${key}.…")`)
+        continue
+      }
       const elsewhere = LANGUAGES.filter((l) => l !== language && messages[l]!.keys.has(key)).map((l) => `${shownDir}/${l}/messages.json:${messages[l]!.keys.get(key)}`)
       m.file.problem(1, `missing text "${key}" (${where === 'bot' ? 'the bot sends it' : `used at ${flowFile}:${where}`})${elsewhere.length ? `; see ${elsewhere.join(', ')} for the other language` : ''}`)
     }
@@ -79,15 +85,20 @@ function readJson(path: string, name: string, problems: Problem[]): LoadedFile |
   const file = OwnerFile.read(path, name, problems)
   if (!file?.ok) return undefined
   const keys = new Map<string, number>()
+  const texts = new Set<string>()
+  const isMessages = name.endsWith('messages.json')
   const walk = (node: Node | null, prefix: string, line: number) => {
     for (const entry of file.entries(node, prefix || name, line)) {
       const key = prefix ? `${prefix}.${entry.key}` : entry.key
       keys.set(key, entry.line)
       if (entry.value && isMap(entry.value)) walk(entry.value, key, entry.line)
+      else if (isMessages && !(isScalar(entry.value) && typeof entry.value.value === 'string')) {
+        file.problem(entry.line, `"${key}" must be a text in quotes, e.g. "${entry.key}": "…"`)
+      } else texts.add(key)
     }
   }
   walk(file.doc.contents as Node, '', 1)
-  return { file, keys, data: file.doc.toJS() }
+  return { file, keys, texts, data: file.doc.toJS() }
 }
 
 function isPluralVariant(key: string, keys: Map<string, number>): boolean {
@@ -172,13 +183,24 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
   for (const language of LANGUAGES) {
     const a = answers[language]!
     const data = a.data as Record<string, string[]> & { channels?: Record<string, string[]> }
+    // Command words are understood in every language (see i18n-texts), so they are pooled here too.
+    const pooled = (intent: string) =>
+      intent in flow.commands ? LANGUAGES.flatMap((l) => ((answers[l]!.data as Record<string, string[]>)[intent] ?? [])) : (data[intent] ?? [])
     const wordsOf = (intent: string): string[] =>
       intent === CHANNEL_INTENT
         ? policy.channels.flatMap((c) => data.channels?.[c.channel] ?? [])
-        : intent === FILLER_INTENT ? [] : (data[intent] ?? [])
-    const questions: [string, string[]][] = Object.values(flow.steps)
-      .filter((s) => s.ask)
-      .map((s) => [s.id, [...Object.keys(s.answers), ...Object.keys(flow.commands)]])
+        : intent === FILLER_INTENT ? [] : [...new Set(pooled(intent))]
+    const commands = Object.keys(flow.commands)
+    const questions: [string, string[]][] = Object.values(flow.steps).flatMap((s): [string, string[]][] => {
+      if (s.ask) return [[s.id, [...Object.keys(s.answers), ...commands]]]
+      if (!s.channelDetails) return []
+      const back = s.channelDetails.back ? [BACK_INTENT] : []
+      // The channel step's own questions: the handle, then its read-back.
+      return [
+        [`${s.id} (the address or number)`, [...back, SAME_NUMBER_INTENT, ...commands]],
+        [`${s.id} (the read-back)`, ['yes', 'no', ...back, ...commands]],
+      ]
+    })
     for (const [step, intents] of questions) {
       const owner = new Map<string, string>()
       for (const intent of intents) {

@@ -22,7 +22,7 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
     problems.push({ line, message: `${field} "${name}" is not a step; steps are: ${stepNames.join(', ')}` })
   const purposes = policy.purposes.map((p) => p.id)
 
-  if (flow.start && !known(flow.start)) unknown(1, flow.start, 'start')
+  if (flow.start && !known(flow.start)) unknown(flow.startLine, flow.start, 'start')
 
   const checkOutcome = (o: Outcome, where: string, asked: boolean, intent: string) => {
     if (o.next && !known(o.next)) unknown(o.line, o.next, `next of ${where}`)
@@ -80,6 +80,21 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
       problems.push({ line: step.line, message: `rest of ${step.id} leads to the channel step ${step.rest} without a channel being chosen` })
     }
     for (const [intent, o] of Object.entries(step.answers)) checkOutcome(o, `answer ${intent} of ${step.id}`, Boolean(step.ask), intent)
+  }
+
+  // Steps that ask nothing move on at once: a loop of them would never stop to listen.
+  const passes = (step: Step | undefined) => step && !step.ask && !step.channelDetails && !step.rest && step.next
+  for (const step of Object.values(flow.steps)) {
+    const seen: string[] = []
+    let current: Step | undefined = step
+    while (passes(current) && !seen.includes(current!.id)) {
+      seen.push(current!.id)
+      current = flow.steps[current!.next!]
+    }
+    const first = Math.min(...seen.map((id) => flow.steps[id]!.line))
+    if (current?.id === step.id && first === step.line) {
+      problems.push({ line: step.line, message: `steps ${[...seen, step.id].join(' → ')} lead to each other without asking anything: a contact would be stuck; give one of them "ask" or "rest"` })
+    }
   }
 
   // Every step can be reached from the start (or from a command, which works anywhere).

@@ -50,6 +50,7 @@ export interface Step {
 
 export interface FlowDefinition {
   start: string
+  startLine: number
   /** Global commands: intent → outcome, understood at every step. */
   commands: Record<string, Outcome>
   steps: Record<string, Step>
