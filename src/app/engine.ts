@@ -39,6 +39,9 @@ export interface Inbound {
   kind: 'text' | 'media' | 'voice' | 'location' | 'document' | 'other'
 }
 
+/** How many message ids per contact are remembered to drop redeliveries. */
+const RECENT_MESSAGE_IDS = 20
+
 export interface EngineDeps {
   business: BusinessFlow
   texts: Texts
@@ -104,6 +107,12 @@ export class ConsentEngine {
   private async process(inbound: Inbound): Promise<void> {
     const now = this.clock()
     const stored = await this.deps.store.load(inbound.contact)
+    const recent = stored.conversation?.recentMessageIds ?? []
+    if (recent.includes(inbound.messageId)) {
+      // WhatsApp redelivers a message after a reconnect: it was answered already.
+      this.log.info('message.duplicate', { contact: contactRef(inbound.contact) })
+      return
+    }
     const contact: Contact = stored.contact
       ? { ...stored.contact, consents: { ...stored.contact.consents }, lastSeen: now.toISOString() }
       : {
@@ -133,7 +142,7 @@ export class ConsentEngine {
         snapshot = stepped.snapshot
         effects = this.deps.business.flow.commands[command]?.next ? stepped.effects : [...effects, ...stepped.effects]
       }
-    } else if (inbound.text === undefined || inbound.text.trim() === '') {
+    } else if (inbound.text === undefined) {
       // Media, a voice note, a location…: the bot cannot read it; say so and repeat the question.
       effects = [{ type: 'reply', key: 'errors.textOnly' }, { type: 'reprompt' }]
     } else {
@@ -152,6 +161,7 @@ export class ConsentEngine {
         flowVersion: this.deps.business.flowVersion,
         snapshot: this.machine.getPersistedSnapshot(snapshot),
         updatedAt: now.toISOString(),
+        recentMessageIds: [...recent, inbound.messageId].slice(-RECENT_MESSAGE_IDS),
       },
       records,
       notices: records.length ? { [notice.hash]: notice.notice } : {},

@@ -5,6 +5,8 @@ export interface StoredConversation {
   flowVersion: string
   snapshot: unknown
   updatedAt: string
+  /** Ids of the contact's latest messages: one delivered twice is handled once. */
+  recentMessageIds?: string[]
 }
 
 /** The exact notice text a consent refers to, kept once per hash. */
