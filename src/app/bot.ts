@@ -64,13 +64,17 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.clock ? { clock: options.clock } : {}),
   })
   const bridge = attachBridge(options.provider, engine)
+  let closing: Promise<void> | undefined
   return {
     engine,
     settled: () => engine.settled(),
-    async close() {
-      bridge.detach()
-      await engine.settled()
-      await store.close()
+    close() {
+      closing ??= (async () => {
+        bridge.detach()
+        await engine.settled()
+        await store.close()
+      })()
+      return closing
     },
   }
 }

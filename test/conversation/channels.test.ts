@@ -2,20 +2,16 @@
  * Moving to another channel: each channel the policy offers, the link where the business
  * configured one, and the handle asked, checked and read back where it did not.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { openTestBot, readDatabase, removeDir, type Chat, type TestBot } from '../support/chat.js'
+import { describe, expect, it } from 'vitest'
+import { MX, readDatabase, testBots, type Chat, type TestBot } from '../support/chat.js'
 
-const MX = '5215512345678'
 
+const open = testBots()
 let bot: TestBot
-afterEach(async () => {
-  await bot.close()
-  removeDir(bot.dataDir)
-})
 
 /** Greets, consents to both purposes, and stops at the channel question. */
 async function atChannelQuestion(from = MX): Promise<Chat> {
-  bot = await openTestBot()
+  bot = await open()
   const chat = bot.chat(from)
   await chat.say('hola')
   await chat.say('sí')
@@ -107,7 +103,7 @@ describe('choosing a channel', () => {
   })
 
   it('Telegram in English, for a US contact', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat('14155552671')
     await chat.say('hi')
     await chat.say('yes')

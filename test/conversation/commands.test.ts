@@ -2,21 +2,16 @@
  * What a contact can say at any point: STOP / BAJA withdraws, HELP explains, ENGLISH / ESPAÑOL
  * switches language. A contact is never trapped.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { openTestBot, readDatabase, removeDir, type TestBot } from '../support/chat.js'
+import { describe, expect, it } from 'vitest'
+import { MX, US, readDatabase, testBots, type TestBot } from '../support/chat.js'
 
-const MX = '5215512345678'
-const US = '14155552671'
 
+const open = testBots()
 let bot: TestBot
-afterEach(async () => {
-  await bot.close()
-  removeDir(bot.dataDir)
-})
 
 describe('STOP at any point', () => {
   it('mid-flow withdraws what was given, confirms it, and asks nothing more', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     await chat.say('sí')
@@ -31,7 +26,7 @@ describe('STOP at any point', () => {
   })
 
   it('works in the other language too: UNSUBSCRIBE from a Spanish contact, while a handle is asked', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     await chat.say('sí')
@@ -42,14 +37,14 @@ describe('STOP at any point', () => {
   })
 
   it('as the very first message: honoured without a greeting, and nothing is recorded as given', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const replies = await bot.chat(MX).say('STOP')
     expect(replies).toEqual([expect.stringMatching(/has retirado tu permiso/)])
     expect(readDatabase(bot.dataDir).ledger).toEqual([])
   })
 
   it('after a withdrawal, writing again asks for consent again (old records stay)', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     await chat.say('sí')
@@ -64,7 +59,7 @@ describe('STOP at any point', () => {
 
 describe('HELP and language', () => {
   it('HELP lists the commands and repeats the open question', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     const replies = await chat.say('ayuda')
@@ -73,7 +68,7 @@ describe('HELP and language', () => {
   })
 
   it('ENGLISH switches mid-question: the question comes again in English and answers are read in English', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     const replies = await chat.say('English')
@@ -85,14 +80,14 @@ describe('HELP and language', () => {
   })
 
   it('ESPAÑOL switches an English contact to Spanish', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(US)
     await chat.say('hi')
     expect((await chat.say('español'))[1]).toMatch(/¿Aceptas que usemos tus datos/)
   })
 
   it('ENGLISH as the first message greets in English', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const replies = await bot.chat(MX).say('english please')
     expect(replies[0]).toBe('Hi! 👋 This is the assistant of *Tienda Ejemplo*.')
   })

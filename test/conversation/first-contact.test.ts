@@ -2,21 +2,16 @@
  * A contact's first conversation, end to end through the BuilderBot bridge: greeting, notice,
  * consent purpose by purpose, channel, thanks. Spanish and English.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { openTestBot, readDatabase, removeDir, type TestBot } from '../support/chat.js'
+import { describe, expect, it } from 'vitest'
+import { MX, US, readDatabase, testBots, type TestBot } from '../support/chat.js'
 
-const MX = '5215512345678'
-const US = '14155552671'
 
+const open = testBots()
 let bot: TestBot
-afterEach(async () => {
-  await bot.close()
-  removeDir(bot.dataDir)
-})
 
 describe('a new contact, in Spanish', () => {
   it('is greeted by the business name, told how data is used, and asked for the required purpose', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const replies = await bot.chat(MX).say('hola')
     expect(replies).toHaveLength(3)
     expect(replies[0]).toContain('Tienda Ejemplo')
@@ -30,7 +25,7 @@ describe('a new contact, in Spanish', () => {
   })
 
   it('records yes to each purpose with its evidence, offers channels and thanks with a summary', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     expect((await chat.say('Sí.'))[0]).toMatch(/enviarte ofertas/)
@@ -61,7 +56,7 @@ describe('a new contact, in Spanish', () => {
   })
 
   it('respects and records a no to the optional purpose, and goes on serving', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     await chat.say('si')
@@ -75,7 +70,7 @@ describe('a new contact, in Spanish', () => {
   })
 
   it('records a no to the required purpose and offers another channel instead', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     const replies = await chat.say('No')
@@ -88,7 +83,7 @@ describe('a new contact, in Spanish', () => {
   })
 
   it('never takes an unclear answer as consent: it asks again with a hint, then accepts a clear yes', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     for (const unclear of ['quizás', 'sí pero no', '👋']) {
@@ -101,7 +96,7 @@ describe('a new contact, in Spanish', () => {
   })
 
   it('after three unclear answers says how to reach a person, and keeps the question open', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     expect(await chat.say('qué')).toEqual([expect.stringMatching(/no te he entendido/)])
@@ -111,7 +106,7 @@ describe('a new contact, in Spanish', () => {
   })
 
   it('shows the full notice on INFO, purpose by purpose, then asks the same question again', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     const replies = await chat.say('más información')
@@ -124,7 +119,7 @@ describe('a new contact, in Spanish', () => {
   })
 
   it('answers a photo or a voice note politely in text, and repeats the question', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     const replies = await chat.send({ body: '_event_voice_note__0b7c2f1e-1111-4a4a-9999-123456789abc' })
@@ -136,7 +131,7 @@ describe('a new contact, in Spanish', () => {
 
 describe('a new contact, in English', () => {
   it('is spoken to in English when the number is from an English-speaking country', async () => {
-    bot = await openTestBot()
+    bot = await open()
     const chat = bot.chat(US, 'John')
     const greeting = await chat.say('hello')
     expect(greeting[0]).toBe('Hi! 👋 This is the assistant of *Tienda Ejemplo*.')
@@ -156,7 +151,7 @@ describe('a new contact, in English', () => {
   })
 
   it('uses the deployment default for a sender with no phone number (WhatsApp LID)', async () => {
-    bot = await openTestBot({ defaultLanguage: 'en' })
+    bot = await open({ defaultLanguage: 'en' })
     const replies = await bot.chat('123456789012345@lid').say('hi')
     expect(replies[0]).toMatch(/This is the assistant/)
   })

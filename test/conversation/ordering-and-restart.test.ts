@@ -2,26 +2,13 @@
  * Every message is handled once, in order, and what is confirmed is on disk: quick bursts,
  * several contacts at once, a restart mid-conversation, a returning contact.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { openTestBot, readDatabase, removeDir, tempDir, RecordingProvider, type TestBot } from '../support/chat.js'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { startBot } from '../../src/app/bot.js'
+import { ES, MX, readDatabase, RecordingProvider, removeDir, ROOT, tempDir, testBots } from '../support/chat.js'
 
-const MX = '5215512345678'
-const ES = '34612345678'
-
-const opened: TestBot[] = []
-async function open(dataDir?: string) {
-  const bot = await openTestBot(dataDir ? { dataDir } : {})
-  opened.push(bot)
-  return bot
-}
-afterEach(async () => {
-  for (const bot of opened.splice(0)) {
-    await bot.close().catch(() => {})
-    removeDir(bot.dataDir)
-  }
-})
+const open = testBots()
 
 describe('ordering', () => {
   it('answers three quick messages from one contact, all of them, in order', async () => {
@@ -58,8 +45,6 @@ describe('ordering', () => {
         return super.sendMessage(userId, message)
       }
     }
-    const { startBot } = await import('../../src/app/bot.js')
-    const { ROOT } = await import('../support/chat.js')
     const provider = new CheckingProvider()
     const bot = await startBot({ flowsDir: join(ROOT, 'flows'), localesDir: join(ROOT, 'locales'), dataDir, defaultLanguage: 'es', provider })
     const say = async (body: string) => {
@@ -81,8 +66,7 @@ describe('restart and return', () => {
     await chat.say('sí')
     await first.bot.close()
 
-    const second = await openTestBot({ dataDir: first.dataDir })
-    opened.push(second)
+    const second = await open({ dataDir: first.dataDir })
     // The open question was the optional purpose: the answer is taken as its answer, no new greeting.
     const replies = await second.chat(MX).say('no')
     expect(replies[0]).toBe('De acuerdo, no te enviaremos ofertas.')
@@ -98,8 +82,7 @@ describe('restart and return', () => {
     for (const body of ['hola', 'sí', 'no', '1']) await chat.say(body)
     await first.bot.close()
 
-    const second = await openTestBot({ dataDir: first.dataDir })
-    opened.push(second)
+    const second = await open({ dataDir: first.dataDir })
     const returning = second.chat(MX)
     const menu = await returning.say('hola')
     expect(menu).toHaveLength(1)

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { TestTool } from '@builderbot/bot'
+import { afterEach } from 'vitest'
 import { startBot, type RunningBot } from '../../src/app/bot.js'
 import type { Language } from '../../src/domain/language.js'
 import type { ConsentDatabase } from '../../src/adapters/lowdb-store.js'
@@ -92,4 +93,28 @@ export class Chat {
 /** The database file as an owner would open it. */
 export function readDatabase(dataDir: string): ConsentDatabase {
   return JSON.parse(readFileSync(join(dataDir, 'consent-db.json'), 'utf8')) as ConsentDatabase
+}
+
+/** Phone numbers of contacts from Mexico, Spain and the US (their language is guessed from them). */
+export const MX = '5215512345678'
+export const ES = '34612345678'
+export const US = '14155552671'
+
+/**
+ * Opens bots for a test file and closes them (and removes their data) after each test:
+ * `const open = testBots()` at the top, then `const bot = await open()` in a test.
+ */
+export function testBots(): (options?: Parameters<typeof openTestBot>[0]) => Promise<TestBot> {
+  const opened: TestBot[] = []
+  afterEach(async () => {
+    for (const bot of opened.splice(0)) {
+      await bot.close().catch(() => {})
+      removeDir(bot.dataDir)
+    }
+  })
+  return async (options) => {
+    const bot = await openTestBot(options)
+    opened.push(bot)
+    return bot
+  }
 }
