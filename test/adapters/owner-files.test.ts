@@ -2,7 +2,8 @@
  * A corpus of broken owner files: each `test/fixtures/broken/<case>/` holds only the files that
  * differ from the real `flows/` and `locales/`, plus `expect.json` listing the `file:line` the
  * owner must be pointed at and a pattern the message must match. Every case is loaded over a copy
- * of the real files, exactly as `npm start` would read them.
+ * of the real files, exactly as `npm start` would read them. A case holds whole files: when a
+ * real file changes, make the same change in the cases that copy it so they stay realistic.
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
