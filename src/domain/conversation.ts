@@ -87,18 +87,24 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
 
   const says = (keys: readonly string[]) => keys.map((key) => ({ type: 'reply' as const, params: { key } }))
 
-  /** The actions and target of an answer or a command. */
-  const outcome = (o: Outcome) => ({
-    ...(o.next ? { target: ref(o.next) } : {}),
-    actions: [
-      ...(o.record ? [{ type: 'recordConsent' as const, params: { purpose: o.record.purpose, given: o.record.given } }] : []),
-      ...(o.withdraw ? [{ type: 'withdrawConsent' as const }] : []),
-      ...(o.language ? [{ type: 'setLanguage' as const, params: { language: o.language } }] : []),
-      ...says(o.say),
-      // Staying on the same step: ask its question again so the contact knows what is expected.
-      ...(o.next ? [] : [{ type: 'reprompt' as const }]),
-    ],
-  })
+  /**
+   * The actions and target of an answer or a command. An answer leading to its own step stays
+   * there (XState would not re-enter it, so the question would not be asked again).
+   */
+  const outcome = (given: Outcome, stepId?: string) => {
+    const o = given.next === stepId ? { ...given, next: undefined } : given
+    return {
+      ...(o.next ? { target: ref(o.next) } : {}),
+      actions: [
+        ...(o.record ? [{ type: 'recordConsent' as const, params: { purpose: o.record.purpose, given: o.record.given } }] : []),
+        ...(o.withdraw ? [{ type: 'withdrawConsent' as const }] : []),
+        ...(o.language ? [{ type: 'setLanguage' as const, params: { language: o.language } }] : []),
+        ...says(o.say),
+        // Staying on the same step: ask its question again so the contact knows what is expected.
+        ...(o.next ? [] : [{ type: 'reprompt' as const }]),
+      ],
+    }
+  }
 
   const unclearTransitions = (step: Step) => {
     const unclear = step.unclear
@@ -115,11 +121,11 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     return {
       id: step.id,
       meta: { intents: answers.map(([intent]) => intent) } satisfies StepMeta,
-      entry: [...says(step.say), ...(step.ask ? says([step.ask]) : []), { type: 'ask' as const, params: { key: step.ask! } }],
+      entry: [...says([...step.say, step.ask!]), { type: 'ask' as const, params: { key: step.ask! } }],
       on: {
         answer: [
           ...answers.map(([intent, o]) => {
-            const { actions, ...rest } = outcome(o)
+            const { actions, ...rest } = outcome(o, step.id)
             const chosen =
               intent === CHANNEL_INTENT
                 ? [assign({ pending: ({ event }: Ctx) => ({ channel: (event as { channel: Channel }).channel }) })]
@@ -229,6 +235,8 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     on: { command: commands },
     states,
   }
+  // The states are built from the owner's file at run time; XState's static types cannot follow
+  // them, so the config is handed over untyped. Its behaviour is covered by the conversation tests.
   return base.createMachine(config as MachineConfig<any, any> as any)
 }
 
