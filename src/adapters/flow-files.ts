@@ -24,16 +24,28 @@ const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/
 /** Reads and checks both files; throws OwnerFileError listing every problem. */
 export function loadBusinessFlow(flowsDir: string, shownDir = 'flows'): BusinessFlow {
   const problems: Problem[] = []
+  const business = readBusinessFlow(flowsDir, shownDir, problems)
+  if (!business || problems.length > 0) throw new OwnerFileError(problems)
+  return business
+}
+
+/**
+ * Reads and checks both files, adding every problem to `problems`. Returns what could be read
+ * (for further checks of the texts) unless a file is missing or not valid YAML.
+ */
+export function readBusinessFlow(flowsDir: string, shownDir: string, problems: Problem[]): BusinessFlow | undefined {
   const policyFile = OwnerFile.read(join(flowsDir, 'policy.yaml'), `${shownDir}/policy.yaml`, problems)
   const flowFile = OwnerFile.read(join(flowsDir, 'consent.yaml'), `${shownDir}/consent.yaml`, problems)
-  if (!policyFile?.ok || !flowFile?.ok) throw new OwnerFileError(problems)
+  if (!policyFile?.ok || !flowFile?.ok) return undefined
 
   const policy = readPolicy(policyFile)
+  const before = problems.length
   const flow = readFlow(flowFile)
-  if (problems.length === 0) {
+  // The graph checks need a well-formed flow; a problem in the policy alone does not stop them,
+  // so the owner sees every mistake of both files at once.
+  if (problems.length === before) {
     for (const p of checkFlow(flow, policy)) flowFile.problem(p.line, p.message)
   }
-  if (problems.length > 0) throw new OwnerFileError(problems)
   // Line numbers are left out: moving a comment is not a new version of the conversation.
   const flowVersion = createHash('sha256').update(JSON.stringify(flow, (key, value) => (key === 'line' ? undefined : value))).digest('hex').slice(0, 12)
   return { policy, flow, flowVersion }

@@ -9,7 +9,7 @@ import { CHANNEL_INTENT, SAME_NUMBER_INTENT, BACK_INTENT, type FlowDefinition } 
 import { handleKindOf } from '../domain/handles.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
 import type { Policy } from '../domain/policy.js'
-import { OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
+import { nearest, OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
 import { tokenize, FILLER_INTENT } from '../domain/intents.js'
 
 export type Messages = { [key: string]: string | Messages }
@@ -30,21 +30,55 @@ interface LoadedFile {
 
 export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Policy, shownDir = 'locales', flowFile = 'flows/consent.yaml'): LocaleBundle {
   const problems: Problem[] = []
+  const bundle = readLocales(localesDir, flow, policy, shownDir, flowFile, problems)
+  if (!bundle || problems.length > 0) throw new OwnerFileError(problems)
+  return bundle
+}
+
+/** Reads and checks the texts, adding every problem to `problems`; undefined when they cannot be used. */
+export function readLocales(
+  localesDir: string,
+  flow: FlowDefinition,
+  policy: Policy,
+  shownDir: string,
+  flowFile: string,
+  problems: Problem[],
+): LocaleBundle | undefined {
+  const before = problems.length
+  const failed = () => problems.length > before
   const messages = {} as Record<Language, LoadedFile | undefined>
   const answers = {} as Record<Language, LoadedFile | undefined>
   for (const language of LANGUAGES) {
     messages[language] = readJson(join(localesDir, language, 'messages.json'), `${shownDir}/${language}/messages.json`, problems)
     answers[language] = readJson(join(localesDir, language, 'answers.json'), `${shownDir}/${language}/answers.json`, problems)
   }
-  if (problems.length > 0) throw new OwnerFileError(problems)
+  if (failed()) return undefined
 
   const needed = neededMessageKeys(flow, policy)
   const neededAnswers = neededIntents(flow)
+  const missingEverywhere = new Set<string>()
+
+  // A key or answer the flow uses that no language has is most likely a typo in the flow:
+  // point at the flow line, with the nearest existing name.
+  for (const [key, where] of needed) {
+    if (where === 'bot' || LANGUAGES.some((l) => messages[l]!.keys.has(key))) continue
+    missingEverywhere.add(key)
+    const hint = nearest(key, [...messages[LANGUAGES[0]]!.texts])
+    problems.push({ file: flowFile, line: where, message: `"${key}" is not a text in ${shownDir}/*/messages.json${hint ? ` (did you mean "${hint}"?)` : `; add it to every language`}` })
+  }
+  for (const [intent, where] of neededAnswers) {
+    if (LANGUAGES.some((l) => answers[l]!.keys.has(intent))) continue
+    missingEverywhere.add(intent)
+    const known = [...answers[LANGUAGES[0]]!.keys.keys()].filter((k) => !k.includes('.') && k !== 'channels' && k !== FILLER_INTENT)
+    const hint = nearest(intent, known)
+    problems.push({ file: flowFile, line: where, message: `"${intent}" is not an answer in ${shownDir}/*/answers.json${hint ? ` (did you mean "${hint}"?)` : `; add its words to every language, e.g. "${intent}": ["…"]`}` })
+  }
+
   for (const language of LANGUAGES) {
     const m = messages[language]!
     const a = answers[language]!
     for (const [key, where] of needed) {
-      if (m.texts.has(key)) continue
+      if (m.texts.has(key) || missingEverywhere.has(key)) continue
       if (m.keys.has(key)) {
         m.file.problem(m.keys.get(key)!, `"${key}" is a group of texts, but ${where === 'bot' ? 'the bot' : `${flowFile}:${where}`} uses it as one text; name one of the texts inside it (e.g. "${key}.…")`)
         continue
@@ -61,16 +95,16 @@ export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Po
       }
     }
     for (const [intent, where] of neededAnswers) {
-      if (!a.keys.has(intent)) a.file.problem(1, `no words for the answer "${intent}" (used at ${flowFile}:${where}); add "${intent}": ["…"]`)
+      if (!a.keys.has(intent) && !missingEverywhere.has(intent)) a.file.problem(1, `no words for the answer "${intent}" (used at ${flowFile}:${where}); add "${intent}": ["…"]`)
     }
     for (const offered of policy.channels) {
       if (!a.keys.has(`channels.${offered.channel}`)) a.file.problem(a.keys.get('channels') ?? 1, `no words for the channel "${offered.channel}"; add "${offered.channel}": ["…"] under "channels"`)
     }
   }
   checkAnswerShapes(answers, problems)
-  if (problems.length > 0) throw new OwnerFileError(problems)
+  if (failed()) return undefined
   checkOverlaps(flow, policy, answers)
-  if (problems.length > 0) throw new OwnerFileError(problems)
+  if (failed()) return undefined
 
   const bundle = { messages: {}, answers: {} } as LocaleBundle
   for (const language of LANGUAGES) {

@@ -17,8 +17,13 @@ export function formatProblem(p: Problem): string {
 
 /** Thrown when the owner's files cannot be used; `message` lists every problem, one per line. */
 export class OwnerFileError extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(problems.map(formatProblem).join('\n'))
+  readonly problems: Problem[]
+
+  constructor(problems: Problem[]) {
+    // File by file, top to bottom: the order an owner mends them in.
+    const sorted = [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
+    super(sorted.map(formatProblem).join('\n'))
+    this.problems = sorted
     this.name = 'OwnerFileError'
   }
 }

@@ -4,9 +4,10 @@
  */
 import { relative, sep } from 'node:path'
 import type { ProviderClass } from '@builderbot/bot'
-import { loadBusinessFlow, type BusinessFlow } from '../adapters/flow-files.js'
+import { readBusinessFlow, type BusinessFlow } from '../adapters/flow-files.js'
+import { OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { createI18nTexts } from '../adapters/i18n-texts.js'
-import { loadLocales } from '../adapters/locale-files.js'
+import { readLocales } from '../adapters/locale-files.js'
 import { openLowdbStore } from '../adapters/lowdb-store.js'
 import { attachBridge, providerMessenger } from '../adapters/builderbot-bridge.js'
 import type { Language } from '../domain/language.js'
@@ -24,8 +25,11 @@ export interface BusinessFiles {
 export async function loadBusinessFiles(flowsDir: string, localesDir: string, defaultLanguage: Language, displayRoot = process.cwd()): Promise<BusinessFiles> {
   // Problems name files as the owner sees them from the project folder: flows/consent.yaml:12.
   const shown = (dir: string) => relative(displayRoot, dir).split(sep).join('/') || '.'
-  const business = loadBusinessFlow(flowsDir, shown(flowsDir))
-  const bundle = loadLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`)
+  // Every problem in every file is reported at once, so the owner can mend them in one go.
+  const problems: Problem[] = []
+  const business = readBusinessFlow(flowsDir, shown(flowsDir), problems)
+  const bundle = business && readLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`, problems)
+  if (!business || !bundle || problems.length > 0) throw new OwnerFileError(problems)
   return { business, texts: await createI18nTexts(bundle, defaultLanguage) }
 }
 
