@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OwnerFileError } from './adapters/owner-file.js'
 import { DatabaseFileError } from './adapters/lowdb-store.js'
-import { startBot, type RunningBot } from './app/bot.js'
+import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './app/bot.js'
 import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from './app/config.js'
 import { createLogger, type Logger } from './app/logger.js'
 
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
     return
   }
   const logger = createLogger(config.logLevel)
+  // The owner's files first: a mistake stops here, before anything connects or is written.
+  const files = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
 
   // BuilderBot and Baileys write logs, the QR image and the WhatsApp session into the working
   // directory. Give them one inside the private data directory, never the project folder.
@@ -29,15 +31,19 @@ async function main(): Promise<void> {
 
   process.on('unhandledRejection', (reason) => logger.error('unhandled_rejection', { error: (reason as Error)?.message ?? String(reason) }))
 
-  if (config.provider === 'whatsapp') await runWhatsApp(config, logger, projectDir)
-  else await runConsole(config, logger, projectDir)
+  const options = { files, flowsDir: config.flowsDir, localesDir: config.localesDir, dataDir: config.dataDir, defaultLanguage: config.defaultLanguage, logger }
+  if (config.provider === 'whatsapp') await runWhatsApp(config, logger, options)
+  else await runConsole(config, options)
 }
 
-async function runConsole(config: Config, logger: Logger, projectDir: string): Promise<void> {
+type Options = Omit<BotOptions, 'provider'>
+
+async function runConsole(config: Config, options: Options): Promise<void> {
   const { ConsoleProvider } = await import('./adapters/console-provider.js')
   const interactive = Boolean(process.stdin.isTTY)
-  const provider = new ConsoleProvider({ input: process.stdin, output: process.stdout, from: config.from, interactive })
-  const bot = await startBot({ ...botOptions(config, logger, projectDir), provider })
+  const botLabel = options.files!.business.policy.controller.name
+  const provider = new ConsoleProvider({ input: process.stdin, output: process.stdout, from: config.from, interactive, botLabel })
+  const bot = await startBot({ ...options, provider })
   onStopSignal(bot, () => provider.close())
   if (interactive) {
     process.stdout.write(
@@ -52,24 +58,13 @@ async function runConsole(config: Config, logger: Logger, projectDir: string): P
   process.exit(0)
 }
 
-async function runWhatsApp(config: Config, logger: Logger, projectDir: string): Promise<void> {
+async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {
   const { createWhatsApp } = await import('./adapters/whatsapp-provider.js')
   const whatsapp = await createWhatsApp({ logger, terminal: process.stdout, ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}) })
-  const bot = await startBot({ ...botOptions(config, logger, projectDir), provider: whatsapp.provider, messenger: whatsapp.messenger })
+  const bot = await startBot({ ...options, provider: whatsapp.provider, messenger: whatsapp.messenger })
   onStopSignal(bot, () => whatsapp.stop())
   process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n`)
   await whatsapp.connect()
-}
-
-function botOptions(config: Config, logger: Logger, projectDir: string) {
-  return {
-    flowsDir: config.flowsDir,
-    localesDir: config.localesDir,
-    dataDir: config.dataDir,
-    defaultLanguage: config.defaultLanguage,
-    logger,
-    displayRoot: projectDir,
-  }
 }
 
 /** Ctrl-C and SIGTERM: stop taking messages, answer what is in hand, flush, exit. */

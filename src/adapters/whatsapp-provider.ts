@@ -5,7 +5,7 @@
  *   process from `<data dir>/runtime` (git-ignored, private to the owner).
  * - Its constructor removes every SIGINT/SIGTERM/uncaughtException/unhandledRejection handler
  *   and installs its own: ours are put back so Ctrl-C flushes the database before exiting.
- * - Its log would hold message text: it is sent nowhere.
+ * - Its log would hold message text: only its connection lines reach our log.
  * - It is started without BuilderBot's HTTP server (which would listen on every interface).
  * - Senders it reports as `…@lid` carry no phone number; replies to them go to the raw jid,
  *   which the provider's own sendMessage would mangle.
@@ -57,10 +57,10 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
     process.removeAllListeners(event)
     for (const listener of listeners) process.on(event, listener as never)
   }
-  provider.logStream?.end()
-  provider.logger = new Console({ stdout: new Writable({ write: (_chunk, _encoding, done) => done() }) })
-
   const log = options.logger
+  provider.logStream?.end()
+  provider.logger = connectionLog(log)
+
   provider.on('require_action', ((payload: { title?: string; instructions?: string[]; payload?: { qr?: string; code?: string } }) => {
     if (payload.payload?.qr) {
       options.terminal.write('\nScan this QR code with WhatsApp (Settings → Linked devices → Link a device):\n')
@@ -102,4 +102,21 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
       }
     },
   }
+}
+
+/**
+ * Baileys' own log, reduced to the lines about the connection (opened, closed with a status,
+ * logged out, retrying), which say nothing about contacts. Everything else, which can include
+ * whole messages, is dropped.
+ */
+function connectionLog(log: Logger): Console {
+  const CONNECTION = /(Connection (update|closed|opened)[^\n]*|Logged out[^\n]*|Critical error[^\n]*|[Rr]econnect[^\n]*)/
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      const line = CONNECTION.exec(String(chunk))?.[1]
+      if (line) log.info('whatsapp.connection', { detail: line.slice(0, 200) })
+      done()
+    },
+  })
+  return new Console({ stdout: sink, stderr: sink })
 }

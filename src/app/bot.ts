@@ -34,6 +34,8 @@ export async function loadBusinessFiles(flowsDir: string, localesDir: string, de
 }
 
 export interface BotOptions {
+  /** The owner's files, already loaded and checked; read from the two folders below otherwise. */
+  files?: BusinessFiles
   flowsDir: string
   localesDir: string
   dataDir: string
@@ -56,7 +58,7 @@ export interface RunningBot {
 }
 
 export async function startBot(options: BotOptions): Promise<RunningBot> {
-  const { business, texts } = await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot)
+  const { business, texts } = options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
   const store = await openLowdbStore(options.dataDir)
   const engine = new ConsentEngine({
     business,

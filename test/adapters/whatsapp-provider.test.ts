@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createWhatsApp } from '../../src/adapters/whatsapp-provider.js'
-import { silentLogger } from '../../src/app/logger.js'
+import { createLogger, silentLogger } from '../../src/app/logger.js'
 import { PassThrough } from 'node:stream'
 
 describe('the WhatsApp provider wrapper', () => {
@@ -45,5 +45,16 @@ describe('the WhatsApp provider wrapper', () => {
     whatsapp.provider.emit('require_action', { title: 'x', instructions: [], payload: { qr: '2@abcdefghijklmnopqrstuvwxyz' } } as never)
     expect(drawn).toMatch(/Scan this QR code with WhatsApp/)
     expect(drawn).toMatch(/[▀▄█]/)
+  })
+
+  it('passes Baileys\' connection lines to our log, and never its lines about messages', async () => {
+    const lines: string[] = []
+    const whatsapp = await createWhatsApp({ logger: createLogger('info', (l) => lines.push(l)), terminal: new PassThrough() })
+    const baileysLog = (whatsapp.provider as unknown as { logger: Console }).logger
+    baileysLog.log('[2026-11-25T10:00:00.000Z] Connection closed. Status: 428, Reason: Connection Terminated')
+    baileysLog.log('[2026-11-25T10:00:01.000Z] Message received from phone, id=ABC', { pushName: 'Ana', message: { conversation: 'sí, acepto' } })
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/"event":"whatsapp.connection","detail":"Connection closed. Status: 428/)
+    expect(lines.join('')).not.toMatch(/acepto|Ana/)
   })
 })
