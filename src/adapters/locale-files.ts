@@ -74,6 +74,7 @@ export function readLocales(
     problems.push({ file: flowFile, line: where, message: `"${intent}" is not an answer in ${shownDir}/*/answers.json${hint ? ` (did you mean "${hint}"?)` : `; add its words to every language, e.g. "${intent}": ["…"]`}` })
   }
 
+  const reported = new Set<string>()
   for (const language of LANGUAGES) {
     const m = messages[language]!
     const a = answers[language]!
@@ -84,21 +85,25 @@ export function readLocales(
         continue
       }
       const elsewhere = LANGUAGES.filter((l) => l !== language && messages[l]!.keys.has(key)).map((l) => `${shownDir}/${l}/messages.json:${messages[l]!.keys.get(key)}`)
-      m.file.problem(1, `missing text "${key}" (${where === 'bot' ? 'the bot sends it' : `used at ${flowFile}:${where}`})${elsewhere.length ? `; see ${elsewhere.join(', ')} for the other language` : ''}`)
-    }
-    // A key in one language and not another is a text some contacts would never see.
-    for (const [key, line] of m.keys) {
-      for (const other of LANGUAGES) {
-        if (other !== language && !messages[other]!.keys.has(key) && !isPluralVariant(key, messages[other]!.keys)) {
-          m.file.problem(line, `"${key}" exists here but not in ${shownDir}/${other}/messages.json; add it there (or remove it here)`)
-        }
-      }
+      reported.add(key)
+      m.file.problem(groupLine(m.keys, key), `missing text "${key}" (${where === 'bot' ? 'the bot sends it' : `used at ${flowFile}:${where}`})${elsewhere.length ? `; see ${elsewhere.join(', ')} for the other language` : ''}`)
     }
     for (const [intent, where] of neededAnswers) {
       if (!a.keys.has(intent) && !missingEverywhere.has(intent)) a.file.problem(1, `no words for the answer "${intent}" (used at ${flowFile}:${where}); add "${intent}": ["…"]`)
     }
     for (const offered of policy.channels) {
       if (!a.keys.has(`channels.${offered.channel}`)) a.file.problem(a.keys.get('channels') ?? 1, `no words for the channel "${offered.channel}"; add "${offered.channel}": ["…"] under "channels"`)
+    }
+  }
+  // A key in one language and not another is a text some contacts would never see.
+  for (const language of LANGUAGES) {
+    const m = messages[language]!
+    for (const [key, line] of m.keys) {
+      for (const other of LANGUAGES) {
+        if (other !== language && !reported.has(key) && !messages[other]!.keys.has(key) && !isPluralVariant(key, messages[other]!.keys)) {
+          m.file.problem(line, `"${key}" exists here but not in ${shownDir}/${other}/messages.json; add it there (or remove it here)`)
+        }
+      }
     }
   }
   checkAnswerShapes(answers, problems)
@@ -133,6 +138,16 @@ function readJson(path: string, name: string, problems: Problem[]): LoadedFile |
   }
   walk(file.doc.contents as Node, '', 1)
   return { file, keys, texts, data: file.doc.toJS() }
+}
+
+/** Where a missing key belongs: the line of its nearest existing group ("consent" for "consent.hint"). */
+function groupLine(keys: Map<string, number>, key: string): number {
+  for (let group = key; group.includes('.'); ) {
+    group = group.slice(0, group.lastIndexOf('.'))
+    const line = keys.get(group)
+    if (line) return line
+  }
+  return 1
 }
 
 function isPluralVariant(key: string, keys: Map<string, number>): boolean {

@@ -5,6 +5,7 @@
  */
 import { BACK_INTENT, CHANNEL_INTENT, type FlowDefinition, type Outcome, type Step } from './flow.js'
 import type { Policy } from './policy.js'
+import { nearest } from './names.js'
 
 export interface FlowProblem {
   line: number
@@ -18,8 +19,10 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   const problems: FlowProblem[] = []
   const stepNames = Object.keys(flow.steps)
   const known = (name: string) => name in flow.steps
-  const unknown = (line: number, name: string, field: string) =>
-    problems.push({ line, message: `${field} "${name}" is not a step; steps are: ${stepNames.join(', ')}` })
+  const unknown = (line: number, name: string, field: string) => {
+    const hint = nearest(name, stepNames)
+    problems.push({ line, message: `${field} "${name}" is not a step${hint ? ` (did you mean "${hint}"?)` : ''}; steps are: ${stepNames.join(', ')}` })
+  }
   const purposes = policy.purposes.map((p) => p.id)
 
   if (flow.start && !known(flow.start)) unknown(flow.startLine, flow.start, 'start')
