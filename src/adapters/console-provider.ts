@@ -49,9 +49,10 @@ const EVENT_COMMANDS: ReadonlyMap<string, string> = new Map([
  *   from: '5215512345678',
  *   interactive: process.stdin.isTTY === true,
  * })
- * await createBot({ flow, database, provider })
+ * const bot = await startBot({ flowsDir, localesDir, dataDir, defaultLanguage: 'es', provider })
  * provider.listen()
  * await provider.ended // input closed (end of pipe or Ctrl-D)
+ * await bot.close()     // answers what is in hand and flushes the database
  * ```
  */
 export class ConsoleProvider extends ProviderClass {

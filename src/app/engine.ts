@@ -123,34 +123,8 @@ export class ConsentEngine {
           consents: {},
         }
 
-    let snapshot = stored.conversation ? this.restore(stored.conversation.snapshot, inbound.contact) : undefined
-    let effects: Effect[] = []
-
-    if (!snapshot) {
-      // A new conversation. The first message is not an answer to anything, but a command in it
-      // counts: "ENGLISH" greets in English, "STOP" is honoured without a greeting.
-      const command = inbound.text === undefined ? undefined : this.recognizer(contact.language).recognize(inbound.text, this.commands)
-      const languageCommand = command ? this.deps.business.flow.commands[command]?.language : undefined
-      const started = startConversation(this.machine, {
-        language: languageCommand ?? contact.language,
-        ...this.phoneOf(inbound.contact),
-      })
-      snapshot = started.snapshot
-      effects = started.effects
-      if (command && !languageCommand) {
-        const stepped = stepConversation(this.machine, snapshot, { type: 'command', command })
-        snapshot = stepped.snapshot
-        effects = this.deps.business.flow.commands[command]?.next ? stepped.effects : [...effects, ...stepped.effects]
-      }
-    } else if (inbound.text === undefined) {
-      // Media, a voice note, a location…: the bot cannot read it; say so and repeat the question.
-      effects = [{ type: 'reply', key: 'errors.textOnly' }, { type: 'reprompt' }]
-    } else {
-      const event = this.read(inbound.text, snapshot)
-      const stepped = stepConversation(this.machine, snapshot, event)
-      snapshot = stepped.snapshot
-      effects = stepped.effects
-    }
+    const restored = stored.conversation ? this.restore(stored.conversation.snapshot, inbound.contact) : undefined
+    const { snapshot, effects } = restored ? this.continue(restored, inbound) : this.begin(contact, inbound)
 
     contact.language = snapshot.context.language
     const { records, replies } = this.apply(effects, contact, snapshot, inbound, now)
@@ -174,6 +148,29 @@ export class ConsentEngine {
       replies: replies.length,
     })
     for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
+  }
+
+  /**
+   * A new conversation. The first message is not an answer to anything, but a command in it
+   * counts: "ENGLISH" greets in English, "STOP" is honoured without a greeting.
+   */
+  private begin(contact: Contact, inbound: Inbound): { snapshot: ConversationSnapshot; effects: Effect[] } {
+    const command = inbound.text === undefined ? undefined : this.recognizer(contact.language).recognize(inbound.text, this.commands)
+    const outcome = command ? this.deps.business.flow.commands[command] : undefined
+    const started = startConversation(this.machine, { language: outcome?.language ?? contact.language, ...this.phoneOf(inbound.contact) })
+    if (!command || outcome?.language) return started
+    const stepped = stepConversation(this.machine, started.snapshot, { type: 'command', command })
+    if (outcome?.next) return stepped
+    // e.g. HELP: greeting, question, then the help text; the question is not asked twice.
+    return { snapshot: stepped.snapshot, effects: [...started.effects, ...stepped.effects.filter((e) => e.type !== 'reprompt')] }
+  }
+
+  private continue(snapshot: ConversationSnapshot, inbound: Inbound): { snapshot: ConversationSnapshot; effects: Effect[] } {
+    if (inbound.text === undefined) {
+      // Media, a voice note, a location…: the bot cannot read it; say so and repeat the question.
+      return { snapshot, effects: [{ type: 'reply', key: 'errors.textOnly' }, { type: 'reprompt' }] }
+    }
+    return stepConversation(this.machine, snapshot, this.read(inbound.text, snapshot))
   }
 
   /** What the message means at this point of the conversation, as a machine event. */

@@ -92,3 +92,13 @@ describe('HELP and language', () => {
     expect(replies[0]).toBe('Hi! 👋 This is the assistant of *Tienda Ejemplo*.')
   })
 })
+
+describe('a command as the very first message', () => {
+  it('AYUDA greets, asks, then lists the commands, without asking twice', async () => {
+    bot = await open()
+    const replies = await bot.chat(MX).say('ayuda')
+    expect(replies).toHaveLength(4)
+    expect(replies[2]).toMatch(/¿Aceptas que usemos tus datos/)
+    expect(replies[3]).toMatch(/BAJA[\s\S]*ENGLISH/)
+  })
+})
