@@ -106,7 +106,7 @@ export function readLocales(
       }
     }
   }
-  checkAnswerShapes(answers, problems)
+  checkAnswerShapes(answers)
   if (failed()) return undefined
   checkOverlaps(flow, policy, answers)
   if (failed()) return undefined
@@ -202,7 +202,7 @@ function neededIntents(flow: FlowDefinition): Map<string, number> {
   return needed
 }
 
-function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>, _problems: Problem[]): void {
+function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>): void {
   for (const language of LANGUAGES) {
     const a = answers[language]!
     const check = (node: Node | null, where: string, line: number) => {
