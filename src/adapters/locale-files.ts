@@ -182,8 +182,10 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
     use(`channels.${c.channel}`, 'bot')
     const kind = handleKindOf(c.channel)
     if (kind && !c.link) {
-      use(`channel.ask.${kind}`, 'bot')
-      use(`channel.invalid.${kind}`, 'bot')
+      for (const texts of kind === 'phone' ? ['phone', 'otherPhone'] : [kind]) {
+        use(`channel.ask.${texts}`, 'bot')
+        use(`channel.invalid.${texts}`, 'bot')
+      }
     }
   }
   return needed

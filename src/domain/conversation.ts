@@ -143,7 +143,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     const back = step.channelDetails?.back
     const backTransition = back ? [{ guard: { type: 'means' as const, params: { intent: BACK_INTENT } }, target: ref(back) }] : []
     const backIntent = back ? [BACK_INTENT] : []
-    const handlePrompt = ({ context }: Ctx) => ({ key: `channel.ask.${handleKindOf(context.pending!.channel)}` })
+    const handlePrompt = ({ context }: Ctx) => ({ key: `channel.ask.${handleTexts(context)}` })
     const settle = {
       type: 'setChannel' as const,
       params: ({ context }: Ctx) => {
@@ -183,7 +183,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
               {
                 actions: [
                   'countUnclear' as const,
-                  { type: 'reply' as const, params: ({ context }: Ctx) => ({ key: `channel.invalid.${handleKindOf(context.pending!.channel)}` }) },
+                  { type: 'reply' as const, params: ({ context }: Ctx) => ({ key: `channel.invalid.${handleTexts(context)}` }) },
                 ],
               },
             ],
@@ -242,6 +242,15 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
 
 export type ConversationMachine = ReturnType<typeof buildConversationMachine>
 export type ConversationSnapshot = SnapshotFrom<ConversationMachine>
+
+/**
+ * Which texts ask for the handle: a phone number can be "the same as this one" only when the
+ * contact writes from a number (WhatsApp `…@lid` senders carry none).
+ */
+function handleTexts(context: ConversationContext): string {
+  const kind = handleKindOf(context.pending!.channel)!
+  return kind === 'phone' && !context.phone ? 'otherPhone' : kind
+}
 
 function readHandle(context: ConversationContext, event: ConversationEvent): string | undefined {
   if (event.type !== 'answer' || !context.pending) return undefined

@@ -111,3 +111,18 @@ describe('choosing a channel', () => {
     expect((await chat.say('telegram'))[0]).toBe('Great. To talk on *Telegram*, open this link: https://t.me/TiendaEjemploBot')
   })
 })
+
+describe('a WhatsApp sender with no phone number (…@lid)', () => {
+  it('is asked for a number without being offered "the same one"', async () => {
+    bot = await open()
+    const chat = bot.chat('123456789012345@lid')
+    await chat.say('hola')
+    await chat.say('sí')
+    await chat.say('sí')
+    const ask = await chat.say('sms')
+    expect(ask[0]).toMatch(/número de teléfono/)
+    expect(ask[0]).not.toMatch(/MISMO/)
+    expect((await chat.say('mismo'))[0]).toMatch(/no parece válido/)
+    expect((await chat.say('+34 612 345 678'))[0]).toMatch(/\*\+34612345678\*/)
+  })
+})
