@@ -34,10 +34,10 @@ export const DATABASE_FILE = 'consent-db.json'
 export async function openLowdbStore(dataDir: string): Promise<ConsentStore & { readonly data: ConsentDatabase }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, DATABASE_FILE)
-  const data = await readDatabase(file)
+  const { data, existed } = await readDatabase(file)
   const db = new Low<ConsentDatabase>(new JSONFile(file), data)
   db.data = data
-  if (!(await exists(file))) await db.write()
+  if (!existed) await db.write()
 
   return {
     get data() {
@@ -59,22 +59,13 @@ export async function openLowdbStore(dataDir: string): Promise<ConsentStore & { 
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await readFile(file)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function readDatabase(file: string): Promise<ConsentDatabase> {
+async function readDatabase(file: string): Promise<{ data: ConsentDatabase; existed: boolean }> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { schemaVersion: SCHEMA_VERSION, contacts: {}, conversations: {}, ledger: [], notices: {} }
+      return { data: { schemaVersion: SCHEMA_VERSION, contacts: {}, conversations: {}, ledger: [], notices: {} }, existed: false }
     }
     throw new DatabaseFileError(file, `cannot be read (${(error as NodeJS.ErrnoException).code})`)
   }
@@ -92,5 +83,5 @@ async function readDatabase(file: string): Promise<ConsentDatabase> {
   if (db!.schemaVersion !== SCHEMA_VERSION) {
     throw new DatabaseFileError(file, `has schema version ${String(db!.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`)
   }
-  return db as ConsentDatabase
+  return { data: db as ConsentDatabase, existed: true }
 }
