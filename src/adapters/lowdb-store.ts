@@ -3,14 +3,16 @@
  * A file that does not parse, or is not a consent database, is never overwritten: the bot
  * refuses to start and says which file and why.
  */
+import { readFileSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Low } from 'lowdb'
 import { JSONFile } from 'lowdb/node'
-import type { Contact, ConsentRecord } from '../domain/consent.js'
-import type { ConsentStore, ContactChange, StoredConversation, StoredNotice } from '../ports/consent-store.js'
+import type { Contact } from '../domain/consent.js'
+import { sealEntry, type LedgerEntry } from '../domain/ledger.js'
+import type { ConsentData, ConsentStore, ContactChange, StoredConversation, StoredNotice } from '../ports/consent-store.js'
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** The file's shape, documented for owners in the README. */
 export interface ConsentDatabase {
@@ -18,7 +20,7 @@ export interface ConsentDatabase {
   contacts: Record<string, Contact>
   conversations: Record<string, StoredConversation>
   /** Append-only. */
-  ledger: ConsentRecord[]
+  ledger: LedgerEntry[]
   notices: Record<string, StoredNotice>
 }
 
@@ -49,9 +51,19 @@ export async function openLowdbStore(dataDir: string): Promise<ConsentStore & { 
     async commit(change: ContactChange) {
       db.data.contacts[change.contact.id] = change.contact
       db.data.conversations[change.contact.id] = change.conversation
-      db.data.ledger.push(...change.records)
+      for (const { record, personal } of change.records) db.data.ledger.push(sealEntry(db.data.ledger.at(-1), record, personal))
       Object.assign(db.data.notices, change.notices)
       await db.write()
+    },
+    async erase(contactId, proof) {
+      delete db.data.contacts[contactId]
+      delete db.data.conversations[contactId]
+      for (const entry of db.data.ledger) if (entry.personal?.contact === contactId) entry.personal = null
+      db.data.ledger.push(sealEntry(db.data.ledger.at(-1), proof, null))
+      await db.write()
+    },
+    async *scan() {
+      for (const contact of Object.values(db.data.contacts)) yield { contact, conversation: db.data.conversations[contact.id] }
     },
     async close() {
       await db.write()
@@ -84,4 +96,11 @@ async function readDatabase(file: string): Promise<{ data: ConsentDatabase; exis
     throw new DatabaseFileError(file, `has schema version ${String(db!.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`)
   }
   return { data: db as ConsentDatabase, existed: true }
+}
+
+/** Everything stored in a data directory, read without writing anything (for the owner's tools). */
+export function readConsentData(dataDir: string): ConsentData {
+  const file = join(dataDir, DATABASE_FILE)
+  const db = JSON.parse(readFileSync(file, 'utf8')) as ConsentDatabase
+  return { contacts: db.contacts, conversations: db.conversations, ledger: db.ledger, notices: db.notices }
 }

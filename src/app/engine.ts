@@ -6,8 +6,8 @@
  * contacts do not wait for each other. Everything a step changed is on disk before any reply of
  * that step is sent, so a confirmation never announces something that could still be lost.
  */
-import { createHash, randomUUID } from 'node:crypto'
-import type { Contact, ConsentRecord, PurposeConsent } from '../domain/consent.js'
+import { randomBytes } from 'node:crypto'
+import type { Contact, ConsentRecord, ConsentState, PurposeConsent } from '../domain/consent.js'
 import {
   buildConversationMachine,
   expectedIntents,
@@ -23,10 +23,11 @@ import { createRecognizer, type Recognizer } from '../domain/intents.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
 import type { Channel } from '../domain/policy.js'
 import type { BusinessFlow } from '../adapters/flow-files.js'
-import type { ConsentStore, StoredNotice } from '../ports/consent-store.js'
+import type { ConsentStore, NewRecord, StoredNotice } from '../ports/consent-store.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
+import { noticeVars, renderNotice } from './notice.js'
 
 /** One message from a contact, as any provider delivers it. */
 export interface Inbound {
@@ -71,7 +72,7 @@ export class ConsentEngine {
     this.commands = Object.keys(business.flow.commands)
     this.channelIntents = business.policy.channels.map((c) => `channel:${c.channel}`)
     this.clock = deps.clock ?? (() => new Date())
-    this.newId = deps.newId ?? randomUUID
+    this.newId = deps.newId ?? newReceiptId
     this.log = deps.logger ?? silentLogger
     for (const language of LANGUAGES) {
       const words = { ...texts.answerWords(language) }
@@ -80,8 +81,7 @@ export class ConsentEngine {
         words[`channel:${c.channel}`] = [...(words[`channel:${c.channel}`] ?? []), String(i + 1)]
       })
       this.recognizers.set(language, createRecognizer(words))
-      const text = [texts.render(language, 'notice.summary', this.noticeVars(language)), texts.render(language, 'notice.full', this.noticeVars(language))].join('\n\n')
-      const hash = createHash('sha256').update(text).digest('hex')
+      const { text, hash } = renderNotice(business.policy, texts, language)
       this.notices.set(language, { hash, notice: { policyVersion: business.policy.version, language, text } })
     }
   }
@@ -117,6 +117,7 @@ export class ConsentEngine {
       ? { ...stored.contact, consents: { ...stored.contact.consents }, lastSeen: now.toISOString() }
       : {
           id: inbound.contact,
+          principal: newPrincipal(),
           language: guessLanguage(inbound.contact, this.deps.defaultLanguage),
           firstSeen: now.toISOString(),
           lastSeen: now.toISOString(),
@@ -144,7 +145,7 @@ export class ConsentEngine {
       contact: contactRef(inbound.contact),
       kind: inbound.kind,
       step: JSON.stringify(snapshot.value),
-      records: records.map((r) => `${r.event}:${r.purposes.join('+')}`),
+      records: records.map(({ record: r }) => `${r.event}:${r.purposes.join('+')}`),
       replies: replies.length,
     })
     for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
@@ -186,24 +187,31 @@ export class ConsentEngine {
 
   /** Carries out the described effects on the contact; returns the ledger records and reply texts. */
   private apply(effects: Effect[], contact: Contact, snapshot: ConversationSnapshot, inbound: Inbound, now: Date) {
-    const records: ConsentRecord[] = []
+    const records: NewRecord[] = []
     const keys: string[] = []
     const language = contact.language
-    const record = (event: ConsentRecord['event'], purposes: string[]) => {
+    const { policy } = this.deps.business
+    const record = (event: ConsentState, purposes: string[]) => {
+      const at = now.toISOString()
+      const id = this.newId()
+      const consent: PurposeConsent = { state: event, at, record: id, policyVersion: policy.version }
+      for (const purpose of purposes) contact.consents[purpose] = consent
+      contact.policyVersion = policy.version
       const entry: ConsentRecord = {
-        id: this.newId(),
-        schema: 'consent-record/1',
-        contact: contact.id,
+        id,
+        schema: 'consent-record/2',
+        principal: contact.principal,
+        controller: { ...policy.controller },
+        notice: { policyVersion: policy.version, ...(policy.noticeUrl ? { url: policy.noticeUrl } : {}), hash: this.notices.get(language)!.hash, language },
         event,
         purposes,
-        notice: { policyVersion: this.deps.business.policy.version, hash: this.notices.get(language)!.hash, language },
-        collection: { method: 'whatsapp-chat', messageId: inbound.messageId, text: inbound.text ?? '' },
-        at: now.toISOString(),
+        consents: Object.fromEntries(Object.entries(contact.consents).map(([p, c]) => [p, c.state])),
+        personalData: [...policy.collects],
+        retention: `${policy.retention.amount} ${policy.retention.unit}`,
+        collection: { method: 'whatsapp-chat', messageId: inbound.messageId },
+        at,
       }
-      records.push(entry)
-      const consent: PurposeConsent = { state: event, at: entry.at, record: entry.id }
-      for (const purpose of purposes) contact.consents[purpose] = consent
-      contact.policyVersion = this.deps.business.policy.version
+      records.push({ record: entry, personal: { salt: randomBytes(16).toString('hex'), contact: contact.id, answer: inbound.text ?? '' } })
     }
     for (const effect of effects) {
       switch (effect.type) {
@@ -272,27 +280,9 @@ export class ConsentEngine {
 
   private readonly noticeVarsCache = new Map<Language, Record<string, string>>()
 
-  /** Variables every text may use: the business, the policy, the channels on offer. */
   private noticeVars(language: Language): Record<string, string> {
-    const cached = this.noticeVarsCache.get(language)
-    if (cached) return cached
-    const { policy } = this.deps.business
-    const t = (key: string, vars?: Record<string, unknown>) => this.deps.texts.render(language, key, vars)
-    const list = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')}${t('list.and')}${items.at(-1)}`)
-    const vars = {
-      business: policy.controller.name,
-      controllerContact: policy.controller.contact,
-      policyVersion: policy.version,
-      data: list(policy.collects.map((d) => t(`data.${d}`))),
-      purposes: list(policy.purposes.map((p) => t(`purposes.${p.id}.name`))),
-      retention: t(`retention.${policy.retention.unit}`, { count: policy.retention.amount }),
-      purposeDetails: policy.purposes
-        .map((p) => `• *${t(`purposes.${p.id}.name`)}* (${t(p.required ? 'notice.required' : 'notice.optional')}): ${t(`purposes.${p.id}.description`)}`)
-        .join('\n'),
-      noticeLink: policy.noticeUrl ? t('notice.link', { url: policy.noticeUrl }) : '',
-      options: policy.channels.map((c, i) => `${i + 1}. ${t(`channels.${c.channel}`)}`).join('\n'),
-    }
-    this.noticeVarsCache.set(language, vars)
+    let vars = this.noticeVarsCache.get(language)
+    if (!vars) this.noticeVarsCache.set(language, (vars = noticeVars(this.deps.business.policy, this.deps.texts, language)))
     return vars
   }
 
@@ -317,4 +307,18 @@ export class ConsentEngine {
       summary: lines.join('\n'),
     }
   }
+}
+
+const RECEIPT_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ' // Crockford's base32: no I, L, O, U to misread
+
+/** A short id a contact can read out or type: `K7QM-3XD9-2F` (50 random bits). */
+export function newReceiptId(): string {
+  const bytes = randomBytes(12)
+  const chars = [...bytes.subarray(0, 10)].map((b) => RECEIPT_ALPHABET[b & 31]).join('')
+  return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 10)}`
+}
+
+/** The pseudonym that stands for a contact on their ledger records. */
+function newPrincipal(): string {
+  return `p-${randomBytes(9).toString('base64url')}`
 }

@@ -1,38 +1,75 @@
 /**
  * The consent record: what a contact agreed to or refused, under which notice, when and how.
- * Modelled on ISO/IEC TS 27560 and the Kantara consent receipt. Records are appended, never
- * edited: a withdrawal or a new answer is a new record.
+ * Modelled on ISO/IEC TS 27560 (consent record information structure) and the Kantara Consent
+ * Receipt v1.1. Records are appended, never edited: a withdrawal or a new answer is a new record.
+ *
+ * A record never holds the contact's phone number or words. It names the contact by a
+ * pseudonym (`principal`); what identifies the person lives beside it in `PersonalDetails`,
+ * which an erasure removes while the record itself, and the ledger's hash chain, stay intact.
  */
 import type { Language } from './language.js'
 import type { Channel } from './policy.js'
 
-export type ConsentState = 'given' | 'refused' | 'withdrawn'
+export type ConsentState = 'given' | 'refused' | 'withdrawn' | 'lapsed'
+
+/**
+ * What happened: a consent state changed (`given`…`lapsed`), or the contact exercised a right:
+ * `accessed` (MY DATA: they were shown what is stored) or `erased` (their data was deleted).
+ */
+export type ConsentEvent = ConsentState | 'accessed' | 'erased'
 
 export interface ConsentRecord {
-  /** Unique id of this record (also the receipt id). */
+  /** Unique id of this record; also the receipt id the contact is given, e.g. `K7QM-3XD9-2F`. */
   id: string
-  schema: 'consent-record/1'
-  /** The contact (the data principal), as the messaging provider identifies them. */
-  contact: string
-  event: ConsentState
-  purposes: string[]
+  schema: 'consent-record/2'
+  /** The contact (the data principal) as a pseudonym, the same on all their records. */
+  principal: string
+  /** Who is responsible for the data, as the policy said at the time. */
+  controller: { name: string; contact: string }
   notice: {
     policyVersion: string
-    /** sha256 of the exact notice text shown, in `language`; the text is kept under `notices`. */
+    /** The public page of the notice, where the policy configures one. */
+    url?: string
+    /** sha256 of the exact notice text shown, in `language`; the text is kept in the notices file. */
     hash: string
     language: Language
   }
-  /** How the answer was collected: the chat message that carried it, word for word. */
-  collection: { method: 'whatsapp-chat'; messageId: string; text: string }
+  event: ConsentEvent
+  /** The purposes this event is about (empty for an erasure or an access). */
+  purposes: string[]
+  /** Every purpose's state right after this event: the full picture, not only the change. */
+  consents: Record<string, ConsentState>
+  /** Kinds of personal data the policy collects, e.g. `phone`, `messages`. */
+  personalData: string[]
+  /** How long the policy keeps the data, e.g. `2 years`. */
+  retention: string
+  /**
+   * How the event was collected: an answer in the WhatsApp chat (the message id; its words are
+   * kept in the personal details), or a rule of the policy (a consent that lapsed).
+   */
+  collection: { method: 'whatsapp-chat' | 'policy-rule'; messageId?: string; rule?: string }
   /** ISO 8601. */
   at: string
+}
+
+/** What ties a record to a person: removed on erasure, leaving only the pseudonymous record. */
+export interface PersonalDetails {
+  /** Random, per record: without it the digest cannot be matched against a guessed phone number. */
+  salt: string
+  /** The contact's id at the provider: a phone number or a WhatsApp `…@lid`. */
+  contact: string
+  /** The answer exactly as the contact wrote it, for events collected in the chat. */
+  answer?: string
 }
 
 /** The settled answer per purpose, as shown to the contact and kept on the contact. */
 export interface PurposeConsent {
   state: ConsentState
   at: string
+  /** The ledger record (receipt id) that set it. */
   record: string
+  /** The policy version it was given under. */
+  policyVersion?: string
 }
 
 export interface ChannelChoice {
@@ -45,6 +82,8 @@ export interface ChannelChoice {
 /** What the bot knows about one contact, kept current; the ledger keeps the history. */
 export interface Contact {
   id: string
+  /** The pseudonym on this contact's ledger records. */
+  principal: string
   language: Language
   firstSeen: string
   lastSeen: string

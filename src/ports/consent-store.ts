@@ -1,4 +1,5 @@
-import type { Contact, ConsentRecord } from '../domain/consent.js'
+import type { Contact, ConsentRecord, PersonalDetails } from '../domain/consent.js'
+import type { LedgerEntry } from '../domain/ledger.js'
 
 /** A conversation's persisted XState snapshot, tagged with the flow it was taken under. */
 export interface StoredConversation {
@@ -16,20 +17,44 @@ export interface StoredNotice {
   text: string
 }
 
+/** A record to append to the ledger, with what ties it to the person (kept apart, erasable). */
+export interface NewRecord {
+  record: ConsentRecord
+  /** null for a record that concerns nobody identifiable (the proof of an erasure). */
+  personal: PersonalDetails | null
+}
+
 /** Everything one inbound message changed, saved together or not at all. */
 export interface ContactChange {
   contact: Contact
   conversation: StoredConversation
-  records: ConsentRecord[]
+  /** Appended to the ledger in this order, each chained to the one before. */
+  records: NewRecord[]
   notices: Record<string, StoredNotice>
 }
 
 /**
  * Where contacts, their conversations and the consent ledger live.
- * `commit` resolves only once the change is on disk: a confirmation is sent after it.
+ * `commit` and `erase` resolve only once the change is durable on disk: a confirmation is sent after.
  */
 export interface ConsentStore {
   load(contactId: string): Promise<{ contact?: Contact; conversation?: StoredConversation }>
   commit(change: ContactChange): Promise<void>
+  /**
+   * The right to erasure: removes the contact, their conversation and the personal details of
+   * their ledger entries from every file the store keeps (backups included), then appends
+   * `proof`, the record that the erasure was requested and done (it has no personal details).
+   */
+  erase(contactId: string, proof: ConsentRecord): Promise<void>
+  /** Every contact with their conversation, for sweeps such as marking unanswered consents lapsed. */
+  scan(): AsyncIterable<{ contact: Contact; conversation?: StoredConversation }>
   close(): Promise<void>
+}
+
+/** Everything stored, as the owner's tools (export, dashboard, receipts) read it. */
+export interface ConsentData {
+  contacts: Record<string, Contact>
+  conversations: Record<string, StoredConversation>
+  ledger: LedgerEntry[]
+  notices: Record<string, StoredNotice>
 }

@@ -39,7 +39,7 @@ describe('the engine', () => {
     const before = sent.length
     await engine.handle(text(MX, 'm2', 'sí'))
     expect(sent.length).toBe(before)
-    expect(store.data.ledger.map((r) => r.event)).toEqual(['given'])
+    expect(store.data.ledger.map((e) => e.record.event)).toEqual(['given'])
   })
 
   it('answers an error with an apology, loses nothing, and goes on with the next message', async () => {
@@ -67,7 +67,7 @@ describe('the engine', () => {
     expect(store.data.ledger).toEqual([])
     await engine.handle(text(MX, 'm3', 'sí'))
     expect(sent.at(-1)!.text).toMatch(/enviarte ofertas/)
-    expect(store.data.ledger.map((r) => r.collection.messageId)).toEqual(['m3'])
+    expect(store.data.ledger.map((e) => e.record.collection.messageId)).toEqual(['m3'])
     expect(logs.some((l) => l.includes('"message.failed"') && l.includes('disk full'))).toBe(true)
   })
 

@@ -18,7 +18,7 @@ describe('STOP at any point', () => {
     const replies = await chat.say('BAJA')
     expect(replies).toEqual([expect.stringMatching(/^Hecho: has retirado tu permiso/)])
     const db = readDatabase(bot.dataDir)
-    expect(db.ledger.map((r) => [r.event, r.purposes, r.collection.text])).toEqual([
+    expect(db.ledger.map((r) => [r.event, r.purposes, r.personal?.answer])).toEqual([
       ['given', ['service'], 'sí'],
       ['withdrawn', ['service'], 'BAJA'],
     ])

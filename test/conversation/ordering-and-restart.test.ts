@@ -18,7 +18,7 @@ describe('ordering', () => {
     expect(replies[2]).toMatch(/atender esta conversación/)
     expect(replies[3]).toMatch(/enviarte ofertas/)
     expect(replies[4]).toBe('De acuerdo, no te enviaremos ofertas.')
-    expect(readDatabase(bot.dataDir).ledger.map((r) => [r.event, r.collection.text])).toEqual([
+    expect(readDatabase(bot.dataDir).ledger.map((r) => [r.event, r.personal?.answer])).toEqual([
       ['given', 'sí'],
       ['refused', 'no'],
     ])

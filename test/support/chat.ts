@@ -3,14 +3,15 @@
  * each message as WhatsApp would, and every reply the bot sends through it is recorded.
  * `say()` awaits the bot's replies to that message (no fixed sleeps).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { TestTool } from '@builderbot/bot'
 import { afterEach } from 'vitest'
 import { startBot, type RunningBot } from '../../src/app/bot.js'
 import type { Language } from '../../src/domain/language.js'
-import type { ConsentDatabase } from '../../src/adapters/lowdb-store.js'
+import { readConsentData } from '../../src/adapters/lowdb-store.js'
+import type { ConsentRecord, PersonalDetails } from '../../src/domain/consent.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -90,9 +91,11 @@ export class Chat {
   }
 }
 
-/** The database file as an owner would open it. */
-export function readDatabase(dataDir: string): ConsentDatabase {
-  return JSON.parse(readFileSync(join(dataDir, 'consent-db.json'), 'utf8')) as ConsentDatabase
+/** What the data directory holds, read from its files; ledger records come with their personal details. */
+export function readDatabase(dataDir: string) {
+  const data = readConsentData(dataDir)
+  const ledger: (ConsentRecord & { personal: PersonalDetails | null })[] = data.ledger.map((e) => ({ ...e.record, personal: e.personal }))
+  return { ...data, ledger, entries: data.ledger }
 }
 
 /** Phone numbers of contacts from Mexico, Spain and the US (their language is guessed from them). */

@@ -1,0 +1,76 @@
+/**
+ * The ledger's tamper evidence: every entry carries the hash of the one before it, so editing,
+ * removing or reordering any entry breaks the chain from there on.
+ *
+ * The hash covers the record and a digest of its personal details, not the details themselves:
+ * an erasure can drop the details (the phone number, the words) and the chain still verifies,
+ * while details that are present must still match their digest.
+ */
+import { createHash } from 'node:crypto'
+import type { ConsentRecord, PersonalDetails } from './consent.js'
+
+export interface LedgerEntry {
+  /** 1, 2, 3… in the order written. */
+  seq: number
+  /** Hash of the previous entry (GENESIS for the first). */
+  prev: string
+  /** sha256 of prev, seq, record and personalDigest. */
+  hash: string
+  record: ConsentRecord
+  /** sha256 of the personal details as first written; empty for a record written without any. */
+  personalDigest: string
+  /** null once erased. */
+  personal: PersonalDetails | null
+}
+
+export const GENESIS = '0'.repeat(64)
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/** JSON with object keys sorted, so a hash does not depend on the order fields were written in. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
+export function digestPersonal(personal: PersonalDetails): string {
+  return sha256(canonicalJson(personal))
+}
+
+function entryHash(prev: string, seq: number, record: ConsentRecord, personalDigest: string): string {
+  return sha256(`${prev}\n${seq}\n${canonicalJson(record)}\n${personalDigest}`)
+}
+
+/** The entry that follows `previous` (undefined: the first entry of the ledger). */
+export function sealEntry(previous: Pick<LedgerEntry, 'seq' | 'hash'> | undefined, record: ConsentRecord, personal: PersonalDetails | null): LedgerEntry {
+  const seq = (previous?.seq ?? 0) + 1
+  const prev = previous?.hash ?? GENESIS
+  const personalDigest = personal ? digestPersonal(personal) : ''
+  return { seq, prev, hash: entryHash(prev, seq, record, personalDigest), record, personalDigest, personal }
+}
+
+export type ChainCheck =
+  | { intact: true; count: number }
+  | { intact: false; count: number; seq: number; recordId?: string; reason: string }
+
+/** Walks the whole chain; names the first entry that does not hold. */
+export function verifyChain(entries: Iterable<LedgerEntry>): ChainCheck {
+  let previous: LedgerEntry | undefined
+  let count = 0
+  for (const entry of entries) {
+    count++
+    const broken = (reason: string): ChainCheck => ({ intact: false, count, seq: entry?.seq ?? count, recordId: entry?.record?.id, reason })
+    if (!entry || typeof entry !== 'object' || !entry.record) return broken('is not a ledger entry')
+    if (entry.seq !== count) return broken(`has number ${String(entry.seq)} where ${count} was expected (an entry is missing, repeated or moved)`)
+    if (entry.prev !== (previous?.hash ?? GENESIS)) return broken('does not follow the entry before it (that one was changed, removed or moved)')
+    if (entry.hash !== entryHash(entry.prev, entry.seq, entry.record, entry.personalDigest)) return broken('was changed after it was written')
+    if (entry.personal && digestPersonal(entry.personal) !== entry.personalDigest) return broken('has personal details that were changed after they were written')
+    previous = entry
+  }
+  return { intact: true, count }
+}
