@@ -44,10 +44,18 @@ describe('a new contact, in Spanish', () => {
     ])
     const [service] = db.ledger
     expect(service).toMatchObject({
-      contact: MX,
-      notice: { policyVersion: '2026-11-01', language: 'es' },
-      collection: { method: 'whatsapp-chat', text: 'Sí.' },
+      schema: 'consent-record/2',
+      principal: db.contacts[MX]!.principal,
+      controller: { name: 'Tienda Ejemplo', contact: 'privacidad@tienda.example' },
+      notice: { policyVersion: '2026-11-01', url: 'https://tienda.example/privacidad', language: 'es' },
+      consents: { service: 'given' },
+      personalData: ['phone', 'messages', 'channel'],
+      retention: '2 years',
+      collection: { method: 'whatsapp-chat' },
+      personal: { contact: MX, answer: 'Sí.' },
     })
+    // The record itself names the contact only by a pseudonym.
+    expect(JSON.stringify({ ...service, personal: undefined })).not.toContain(MX)
     expect(service!.collection.messageId).toMatch(/^test-/)
     // The exact notice text the hash refers to is kept.
     expect(db.notices[service!.notice.hash]!.text).toMatch(/Tienda Ejemplo/)

@@ -2,7 +2,6 @@
  * Every message is handled once, in order, and what is confirmed is on disk: quick bursts,
  * several contacts at once, a restart mid-conversation, a returning contact.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startBot } from '../../src/app/bot.js'
@@ -39,7 +38,8 @@ describe('ordering', () => {
     const seenOnDisk: string[] = []
     class CheckingProvider extends RecordingProvider {
       override async sendMessage<K = unknown>(userId: string, message: string): Promise<K> {
-        const db = JSON.parse(readFileSync(join(dataDir, 'consent-db.json'), 'utf8'))
+        // Read from the files, as the owner (or a restarted bot) would find them now.
+        const db = readDatabase(dataDir)
         if (message.startsWith('Guardado')) seenOnDisk.push(db.contacts[userId]?.channel?.handle)
         if (message.startsWith('¿Y aceptas')) seenOnDisk.push(db.ledger.at(-1)?.event)
         return super.sendMessage(userId, message)
