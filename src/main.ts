@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 
   process.on('unhandledRejection', (reason) => logger.error('unhandled_rejection', { error: (reason as Error)?.message ?? String(reason) }))
 
-  const options = { files, flowsDir: config.flowsDir, localesDir: config.localesDir, dataDir: config.dataDir, defaultLanguage: config.defaultLanguage, logger }
+  const options = { files, flowsDir: config.flowsDir, localesDir: config.localesDir, dataDir: config.dataDir, defaultLanguage: config.defaultLanguage, logger, rateLimit: config.rateLimit }
   if (config.provider === 'whatsapp') await runWhatsApp(config, logger, options)
   else await runConsole(config, options)
 }

@@ -171,7 +171,7 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
   }
   for (const key of ['channel.stay', 'channel.link', 'channel.confirm', 'channel.confirmHint', 'channel.saved',
     'notice.link', 'notice.required', 'notice.optional', 'summary.purpose', 'summary.given', 'summary.refused',
-    'summary.withdrawn', 'summary.channel', 'summary.channelWithHandle', 'errors.textOnly', 'errors.sorry', 'list.and']) use(key, 'bot')
+    'summary.withdrawn', 'summary.channel', 'summary.channelWithHandle', 'errors.textOnly', 'errors.sorry', 'errors.slowDown', 'list.and']) use(key, 'bot')
   for (const p of policy.purposes) {
     use(`purposes.${p.id}.name`, 'bot')
     use(`purposes.${p.id}.description`, 'bot')

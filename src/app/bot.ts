@@ -15,6 +15,7 @@ import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { ConsentEngine } from './engine.js'
 import { silentLogger, type Logger } from './logger.js'
+import type { RateLimit } from './rate-limit.js'
 
 export interface BusinessFiles {
   business: BusinessFlow
@@ -47,6 +48,8 @@ export interface BotOptions {
   displayRoot?: string
   logger?: Logger
   clock?: () => Date
+  /** Per-contact limit on inbound messages (default: 20 in a burst, refilled in 10 s); false: none. */
+  rateLimit?: RateLimit | false
 }
 
 export interface RunningBot {
@@ -68,6 +71,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     defaultLanguage: options.defaultLanguage,
     logger: options.logger ?? silentLogger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   })
   const bridge = attachBridge(options.provider, engine)
   let closing: Promise<void> | undefined

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isLanguage, type Language } from '../domain/language.js'
 import type { LogLevel } from './logger.js'
+import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js'
 
 export interface Config {
   provider: 'console' | 'whatsapp'
@@ -20,6 +21,8 @@ export interface Config {
   /** WhatsApp: link with a pairing code sent to this phone instead of a QR code. */
   pairingPhone?: string
   logLevel: LogLevel
+  /** Per-contact limit on inbound messages; false: none (the default in the terminal chat). */
+  rateLimit: RateLimit | false
 }
 
 export class ConfigError extends Error {
@@ -36,6 +39,8 @@ export const USAGE = `Usage: npm start -- [options]
   --flows-dir DIR               the conversation and policy files (default: flows)
   --locales-dir DIR             the texts (default: locales)
   --log-level LEVEL             debug, info, warn, error or silent
+  --rate-limit N/SECONDS|off    a contact may send N messages in a burst, refilled in SECONDS
+                                (default: 20/10 on WhatsApp, off in the terminal)
   --help                        show this text
 
 Every option can also be set in the environment or in .env (see .env.example).`
@@ -50,6 +55,7 @@ const ENV = {
   from: 'CONSOLE_FROM',
   pairingPhone: 'WHATSAPP_PAIRING_PHONE',
   logLevel: 'LOG_LEVEL',
+  rateLimit: 'RATE_LIMIT',
 } as const
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Config | 'help' {
@@ -68,6 +74,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
         'flows-dir': { type: 'string' },
         'locales-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        'rate-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -100,6 +107,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   const logLevel = pick('log-level', 'logLevel', provider === 'console' ? 'warn' : 'info') as LogLevel
   if (!levels.includes(logLevel)) throw new ConfigError(`--log-level (${ENV.logLevel}) must be one of ${levels.join(', ')}`)
 
+  // Piping a script into the terminal chat is not a flood: no limit there unless asked for.
+  const rateLimitText = pick('rate-limit', 'rateLimit', provider === 'console' ? 'off' : `${DEFAULT_RATE_LIMIT.messages}/${DEFAULT_RATE_LIMIT.seconds}`)!
+  const rateLimitMatch = /^(\d{1,6})\s*\/\s*(\d{1,6}(?:\.\d+)?)\s*s?$/i.exec(rateLimitText)
+  const rateLimit = rateLimitText.toLowerCase() === 'off' ? false : rateLimitMatch && { messages: Number(rateLimitMatch[1]), seconds: Number(rateLimitMatch[2]) }
+  if (rateLimit === null || (rateLimit && (rateLimit.messages < 1 || rateLimit.seconds <= 0))) {
+    throw new ConfigError(`--rate-limit (${ENV.rateLimit}) must be messages/seconds, e.g. 20/10 (20 messages in a burst, refilled in 10 seconds), or off; not "${rateLimitText}"`)
+  }
+
   return {
     provider,
     dataDir: resolve(cwd, pick('data-dir', 'dataDir', 'data')!),
@@ -109,6 +124,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     from,
     ...(pairingPhone ? { pairingPhone } : {}),
     logLevel,
+    rateLimit,
   }
 }
 

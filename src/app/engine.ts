@@ -28,6 +28,7 @@ import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
 import { noticeVars, renderNotice } from './notice.js'
+import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from './rate-limit.js'
 
 /** One message from a contact, as any provider delivers it. */
 export interface Inbound {
@@ -52,6 +53,8 @@ export interface EngineDeps {
   clock?: () => Date
   newId?: () => string
   logger?: Logger
+  /** Per-contact limit on inbound messages (default: 20 in a burst, refilled in 10 s); false: none. */
+  rateLimit?: RateLimit | false
 }
 
 export class ConsentEngine {
@@ -65,6 +68,7 @@ export class ConsentEngine {
   private readonly clock: () => Date
   private readonly newId: () => string
   private readonly log: Logger
+  private readonly limiter?: RateLimiter
 
   constructor(private readonly deps: EngineDeps) {
     const { business, texts } = deps
@@ -74,6 +78,10 @@ export class ConsentEngine {
     this.clock = deps.clock ?? (() => new Date())
     this.newId = deps.newId ?? newReceiptId
     this.log = deps.logger ?? silentLogger
+    if (deps.rateLimit !== false) {
+      const ended = ({ contact, dropped }: FloodEnded) => this.log.info('rate_limit.ended', { contact: contactRef(contact), dropped })
+      this.limiter = new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => this.clock().getTime(), ended)
+    }
     for (const language of LANGUAGES) {
       const words = { ...texts.answerWords(language) }
       // A channel can also be picked by its number in the list the contact was shown.
@@ -88,8 +96,12 @@ export class ConsentEngine {
 
   /** Queues a message; resolves once it has been handled and answered (errors are answered, not thrown). */
   handle(inbound: Inbound): Promise<void> {
+    // Over the rate limit: one note, then silence; a dropped message is not loaded, stored or logged.
+    const admission = this.limiter?.admit(inbound.contact) ?? 'handle'
+    if (admission === 'drop') return Promise.resolve()
+    const work = admission === 'note' ? () => this.slowDown(inbound) : () => this.process(inbound)
     const previous = this.queues.get(inbound.contact) ?? Promise.resolve()
-    const done = previous.then(() => this.process(inbound)).catch((error) => this.fail(inbound, error))
+    const done = previous.then(work).catch((error) => this.fail(inbound, error))
     this.queues.set(inbound.contact, done)
     this.inFlight.add(done)
     void done.finally(() => {
@@ -97,6 +109,14 @@ export class ConsentEngine {
       if (this.queues.get(inbound.contact) === done) this.queues.delete(inbound.contact)
     })
     return done
+  }
+
+  /** The one note a contact over the rate limit gets, in their language. Nothing is stored. */
+  private async slowDown(inbound: Inbound): Promise<void> {
+    this.log.warn('message.rate_limited', { contact: contactRef(inbound.contact) })
+    const stored = await this.deps.store.load(inbound.contact)
+    const language = stored.contact?.language ?? guessLanguage(inbound.contact, this.deps.defaultLanguage)
+    await this.deps.messenger.send(inbound.contact, this.deps.texts.render(language, 'errors.slowDown'))
   }
 
   /** Resolves once every message received so far has been handled and answered. */

@@ -31,6 +31,7 @@ describe('parseConfig defaults', () => {
       defaultLanguage: 'es',
       from: '5215512345678',
       logLevel: 'warn',
+      rateLimit: false,
     })
   })
 
@@ -75,6 +76,7 @@ describe('parseConfig: environment', () => {
       from: '34612345678',
       pairingPhone: '34612345678',
       logLevel: 'debug',
+      rateLimit: { messages: 20, seconds: 10 },
     })
   })
 
@@ -105,6 +107,7 @@ describe('parseConfig: environment', () => {
       from: '447700900123',
       pairingPhone: '525512345678',
       logLevel: 'error',
+      rateLimit: false,
     })
   })
 
