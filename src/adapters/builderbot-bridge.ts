@@ -8,12 +8,18 @@ import { randomUUID } from 'node:crypto'
 import type { ProviderClass } from '@builderbot/bot'
 import type { Inbound } from '../app/engine.js'
 import type { Messenger } from '../ports/messenger.js'
+import { silentLogger, type Logger } from '../app/logger.js'
 
-/** The part of a provider's message payload the bridge reads. */
+/**
+ * The part of a provider's message payload the bridge reads. Nothing in it is trusted: any field
+ * may be missing or of another type (see test/fixtures/inbound/corpus.json).
+ */
 export interface ProviderMessage {
-  from?: string
-  body?: string
-  key?: { id?: string | null; remoteJid?: string | null; fromMe?: boolean | null }
+  from?: unknown
+  body?: unknown
+  key?: { id?: unknown; remoteJid?: unknown; fromMe?: unknown } | null
+  /** Baileys' message content, when the provider is Baileys. */
+  message?: Record<string, unknown> | null
 }
 
 // BuilderBot replaces a non-text message's body with one of these markers followed by a uuid.
@@ -25,28 +31,63 @@ const EVENT_KINDS: [RegExp, Inbound['kind']][] = [
   [/^_event_(order|template|call|action)__/, 'other'],
 ]
 
-/** Reads a provider payload; undefined for what the bot must ignore (groups, broadcasts, itself). */
-export function toInbound(payload: ProviderMessage): Inbound | undefined {
-  const from = payload.from?.trim()
-  if (!from || /@(g\.us|broadcast|newsletter)$/.test(from) || from === 'status') return undefined
-  if (payload.key?.fromMe) return undefined
-  const messageId = payload.key?.id || `local-${randomUUID()}`
+/**
+ * A person writing to the bot: a phone number (Baileys strips `@s.whatsapp.net`; other providers
+ * may not, or may add a `+`) or a WhatsApp `…@lid` with no number. Groups, status updates,
+ * broadcast lists, channels and anything else are not a contact; neither is a key such as
+ * `__proto__`, which would reach into the objects contacts are stored in.
+ */
+function contactOf(from: unknown): string | undefined {
+  if (typeof from !== 'string') return undefined
+  const id = from.trim().replace(/^\+/, '').replace(/(:\d+)?@(s\.whatsapp\.net|c\.us)$/, '')
+  return /^\d{5,20}(@lid)?$/.test(id) ? id : undefined
+}
+
+/**
+ * Baileys messages that are about other messages, not something the contact said: a deletion or
+ * an edit (protocolMessage), a reaction taken back. Answering them would puzzle the contact.
+ */
+function isHousekeeping(message: ProviderMessage['message']): boolean {
+  if (!message || typeof message !== 'object') return false
+  if (message.protocolMessage) return true
+  const reaction = message.reactionMessage as { text?: unknown } | undefined
+  return reaction !== undefined && !reaction?.text
+}
+
+/** Lone UTF-16 surrogates cannot be written as UTF-8 (the database, WhatsApp): they become U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/** Reads a provider payload; undefined for what the bot must ignore (groups, broadcasts, itself, garbage). */
+export function toInbound(raw: unknown): Inbound | undefined {
+  if (!raw || typeof raw !== 'object') return undefined
+  const payload = raw as ProviderMessage
+  const contact = contactOf(payload.from)
+  if (!contact) return undefined
+  const key = payload.key && typeof payload.key === 'object' ? payload.key : undefined
+  if (key?.fromMe === true || isHousekeeping(payload.message)) return undefined
+  const messageId = typeof key?.id === 'string' && key.id.length > 0 && key.id.length <= 128 ? key.id : `local-${randomUUID()}`
   const body = typeof payload.body === 'string' ? payload.body : undefined
-  if (body === undefined) return { contact: from, messageId, kind: 'other' }
+  if (body === undefined) return { contact, messageId, kind: 'other' }
   const event = EVENT_KINDS.find(([marker]) => marker.test(body))
-  if (event) return { contact: from, messageId, kind: event[1] }
-  return { contact: from, messageId, text: body, kind: 'text' }
+  if (event) return { contact, messageId, kind: event[1] }
+  return { contact, messageId, text: body.replace(LONE_SURROGATE, '\uFFFD'), kind: 'text' }
 }
 
 export interface Bridge {
   detach(): void
 }
 
-export function attachBridge(provider: ProviderClass, engine: { handle(inbound: Inbound): Promise<void> }): Bridge {
-  const onMessage = (payload: ProviderMessage) => {
-    const inbound = toInbound(payload)
-    // The engine answers its own errors; nothing reaches BuilderBot as an unhandled rejection.
-    if (inbound) void engine.handle(inbound)
+export function attachBridge(provider: ProviderClass, engine: { handle(inbound: Inbound): Promise<void> }, log: Logger = silentLogger): Bridge {
+  // The provider calls this from inside its own (async) event handler: anything thrown here would
+  // become an unhandled rejection there and stop the process. Nothing is, whatever arrives.
+  const onMessage = (payload: unknown) => {
+    try {
+      const inbound = toInbound(payload)
+      // The engine answers its own errors with an apology; this catch is for a bug in that.
+      if (inbound) engine.handle(inbound).catch((error: unknown) => log.error('message.lost', { error: (error as Error)?.message ?? String(error) }))
+    } catch (error) {
+      log.error('message.unreadable', { error: (error as Error)?.message ?? String(error) })
+    }
   }
   provider.on('message', onMessage as never)
   return { detach: () => provider.off('message', onMessage as never) }

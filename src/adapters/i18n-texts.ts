@@ -20,8 +20,10 @@ export async function createI18nTexts(bundle: LocaleBundle, fallback: Language):
     lng: fallback,
     fallbackLng: false,
     initAsync: false,
-    // Texts go to WhatsApp, not to HTML: nothing to escape.
-    interpolation: { escapeValue: false },
+    // Texts go to WhatsApp, not to HTML: nothing to escape. A value is never itself a template:
+    // a contact's "{{business}}@x.com" or "$t(notice.full)" is read back as typed (i18next's
+    // default today, pinned here because a handle typed by a contact is such a value).
+    interpolation: { escapeValue: false, skipOnVariables: true },
     returnNull: false,
   })
 

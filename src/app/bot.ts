@@ -73,7 +73,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   })
-  const bridge = attachBridge(options.provider, engine)
+  const bridge = attachBridge(options.provider, engine, options.logger ?? silentLogger)
   let closing: Promise<void> | undefined
   return {
     engine,

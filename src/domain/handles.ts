@@ -31,7 +31,9 @@ const LINE_ID = /^@?([a-z0-9._-]{4,20})$/i
  * a valid handle of that kind. Phone numbers without a country code take the contact's own.
  */
 export function parseHandle(kind: HandleKind, text: string, country?: CountryCode): string | undefined {
-  const value = text.trim()
+  // Invisible characters (zero-width, direction overrides, controls) pasted along with a handle
+  // would be stored and read back unseen: the contact would confirm an address that fails.
+  const value = text.replace(/[\p{Cc}\p{Cf}]/gu, '').trim()
   switch (kind) {
     case 'email':
       return value.length <= 254 && EMAIL.test(value) ? value.toLowerCase() : undefined

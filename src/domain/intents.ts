@@ -34,6 +34,13 @@ export interface Recognizer {
   recognize(text: string, candidates: readonly string[]): string | undefined
 }
 
+/**
+ * Longer messages are never an answer. Every word must belong to the answer, so no real answer
+ * comes near this; without a bound, 64 KB of "sí sí sí…" would be recorded as consent (with all
+ * of it as evidence) after a quarter of a second of matching on the event loop.
+ */
+export const MAX_ANSWER_LENGTH = 1000
+
 /** Words that never change what a message means (locale key `filler`). */
 export const FILLER_INTENT = 'filler'
 
@@ -47,6 +54,7 @@ export function createRecognizer(words: AnswerWords): Recognizer {
 
   return {
     recognize(text, candidates) {
+      if (text.length > MAX_ANSWER_LENGTH) return undefined
       // An emoji nobody listed ("👋") is decoration, not an answer.
       const tokens = tokenize(text).filter((t) => !EMOJI.test(t) || knownEmoji.has(t))
       if (tokens.length === 0) return undefined
