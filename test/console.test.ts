@@ -47,7 +47,7 @@ describe('the console provider, piped', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^¡Hola! 👋 Te escribe el asistente de \*Tienda Ejemplo\*\./)
     expect(run.stdout).toMatch(/De acuerdo, no te enviaremos ofertas\./)
-    expect(run.stdout.trimEnd()).toMatch(/Canal preferido: Correo electrónico \(ana@example\.com\)\nEscríbenos cuando quieras; \*BAJA\* retira tu permiso\.$/)
+    expect(run.stdout.trimEnd()).toMatch(/Canal preferido: Correo electrónico \(ana@example\.com\)\nTu comprobante: \*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\*\.\nEscríbenos cuando quieras: [^\n]*\*BAJA\* los retira todos\.$/)
     const db = readDatabase(dir)
     expect(db.ledger.map((r) => r.event)).toEqual(['given', 'refused'])
     expect(db.contacts['5215512345678']!.channel).toMatchObject({ channel: 'email', handle: 'ana@example.com' })

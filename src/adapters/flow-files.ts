@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { isMap, type Node } from 'yaml'
 import { checkFlow } from '../domain/flow-check.js'
-import type { FlowDefinition, Outcome, Step, Unclear } from '../domain/flow.js'
+import { RIGHTS, type FlowDefinition, type Outcome, type Right, type Step, type Unclear } from '../domain/flow.js'
 import { isLanguage, LANGUAGES } from '../domain/language.js'
 import { CHANNELS, type Channel, type OfferedChannel, type Policy, type Purpose, type RetentionUnit } from '../domain/policy.js'
 import { OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
@@ -53,7 +53,7 @@ export function readBusinessFlow(flowsDir: string, shownDir: string, problems: P
 
 function readPolicy(file: OwnerFile): Policy {
   const top = file.entries(file.doc.contents as Node, 'policy.yaml', 1)
-  file.onlyKnownKeys(top, ['version', 'controller', 'noticeUrl', 'retention', 'collects', 'purposes', 'channels'], 'policy.yaml')
+  file.onlyKnownKeys(top, ['version', 'controller', 'noticeUrl', 'retention', 'collects', 'purposes', 'channels', 'consentValidForDays', 'lapseUnansweredAfterDays'], 'policy.yaml')
   const field = (key: string) => top.find((e) => e.key === key)
   const required = (key: string, what: string) => {
     const entry = field(key)
@@ -140,18 +140,38 @@ function readPolicy(file: OwnerFile): Policy {
     if (channels.length === 0) file.problem(channelsEntry.line, 'offer at least one channel (whatsapp: {} keeps contacts here)')
   }
 
-  return { version, controller, ...(noticeUrl ? { noticeUrl } : {}), retention, collects, purposes, channels }
+  const days = (key: 'consentValidForDays' | 'lapseUnansweredAfterDays', meaning: string) => {
+    const entry = field(key)
+    if (!entry) return {}
+    const n = Number(file.text(entry.value, key, entry.line))
+    if (Number.isInteger(n) && n > 0) return { [key]: n }
+    file.problem(entry.line, `${key} must be a whole number of days (${meaning}), e.g. "${key}: 365", or remove the line`)
+    return {}
+  }
+  return {
+    version,
+    controller,
+    ...(noticeUrl ? { noticeUrl } : {}),
+    retention,
+    collects,
+    purposes,
+    channels,
+    ...days('consentValidForDays', 'after that, a contact is asked again'),
+    ...days('lapseUnansweredAfterDays', 'a consent question left unanswered that long is recorded as lapsed'),
+  }
 }
 
 const STEP_FIELDS = ['say', 'ask', 'answers', 'unclear', 'next', 'rest', 'channel', 'back'] as const
-const OUTCOME_FIELDS = ['say', 'record', 'withdraw', 'language', 'next'] as const
+const OUTCOME_FIELDS = ['say', 'record', 'withdraw', 'language', 'right', 'next'] as const
 
 function readFlow(file: OwnerFile): FlowDefinition {
   const top = file.entries(file.doc.contents as Node, 'consent.yaml', 1)
-  file.onlyKnownKeys(top, ['start', 'commands', 'steps'], 'consent.yaml')
+  file.onlyKnownKeys(top, ['start', 'reconsent', 'commands', 'steps'], 'consent.yaml')
   const startEntry = top.find((e) => e.key === 'start')
   if (!startEntry) file.problem(1, '"start" is missing: add "start: <the first step>"')
   const start = (startEntry && file.text(startEntry.value, 'start', startEntry.line)) ?? ''
+  const reconsentEntry = top.find((e) => e.key === 'reconsent')
+  const reconsent = reconsentEntry && file.text(reconsentEntry.value, 'reconsent', reconsentEntry.line)
 
   const commands: Record<string, Outcome> = {}
   const commandsEntry = top.find((e) => e.key === 'commands')
@@ -166,7 +186,7 @@ function readFlow(file: OwnerFile): FlowDefinition {
     if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `step name "${entry.key}" must be one word (letters, digits, _)`)
     steps[entry.key] = readStep(file, entry.key, entry.value, entry.line)
   }
-  return { start, startLine: startEntry?.line ?? 1, commands, steps }
+  return { start, startLine: startEntry?.line ?? 1, ...(reconsent ? { reconsent, reconsentLine: reconsentEntry!.line } : {}), commands, steps }
 }
 
 function readStep(file: OwnerFile, id: string, node: Node | null, line: number): Step {
@@ -230,6 +250,12 @@ function readOutcome(file: OwnerFile, node: Node | null, where: string, line: nu
   if (withdraw) {
     if (file.text(withdraw.value, 'withdraw', withdraw.line) === 'all') outcome.withdraw = true
     else file.problem(withdraw.line, 'write "withdraw: all" (a contact withdraws every consent at once)')
+  }
+  const right = get('right')
+  if (right) {
+    const value = file.text(right.value, 'right', right.line)
+    if ((RIGHTS as readonly (string | undefined)[]).includes(value)) outcome.right = value as Right
+    else file.problem(right.line, `right must be one of: ${RIGHTS.join(', ')} (access shows the contact their data; erasure deletes it)`)
   }
   const language = get('language')
   if (language) {

@@ -6,12 +6,14 @@ import type { Texts } from '../ports/texts.js'
 import type { LocaleBundle } from './locale-files.js'
 
 /**
- * Understood in any language: a contact must be able to stop or switch language whatever we
- * guessed ("english please" from a Spanish number), so these words are pooled.
+ * Commands (the flow's words that work at any step) are understood in any language: a contact
+ * must be able to stop, ask for their data or switch language whatever we guessed ("english
+ * please" from a Spanish number, "MY DATA" from a Mexican one), so their words are pooled.
  */
-const POOLED_INTENTS = ['stop', 'help', 'english', 'spanish', FILLER_INTENT]
+const DEFAULT_COMMANDS = ['stop', 'help', 'english', 'spanish']
 
-export async function createI18nTexts(bundle: LocaleBundle, fallback: Language): Promise<Texts> {
+export async function createI18nTexts(bundle: LocaleBundle, fallback: Language, commands: readonly string[] = DEFAULT_COMMANDS): Promise<Texts> {
+  const pooledIntents = [...commands, FILLER_INTENT]
   const i18n = i18next.createInstance()
   await i18n.init({
     resources: Object.fromEntries(LANGUAGES.map((l) => [l, { messages: bundle.messages[l] }])),
@@ -31,7 +33,7 @@ export async function createI18nTexts(bundle: LocaleBundle, fallback: Language):
   for (const language of LANGUAGES) {
     const { words: own, channels } = bundle.answers[language]
     const table: Record<string, string[]> = { ...own }
-    for (const intent of POOLED_INTENTS) {
+    for (const intent of pooledIntents) {
       table[intent] = [...new Set(LANGUAGES.flatMap((l) => bundle.answers[l].words[intent] ?? []))]
     }
     for (const [channel, list] of Object.entries(channels)) table[`channel:${channel}`] = list

@@ -8,7 +8,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml'
 import { CHANNEL_INTENT, SAME_NUMBER_INTENT, BACK_INTENT, type FlowDefinition } from '../domain/flow.js'
 import { handleKindOf } from '../domain/handles.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
-import type { Policy } from '../domain/policy.js'
+import { CHANNELS, type Policy } from '../domain/policy.js'
 import { nearest, OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
 import { tokenize, FILLER_INTENT } from '../domain/intents.js'
 
@@ -171,7 +171,12 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
   }
   for (const key of ['channel.stay', 'channel.link', 'channel.confirm', 'channel.confirmHint', 'channel.saved',
     'notice.link', 'notice.required', 'notice.optional', 'summary.purpose', 'summary.given', 'summary.refused',
-    'summary.withdrawn', 'summary.channel', 'summary.channelWithHandle', 'errors.textOnly', 'errors.sorry', 'errors.slowDown', 'list.and']) use(key, 'bot')
+    'summary.withdrawn', 'summary.lapsed', 'summary.none', 'summary.channel', 'summary.channelWithHandle', 'errors.textOnly', 'errors.sorry', 'errors.slowDown',
+    'errors.restarted', 'list.and', 'myData.language', 'myData.languageName', 'myData.since', 'myData.purpose', 'myData.noConsents', 'myData.channel',
+    'myData.channelWithHandle', 'rights.purposeOption']) use(key, 'bot')
+  if (flow.reconsent) {
+    for (const key of ['reconsent.version', 'reconsent.newPurpose', 'reconsent.removedPurpose', 'reconsent.newData', 'reconsent.retention', 'reconsent.expired']) use(key, 'bot')
+  }
   for (const p of policy.purposes) {
     use(`purposes.${p.id}.name`, 'bot')
     use(`purposes.${p.id}.description`, 'bot')
@@ -212,6 +217,11 @@ function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>): v
         if (where === 'answers.json' && entry.key === 'channels') {
           check(entry.value, 'channels', entry.line)
           continue
+        }
+        if (where === 'channels' && !(CHANNELS as readonly string[]).includes(entry.key)) {
+          // Words for a channel the bot does not know are never used: most likely a typo.
+          const hint = nearest(entry.key, CHANNELS)
+          a.file.problem(entry.line, `"${entry.key}" is not a channel the bot knows${hint ? ` (did you mean "${hint}"?)` : ''}; channels are: ${CHANNELS.join(', ')}`)
         }
         if (!entry.value || !isSeq(entry.value) || entry.value.items.length === 0) {
           a.file.problem(entry.line, `"${entry.key}" must be a list of words, e.g. "${entry.key}": ["…", "…"]`)

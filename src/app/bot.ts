@@ -7,19 +7,23 @@ import type { ProviderClass } from '@builderbot/bot'
 import { readBusinessFlow, type BusinessFlow } from '../adapters/flow-files.js'
 import { OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { createI18nTexts } from '../adapters/i18n-texts.js'
-import { readLocales } from '../adapters/locale-files.js'
-import { openLowdbStore } from '../adapters/lowdb-store.js'
+import { readLocales, type LocaleBundle } from '../adapters/locale-files.js'
+import { openLowdbStore, type LowdbStoreOptions } from '../adapters/lowdb-store.js'
 import { attachBridge, providerMessenger } from '../adapters/builderbot-bridge.js'
 import type { Language } from '../domain/language.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { ConsentEngine } from './engine.js'
 import { silentLogger, type Logger } from './logger.js'
+import { withNoticePage } from './web/privacy-page.js'
+import { startWebServer, type WebServer } from './web/server.js'
 import type { RateLimit } from './rate-limit.js'
 
 export interface BusinessFiles {
   business: BusinessFlow
   texts: Texts
+  /** The texts and answer words as written, per language (Texts pools command words across languages). */
+  locales: LocaleBundle
 }
 
 /** Reads and checks `flows/` and `locales/`; throws OwnerFileError listing every problem. */
@@ -31,7 +35,7 @@ export async function loadBusinessFiles(flowsDir: string, localesDir: string, de
   const business = readBusinessFlow(flowsDir, shown(flowsDir), problems)
   const bundle = business && readLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`, problems)
   if (!business || !bundle || problems.length > 0) throw new OwnerFileError(problems)
-  return { business, texts: await createI18nTexts(bundle, defaultLanguage) }
+  return { business, texts: await createI18nTexts(bundle, defaultLanguage, Object.keys(business.flow.commands)), locales: bundle }
 }
 
 export interface BotOptions {
@@ -50,6 +54,12 @@ export interface BotOptions {
   clock?: () => Date
   /** Per-contact limit on inbound messages (default: 20 in a burst, refilled in 10 s); false: none. */
   rateLimit?: RateLimit | false
+  /** The web server (/privacy, and /admin with a token); not started without it. */
+  http?: { port: number; host: string; adminToken?: string }
+  /** Where the bot's pages are reached: INFO links to <publicUrl>/privacy unless the policy names its own page. */
+  publicUrl?: string
+  /** Tuning of the file store (journal size, shard count); the defaults suit production. */
+  store?: Omit<LowdbStoreOptions, 'logger'>
 }
 
 export interface RunningBot {
@@ -58,11 +68,15 @@ export interface RunningBot {
   settled(): Promise<void>
   /** Stops listening, finishes what is in hand, and flushes the database. */
   close(): Promise<void>
+  /** The web server, when asked for and its port could be had. */
+  web?: WebServer
 }
 
 export async function startBot(options: BotOptions): Promise<RunningBot> {
-  const { business, texts } = options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
-  const store = await openLowdbStore(options.dataDir)
+  const files = options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
+  const { texts } = files
+  const business = { ...files.business, policy: withNoticePage(files.business.policy, options.publicUrl) }
+  const store = await openLowdbStore(options.dataDir, { ...options.store, logger: options.logger ?? silentLogger })
   const engine = new ConsentEngine({
     business,
     texts,
@@ -74,17 +88,48 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   })
   const bridge = attachBridge(options.provider, engine, options.logger ?? silentLogger)
+  const web = options.http && (await startWeb(options, options.http, business, texts))
   let closing: Promise<void> | undefined
   return {
     engine,
     settled: () => engine.settled(),
+    ...(web ? { web } : {}),
     close() {
       closing ??= (async () => {
+        await web?.close()
         bridge.detach()
         await engine.settled()
         await store.close()
       })()
       return closing
     },
+  }
+}
+
+/** The pages serve the owner, the chat serves contacts: a port that cannot be had is logged, and the bot runs on. */
+async function startWeb(options: BotOptions, http: NonNullable<BotOptions['http']>, business: BusinessFiles['business'], texts: Texts): Promise<WebServer | undefined> {
+  const logger = options.logger ?? silentLogger
+  const { policy, flow } = business
+  try {
+    const server = await startWebServer(
+      {
+        dataDir: options.dataDir,
+        policy,
+        flow,
+        texts,
+        defaultLanguage: options.defaultLanguage,
+        logger,
+        ...(http.adminToken ? { adminToken: http.adminToken } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      },
+      http,
+    )
+    logger.info('http.listening', { url: server.url, admin: Boolean(http.adminToken) })
+    return server
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const hint = code === 'EADDRINUSE' ? `port ${http.port} is taken: set HTTP_PORT to a free one` : 'check HTTP_HOST and HTTP_PORT'
+    logger.error('http.unavailable', { code, host: http.host, port: http.port, hint: `the privacy page and the dashboard are not served; ${hint}` })
+    return undefined
   }
 }

@@ -7,7 +7,8 @@
  * that step is sent, so a confirmation never announces something that could still be lost.
  */
 import { randomBytes } from 'node:crypto'
-import type { Contact, ConsentRecord, ConsentState, PurposeConsent } from '../domain/consent.js'
+import type { Contact, ConsentEvent, ConsentRecord, ConsentState } from '../domain/consent.js'
+import { expiredConsents, termsChanges, termsOf, type TermsChange } from '../domain/terms.js'
 import {
   buildConversationMachine,
   expectedIntents,
@@ -23,10 +24,11 @@ import { createRecognizer, type Recognizer } from '../domain/intents.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
 import type { Channel } from '../domain/policy.js'
 import type { BusinessFlow } from '../adapters/flow-files.js'
-import type { ConsentStore, NewRecord, StoredNotice } from '../ports/consent-store.js'
+import type { ConsentStore, NewRecord, StoredConversation, StoredNotice } from '../ports/consent-store.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
+import { ContactTexts } from './contact-texts.js'
 import { noticeVars, renderNotice } from './notice.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from './rate-limit.js'
 
@@ -69,10 +71,12 @@ export class ConsentEngine {
   private readonly newId: () => string
   private readonly log: Logger
   private readonly limiter?: RateLimiter
+  private readonly contactTexts: ContactTexts
 
   constructor(private readonly deps: EngineDeps) {
     const { business, texts } = deps
     this.machine = buildConversationMachine(business.flow, business.policy)
+    this.contactTexts = new ContactTexts(business.policy, texts)
     this.commands = Object.keys(business.flow.commands)
     this.channelIntents = business.policy.channels.map((c) => `channel:${c.channel}`)
     this.clock = deps.clock ?? (() => new Date())
@@ -145,30 +149,66 @@ export class ConsentEngine {
         }
 
     const restored = stored.conversation ? this.restore(stored.conversation.snapshot, inbound.contact) : undefined
-    const { snapshot, effects } = restored ? this.continue(restored, inbound) : this.begin(contact, inbound)
+    const changes = restored ? this.outdated(contact, now) : []
+    let { snapshot, effects } = restored
+      ? changes.length
+        ? stepConversation(this.machine, restored, { type: 'reconsent' })
+        : this.continue(restored, inbound)
+      : this.begin(contact, inbound)
+    if (stored.conversation && !restored) {
+      // The step this contact stood on is gone (the owner changed the flow): say so, then start over.
+      effects = [{ type: 'reply', key: 'errors.restarted' }, ...effects]
+    }
+    if (!restored || changes.length) this.showTerms(contact)
 
     contact.language = snapshot.context.language
-    const { records, replies } = this.apply(effects, contact, snapshot, inbound, now)
+    const { records, replies, erasure } = this.apply(effects, contact, snapshot, inbound, now, changes)
     const notice = this.notices.get(contact.language)!
-    await this.deps.store.commit({
-      contact,
-      conversation: {
-        flowVersion: this.deps.business.flowVersion,
-        snapshot: this.machine.getPersistedSnapshot(snapshot),
-        updatedAt: now.toISOString(),
-        recentMessageIds: [...recent, inbound.messageId].slice(-RECENT_MESSAGE_IDS),
-      },
-      records,
-      notices: records.length ? { [notice.hash]: notice.notice } : {},
-    })
+    const notices = records.length ? { [notice.hash]: notice.notice } : {}
+    const change = { contact, conversation: this.persisted(snapshot, now, recent, inbound), records, notices }
+    if (erasure) {
+      // Nothing of the contact is kept: what the step recorded, if anything, is erased with the rest,
+      // and the proof that the erasure was asked for and done is all that remains.
+      if (records.length) await this.deps.store.commit(change)
+      await this.deps.store.erase(contact.id, erasure)
+    } else {
+      await this.deps.store.commit(change)
+    }
     this.log.info('message.handled', {
       contact: contactRef(inbound.contact),
       kind: inbound.kind,
       step: JSON.stringify(snapshot.value),
-      records: records.map(({ record: r }) => `${r.event}:${r.purposes.join('+')}`),
+      records: [...records.map(({ record: r }) => `${r.event}:${r.purposes.join('+')}`), ...(erasure ? ['erased'] : [])],
       replies: replies.length,
     })
     for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
+  }
+
+  private persisted(snapshot: ConversationSnapshot, now: Date, recent: string[], inbound: Inbound): StoredConversation {
+    return {
+      flowVersion: this.deps.business.flowVersion,
+      snapshot: this.machine.getPersistedSnapshot(snapshot),
+      updatedAt: now.toISOString(),
+      recentMessageIds: [...recent, inbound.messageId].slice(-RECENT_MESSAGE_IDS),
+    }
+  }
+
+  /** The contact is being shown the current notice: these are the terms they answer to. */
+  private showTerms(contact: Contact): void {
+    contact.policyVersion = this.deps.business.policy.version
+    contact.terms = termsOf(this.deps.business.policy, this.notices.get(contact.language)!.hash)
+  }
+
+  /**
+   * Why what the contact agreed to no longer holds, if it does not: the policy has a new version
+   * since they were shown it, or a consent is older than the policy allows. Only a contact who
+   * answered something is asked again, and only where the flow says where (`reconsent`).
+   */
+  private outdated(contact: Contact, now: Date): TermsChange[] {
+    const { policy, flow } = this.deps.business
+    if (!flow.reconsent || Object.keys(contact.consents).length === 0) return []
+    const changed = contact.terms ? termsChanges(contact.terms, policy) : []
+    return [...changed, ...expiredConsents(contact, policy, now)]
   }
 
   /**
@@ -205,34 +245,46 @@ export class ConsentEngine {
     return { type: 'answer', ...(intent ? { intent } : {}), text }
   }
 
+  /** A ledger record of an event about this contact, with the personal details kept beside it. */
+  private newRecord(contact: Contact, event: ConsentEvent, purposes: string[], collection: ConsentRecord['collection'], now: Date, answer?: string): NewRecord {
+    const { policy } = this.deps.business
+    const notice = this.notices.get(contact.language)!
+    const record: ConsentRecord = {
+      id: this.newId(),
+      schema: 'consent-record/2',
+      principal: contact.principal,
+      controller: { ...policy.controller },
+      notice: { policyVersion: policy.version, ...(policy.noticeUrl ? { url: policy.noticeUrl } : {}), hash: notice.hash, language: contact.language },
+      event,
+      purposes,
+      consents: Object.fromEntries(Object.entries(contact.consents).map(([p, c]) => [p, c.state])),
+      personalData: [...policy.collects],
+      retention: `${policy.retention.amount} ${policy.retention.unit}`,
+      collection,
+      at: now.toISOString(),
+    }
+    return { record, personal: { salt: randomBytes(16).toString('hex'), contact: contact.id, ...(answer !== undefined ? { answer } : {}) } }
+  }
+
+  /** Sets the purposes' state on the contact and returns the record of it (the record sees the new state). */
+  private changeConsent(contact: Contact, state: ConsentState, purposes: string[], collection: ConsentRecord['collection'], now: Date, answer?: string): NewRecord {
+    const id = this.newId()
+    for (const purpose of purposes) contact.consents[purpose] = { state, at: now.toISOString(), record: id, policyVersion: this.deps.business.policy.version }
+    const entry = this.newRecord(contact, state, purposes, collection, now, answer)
+    entry.record.id = id
+    return entry
+  }
+
   /** Carries out the described effects on the contact; returns the ledger records and reply texts. */
-  private apply(effects: Effect[], contact: Contact, snapshot: ConversationSnapshot, inbound: Inbound, now: Date) {
+  private apply(effects: Effect[], contact: Contact, snapshot: ConversationSnapshot, inbound: Inbound, now: Date, changes: TermsChange[]) {
     const records: NewRecord[] = []
     const keys: string[] = []
-    const language = contact.language
-    const { policy } = this.deps.business
-    const record = (event: ConsentState, purposes: string[]) => {
-      const at = now.toISOString()
-      const id = this.newId()
-      const consent: PurposeConsent = { state: event, at, record: id, policyVersion: policy.version }
-      for (const purpose of purposes) contact.consents[purpose] = consent
-      contact.policyVersion = policy.version
-      const entry: ConsentRecord = {
-        id,
-        schema: 'consent-record/2',
-        principal: contact.principal,
-        controller: { ...policy.controller },
-        notice: { policyVersion: policy.version, ...(policy.noticeUrl ? { url: policy.noticeUrl } : {}), hash: this.notices.get(language)!.hash, language },
-        event,
-        purposes,
-        consents: Object.fromEntries(Object.entries(contact.consents).map(([p, c]) => [p, c.state])),
-        personalData: [...policy.collects],
-        retention: `${policy.retention.amount} ${policy.retention.unit}`,
-        collection: { method: 'whatsapp-chat', messageId: inbound.messageId },
-        at,
-      }
-      records.push({ record: entry, personal: { salt: randomBytes(16).toString('hex'), contact: contact.id, answer: inbound.text ?? '' } })
-    }
+    let erasure: ConsentRecord | undefined
+    const inChat = { method: 'whatsapp-chat' as const, messageId: inbound.messageId }
+    const answer = inbound.text ?? ''
+    // Consents that expired are recorded as lapsed before the contact is asked again.
+    const expired = changes.flatMap((c) => (c.kind === 'expired' ? [c.purpose] : []))
+    if (expired.length) records.push(this.changeConsent(contact, 'lapsed', expired, { method: 'policy-rule', rule: 'consentValidForDays' }, now))
     for (const effect of effects) {
       switch (effect.type) {
         case 'reply':
@@ -242,11 +294,11 @@ export class ConsentEngine {
           if (snapshot.context.prompt) keys.push(snapshot.context.prompt)
           break
         case 'recordConsent':
-          record(effect.given ? 'given' : 'refused', [effect.purpose])
+          records.push(this.changeConsent(contact, effect.given ? 'given' : 'refused', [effect.purpose], inChat, now, answer))
           break
         case 'withdrawConsent': {
           const given = Object.entries(contact.consents).filter(([, c]) => c.state === 'given').map(([p]) => p)
-          if (given.length) record('withdrawn', given)
+          if (given.length) records.push(this.changeConsent(contact, 'withdrawn', given, inChat, now, answer))
           break
         }
         case 'setChannel':
@@ -257,10 +309,20 @@ export class ConsentEngine {
             at: now.toISOString(),
           }
           break
+        case 'accessData':
+          records.push(this.newRecord(contact, 'accessed', [], inChat, now, answer))
+          break
+        case 'erase': {
+          // The proof names the contact only by pseudonym and keeps no state of theirs.
+          erasure = this.newRecord(contact, 'erased', [], inChat, now).record
+          erasure.consents = {}
+          break
+        }
       }
     }
-    const vars = { ...this.noticeVars(language), ...this.contactVars(contact, snapshot) }
-    return { records, replies: keys.map((key) => this.deps.texts.render(language, key, vars)) }
+    const receipt = erasure?.id ?? records.at(-1)?.record.id ?? latestReceipt(contact)
+    const vars = { ...this.noticeVars(contact.language), ...this.contactVars(contact, snapshot), receipt, changes: this.contactTexts.changes(contact.language, changes) }
+    return { records, erasure, replies: keys.map((key) => this.deps.texts.render(contact.language, key, vars)) }
   }
 
   private restore(persisted: unknown, contactId: string): ConversationSnapshot | undefined {
@@ -306,27 +368,28 @@ export class ConsentEngine {
     return vars
   }
 
-  /** Variables about this contact: the channel being set up or chosen, and the summary of their answers. */
+  /** Variables about this contact: the channel being set up or chosen, their answers, what is stored. */
   private contactVars(contact: Contact, snapshot: ConversationSnapshot): Record<string, string> {
-    const t = (key: string, vars?: Record<string, unknown>) => this.deps.texts.render(contact.language, key, vars)
+    const t = (key: string) => this.deps.texts.render(contact.language, key)
     const pending = snapshot.context.pending
     const channel = pending?.channel ?? contact.channel?.channel
     const handle = pending?.handle ?? contact.channel?.handle
     const link = channel ? this.deps.business.policy.channels.find((c) => c.channel === channel)?.link : undefined
-    const lines = this.deps.business.policy.purposes
-      .filter((p) => contact.consents[p.id])
-      .map((p) => t('summary.purpose', { purpose: t(`purposes.${p.id}.name`), state: t(`summary.${contact.consents[p.id]!.state}`) }))
-    if (contact.channel) {
-      const name = t(`channels.${contact.channel.channel}`)
-      lines.push(contact.channel.handle ? t('summary.channelWithHandle', { channel: name, handle: contact.channel.handle }) : t('summary.channel', { channel: name }))
-    }
     return {
       channel: channel ? t(`channels.${channel}`) : '',
       handle: handle ?? '',
       link: link ?? '',
-      summary: lines.join('\n'),
+      summary: this.contactTexts.summary(contact),
+      myData: this.contactTexts.myData(contact),
+      purposeOptions: this.contactTexts.purposeOptions(contact),
     }
   }
+}
+
+/** The receipt id of the contact's latest consent event. */
+function latestReceipt(contact: Contact): string {
+  const latest = Object.values(contact.consents).sort((a, b) => a.at.localeCompare(b.at)).at(-1)
+  return latest?.record ?? ''
 }
 
 const RECEIPT_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ' // Crockford's base32: no I, L, O, U to misread

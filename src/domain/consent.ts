@@ -9,6 +9,7 @@
  */
 import type { Language } from './language.js'
 import type { Channel } from './policy.js'
+import type { Terms } from './terms.js'
 
 export type ConsentState = 'given' | 'refused' | 'withdrawn' | 'lapsed'
 
@@ -87,7 +88,10 @@ export interface Contact {
   language: Language
   firstSeen: string
   lastSeen: string
+  /** The policy version of the notice the contact was last shown. */
   policyVersion?: string
+  /** The terms of that notice, to tell the contact what changed when the policy does. */
+  terms?: Terms
   consents: Record<string, PurposeConsent>
   channel?: ChannelChoice
 }

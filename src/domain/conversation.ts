@@ -35,6 +35,8 @@ export type ConversationInput = Pick<ConversationContext, 'language' | 'phone' |
 export type ConversationEvent =
   | { type: 'answer'; intent?: string; channel?: Channel; text: string }
   | { type: 'command'; command: string }
+  /** What the contact agreed to no longer holds (new policy version, consent expired): ask again. */
+  | { type: 'reconsent' }
 
 /** The effects the machine describes; the engine performs them. */
 export type Effect =
@@ -43,10 +45,16 @@ export type Effect =
   | { type: 'recordConsent'; purpose: string; given: boolean }
   | { type: 'withdrawConsent' }
   | { type: 'setChannel'; channel: Channel; handle?: string; link?: string }
+  /** The right of access: the contact is shown what is stored about them (and it is recorded). */
+  | { type: 'accessData' }
+  /** The right to erasure, confirmed: every trace of the contact goes. */
+  | { type: 'erase' }
 
 /** What the engine reads off a state to know which answers the current question takes. */
 export interface StepMeta {
   intents: string[]
+  /** The purposes the current question asks consent for (they lapse if it stays unanswered). */
+  purposes?: string[]
 }
 
 type Params<T extends Effect['type']> = Omit<Extract<Effect, { type: T }>, 'type'>
@@ -70,6 +78,8 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
       recordConsent: (_: unknown, _params: Params<'recordConsent'>) => {},
       withdrawConsent: () => {},
       setChannel: (_: unknown, _params: Params<'setChannel'>) => {},
+      accessData: () => {},
+      erase: () => {},
       // Remembers the question now open (none on a step that asks nothing) and starts its count afresh.
       ask: assign((_, params: { key?: string }) => ({ prompt: params.key, unclear: 0 })),
       countUnclear: assign({ unclear: ({ context }) => context.unclear + 1 }),
@@ -99,9 +109,12 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
         ...(o.record ? [{ type: 'recordConsent' as const, params: { purpose: o.record.purpose, given: o.record.given } }] : []),
         ...(o.withdraw ? [{ type: 'withdrawConsent' as const }] : []),
         ...(o.language ? [{ type: 'setLanguage' as const, params: { language: o.language } }] : []),
+        ...(o.right === 'access' ? [{ type: 'accessData' as const }] : []),
+        ...(o.right === 'erasure' ? [{ type: 'erase' as const }] : []),
         ...says(o.say),
         // Staying on the same step: ask its question again so the contact knows what is expected.
-        ...(o.next ? [] : [{ type: 'reprompt' as const }]),
+        // After an erasure there is nothing left to ask.
+        ...(o.next || o.right === 'erasure' ? [] : [{ type: 'reprompt' as const }]),
       ],
     }
   }
@@ -120,7 +133,10 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     const answers = Object.entries(step.answers)
     return {
       id: step.id,
-      meta: { intents: answers.map(([intent]) => intent) } satisfies StepMeta,
+      meta: {
+        intents: answers.map(([intent]) => intent),
+        purposes: [...new Set(answers.flatMap(([, o]) => (o.record ? [o.record.purpose] : [])))],
+      } satisfies StepMeta,
       entry: [...says([...step.say, step.ask!]), { type: 'ask' as const, params: { key: step.ask! } }],
       on: {
         answer: [
@@ -232,7 +248,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     id: 'consent',
     context: ({ input }: { input: ConversationInput }) => ({ ...input, unclear: 0 }),
     initial: flow.start,
-    on: { command: commands },
+    on: { command: commands, ...(flow.reconsent ? { reconsent: { target: ref(flow.reconsent) } } : {}) },
     states,
   }
   // The states are built from the owner's file at run time; XState's static types cannot follow
@@ -261,13 +277,19 @@ function readHandle(context: ConversationContext, event: ConversationEvent): str
   return parseHandle(kind, event.text, context.country)
 }
 
+/** The purposes the contact's current question asks consent for (none when it asks no consent). */
+export function pendingPurposes(snapshot: ConversationSnapshot): string[] {
+  const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)
+  return [...new Set(metas.flatMap((m) => m?.purposes ?? []))]
+}
+
 /** The answers the contact's current question takes (the engine matches messages against them). */
 export function expectedIntents(snapshot: ConversationSnapshot): string[] {
   const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)
   return [...new Set(metas.flatMap((m) => m?.intents ?? []))]
 }
 
-const EFFECTS: ReadonlySet<string> = new Set<Effect['type']>(['reply', 'reprompt', 'recordConsent', 'withdrawConsent', 'setChannel'])
+const EFFECTS: ReadonlySet<string> = new Set<Effect['type']>(['reply', 'reprompt', 'recordConsent', 'withdrawConsent', 'setChannel', 'accessData', 'erase'])
 
 function toEffects(actions: readonly { type: string; params?: unknown }[]): Effect[] {
   return actions.filter((a) => EFFECTS.has(a.type)).map((a) => ({ ...(a.params as object), type: a.type }) as Effect)

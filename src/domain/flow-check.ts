@@ -26,11 +26,18 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   const purposes = policy.purposes.map((p) => p.id)
 
   if (flow.start && !known(flow.start)) unknown(flow.startLine, flow.start, 'start')
+  if (flow.reconsent && !known(flow.reconsent)) unknown(flow.reconsentLine ?? 1, flow.reconsent, 'reconsent')
 
   const checkOutcome = (o: Outcome, where: string, asked: boolean, intent: string) => {
     if (o.next && !known(o.next)) unknown(o.line, o.next, `next of ${where}`)
     if (o.next && flow.steps[o.next]?.channelDetails && intent !== CHANNEL_INTENT) {
       problems.push({ line: o.line, message: `${where} leads to the channel step ${o.next}, but only the "channel" answer (the contact picking a channel) may lead there` })
+    }
+    if (o.right === 'erasure' && (!asked || NEVER_CONSENT.has(intent))) {
+      problems.push({ line: o.line, message: `${where} erases the contact's data without a confirmation: put "right: erasure" on the yes of a step that asks whether to delete, and lead the command there with "next"` })
+    }
+    if (o.right === 'erasure' && o.next) {
+      problems.push({ line: o.line, message: `${where} erases the contact's data and then goes to ${o.next}, but after an erasure there is no conversation left to continue: remove "next"` })
     }
     if (!o.record) return
     if (!asked) {
@@ -109,6 +116,7 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
     for (const target of [step.next, step.rest, step.channelDetails?.back, ...Object.values(step.answers).map((o) => o.next)]) visit(target)
   }
   visit(flow.start)
+  visit(flow.reconsent)
   for (const o of Object.values(flow.commands)) visit(o.next)
   for (const step of Object.values(flow.steps)) {
     if (!reached.has(step.id) && known(flow.start)) {

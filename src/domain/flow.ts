@@ -15,6 +15,11 @@ export interface Outcome {
   withdraw?: boolean
   /** Switch the conversation's language. */
   language?: Language
+  /**
+   * A right the contact exercises: `access` shows them what is stored about them;
+   * `erasure` deletes it (only as the yes to a confirmation question).
+   */
+  right?: Right
   /** The step to go to; none means: stay and ask the same question again. */
   next?: string
   line: number
@@ -48,9 +53,18 @@ export interface Step {
   line: number
 }
 
+export const RIGHTS = ['access', 'erasure'] as const
+export type Right = (typeof RIGHTS)[number]
+
 export interface FlowDefinition {
   start: string
   startLine: number
+  /**
+   * Where a contact is taken when what they agreed to no longer holds: the policy has a new
+   * version, or their consent is older than the policy's `consentValidForDays`.
+   */
+  reconsent?: string
+  reconsentLine?: number
   /** Global commands: intent → outcome, understood at every step. */
   commands: Record<string, Outcome>
   steps: Record<string, Step>

@@ -36,6 +36,10 @@ export interface Policy {
   purposes: Purpose[]
   /** Offered in this order. */
   channels: OfferedChannel[]
+  /** A consent older than this is asked again (absent: it holds until withdrawn or the policy changes). */
+  consentValidForDays?: number
+  /** A consent question left unanswered this long is recorded as lapsed (absent: never). */
+  lapseUnansweredAfterDays?: number
 }
 
 export function purposeById(policy: Policy, id: string): Purpose | undefined {

@@ -40,8 +40,8 @@ describe('ordering', () => {
       override async sendMessage<K = unknown>(userId: string, message: string): Promise<K> {
         // Read from the files, as the owner (or a restarted bot) would find them now.
         const db = readDatabase(dataDir)
-        if (message.startsWith('Guardado')) seenOnDisk.push(db.contacts[userId]?.channel?.handle)
-        if (message.startsWith('¿Y aceptas')) seenOnDisk.push(db.ledger.at(-1)?.event)
+        if (message.startsWith('Guardado')) seenOnDisk.push(db.contacts[userId]?.channel?.handle ?? 'missing')
+        if (message.startsWith('¿Y aceptas')) seenOnDisk.push(db.ledger.at(-1)?.event ?? 'missing')
         return super.sendMessage(userId, message)
       }
     }
@@ -86,23 +86,22 @@ describe('restart and return', () => {
     const returning = second.chat(MX)
     const menu = await returning.say('hola')
     expect(menu).toHaveLength(1)
-    expect(menu[0]).toMatch(/^¡Hola de nuevo! ¿Qué quieres hacer\?[\s\S]*1\. Cambiar de canal[\s\S]*3\. Retirar/)
+    expect(menu[0]).toMatch(/^¡Hola de nuevo! ¿Qué quieres hacer\?[\s\S]*1\. Cambiar de canal[\s\S]*4\. Retirar/)
     expect(menu[0]).not.toMatch(/Te escribe el asistente/)
     // 1: change channel
     expect((await returning.say('1'))[0]).toMatch(/¿Por dónde prefieres que hablemos\?/)
     await returning.say('telegram')
     expect(readDatabase(second.dataDir).contacts[MX]!.channel!.channel).toBe('telegram')
-    // 2: answer each purpose again (a refused offer can be accepted later)
+    // 2: change one permission (a refused offer can be accepted later)
     await returning.say('hola')
-    expect((await returning.say('2'))[0]).toMatch(/¿Aceptas que usemos tus datos para \*atender/)
-    await returning.say('sí')
-    await returning.say('sí')
-    await returning.say('whatsapp')
+    expect((await returning.say('2'))[0]).toMatch(/¿Qué permiso quieres cambiar\?[\s\S]*2\. enviarte ofertas adaptadas a ti \(ahora: no\)/)
+    expect((await returning.say('2'))[0]).toMatch(/¿Y aceptas que usemos tus datos para \*enviarte ofertas/)
+    expect((await returning.say('sí'))[0]).toMatch(/así quedan tus permisos:\n• atender[^\n]*: sí\n• enviarte[^\n]*: sí/)
     expect(readDatabase(second.dataDir).contacts[MX]!.consents.marketing!.state).toBe('given')
-    // 3: withdraw from the menu
+    // 4: withdraw from the menu
     await returning.say('hola')
-    expect((await returning.say('3'))[0]).toMatch(/has retirado tu permiso/)
-    expect(readDatabase(second.dataDir).ledger.map((r) => r.event)).toEqual(['given', 'refused', 'given', 'given', 'withdrawn'])
+    expect((await returning.say('4'))[0]).toMatch(/has retirado tu permiso/)
+    expect(readDatabase(second.dataDir).ledger.map((r) => r.event)).toEqual(['given', 'refused', 'given', 'withdrawn'])
     expect(readDatabase(second.dataDir).ledger.at(-1)!.purposes).toEqual(['service', 'marketing'])
   })
 })

@@ -21,7 +21,7 @@ const COMMANDS = ['stop', 'help', 'english', 'spanish']
 /** What askService / askMarketing in flows/consent.yaml accept. */
 const CONSENT_QUESTION = ['yes', 'no', 'info', ...COMMANDS]
 /** What the menu step accepts. */
-const MENU = ['changeChannel', 'reviewConsent', 'withdraw', 'notice', 'info', 'done', ...COMMANDS]
+const MENU = ['changeChannel', 'changeConsent', 'seeData', 'withdraw', 'deleteData', 'notice', 'info', 'done', ...COMMANDS]
 
 describe('tokenize', () => {
   it('lower-cases, strips accents and punctuation', () => {
@@ -99,7 +99,7 @@ describe('recognize (Spanish locale words)', () => {
     expect(es.recognize('mensaje de texto', ['channel:sms', 'channel:email', 'info'])).toBe('channel:sms')
     expect(es.recognize('correo electrónico', ['channel:sms', 'channel:email', 'info'])).toBe('channel:email')
     expect(es.recognize('1️⃣', MENU)).toBe('changeChannel')
-    expect(es.recognize('5', MENU)).toBe('done')
+    expect(es.recognize('7', MENU)).toBe('done')
   })
 })
 
