@@ -1,0 +1,241 @@
+/**
+ * The flow as a picture: the Mermaid diagram and the SVG page drawn from the real flow and texts,
+ * checked for what an owner would look for (every step, the arrows with their words and what they
+ * record) and for being well formed (every arrow between declared states, nothing fetched).
+ */
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loadBusinessFiles, type BusinessFiles } from '../../src/app/bot.js'
+import { CHANNEL_INTENT, type FlowDefinition } from '../../src/domain/flow.js'
+import { diagramHtml, diagramMarkdown, flowGraph, mermaidDiagram, svgDiagram, type DiagramTexts, type FlowGraph } from '../../src/domain/flow-diagram.js'
+import type { Language } from '../../src/domain/language.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+let files: BusinessFiles
+beforeAll(async () => {
+  files = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
+})
+
+/** The real flow, labelled as `npm run flow:diagram` labels it. */
+function realGraph(language: Language): FlowGraph {
+  const { business, texts, locales } = files
+  const texts_: DiagramTexts = {
+    language,
+    text: (key) => texts.render(language, key, { business: business.policy.controller.name }),
+    words: (intent) => (intent === CHANNEL_INTENT ? business.policy.channels.map((c) => texts.render(language, `channels.${c.channel}`)) : locales.answers[language].words[intent] ?? []),
+  }
+  return flowGraph(business.flow, texts_)
+}
+
+/**
+ * Reads the diagram line by line as Mermaid's state-diagram grammar would, failing on any line it
+ * would not read, on a label holding ":" or ";" (which end a label there), and on an arrow to a
+ * state never declared.
+ */
+function readMermaid(text: string): { states: Set<string>; edges: { from: string; to: string; label?: string }[]; notes: string[][] } {
+  const lines = text.trimEnd().split('\n')
+  expect(lines[0]).toBe('stateDiagram-v2')
+  const states = new Set<string>()
+  const edges: { from: string; to: string; label?: string }[] = []
+  const notes: string[][] = []
+  const described: string[] = []
+  let note: string[] | undefined
+  for (const line of lines.slice(1)) {
+    let m: RegExpExecArray | null
+    if (note) {
+      if (line === '  end note') {
+        notes.push(note)
+        note = undefined
+      } else note.push(line.trim())
+    } else if ((m = /^ {2}state "([^"]+)" as (\w+)$/.exec(line))) states.add(m[2]!)
+    else if ((m = /^ {2}(\w+) : ([^:;]+)$/.exec(line))) described.push(m[1]!)
+    else if ((m = /^ {2}(\[\*\]|\w+) --> (\w+)(?: : ([^:;]+))?$/.exec(line))) edges.push({ from: m[1]!, to: m[2]!, ...(m[3] ? { label: m[3] } : {}) })
+    else if ((m = /^ {2}note (?:left|right) of (\w+)$/.exec(line))) {
+      described.push(m[1]!)
+      note = []
+    } else if (!/^ {2}classDef \w+ [\w:#,.-]+$/.test(line) && !/^ {2}class \w+ \w+$/.test(line)) {
+      throw new Error(`Mermaid would not read this line: ${JSON.stringify(line)}`)
+    }
+  }
+  expect(note, 'a note is never closed').toBeUndefined()
+  for (const id of described) expect(states, `"${id}" is described but never declared`).toContain(id)
+  for (const { from, to } of edges) {
+    if (from !== '[*]') expect(states, `arrow from undeclared "${from}"`).toContain(from)
+    expect(states, `arrow to undeclared "${to}"`).toContain(to)
+  }
+  return { states, edges, notes }
+}
+
+interface Rect {
+  id: string
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+/** The boxes of the SVG (steps, then the commands box) and the two ends of every arrow. */
+function readSvg(svg: string) {
+  const steps: Rect[] = [...svg.matchAll(/<g class="step[^"]*" data-step="([^"]+)">\n<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g)].map((m) => ({
+    id: m[1]!,
+    x: Number(m[2]),
+    y: Number(m[3]),
+    width: Number(m[4]),
+    height: Number(m[5]),
+  }))
+  const titles = [...svg.matchAll(/<g class="step[^"]*" data-step="([^"]+)">\n<rect [^>]+\/>\n<text [^>]*class="title"[^>]*>([^<]*)<\/text>/g)].map((m) => [m[1], m[2]])
+  const arrows = [...svg.matchAll(/<path d="([^"]+)" class="edge[^"]*"\/>/g)].map((m) => {
+    const numbers = [...m[1]!.matchAll(/([MHV])([\d.]+)(?:,([\d.]+))?/g)]
+    let x = 0
+    let y = 0
+    let start = { x: 0, y: 0 }
+    for (const [, op, a, b] of numbers) {
+      if (op === 'M') [x, y] = [Number(a), Number(b)]
+      if (op === 'H') x = Number(a)
+      if (op === 'V') y = Number(a)
+      if (op === 'M') start = { x, y }
+    }
+    return { start, end: { x, y } }
+  })
+  return { steps, titles, arrows }
+}
+
+const onEdge = (p: { x: number; y: number }, r: Rect, slack: number) =>
+  p.x >= r.x - slack && p.x <= r.x + r.width + slack && p.y >= r.y - slack && p.y <= r.y + r.height + slack &&
+  (Math.abs(p.x - r.x) <= slack || Math.abs(p.x - r.x - r.width) <= slack || Math.abs(p.y - r.y) <= slack || Math.abs(p.y - r.y - r.height) <= slack)
+
+describe('the Mermaid diagram of the real flow', () => {
+  it('declares every step, starts at the start, and every arrow joins declared states', () => {
+    const graph = realGraph('es')
+    const { states, edges } = readMermaid(mermaidDiagram(graph))
+    for (const step of Object.keys(files.business.flow.steps)) expect(states).toContain(step)
+    expect(edges).toContainEqual({ from: '[*]', to: files.business.flow.start })
+  })
+
+  it('labels each answer with its words and what it records, in Spanish', () => {
+    const { edges, notes } = readMermaid(mermaidDiagram(realGraph('es')))
+    const label = (from: string, to: string) => edges.filter((e) => e.from === from && e.to === to).map((e) => e.label)
+    expect(label('greet', 'askService')).toEqual([undefined])
+    expect(label('askService', 'askMarketing')).toEqual(['sí / si / acepto … ✓ service'])
+    expect(label('askService', 'askChannel')).toEqual([expect.stringMatching(/^no \/ .* ✗ service$/)])
+    expect(label('askMarketing', 'askChannel')).toEqual([expect.stringMatching(/^sí .*✓ marketing$/), expect.stringMatching(/^no .*✗ marketing$/)])
+    // An answer that stays says so, and a question the contact can ask about is kept in place.
+    expect(label('askService', 'askService')).toEqual([expect.stringMatching(/^↻ info \/ /)])
+    expect(label('askChannel', 'channelDetails')).toEqual([expect.stringMatching(/^WhatsApp \(seguir aquí\) \/ Telegram/)])
+    expect(label('channelDetails', 'askChannel')).toEqual([expect.stringMatching(/^otro \/ otro canal/)])
+    expect(label('channelDetails', 'thanks')).toEqual(['canal guardado'])
+    expect(label('thanks', 'menu')).toEqual(['con su siguiente mensaje'])
+    expect(label('menu', 'withdrawn')).toEqual([expect.stringMatching(/✗ todos$/)])
+    // The commands: STOP leads to its step from anywhere; the others are a note.
+    expect(label('anyStep', 'withdrawn')).toEqual([expect.stringMatching(/^baja \/ stop \/ cancelar … ✗ todos$/)])
+    expect(notes).toHaveLength(1)
+    expect(notes[0]!.join('\n')).toMatch(/^ayuda \/ help \/ comandos → Puedes escribir/m)
+    expect(notes[0]!.join('\n')).toMatch(/^english .* idioma∶ en$/m)
+  })
+
+  it('shows the question of each step under its name, shortened', () => {
+    const text = mermaidDiagram(realGraph('es'))
+    expect(text).toMatch(/^ {2}askService : ¿Aceptas que usemos tus datos para .+…$/m)
+    expect(text).toMatch(/^ {2}greet : ¡Hola! 👋 Te escribe el asistente de Tienda Ejemplo\.$/m)
+    for (const line of text.split('\n').filter((l) => / : /.test(l))) expect([...line.split(' : ')[1]!].length).toBeLessThanOrEqual(75)
+  })
+
+  it('speaks English when asked', () => {
+    const markdown = diagramMarkdown(realGraph('en'))
+    expect(markdown).toMatch(/^# The conversation, step by step\n/)
+    expect(markdown).toMatch(/^```mermaid\nstateDiagram-v2\n/m)
+    expect(markdown).toMatch(/^ {2}askService --> askMarketing : yes \/ y \/ yeah … ✓ service$/m)
+    expect(markdown).toMatch(/^ {2}thanks --> menu : on their next message$/m)
+    expect(markdown).toMatch(/^ {2}anyStep --> withdrawn : stop .* ✗ all$/m)
+    expect(markdown).not.toMatch(/siguiente mensaje|todos/)
+  })
+})
+
+describe('the HTML page of the real flow', () => {
+  it('draws one box per step, titled with its name, top to bottom without overlapping', () => {
+    const html = diagramHtml(realGraph('es'), 'Tienda Ejemplo')
+    expect(html.match(/<svg /g)).toHaveLength(1)
+    const { steps, titles } = readSvg(html)
+    expect(steps.map((s) => s.id).sort()).toEqual(Object.keys(files.business.flow.steps).sort())
+    expect(titles.every(([id, title]) => id === title)).toBe(true)
+    expect(steps[0]!.id).toBe(files.business.flow.start)
+    for (const [above, below] of steps.slice(0, -1).map((s, i) => [s, steps[i + 1]!])) expect(above!.y + above!.height).toBeLessThan(below.y)
+  })
+
+  it('draws every move as an arrow from one box to another, with its words and marks', () => {
+    const graph = realGraph('es')
+    const svg = svgDiagram(graph)
+    const { steps, arrows } = readSvg(svg)
+    const moves = graph.edges.filter((e) => e.from !== e.to)
+    expect(arrows).toHaveLength(moves.length + 1) // and one from the start dot
+    for (const [i, { start, end }] of arrows.entries()) {
+      if (i > 0) expect(steps.some((r) => onEdge(start, r, 0.5)), `arrow ${i} starts on a box: ${JSON.stringify(start)}`).toBe(true)
+      expect(steps.some((r) => onEdge(end, r, 2.5)), `arrow ${i} ends at a box: ${JSON.stringify(end)}`).toBe(true)
+    }
+    expect(svg).toMatch(/sí \/ si \/ acepto … <tspan class="mark grant">✓ service<\/tspan>/)
+    expect(svg).toMatch(/<tspan class="mark refuse">✗ marketing<\/tspan>/)
+    // Answers that stay are listed in their step's box.
+    expect(svg).toMatch(/data-step="askService">(?:(?!<\/g>)[\s\S])*↻ info \/ información/)
+    expect(svg).toMatch(/<g class="commands">(?:(?!<\/g>)[\s\S])*En cualquier paso(?:(?!<\/g>)[\s\S])*baja \/ stop \/ cancelar … → withdrawn ✗ todos/)
+  })
+
+  it('needs no network and is well formed', () => {
+    const html = diagramHtml(realGraph('en'), 'Tienda Ejemplo')
+    expect(html).toMatch(/^<!doctype html>\n<html lang="en">/)
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|src=|href=/i)
+    expect(html.replace('xmlns="http://www.w3.org/2000/svg"', '')).not.toMatch(/https?:\/\//)
+    for (const tag of ['svg', 'g', 'text', 'style', 'defs', 'marker', 'ul', 'main', 'body', 'html']) {
+      expect(html.match(new RegExp(`<${tag}[ >]`, 'g'))?.length, `<${tag}> opened and closed`).toBe(html.match(new RegExp(`</${tag}>`, 'g'))?.length)
+    }
+  })
+})
+
+describe('texts an owner may write', () => {
+  // A step named like a Mermaid keyword, and texts and words full of characters its grammar reads.
+  const flow: FlowDefinition = {
+    start: 'note',
+    startLine: 1,
+    commands: { stop: { say: [], withdraw: true, next: 'end', line: 2 } },
+    steps: {
+      note: {
+        id: 'note',
+        say: [],
+        ask: 'question',
+        answers: {
+          yes: { say: [], record: { purpose: 'service', given: true }, next: 'end', line: 4 },
+          info: { say: ['notice'], line: 5 },
+        },
+        unclear: { say: ['hint'], line: 6 },
+        line: 3,
+      },
+      end: { id: 'end', say: ['bye'], answers: {}, rest: 'note', line: 7 },
+    },
+  }
+  const texts: DiagramTexts = {
+    language: 'en',
+    text: (key) => ({ question: 'Is "this" <b>fine</b>; really: yes? #1 & {{name}}', notice: 'n', hint: 'h', bye: '*Bye*: see you' })[key],
+    words: (intent) => ({ yes: ['yes: sure', 'a;b', '#hash;'], info: ['<script>'] })[intent] ?? [],
+  }
+  const graph = flowGraph(flow, texts)
+
+  it('keep the Mermaid diagram readable', () => {
+    const text = mermaidDiagram(graph)
+    const { states, edges } = readMermaid(text)
+    expect([...states]).toEqual(['note_step', 'end_step', 'anyStep'])
+    expect(text).toMatch(/^ {2}state "note" as note_step$/m)
+    expect(edges).toContainEqual({ from: '[*]', to: 'note_step' })
+    expect(edges).toContainEqual({ from: 'note_step', to: 'end_step', label: 'yes∶ sure / a,b / ＃hash, ✓ service' })
+    expect(text).toMatch(/^ {2}note_step : Is ”this” <b>fine<\/b>, really∶ yes\? ＃1 & …$/m)
+  })
+
+  it('are escaped in the page, never taken as markup', () => {
+    const html = diagramHtml(graph, 'A & B <shop>')
+    expect(html).toContain('<title>A &amp; B &lt;shop&gt;: The conversation, step by step</title>')
+    expect(html).toContain('Is &quot;this&quot; &lt;b&gt;fine&lt;/b&gt;; really: yes? #1 &amp; …')
+    expect(html).toContain('↻ &lt;script&gt;')
+    expect(html).toContain('Bye: see you')
+    expect(html).not.toMatch(/<script|<b>|<shop>/)
+  })
+})
