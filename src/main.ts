@@ -64,6 +64,14 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
   const bot = await startBot({ ...options, provider: whatsapp.provider, messenger: whatsapp.messenger })
   onStopSignal(bot, () => whatsapp.stop())
   process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n`)
+  // A logged-out session never comes back by itself: say what to do, and stop instead of looping
+  // (exit code 3, so a supervisor can tell it from a crash and not restart into the same state).
+  void whatsapp.loggedOut.then(async (message) => {
+    process.stderr.write(`\n${message}\n`)
+    whatsapp.stop()
+    await bot.close()
+    process.exit(3)
+  })
   await whatsapp.connect()
 }
 

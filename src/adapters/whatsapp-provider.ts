@@ -9,8 +9,16 @@
  * - It is started without BuilderBot's HTTP server (which would listen on every interface).
  * - Senders it reports as `…@lid` carry no phone number; replies to them go to the raw jid,
  *   which the provider's own sendMessage would mangle.
+ * - It gives up reconnecting after 10 attempts, and on a logged-out session empties the session
+ *   folder and starts over with a new QR code nobody may be watching. Here every disconnect is
+ *   retried with capped exponential backoff, forever; a logged-out session tells the owner what
+ *   to do and resolves `loggedOut` (the CLI then exits non-zero instead of looping).
+ * - The session folder holds the keys to the bot's WhatsApp account: it is kept 0700 and its
+ *   files 0600 (a umask of 077 for the process, and existing ones tightened at start).
  */
+import { chmodSync, readdirSync, statSync } from 'node:fs'
 import { Console } from 'node:console'
+import { join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import qrcode from 'qrcode-terminal'
 import type { ProviderClass } from '@builderbot/bot'
@@ -19,14 +27,52 @@ import type { Messenger } from '../ports/messenger.js'
 
 const GUARDED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'uncaughtException', 'unhandledRejection'] as const
 
+/** Baileys' socket events, as far as the wrapper listens to them. */
+interface SocketEvents {
+  on(event: 'connection.update', listener: (update: ConnectionUpdate) => void): void
+}
+
+interface ConnectionUpdate {
+  connection?: 'open' | 'connecting' | 'close'
+  lastDisconnect?: { error?: { output?: { statusCode?: number } } }
+}
+
 interface BaileysInternals {
-  initVendor(): Promise<unknown>
-  listenOnEvents(vendor: unknown): void
+  initVendor(): Promise<SocketEvents | undefined>
+  listenOnEvents(vendor: SocketEvents): void
+  shouldReconnect(statusCode?: number): boolean
+  delayedReconnect(): Promise<void>
   vendor?: { sendMessage(jid: string, content: { text: string }): Promise<unknown>; end?(error?: Error): void }
   logger: Console
   logStream?: { end(): void }
   cleanup?(): void
 }
+
+/** Baileys' DisconnectReason codes, named in our log lines. */
+const DISCONNECT_REASONS: Record<number, string> = {
+  401: 'loggedOut',
+  403: 'forbidden',
+  408: 'connectionLost',
+  411: 'multideviceMismatch',
+  428: 'connectionClosed',
+  440: 'connectionReplaced',
+  500: 'badSession',
+  503: 'unavailableService',
+  515: 'restartRequired',
+}
+const LOGGED_OUT = 401
+
+/** The folder Baileys keeps the session in, relative to the working directory (`<name>_sessions`). */
+const SESSION_FOLDER = 'bot_sessions'
+
+export interface Backoff {
+  /** Wait before the first reconnection attempt; each further one waits twice as long… */
+  firstMs: number
+  /** …up to this. */
+  maxMs: number
+}
+
+export const DEFAULT_BACKOFF: Backoff = { firstMs: 1_000, maxMs: 60_000 }
 
 export interface WhatsAppOptions {
   /** Link by a code sent to this number instead of a QR code. */
@@ -34,6 +80,9 @@ export interface WhatsAppOptions {
   logger: Logger
   /** Where the QR code is drawn (the terminal). */
   terminal: NodeJS.WritableStream
+  backoff?: Backoff
+  /** Runs `task` after `ms`; returns a cancel function (a timer; injectable for tests). */
+  schedule?: (task: () => void, ms: number) => () => void
 }
 
 export interface WhatsApp {
@@ -41,10 +90,22 @@ export interface WhatsApp {
   messenger: Messenger
   /** Connects to WhatsApp (QR code or pairing code on first run). */
   connect(): Promise<void>
+  /** Resolves, with what to tell the owner, when WhatsApp has logged the bot out: it will not reconnect. */
+  loggedOut: Promise<string>
+  /** Disconnects and stops reconnecting. */
   stop(): void
 }
 
+const timer = (task: () => void, ms: number) => {
+  const id = setTimeout(task, ms)
+  return () => clearTimeout(id)
+}
+
 export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp> {
+  // Set before Baileys opens anything (its log file at construction, the session at connect).
+  process.umask(0o077)
+  const sessionDir = resolve(SESSION_FOLDER)
+  tightenSession(sessionDir)
   const { BaileysProvider } = await import('@builderbot/provider-baileys')
   const saved = GUARDED_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)] as const)
   const provider = new BaileysProvider({
@@ -78,8 +139,59 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
     )
   }) as never)
 
+  // Reconnecting is ours: Baileys' own loop is switched off (it would stop after 10 attempts,
+  // and call it a critical error), and ours listens to every socket Baileys opens.
+  const backoff = options.backoff ?? DEFAULT_BACKOFF
+  const schedule = options.schedule ?? timer
+  let attempts = 0
+  let cancelRetry: (() => void) | undefined
+  let stopped = false
+  let reportLoggedOut!: (message: string) => void
+  const loggedOut = new Promise<string>((resolve) => (reportLoggedOut = resolve))
+
+  const open = async () => {
+    const events = await provider.initVendor()
+    // Baileys reports a socket it could not build with auth_failure and returns nothing: try again.
+    if (events) provider.listenOnEvents(events)
+    else retry(undefined)
+  }
+  const retry = (status: number | undefined) => {
+    if (stopped || cancelRetry) return
+    attempts += 1
+    const delayMs = Math.min(backoff.firstMs * 2 ** (attempts - 1), backoff.maxMs)
+    log.warn('whatsapp.reconnecting', { attempt: attempts, delayMs, status: status ?? null, reason: (status && DISCONNECT_REASONS[status]) ?? 'unknown' })
+    cancelRetry = schedule(() => {
+      cancelRetry = undefined
+      if (!stopped) void open().catch((error: unknown) => {
+        log.error('whatsapp.connect_failed', { attempt: attempts, error: (error as Error)?.message ?? String(error) })
+        retry(undefined)
+      })
+    }, delayMs)
+  }
+  const onConnection = (update: ConnectionUpdate) => {
+    if (update.connection === 'open') attempts = 0
+    if (update.connection !== 'close' || stopped) return
+    const status = update.lastDisconnect?.error?.output?.statusCode
+    if (status === LOGGED_OUT) {
+      stopped = true
+      cancelRetry?.()
+      log.error('whatsapp.logged_out', { status })
+      reportLoggedOut(loggedOutMessage(sessionDir))
+      return
+    }
+    retry(status)
+  }
+  provider.shouldReconnect = () => true
+  provider.delayedReconnect = async () => {}
+  const listenOnEvents = provider.listenOnEvents.bind(provider)
+  provider.listenOnEvents = (events) => {
+    listenOnEvents(events)
+    events.on('connection.update', onConnection)
+  }
+
   return {
     provider,
+    loggedOut,
     messenger: {
       async send(contact, text) {
         if (contact.includes('@')) {
@@ -90,17 +202,42 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
         }
       },
     },
-    async connect() {
-      const events = await provider.initVendor()
-      if (events) provider.listenOnEvents(events)
-    },
+    connect: open,
     stop() {
+      stopped = true
+      cancelRetry?.()
       try {
         provider.vendor?.end?.(undefined)
       } catch {
         // already closed
       }
     },
+  }
+}
+
+/** What the owner reads when WhatsApp has logged the bot out. */
+function loggedOutMessage(sessionDir: string): string {
+  return [
+    'WhatsApp has logged this bot out: the phone unlinked it (Linked devices → Log out), or the session expired.',
+    'The saved session can no longer be used, and the bot has stopped. To link it again:',
+    `  1. Delete the folder ${sessionDir} (if it is still there).`,
+    '  2. Start the bot again and scan the new QR code with WhatsApp (Settings → Linked devices → Link a device),',
+    "     or start it with --pairing-code <the bot's number> to link it with a code instead.",
+    'Consents, channels and conversations are kept: only the link to WhatsApp was lost.',
+  ].join('\n')
+}
+
+/** A session folder written before (or by another umask) is made private again. */
+function tightenSession(dir: string): void {
+  try {
+    if (!statSync(dir).isDirectory()) return
+  } catch {
+    return // not there yet: Baileys creates it under our umask
+  }
+  chmodSync(dir, 0o700)
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    chmodSync(path, statSync(path).isDirectory() ? 0o700 : 0o600)
   }
 }
 
