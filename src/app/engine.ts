@@ -8,10 +8,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Contact, ConsentEvent, ConsentRecord, ConsentState } from '../domain/consent.js'
-import { expiredConsents, termsChanges, termsOf, type TermsChange } from '../domain/terms.js'
+import { expiredConsents, termsChanges, termsOf, unansweredTooLong, type TermsChange } from '../domain/terms.js'
 import {
   buildConversationMachine,
   expectedIntents,
+  pendingPurposes,
   startConversation,
   stepConversation,
   type ConversationEvent,
@@ -104,13 +105,19 @@ export class ConsentEngine {
     const admission = this.limiter?.admit(inbound.contact) ?? 'handle'
     if (admission === 'drop') return Promise.resolve()
     const work = admission === 'note' ? () => this.slowDown(inbound) : () => this.process(inbound)
-    const previous = this.queues.get(inbound.contact) ?? Promise.resolve()
-    const done = previous.then(work).catch((error) => this.fail(inbound, error))
-    this.queues.set(inbound.contact, done)
+    return this.enqueue(inbound.contact, work, (error) => this.fail(inbound, error))
+  }
+
+  /** Runs `work` after everything already queued for this contact; one contact's work never overlaps. */
+  private enqueue(contactId: string, work: () => Promise<void>, onError?: (error: unknown) => Promise<void>): Promise<void> {
+    const previous = this.queues.get(contactId) ?? Promise.resolve()
+    const fail = onError ?? (async (error: unknown) => this.log.error('contact.work_failed', { contact: contactRef(contactId), error: (error as Error)?.message ?? String(error) }))
+    const done = previous.then(work).catch(fail)
+    this.queues.set(contactId, done)
     this.inFlight.add(done)
     void done.finally(() => {
       this.inFlight.delete(done)
-      if (this.queues.get(inbound.contact) === done) this.queues.delete(inbound.contact)
+      if (this.queues.get(contactId) === done) this.queues.delete(contactId)
     })
     return done
   }
@@ -126,6 +133,45 @@ export class ConsentEngine {
   /** Resolves once every message received so far has been handled and answered. */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+  }
+
+  /**
+   * Marks as lapsed the consents asked for and left unanswered longer than the policy allows
+   * (`lapseUnansweredAfterDays`). Goes through each contact's queue, so it never races a message
+   * of theirs. Returns how many contacts it recorded a lapse for.
+   */
+  async lapseUnanswered(): Promise<number> {
+    const { policy } = this.deps.business
+    if (!policy.lapseUnansweredAfterDays) return 0
+    const now = this.clock()
+    const due: string[] = []
+    for await (const { contact, conversation } of this.deps.store.scan()) {
+      if (conversation && unansweredTooLong(policy, conversation.updatedAt, now)) due.push(contact.id)
+    }
+    let lapsed = 0
+    await Promise.all(due.map((id) => this.enqueue(id, async () => void ((await this.lapse(id, now)) && lapsed++))))
+    return lapsed
+  }
+
+  private async lapse(contactId: string, now: Date): Promise<boolean> {
+    const { policy } = this.deps.business
+    const stored = await this.deps.store.load(contactId)
+    if (!stored.contact || !stored.conversation || !unansweredTooLong(policy, stored.conversation.updatedAt, now)) return false
+    const snapshot = this.restore(stored.conversation.snapshot, contactId)
+    if (!snapshot) return false
+    // Only what is still open: a purpose not answered under the current policy, not lapsed already.
+    const open = pendingPurposes(snapshot).filter((p) => {
+      const consent = stored.contact!.consents[p]
+      return !consent || (consent.policyVersion !== policy.version && consent.state !== 'lapsed')
+    })
+    if (open.length === 0) return false
+    const contact: Contact = { ...stored.contact, consents: { ...stored.contact.consents } }
+    const record = this.changeConsent(contact, 'lapsed', open, { method: 'policy-rule', rule: 'lapseUnansweredAfterDays' }, now)
+    const notice = this.notices.get(contact.language)!
+    // The conversation stays where it was: a late answer still counts, as a new record.
+    await this.deps.store.commit({ contact, conversation: stored.conversation, records: [record], notices: { [notice.hash]: notice.notice } })
+    this.log.info('consent.lapsed', { contact: contactRef(contactId), purposes: open })
+    return true
   }
 
   private async process(inbound: Inbound): Promise<void> {
