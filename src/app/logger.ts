@@ -19,10 +19,27 @@ export function contactRef(contactId: string): string {
   return createHash('sha256').update(`consent-bot:${contactId}`).digest('hex').slice(0, 12)
 }
 
+/**
+ * Fields that carry text written elsewhere (an error's message, a library's log line), which may
+ * name a contact: "could not send to 5215512345678@s.whatsapp.net". Our own fields never do.
+ */
+const FOREIGN_TEXT_FIELDS = new Set(['error', 'reason', 'detail'])
+const EMAIL = /[^\s@"'<>()]+@[^\s@"'<>()]+\.[^\s@"'<>()]+/g
+// Six or more digits, however spaced or punctuated (a phone number, a WhatsApp id), with any +.
+const LONG_NUMBER = /\+?\d(?:[\s().-]?\d){5,}(?::\d+)?(?:@[a-z.]+)?/gi
+
+/** The text with email addresses and phone numbers (or WhatsApp ids) masked. */
+export function maskPersonalData(text: string): string {
+  return text.replace(LONG_NUMBER, '[number]').replace(EMAIL, '[email]')
+}
+
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const log = (at: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[at] < ORDER[level]) return
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, event, ...fields })}\n`)
+    const masked = Object.fromEntries(
+      Object.entries(fields).map(([key, value]) => [key, FOREIGN_TEXT_FIELDS.has(key) && typeof value === 'string' ? maskPersonalData(value) : value]),
+    )
+    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, event, ...masked })}\n`)
   }
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
