@@ -1,0 +1,99 @@
+/**
+ * The full consent receipt of one ledger record, in the shape of the Kantara Initiative's
+ * Consent Receipt Specification v1.1, for the contact or an authority that asks for it.
+ *
+ * Kantara's fields come first; what the ledger adds (the event, each purpose's state, the notice
+ * text exactly as shown, the evidence of the chat message, the record's place in the hash chain)
+ * follows under names Kantara does not use, so a reader of the specification is not misled.
+ */
+import type { ConsentData } from '../ports/consent-store.js'
+import type { LedgerEntry } from '../domain/ledger.js'
+import { verifyChain } from '../domain/ledger.js'
+import type { Policy } from '../domain/policy.js'
+
+/** Descriptions of the purposes, in the record's language, when the policy that wrote it is at hand. */
+export type PurposeDescriber = (purpose: string, language: string) => { name: string; description: string } | undefined
+
+export interface ReceiptSources {
+  data: ConsentData
+  /** The policy the bot runs now: it describes the purposes of records written under its version. */
+  policy?: Policy
+  describe?: PurposeDescriber
+}
+
+export function findEntry(data: ConsentData, id: string): LedgerEntry | undefined {
+  const wanted = id.trim().toUpperCase()
+  return data.ledger.find((e) => e.record.id.toUpperCase() === wanted)
+}
+
+export function consentReceipt(entry: LedgerEntry, { data, policy, describe }: ReceiptSources) {
+  const { record, personal } = entry
+  const contact = record.controller.contact
+  const samePolicy = policy?.version === record.notice.policyVersion
+  const purposes = Object.keys(record.consents).length ? Object.keys(record.consents) : record.purposes
+  const upTo = data.ledger.slice(0, data.ledger.indexOf(entry) + 1)
+  const chain = verifyChain(upTo)
+  return {
+    version: 'KI-CR-v1.1.0',
+    consentReceiptID: record.id,
+    consentTimestamp: Math.floor(Date.parse(record.at) / 1000),
+    collectionMethod:
+      record.collection.method === 'whatsapp-chat'
+        ? `Answer written by the contact in a WhatsApp chat with the business's assistant (message ${record.collection.messageId ?? 'unknown'})`
+        : `Recorded by the business's policy rule "${record.collection.rule ?? 'unknown'}", without a message from the contact`,
+    language: record.notice.language,
+    // Once the contact's data is erased, only the pseudonym remains to name them.
+    piiPrincipalId: personal?.contact ?? record.principal,
+    piiControllers: [
+      {
+        piiController: record.controller.name,
+        contact: contact,
+        ...(/@/.test(contact) ? { email: contact } : { phone: contact }),
+        ...(record.notice.url ? { piiControllerUrl: record.notice.url } : {}),
+        onBehalf: false,
+      },
+    ],
+    ...(record.notice.url ? { policyUrl: record.notice.url } : {}),
+    services: [
+      {
+        service: `${record.controller.name} – WhatsApp`,
+        purposes: purposes.map((id) => {
+          const words = describe?.(id, record.notice.language)
+          const required = samePolicy ? policy!.purposes.find((p) => p.id === id)?.required : undefined
+          return {
+            purpose: words ? `${words.name}: ${words.description}` : id,
+            purposeCategory: [id],
+            consentType: record.collection.method === 'whatsapp-chat' ? 'EXPLICIT' : 'POLICY-RULE',
+            piiCategory: record.personalData,
+            ...(required !== undefined ? { primaryPurpose: required } : {}),
+            termination: record.retention,
+            thirdPartyDisclosure: false,
+            // Not Kantara: the state of this purpose right after the event.
+            consentState: record.consents[id] ?? record.event,
+          }
+        }),
+      },
+    ],
+    sensitive: false,
+    spiCat: [],
+    // ---- beyond Kantara v1.1 ----
+    event: record.event,
+    eventPurposes: record.purposes,
+    notice: {
+      policyVersion: record.notice.policyVersion,
+      sha256: record.notice.hash,
+      text: data.notices[record.notice.hash]?.text ?? null,
+    },
+    evidence: {
+      messageId: record.collection.messageId ?? null,
+      answer: personal ? (personal.answer ?? null) : null,
+      erased: personal === null,
+    },
+    ledger: {
+      seq: entry.seq,
+      hash: entry.hash,
+      prev: entry.prev,
+      chainIntactUpToHere: chain.intact,
+    },
+  }
+}
