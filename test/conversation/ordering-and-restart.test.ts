@@ -2,6 +2,7 @@
  * Every message is handled once, in order, and what is confirmed is on disk: quick bursts,
  * several contacts at once, a restart mid-conversation, a returning contact.
  */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startBot } from '../../src/app/bot.js'
@@ -103,5 +104,29 @@ describe('restart and return', () => {
     expect((await returning.say('4'))[0]).toMatch(/has retirado tu permiso/)
     expect(readDatabase(second.dataDir).ledger.map((r) => r.event)).toEqual(['given', 'refused', 'given', 'withdrawn'])
     expect(readDatabase(second.dataDir).ledger.at(-1)!.purposes).toEqual(['service', 'marketing'])
+  })
+
+  it('a contact whose step the owner renamed is told the conversation restarts, keeps what they answered, and nothing crashes', async () => {
+    const first = await open()
+    const chat = first.chat(MX)
+    for (const body of ['hola', 'sí']) await chat.say(body) // standing on askMarketing
+    await first.close()
+
+    // The owner renames askMarketing to askOffers (and its one reference).
+    const project = tempDir('owner-')
+    cpSync(join(ROOT, 'flows'), join(project, 'flows'), { recursive: true })
+    const flowFile = join(project, 'flows', 'consent.yaml')
+    writeFileSync(flowFile, readFileSync(flowFile, 'utf8').replaceAll('askMarketing', 'askOffers'))
+    const second = await open({ dataDir: first.dataDir, flowsDir: join(project, 'flows') })
+    const replies = await second.chat(MX).say('sí')
+    expect(replies[0]).toBe('Hemos actualizado esta conversación y tenemos que retomarla desde el principio. Lo que ya nos dijiste sigue guardado.')
+    expect(replies.at(-1)).toMatch(/¿Aceptas que usemos tus datos para \*atender/)
+    // What was recorded stays; the stray "sí" was not taken as an answer to a question never shown.
+    const db = readDatabase(second.dataDir)
+    expect(db.ledger.map((r) => [r.event, r.purposes])).toEqual([['given', ['service']]])
+    expect(db.contacts[MX]!.consents.service!.state).toBe('given')
+    // And the conversation goes on from there.
+    expect((await second.chat(MX).say('sí'))[0]).toMatch(/¿Y aceptas/)
+    removeDir(project)
   })
 })
