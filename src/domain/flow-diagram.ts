@@ -22,7 +22,7 @@ export interface DiagramTexts {
 
 /** What an arrow records or changes, shown after its words ("✓ service", "✗ marketing"). */
 export interface Mark {
-  kind: 'grant' | 'refuse' | 'withdraw' | 'language'
+  kind: 'grant' | 'refuse' | 'withdraw' | 'language' | 'access' | 'erasure'
   text: string
 }
 
@@ -61,6 +61,8 @@ export interface DiagramCommand {
 export interface FlowGraph {
   language: Language
   start: string
+  /** Where a contact whose consent no longer holds (new policy, expired) is taken. */
+  reconsent?: string
   /** In the order of the flow file. */
   steps: DiagramStep[]
   edges: DiagramEdge[]
@@ -73,6 +75,9 @@ const CAPTIONS = {
     title: 'La conversación, paso a paso',
     source: 'Dibujado a partir de flows/consent.yaml y de los textos de locales/es por `npm run flow:diagram`. Vuelve a ejecutarlo después de cada cambio.',
     anyStep: 'En cualquier paso',
+    reconsent: 'política nueva o permiso caducado',
+    access: '📄 le muestra sus datos',
+    erasure: '🗑 borra sus datos',
     all: 'todos',
     language: 'idioma',
     nextMessage: 'con su siguiente mensaje',
@@ -83,6 +88,8 @@ const CAPTIONS = {
       'Cada flecha es una respuesta, con algunas de las palabras que la cuentan (todas están en locales/es/answers.json).',
       '✓ y el nombre de un propósito (de flows/policy.yaml): se registra el permiso; ✗: se registra la negativa (con «todos», se retiran todos los permisos).',
       '↻: la respuesta no cambia de paso; el bot contesta y vuelve a preguntar.',
+      '📄 y 🗑: el contacto ejerce su derecho a ver sus datos o a borrarlos (queda registrado).',
+      'Un punto negro: donde empieza la conversación; con una nota, donde vuelve un contacto cuyo permiso ya no vale.',
       'Flecha discontinua: el bot espera el siguiente mensaje del contacto. Una respuesta que no entiende nunca cuenta como un sí: vuelve a preguntar.',
       '«En cualquier paso»: los comandos que funcionan en todo momento.',
     ],
@@ -92,6 +99,9 @@ const CAPTIONS = {
     title: 'The conversation, step by step',
     source: 'Drawn from flows/consent.yaml and the texts in locales/en by `npm run flow:diagram`. Run it again after every change.',
     anyStep: 'At any step',
+    reconsent: 'new policy, or consent expired',
+    access: '📄 shows their data',
+    erasure: '🗑 erases their data',
     all: 'all',
     language: 'language',
     nextMessage: 'on their next message',
@@ -102,6 +112,8 @@ const CAPTIONS = {
       'Each arrow is an answer, with some of the words that count as it (all of them are in locales/en/answers.json).',
       '✓ and a purpose\'s name (from flows/policy.yaml): consent is recorded; ✗: a refusal is recorded (with "all", every consent is withdrawn).',
       '↻: the answer does not change step; the bot replies and asks again.',
+      '📄 and 🗑: the contact exercises their right to see their data or to erase it (it is recorded).',
+      'A black dot: where the conversation starts; with a note, where a contact whose consent no longer holds comes back.',
       'Dashed arrow: the bot waits for the contact\'s next message. An answer it does not understand never counts as a yes: it asks again.',
       '"At any step": the commands that work at every moment.',
     ],
@@ -137,10 +149,11 @@ export function flowGraph(flow: FlowDefinition, texts: DiagramTexts): FlowGraph 
   }
   const commands = Object.entries(flow.commands).map(([intent, o]): DiagramCommand => {
     // What a command says matters only when nothing else shows what it does (help, say).
-    const said = o.say[0] === undefined || o.next || o.language || o.withdraw ? undefined : firstLine(texts.text(o.say[0]) ?? '')
+    const said = o.say[0] === undefined || o.next || o.language || o.withdraw || o.right ? undefined : firstLine(texts.text(o.say[0]) ?? '')
     return { label: label(intent, o), ...(o.next ? { to: o.next } : {}), ...(said ? { text: said } : {}) }
   })
-  return { language: texts.language, start: flow.start, steps, edges, commands }
+  const reconsent = flow.reconsent && flow.reconsent in flow.steps ? flow.reconsent : undefined
+  return { language: texts.language, start: flow.start, ...(reconsent ? { reconsent } : {}), steps, edges, commands }
 }
 
 /** At most three words, so an arrow stays short; the rest are in answers.json. */
@@ -155,6 +168,7 @@ function marksOf(o: Outcome, language: Language): Mark[] {
   if (o.record) marks.push({ kind: o.record.given ? 'grant' : 'refuse', text: `${o.record.given ? '✓' : '✗'} ${o.record.purpose}` })
   if (o.withdraw) marks.push({ kind: 'withdraw', text: `✗ ${CAPTIONS[language].all}` })
   if (o.language) marks.push({ kind: 'language', text: `${CAPTIONS[language].language}: ${o.language}` })
+  if (o.right) marks.push({ kind: o.right, text: CAPTIONS[language][o.right] })
   return marks
 }
 
@@ -205,6 +219,7 @@ export function mermaidDiagram(graph: FlowGraph): string {
   while (taken.has(anyStep)) anyStep += '_'
   const id = (step: string) => ids.get(step) ?? step
   const lines = ['stateDiagram-v2', `  [*] --> ${id(graph.start)}`]
+  if (graph.reconsent) lines.push(`  [*] --> ${id(graph.reconsent)} : ${mermaidText(captions.reconsent)}`)
   for (const step of graph.steps) {
     // Declared with its name first, so Mermaid shows the name as a title and the text under it.
     lines.push(`  state "${step.id}" as ${id(step.id)}`)
@@ -267,7 +282,8 @@ interface Box {
   x: number
   y: number
   height: number
-  lines: { text: string; className: string }[]
+  /** Each line's content, ready for the SVG (escaped, marks coloured). */
+  lines: { svg: string; className: string }[]
 }
 
 type Side = 'left' | 'right'
@@ -308,8 +324,8 @@ export function svgDiagram(graph: FlowGraph): string {
   const byId = new Map(graph.steps.map((s) => [s.id, s]))
   for (const id of order) {
     const step = byId.get(id)!
-    const lines = wrap(step.text ?? '', TEXT_CHARS, 2).map((text) => ({ text, className: 'text' }))
-    for (const edge of stays.filter((e) => e.from === id)) lines.push({ text: shorten(`↻ ${labelText(edge.label)}`, TEXT_CHARS), className: 'stay' })
+    const lines = wrap(step.text ?? '', TEXT_CHARS, 2).map((text) => ({ svg: escapeXml(text), className: 'text' }))
+    for (const edge of stays.filter((e) => e.from === id)) lines.push({ svg: `↻ ${labelSvg(edge.label, TEXT_CHARS - 2)}`, className: 'stay' })
     const busiestSide = Math.max(slotsOf(id, 'left').length, slotsOf(id, 'right').length)
     const height = Math.max(TITLE_HEIGHT + lines.length * LINE_HEIGHT + BOX_PADDING, SLOT_MARGIN + busiestSide * SLOT_HEIGHT)
     boxes.set(id, { step, x: 0, y: 0, height, lines })
@@ -331,18 +347,16 @@ export function svgDiagram(graph: FlowGraph): string {
   const parts: string[] = []
   const text = (x: number, ty: number, content: string, className: string, anchor = 'start') =>
     `<text x="${r(x)}" y="${r(ty)}" class="${className}" text-anchor="${anchor}">${content}</text>`
-  const labelSvg = (label: Label, max: number) => {
-    const marks = label.marks.map((m) => ` <tspan class="mark ${m.kind}">${escapeXml(m.text)}</tspan>`).join('')
-    const room = Math.max(8, max - label.marks.reduce((n, m) => n + m.text.length + 1, 0))
-    return `${escapeXml(shorten(label.words, room))}${marks}`
-  }
 
-  // Start: a dot above the first step.
-  const first = boxes.get(graph.start)
-  if (first) {
-    const cx = first.x + BOX_WIDTH / 2
-    parts.push(`<circle cx="${r(cx)}" cy="${r(first.y - 44)}" r="7" class="start"/>`, `<path d="M${r(cx)},${r(first.y - 37)} V${r(first.y - 2)}" class="edge"/>`)
+  // Start: a dot above the first step. The way back for a consent that no longer holds: a dot
+  // above its step's right end, clear of the straight arrows, which run down the middle.
+  const entry = (box: Box | undefined, x: number, label?: string) => {
+    if (!box) return
+    parts.push(`<circle cx="${r(x)}" cy="${r(box.y - 44)}" r="7" class="start"/>`, `<path d="M${r(x)},${r(box.y - 37)} V${r(box.y - 2)}" class="edge"/>`)
+    if (label) parts.push(text(x - 14, box.y - 40, escapeXml(label), 'label', 'end'))
   }
+  entry(boxes.get(graph.start), left + BOX_WIDTH / 2)
+  if (graph.reconsent) entry(boxes.get(graph.reconsent), left + BOX_WIDTH - 30, c.reconsent)
 
   // Straight arrows, side by side when several join the same two boxes.
   const pairs = new Map<string, DiagramEdge[]>()
@@ -387,20 +401,20 @@ export function svgDiagram(graph: FlowGraph): string {
       `<g class="step${step.channel ? ' channel' : ''}" data-step="${escapeXml(step.id)}">`,
       `<rect x="${r(box.x)}" y="${r(box.y)}" width="${BOX_WIDTH}" height="${r(box.height)}" rx="8"/>`,
       text(box.x + BOX_PADDING, box.y + 17, escapeXml(step.id), 'title'),
-      ...box.lines.map((line, i) => text(box.x + BOX_PADDING, box.y + TITLE_HEIGHT + 12 + i * LINE_HEIGHT, escapeXml(line.text), line.className)),
+      ...box.lines.map((line, i) => text(box.x + BOX_PADDING, box.y + TITLE_HEIGHT + 12 + i * LINE_HEIGHT, line.svg, line.className)),
       '</g>',
     )
   }
 
   // The commands: a box of their own under the steps, with where each leads.
   if (graph.commands.length > 0) {
-    const lines = graph.commands.map((command) => shorten(commandText(command), TEXT_CHARS))
+    const lines = graph.commands.map((command) => commandSvg(command, TEXT_CHARS))
     const height = TITLE_HEIGHT + lines.length * LINE_HEIGHT + BOX_PADDING
     parts.push(
       `<g class="commands">`,
       `<rect x="${r(left)}" y="${r(y)}" width="${BOX_WIDTH}" height="${r(height)}" rx="8"/>`,
       text(left + BOX_PADDING, y + 17, escapeXml(c.anyStep), 'title'),
-      ...lines.map((line, i) => text(left + BOX_PADDING, y + TITLE_HEIGHT + 12 + i * LINE_HEIGHT, escapeXml(line), 'text')),
+      ...lines.map((line, i) => text(left + BOX_PADDING, y + TITLE_HEIGHT + 12 + i * LINE_HEIGHT, line, 'text')),
       '</g>',
     )
     y += height + 20
@@ -423,7 +437,8 @@ const SVG_STYLE = [
   '.label { font-size: 11px; fill: #333; paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round }',
   '.mark.grant { fill: #1a7f37; font-weight: 600 }',
   '.mark.refuse, .mark.withdraw { fill: #c62828; font-weight: 600 }',
-  '.mark.language { fill: #1f5fa8 }',
+  '.mark.language, .mark.access { fill: #1f5fa8 }',
+  '.mark.erasure { fill: #c62828; font-weight: 600 }',
   '.step rect { fill: #f4f7fb; stroke: #5b7aa6; stroke-width: 1.5 }',
   '.step.channel rect { fill: #eef8f0; stroke: #4d8f5f }',
   '.commands rect { fill: #fff4d6; stroke: #c9a227; stroke-width: 1.5 }',
@@ -500,6 +515,23 @@ function assignLanes(edges: DiagramEdge[], position: Map<string, number>): Map<D
     lanes.set(e, lane)
   }
   return lanes
+}
+
+/** An arrow's words, shortened to leave room for its marks, which are never cut. */
+function labelSvg(label: Label, max: number): string {
+  const marks = label.marks.map((m) => ` <tspan class="mark ${m.kind}">${escapeXml(m.text)}</tspan>`).join('')
+  const room = Math.max(8, max - label.marks.reduce((n, m) => n + [...m.text].length + 1, 0))
+  return `${escapeXml(shorten(label.words, room))}${marks}`
+}
+
+/** A command's line in the commands box: its words, where it leads or what it says, its marks uncut. */
+function commandSvg(command: DiagramCommand, max: number): string {
+  const marks = command.label.marks.map((m) => ` <tspan class="mark ${m.kind}">${escapeXml(m.text)}</tspan>`).join('')
+  const room = max - command.label.marks.reduce((n, m) => n + [...m.text].length + 1, 0)
+  const words = shorten(command.label.words, Math.min(30, room))
+  const where = command.to ?? command.text
+  const rest = where ? shorten(` → ${where}`, Math.max(4, room - [...words].length)) : ''
+  return `${escapeXml(words)}${escapeXml(rest)}${marks}`
 }
 
 /** Up to `lines` lines of at most `width` characters, the last one shortened with "…". */

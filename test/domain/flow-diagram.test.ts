@@ -86,6 +86,7 @@ function readSvg(svg: string) {
     height: Number(m[5]),
   }))
   const titles = [...svg.matchAll(/<g class="step[^"]*" data-step="([^"]+)">\n<rect [^>]+\/>\n<text [^>]*class="title"[^>]*>([^<]*)<\/text>/g)].map((m) => [m[1], m[2]])
+  const dots = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }))
   const arrows = [...svg.matchAll(/<path d="([^"]+)" class="edge[^"]*"\/>/g)].map((m) => {
     const numbers = [...m[1]!.matchAll(/([MHV])([\d.]+)(?:,([\d.]+))?/g)]
     let x = 0
@@ -99,7 +100,7 @@ function readSvg(svg: string) {
     }
     return { start, end: { x, y } }
   })
-  return { steps, titles, arrows }
+  return { steps, titles, arrows, dots }
 }
 
 const onEdge = (p: { x: number; y: number }, r: Rect, slack: number) =>
@@ -112,6 +113,9 @@ describe('the Mermaid diagram of the real flow', () => {
     const { states, edges } = readMermaid(mermaidDiagram(graph))
     for (const step of Object.keys(files.business.flow.steps)) expect(states).toContain(step)
     expect(edges).toContainEqual({ from: '[*]', to: files.business.flow.start })
+    // A contact whose consent no longer holds comes back in at the reconsent step.
+    expect(files.business.flow.reconsent).toBeDefined()
+    expect(edges).toContainEqual({ from: '[*]', to: files.business.flow.reconsent, label: 'política nueva o permiso caducado' })
   })
 
   it('labels each answer with its words and what it records, in Spanish', () => {
@@ -128,6 +132,9 @@ describe('the Mermaid diagram of the real flow', () => {
     expect(label('channelDetails', 'thanks')).toEqual(['canal guardado'])
     expect(label('thanks', 'menu')).toEqual(['con su siguiente mensaje'])
     expect(label('menu', 'withdrawn')).toEqual([expect.stringMatching(/✗ todos$/)])
+    // The contact's rights: seeing their data, and erasing it once confirmed.
+    expect(label('menu', 'menu')).toContainEqual(expect.stringMatching(/^↻ .* 📄 le muestra sus datos$/))
+    expect(label('confirmErase', 'confirmErase')).toContainEqual(expect.stringMatching(/^↻ sí .* 🗑 borra sus datos$/))
     // The commands: STOP leads to its step from anywhere; the others are a note.
     expect(label('anyStep', 'withdrawn')).toEqual([expect.stringMatching(/^baja \/ stop \/ cancelar … ✗ todos$/)])
     expect(notes).toHaveLength(1)
@@ -167,18 +174,23 @@ describe('the HTML page of the real flow', () => {
   it('draws every move as an arrow from one box to another, with its words and marks', () => {
     const graph = realGraph('es')
     const svg = svgDiagram(graph)
-    const { steps, arrows } = readSvg(svg)
+    const { steps, arrows, dots } = readSvg(svg)
     const moves = graph.edges.filter((e) => e.from !== e.to)
-    expect(arrows).toHaveLength(moves.length + 1) // and one from the start dot
+    // One more from each dot: the start, and the way back in for a consent that no longer holds.
+    expect(dots).toHaveLength(2)
+    expect(arrows).toHaveLength(moves.length + dots.length)
     for (const [i, { start, end }] of arrows.entries()) {
-      if (i > 0) expect(steps.some((r) => onEdge(start, r, 0.5)), `arrow ${i} starts on a box: ${JSON.stringify(start)}`).toBe(true)
+      const fromDot = dots.some((d) => Math.abs(d.x - start.x) < 1 && Math.abs(d.y - start.y) < 8)
+      if (!fromDot) expect(steps.some((r) => onEdge(start, r, 0.5)), `arrow ${i} starts on a box: ${JSON.stringify(start)}`).toBe(true)
       expect(steps.some((r) => onEdge(end, r, 2.5)), `arrow ${i} ends at a box: ${JSON.stringify(end)}`).toBe(true)
     }
     expect(svg).toMatch(/sí \/ si \/ acepto … <tspan class="mark grant">✓ service<\/tspan>/)
     expect(svg).toMatch(/<tspan class="mark refuse">✗ marketing<\/tspan>/)
     // Answers that stay are listed in their step's box.
     expect(svg).toMatch(/data-step="askService">(?:(?!<\/g>)[\s\S])*↻ info \/ información/)
-    expect(svg).toMatch(/<g class="commands">(?:(?!<\/g>)[\s\S])*En cualquier paso(?:(?!<\/g>)[\s\S])*baja \/ stop \/ cancelar … → withdrawn ✗ todos/)
+    // What a staying answer does is never cut off: erasing the contact's data, say.
+    expect(svg).toMatch(/data-step="confirmErase">(?:(?!<\/g>)[\s\S])*↻ sí [^<]*<tspan class="mark erasure">🗑 borra sus datos<\/tspan>/)
+    expect(svg).toMatch(/<g class="commands">(?:(?!<\/g>)[\s\S])*En cualquier paso(?:(?!<\/g>)[\s\S])*baja \/ stop \/ cancelar … → withdrawn <tspan class="mark withdraw">✗ todos<\/tspan>/)
   })
 
   it('needs no network and is well formed', () => {
