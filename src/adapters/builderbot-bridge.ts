@@ -20,6 +20,8 @@ export interface ProviderMessage {
   key?: { id?: unknown; remoteJid?: unknown; fromMe?: unknown } | null
   /** Baileys' message content, when the provider is Baileys. */
   message?: Record<string, unknown> | null
+  /** Set by Baileys on a message the phone sent again on request (a placeholder resend). */
+  requestId?: unknown
 }
 
 // BuilderBot replaces a non-text message's body with one of these markers followed by a uuid.
@@ -65,6 +67,9 @@ export function toInbound(raw: unknown): Inbound | undefined {
   if (!contact) return undefined
   const key = payload.key && typeof payload.key === 'object' ? payload.key : undefined
   if (key?.fromMe === true || isHousekeeping(payload.message)) return undefined
+  // Baileys before 7.0.0-rc12 (BuilderBot pins rc.9) lets anyone forge such a resend with any
+  // sender and text (GHSA-qvv5-jq5g-4cgg): a forged "sí" must never become someone's consent.
+  if (payload.requestId) return undefined
   const messageId = typeof key?.id === 'string' && key.id.length > 0 && key.id.length <= 128 ? key.id : `local-${randomUUID()}`
   const body = typeof payload.body === 'string' ? payload.body : undefined
   if (body === undefined) return { contact, messageId, kind: 'other' }
