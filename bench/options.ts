@@ -1,0 +1,85 @@
+/** `npm run bench -- …` flags, parsed once. */
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ROOT } from './paths.js'
+
+export interface BenchOptions {
+  sizes: number[]
+  out: string
+  /** Cap on measured messages per bot and size (the window ends sooner when reached). */
+  messages: number
+  seconds: number
+  warmupSeconds: number
+  concurrency: number
+  /** How long the open-loop burst should last, judged from the closed loop's rate. */
+  burstSeconds: number
+  skipBuilderbot: boolean
+  cacheDir: string
+  cpuProf: boolean
+  help: boolean
+}
+
+export const HELP = `npm run bench -- [options]
+
+Feeds the scripted conversation (hola, sí, sí, 1) through our bot (startBot, real bridge,
+TestTool.TestProvider) and through a plain BuilderBot bot (keyword flows, capture, MemoryDB),
+each size and bot in its own process, and prints msgs/s, p50/p99 latency, peak RSS, cold start
+and lost messages beside the targets of issue 6.
+
+  --sizes 1000,10000,100000  contacts already in the data dir (ours) / in MemoryDB (BuilderBot)
+  --seconds 10               measured window per bot and size (after the warm-up)
+  --warmup 2                 seconds of load before the window opens
+  --messages 50000           stop a window early after this many messages
+  --concurrency 50           contacts in conversation at once (closed loop)
+  --burst 1.5                seconds the open-loop burst should take at the closed loop's rate
+  --skip-builderbot          measure our bot only
+  --out bench/results/latest.json
+  --cache-dir <dir>          where pre-populated data dirs are kept (default: a folder in the system tmp)
+  --cpu-prof                 write a V8 CPU profile of our bot per size under bench/results/profiles
+  --help
+
+Shorter runs:  npm run bench -- --sizes 1000,10000 --seconds 3 --warmup 1
+               npm run bench -- --skip-builderbot
+Figures of a run are only comparable on the same machine; the default run takes a few minutes on 2 cores.`
+
+export class UsageError extends Error {}
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      sizes: { type: 'string', default: '1000,10000,100000' },
+      out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
+      messages: { type: 'string', default: '50000' },
+      seconds: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      concurrency: { type: 'string', default: '50' },
+      burst: { type: 'string', default: '1.5' },
+      'skip-builderbot': { type: 'boolean', default: false },
+      'cache-dir': { type: 'string', default: join(tmpdir(), 'consent-bot-bench') },
+      'cpu-prof': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  const number = (flag: string, text: string, min: number) => {
+    const value = Number(text.replaceAll('_', ''))
+    if (!Number.isFinite(value) || value < min) throw new UsageError(`--${flag} ${text}: expected a number of at least ${min}`)
+    return value
+  }
+  const sizes = values.sizes.split(',').map((s) => Math.round(number('sizes', s.trim(), 0)))
+  return {
+    sizes,
+    out: resolve(values.out),
+    messages: Math.round(number('messages', values.messages, 1)),
+    seconds: number('seconds', values.seconds, 0.1),
+    warmupSeconds: number('warmup', values.warmup, 0),
+    concurrency: Math.round(number('concurrency', values.concurrency, 1)),
+    burstSeconds: number('burst', values.burst, 0),
+    skipBuilderbot: values['skip-builderbot'],
+    cacheDir: resolve(values['cache-dir']),
+    cpuProf: values['cpu-prof'],
+    help: values.help,
+  }
+}

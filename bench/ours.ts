@@ -1,0 +1,31 @@
+/**
+ * Our bot as any user gets it: `startBot` with the owner's flows and locales, the data dir
+ * given, and a TimingProvider in place of WhatsApp. Everything goes through the real bridge.
+ */
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { startBot, type RunningBot } from '../src/app/bot.js'
+import type { Target } from './load.js'
+import { ROOT } from './paths.js'
+import { TimingProvider } from './timing-provider.js'
+
+export interface OurBot {
+  target: Target
+  bot: RunningBot
+  /** From calling startBot to its promise resolving: owner files checked, data dir loaded. */
+  coldStartMs: number
+}
+
+export async function openOurBot(dataDir: string): Promise<OurBot> {
+  const provider = new TimingProvider()
+  const started = performance.now()
+  const bot = await startBot({
+    flowsDir: join(ROOT, 'flows'),
+    localesDir: join(ROOT, 'locales'),
+    dataDir,
+    defaultLanguage: 'es',
+    provider,
+  })
+  const coldStartMs = performance.now() - started
+  return { target: { provider, settled: () => bot.settled() }, bot, coldStartMs }
+}

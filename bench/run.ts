@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: our bot and a plain BuilderBot bot under the same scripted conversations, at
+ * each size, each bot and size in a process of its own. Prints a table with the targets of
+ * issue 6 and writes the same figures as JSON. See `npm run bench -- --help`.
+ *
+ * Every child runs in a scratch working directory: importing @builderbot/bot opens
+ * core.class.log and queue.class.log in the working directory, and they must not land here.
+ */
+import { execFileSync, fork } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { pathToFileURL } from 'node:url'
+import { SCHEMA_VERSION } from '../src/adapters/lowdb-store.js'
+import type { ChildMessage, ChildRequest, BotFigures } from './child.js'
+import { HELP, parseBenchOptions, UsageError, type BenchOptions } from './options.js'
+import { ROOT } from './paths.js'
+import { formatTable, formatTargets } from './report.js'
+import { removeStaleSeeds, seedDir, seedKey } from './seed-cache.js'
+import { checkTargets, type SizeResult } from './targets.js'
+
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+const say = (line: string) => process.stderr.write(`${line}\n`)
+const fmt = (n: number) => n.toLocaleString('en-US')
+
+/** Runs a bench/*.ts file in its own process and scratch working directory; resolves with its one IPC message, if any. */
+function runChild(file: string, args: string[], execArgv: string[] = []): Promise<ChildMessage | undefined> {
+  const cwd = mkdtempSync(join(tmpdir(), 'consent-bot-bench-cwd-'))
+  return new Promise((resolve, reject) => {
+    let message: ChildMessage | undefined
+    // The child's stdout goes to our stderr: our stdout carries only the table.
+    const child = fork(join(ROOT, 'bench', file), args, { cwd, execArgv: ['--import', TSX, ...execArgv], stdio: ['ignore', 2, 2, 'ipc'] })
+    child.on('message', (m) => (message = m as ChildMessage))
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      rmSync(cwd, { recursive: true, force: true })
+      if (message?.type === 'error') reject(new Error(`bench/${file}: ${message.message}`))
+      else if (code !== 0) reject(new Error(`bench/${file} ended with ${signal ?? `exit code ${code}`} (its own message is above)`))
+      else resolve(message)
+    })
+  })
+}
+
+async function measure(request: ChildRequest, execArgv: string[] = []): Promise<BotFigures> {
+  const message = await runChild('child.ts', [JSON.stringify(request)], execArgv)
+  if (message?.type !== 'result') throw new Error(`bench/child.ts (${request.bot}, ${request.size} contacts) sent no figures`)
+  return message.figures
+}
+
+async function benchSize(size: number, options: BenchOptions): Promise<SizeResult> {
+  mkdirSync(options.cacheDir, { recursive: true })
+  removeStaleSeeds(options.cacheDir, size)
+  const seed = seedDir(options.cacheDir, size)
+  let seedSeconds = 0
+  if (!existsSync(seed)) {
+    say(`${fmt(size)} contacts: making the pre-populated data dir (once per storage version; not measured)`)
+    const started = performance.now()
+    await runChild('seed.ts', [String(size), seed])
+    seedSeconds = (performance.now() - started) / 1000
+  }
+  const common = {
+    size,
+    concurrency: options.concurrency,
+    warmupMs: options.warmupSeconds * 1000,
+    windowMs: options.seconds * 1000,
+    maxMessages: options.messages,
+    burstMs: options.burstSeconds * 1000,
+    lostAfterMs: 120_000,
+    // A store that needs longer than the window itself to catch up is measured enough.
+    drainMs: Math.max(5000, options.seconds * 1000),
+    quietMs: 200,
+  }
+  // Each run gets its own copy: the bench's conversations add contacts to it.
+  const runDir = mkdtempSync(join(options.cacheDir, 'run-'))
+  let ours: BotFigures
+  try {
+    cpSync(seed, join(runDir, 'data'), { recursive: true })
+    say(`${fmt(size)} contacts: our bot`)
+    const profile = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`, `--cpu-prof-name=ours-${size}-${Date.now()}.cpuprofile`] : []
+    ours = await measure({ ...common, bot: 'ours', dataDir: join(runDir, 'data') }, profile)
+  } finally {
+    rmSync(runDir, { recursive: true, force: true })
+  }
+  let builderbot: BotFigures | undefined
+  if (!options.skipBuilderbot) {
+    say(`${fmt(size)} contacts: plain BuilderBot`)
+    builderbot = await measure({ ...common, bot: 'builderbot' })
+  }
+  return { size, ours, ...(builderbot ? { builderbot } : {}), seedSeconds }
+}
+
+function gitState(): { commit?: string; dirty?: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'src', 'flows', 'locales'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return { commit, dirty: status.trim() !== '' }
+  } catch {
+    return {} // not a git checkout: the figures stand without it
+  }
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions
+  try {
+    options = parseBenchOptions(process.argv.slice(2))
+  } catch (error) {
+    const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+    if (!usage) throw error
+    say(`${(error as Error).message}\n\n${HELP}`)
+    process.exitCode = 2
+    return
+  }
+  if (options.help) {
+    console.log(HELP)
+    return
+  }
+  const startedAt = new Date().toISOString()
+  const results: SizeResult[] = []
+  for (const size of options.sizes) results.push(await benchSize(size, options))
+  const targets = checkTargets(results)
+  const cpu = cpus()
+  const report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform },
+    git: gitState(),
+    storage: { schemaVersion: SCHEMA_VERSION, seedKey: seedKey() },
+    options: { ...options, help: undefined },
+    results,
+    targets,
+  }
+  mkdirSync(dirname(options.out), { recursive: true })
+  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`)
+  console.log(`\n${formatTable(results)}\n\n${formatTargets(targets)}\n\nFigures as JSON: ${options.out}`)
+}
+
+try {
+  await main()
+} catch (error) {
+  say(`bench: ${(error as Error).message ?? String(error)}`)
+  process.exitCode = 1
+}

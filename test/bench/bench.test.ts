@@ -1,0 +1,50 @@
+/**
+ * `npm run bench` end to end at a tiny size: both bots measured in their own processes, every
+ * figure in the JSON, and our bot losing nothing. The figures themselves are not judged here:
+ * they belong to the machine they were taken on.
+ */
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { SizeResult, TargetCheck } from '../../bench/targets.js'
+import { ROOT, removeDir, tempDir } from '../support/chat.js'
+
+const run = promisify(execFile)
+const scratch = tempDir('consent-bot-bench-test-')
+afterAll(() => removeDir(scratch))
+
+describe('npm run bench', () => {
+  it('measures both bots at 50 contacts and writes every figure as JSON, with nothing lost by ours', async () => {
+    const out = join(scratch, 'bench.json')
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--sizes', '50', '--seconds', '0.5', '--warmup', '0.2', '--concurrency', '5', '--burst', '0', '--cache-dir', join(scratch, 'cache'), '--out', out],
+      { cwd: ROOT },
+    )
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { results: SizeResult[]; targets: TargetCheck[] }
+    expect(report.results.map((r) => r.size)).toEqual([50])
+    const [result] = report.results
+    for (const figures of [result!.ours, result!.builderbot!]) {
+      expect(figures.messagesPerSecond).toBeGreaterThan(0)
+      expect(figures.p50Ms).toBeGreaterThan(0)
+      expect(figures.p99Ms).toBeGreaterThanOrEqual(figures.p50Ms!)
+      expect(figures.peakRssMb).toBeGreaterThan(0)
+      expect(figures.coldStartMs).toBeGreaterThan(0)
+      expect(figures.lost).toEqual(expect.any(Number))
+      expect(figures.burst?.messagesPerSecond).toBeGreaterThan(0)
+      // The scripted conversation as each bot answered it: greeting, two consents, channel.
+      expect(figures.script.map((s) => s.body)).toEqual(['hola', 'sí', 'sí', '1'])
+    }
+    expect(result!.ours.lost).toBe(0)
+    expect(result!.ours.closedLoop.unexpected).toBe(0)
+    expect(result!.ours.closedLoop.unfinished).toBe(0)
+    // BuilderBot does not take answers typed before their question: the burst shows it.
+    expect(result!.builderbot!.burst!.lost).toBeGreaterThan(0)
+    expect(report.targets.map((t) => t.target)).toHaveLength(7)
+    // The table names both bots and marks our figures against the targets.
+    expect(stdout).toMatch(/50\s+ours\s+[\d,]+ [✓✗] ≥5,000/)
+    expect(stdout).toMatch(/builderbot/)
+  }, 30_000)
+})
