@@ -1,0 +1,188 @@
+/**
+ * Contacts and their conversations, spread over `contacts/NN.json` by a hash of the contact id,
+ * so that saving the contacts a burst of messages touched rewrites a few small files, never the
+ * whole database.
+ *
+ * Each file is valid JSON an owner can open, one contact per line:
+ *
+ *     {"schemaVersion":2,"contacts":{
+ *     "5215512345678":{"id":"5215512345678","principal":"p-…",…},
+ *     …
+ *     },"conversations":{
+ *     "5215512345678":{"flowVersion":"…","snapshot":{…},…}
+ *     }}
+ *
+ * In memory a contact is kept as its compact JSON text (about half the memory of the parsed
+ * objects, and a fresh copy on every load), so writing a shard joins strings rather than
+ * stringifying objects, and reading one keeps each line's text as it is.
+ */
+import type { Adapter } from 'lowdb'
+import { writeFileDurably, DurableTextFile, type OnSync } from './durable-file.js'
+import { DatabaseFileError, describeJsonError, firstJsonError } from './errors.js'
+import { isObject } from './json-lines.js'
+
+export const SCHEMA_VERSION = 2
+
+/** A contact and their conversation, each as compact JSON. */
+export interface StoredEntry {
+  contact: string
+  conversation?: string
+}
+
+/** One shard's contacts by id. */
+export type ShardEntries = Map<string, StoredEntry>
+
+/** Which shard a contact lives in: FNV-1a of the id, stable across versions and machines. */
+export function shardOf(contactId: string, shards: number): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < contactId.length; i++) {
+    hash ^= contactId.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return (hash >>> 0) % shards
+}
+
+export const shardFileName = (index: number): string => `${String(index).padStart(2, '0')}.json`
+
+const HEADER = `{"schemaVersion":${SCHEMA_VERSION},"contacts":{`
+const MIDDLE = '},"conversations":{'
+const FOOTER = '}}'
+
+export function serializeShard(entries: ShardEntries): string {
+  const contacts: string[] = []
+  const conversations: string[] = []
+  for (const [id, entry] of entries) {
+    const key = JSON.stringify(id)
+    contacts.push(`${key}:${entry.contact}`)
+    if (entry.conversation !== undefined) conversations.push(`${key}:${entry.conversation}`)
+  }
+  const block = (lines: string[]) => (lines.length ? `${lines.join(',\n')}\n` : '')
+  return `${HEADER}\n${block(contacts)}${MIDDLE}\n${block(conversations)}${FOOTER}\n`
+}
+
+/** What is wrong with a contact's shape, if anything (the fields every reader relies on). */
+export function contactProblem(value: unknown, id?: string): string | undefined {
+  if (!isObject(value)) return 'holds a contact that is not an object'
+  if (typeof value.id !== 'string' || value.id === '') return 'holds a contact without an id'
+  if (id !== undefined && value.id !== id) return 'holds a contact filed under another id than its own'
+  if (typeof value.principal !== 'string') return 'holds a contact without a principal (pseudonym)'
+  if (typeof value.language !== 'string') return 'holds a contact without a language'
+  if (!isObject(value.consents)) return 'holds a contact without consents'
+  return undefined
+}
+
+export function conversationProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'holds a conversation that is not an object'
+  if (typeof value.flowVersion !== 'string') return 'holds a conversation without a flowVersion'
+  return undefined
+}
+
+/**
+ * Reads one shard file. The layout the bot writes is read line by line (each line's text is
+ * kept as is); a file an owner re-formatted is still read, by parsing it whole.
+ */
+export function parseShard(text: string, file: string, index: number, shards: number): ShardEntries {
+  const entries = parseOwnLayout(text, file, index, shards)
+  if (entries) return entries
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    const { line, reason } = describeJsonError(text)
+    throw new DatabaseFileError(file, line, reason)
+  }
+  if (!isObject(value) || !isObject(value.contacts) || !isObject(value.conversations)) {
+    throw new DatabaseFileError(file, undefined, 'is not a contacts file (it needs schemaVersion, contacts and conversations)')
+  }
+  if (value.schemaVersion !== SCHEMA_VERSION) throw new DatabaseFileError(file, undefined, `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`)
+  const parsed: ShardEntries = new Map()
+  let position = 0
+  for (const [id, contact] of Object.entries(value.contacts)) {
+    position++
+    const problem = contactProblem(contact, id) ?? placementProblem(id, index, shards)
+    if (problem) throw new DatabaseFileError(file, undefined, `${problem} (contact number ${position} in the file)`)
+    parsed.set(id, { contact: JSON.stringify(contact) })
+  }
+  position = 0
+  for (const [id, conversation] of Object.entries(value.conversations)) {
+    position++
+    const entry = parsed.get(id)
+    const problem = conversationProblem(conversation) ?? (entry ? undefined : 'holds a conversation of a contact that is not in the file')
+    if (problem) throw new DatabaseFileError(file, undefined, `${problem} (conversation number ${position} in the file)`)
+    entry!.conversation = JSON.stringify(conversation)
+  }
+  return parsed
+}
+
+const ENTRY = /^"(?:[^"\\]|\\.)*":/
+
+/** The layout `serializeShard` writes; undefined when the file is laid out otherwise. */
+function parseOwnLayout(text: string, file: string, index: number, shards: number): ShardEntries | undefined {
+  const lines = text.split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  const middle = lines.indexOf(MIDDLE)
+  if (lines[0] !== HEADER || middle < 0 || lines.at(-1) !== FOOTER) return undefined
+  const parsed: ShardEntries = new Map()
+  const read = (from: number, to: number, take: (id: string, json: string, value: unknown, line: number) => void): boolean => {
+    for (let i = from; i < to; i++) {
+      const line = lines[i]!
+      const key = ENTRY.exec(line)?.[0]
+      const last = i === to - 1
+      if (!key || line.endsWith(',') === last) return false
+      const json = last ? line.slice(key.length) : line.slice(key.length, -1)
+      let value: unknown
+      try {
+        value = JSON.parse(json)
+      } catch {
+        const column = key.length + firstJsonError(json) + 1
+        throw new DatabaseFileError(file, i + 1, `is not valid JSON (at column ${column}; the line was cut short or edited)`)
+      }
+      take(JSON.parse(key.slice(0, -1)) as string, json, value, i + 1)
+    }
+    return true
+  }
+  const contactsRead = read(1, middle, (id, json, value, line) => {
+    const problem = contactProblem(value, id) ?? placementProblem(id, index, shards) ?? (parsed.has(id) ? 'repeats a contact already in the file' : undefined)
+    if (problem) throw new DatabaseFileError(file, line, problem)
+    parsed.set(id, { contact: json })
+  })
+  if (!contactsRead) return undefined
+  const conversationsRead = read(middle + 1, lines.length - 1, (id, json, value, line) => {
+    const entry = parsed.get(id)
+    const problem = conversationProblem(value) ?? (entry ? undefined : 'holds a conversation of a contact that is not in the file')
+    if (problem) throw new DatabaseFileError(file, line, problem)
+    entry!.conversation = json
+  })
+  return conversationsRead ? parsed : undefined
+}
+
+function placementProblem(id: string, index: number, shards: number): string | undefined {
+  const home = shardOf(id, shards)
+  return home === index ? undefined : `holds a contact that belongs in contacts/${shardFileName(home)} (contacts are placed by a hash of their id)`
+}
+
+/**
+ * lowdb adapter for one shard file: reads and writes the shard's contacts. A write is fsynced and
+ * renamed into place; the caller fsyncs the contacts folder once after writing several.
+ */
+export class ShardFile implements Adapter<ShardEntries> {
+  private readonly text: DurableTextFile
+
+  constructor(
+    readonly file: string,
+    private readonly index: number,
+    private readonly shards: number,
+    private readonly onSync?: OnSync,
+  ) {
+    this.text = new DurableTextFile(file, onSync)
+  }
+
+  async read(): Promise<ShardEntries | null> {
+    const text = await this.text.read()
+    return text === null ? null : parseShard(text, this.file, this.index, this.shards)
+  }
+
+  write(entries: ShardEntries): Promise<void> {
+    return writeFileDurably(this.file, serializeShard(entries), this.onSync, false)
+  }
+}
