@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 
   process.on('unhandledRejection', (reason) => logger.error('unhandled_rejection', { error: (reason as Error)?.message ?? String(reason) }))
 
-  const options = { files, flowsDir: config.flowsDir, localesDir: config.localesDir, dataDir: config.dataDir, defaultLanguage: config.defaultLanguage, logger, rateLimit: config.rateLimit }
+  const options = { files, flowsDir: config.flowsDir, localesDir: config.localesDir, dataDir: config.dataDir, defaultLanguage: config.defaultLanguage, logger, rateLimit: config.rateLimit, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }
   if (config.provider === 'whatsapp') await runWhatsApp(config, logger, options)
   else await runConsole(config, options)
 }
@@ -43,11 +43,14 @@ async function runConsole(config: Config, options: Options): Promise<void> {
   const interactive = Boolean(process.stdin.isTTY)
   const botLabel = options.files!.business.policy.controller.name
   const provider = new ConsoleProvider({ input: process.stdin, output: process.stdout, from: config.from, interactive, botLabel })
-  const bot = await startBot({ ...options, provider })
+  // A piped chat's stdout is the replies, and scripts run side by side: pages only when a port is set.
+  const http = interactive || config.http?.explicit ? config.http : undefined
+  const bot = await startBot({ ...options, provider, ...(http ? { http } : {}) })
   onStopSignal(bot, () => provider.close())
   if (interactive) {
     process.stdout.write(
       `Chatting as +${config.from}, as a contact would on WhatsApp. Data is kept in ${config.dataDir}.\n` +
+        pagesLine(bot, config) +
         'Try /image, /voice or /location to send a non-text message. Ctrl-D ends the chat.\n\n',
     )
   }
@@ -61,9 +64,9 @@ async function runConsole(config: Config, options: Options): Promise<void> {
 async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {
   const { createWhatsApp } = await import('./adapters/whatsapp-provider.js')
   const whatsapp = await createWhatsApp({ logger, terminal: process.stdout, ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}) })
-  const bot = await startBot({ ...options, provider: whatsapp.provider, messenger: whatsapp.messenger })
+  const bot = await startBot({ ...options, provider: whatsapp.provider, messenger: whatsapp.messenger, ...(config.http ? { http: config.http } : {}) })
   onStopSignal(bot, () => whatsapp.stop())
-  process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n`)
+  process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n${pagesLine(bot, config)}`)
   // A logged-out session never comes back by itself: say what to do, and stop instead of looping
   // (exit code 3, so a supervisor can tell it from a crash and not restart into the same state).
   void whatsapp.loggedOut.then(async (message) => {
@@ -73,6 +76,13 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
     process.exit(3)
   })
   await whatsapp.connect()
+}
+
+/** Where the owner finds the privacy page and the dashboard (nothing when the server is off). */
+function pagesLine(bot: RunningBot, config: Config): string {
+  if (!bot.web) return ''
+  const admin = config.http?.adminToken ? `dashboard: ${bot.web.url}/admin?token=…` : 'dashboard off (set ADMIN_TOKEN to turn it on)'
+  return `Privacy notice: ${bot.web.url}/privacy · ${admin}\n`
 }
 
 /** Ctrl-C and SIGTERM: stop taking messages, answer what is in hand, flush, exit. */

@@ -23,7 +23,23 @@ export interface Config {
   logLevel: LogLevel
   /** Per-contact limit on inbound messages; false: none (the default in the terminal chat). */
   rateLimit: RateLimit | false
+  /** The web server (/privacy, /admin); absent when turned off. */
+  http?: HttpConfig
+  /** The address people reach the bot's pages at, without a trailing slash. */
+  publicUrl?: string
 }
+
+export interface HttpConfig {
+  port: number
+  host: string
+  /** From ADMIN_TOKEN (environment only: a flag would show in the process list); none: /admin is off. */
+  adminToken?: string
+  /** The port was given by flag or environment rather than defaulted. */
+  explicit: boolean
+}
+
+/** The web server's port when none is set. */
+export const DEFAULT_HTTP_PORT = 3210
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -41,9 +57,16 @@ export const USAGE = `Usage: npm start -- [options]
   --log-level LEVEL             debug, info, warn, error or silent
   --rate-limit N/SECONDS|off    a contact may send N messages in a burst, refilled in SECONDS
                                 (default: 20/10 on WhatsApp, off in the terminal)
+  --http-port PORT              the privacy page and dashboard (default: ${DEFAULT_HTTP_PORT}; 0 turns them off;
+                                a piped chat starts them only when a port is set)
+  --http-host HOST              where they listen (default: 127.0.0.1, this computer only)
+  --no-http                     do not start them
+  --public-url URL              the address people reach them at (https://…): the bot's INFO
+                                answer links to URL/privacy
   --help                        show this text
 
-Every option can also be set in the environment or in .env (see .env.example).`
+Every option can also be set in the environment or in .env (see .env.example).
+ADMIN_TOKEN (environment or .env only) turns on the dashboard at /admin.`
 
 /** The settings as an owner can write them in `.env`; see `.env.example`. */
 const ENV = {
@@ -56,7 +79,13 @@ const ENV = {
   pairingPhone: 'WHATSAPP_PAIRING_PHONE',
   logLevel: 'LOG_LEVEL',
   rateLimit: 'RATE_LIMIT',
+  httpPort: 'HTTP_PORT',
+  httpHost: 'HTTP_HOST',
+  publicUrl: 'PUBLIC_URL',
 } as const
+
+/** Shorter tokens can be guessed; the owner is told how to make a good one. */
+const MIN_ADMIN_TOKEN = 16
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Config | 'help' {
   let values: Record<string, string | boolean | undefined>
@@ -75,6 +104,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
         'locales-dir': { type: 'string' },
         'log-level': { type: 'string' },
         'rate-limit': { type: 'string' },
+        'http-port': { type: 'string' },
+        'http-host': { type: 'string' },
+        'no-http': { type: 'boolean' },
+        'public-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -115,6 +148,30 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     throw new ConfigError(`--rate-limit (${ENV.rateLimit}) must be messages/seconds, e.g. 20/10 (20 messages in a burst, refilled in 10 seconds), or off; not "${rateLimitText}"`)
   }
 
+  const portText = pick('http-port', 'httpPort')
+  const port = portText === undefined ? DEFAULT_HTTP_PORT : Number(portText)
+  if (!/^\d{1,5}$/.test(portText ?? '0') || port > 65535) {
+    throw new ConfigError(`--http-port (${ENV.httpPort}) must be a port number from 1 to 65535, or 0 to turn the web server off; not "${portText}"`)
+  }
+  const adminToken = env.ADMIN_TOKEN?.trim() || undefined
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN) {
+    throw new ConfigError(
+      `ADMIN_TOKEN is too short to be safe (${adminToken.length} characters, at least ${MIN_ADMIN_TOKEN} needed); make one with: node -e "console.log(crypto.randomBytes(24).toString('base64url'))"`,
+    )
+  }
+  const http: HttpConfig | undefined =
+    values['no-http'] || port === 0 ? undefined : { port, host: pick('http-host', 'httpHost', '127.0.0.1')!, ...(adminToken ? { adminToken } : {}), explicit: portText !== undefined }
+
+  const publicUrlText = pick('public-url', 'publicUrl')
+  let publicUrl: string | undefined
+  if (publicUrlText !== undefined) {
+    const parsed = URL.canParse(publicUrlText) ? new URL(publicUrlText) : undefined
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.search || parsed.hash) {
+      throw new ConfigError(`--public-url (${ENV.publicUrl}) must be the web address the bot's pages are reached at, like https://tienda.example; not "${publicUrlText}"`)
+    }
+    publicUrl = parsed.href.replace(/\/+$/, '')
+  }
+
   return {
     provider,
     dataDir: resolve(cwd, pick('data-dir', 'dataDir', 'data')!),
@@ -125,6 +182,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     ...(pairingPhone ? { pairingPhone } : {}),
     logLevel,
     rateLimit,
+    ...(http ? { http } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
   }
 }
 

@@ -32,6 +32,7 @@ describe('parseConfig defaults', () => {
       from: '5215512345678',
       logLevel: 'warn',
       rateLimit: false,
+      http: { port: 3210, host: '127.0.0.1', explicit: false },
     })
   })
 
@@ -77,6 +78,7 @@ describe('parseConfig: environment', () => {
       pairingPhone: '34612345678',
       logLevel: 'debug',
       rateLimit: { messages: 20, seconds: 10 },
+      http: { port: 3210, host: '127.0.0.1', explicit: false },
     })
   })
 
@@ -108,6 +110,7 @@ describe('parseConfig: environment', () => {
       pairingPhone: '525512345678',
       logLevel: 'error',
       rateLimit: false,
+      http: { port: 3210, host: '127.0.0.1', explicit: false },
     })
   })
 

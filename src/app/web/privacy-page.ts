@@ -1,0 +1,107 @@
+/**
+ * The public /privacy page: the data-use notice a contact reads in the chat (INFO), from the same
+ * policy and texts, as a web page in each language.
+ */
+import { LANGUAGES, type Language } from '../../domain/language.js'
+import type { Policy } from '../../domain/policy.js'
+import type { Texts } from '../../ports/texts.js'
+import { noticeVars } from '../notice.js'
+import { html, page, whatsappToHtml } from './html.js'
+
+/**
+ * The few words of the page around the owner's texts. Fixed here rather than in locales/: they
+ * are the page's frame, the same for every business, and every language the bot speaks has them
+ * (the type says so).
+ */
+const FRAME: Record<Language, { name: string; title: string; version: string; since: string; channels: string; controller: string; dateLocale: string }> = {
+  es: {
+    name: 'Español',
+    title: 'Aviso de privacidad',
+    version: 'Versión',
+    since: 'vigente desde el',
+    channels: 'Dónde podemos hablar',
+    controller: 'Responsable de tus datos',
+    dateLocale: 'es',
+  },
+  en: {
+    name: 'English',
+    title: 'Privacy notice',
+    version: 'Version',
+    since: 'in effect since',
+    channels: 'Where we can talk',
+    controller: 'Who is responsible for your data',
+    dateLocale: 'en-GB',
+  },
+}
+
+/** The policy version as a date, when the owner wrote it as one (the usual way: `2026-11-01`). */
+function versionDate(version: string, language: Language): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) return undefined
+  const date = new Date(`${version}T00:00:00Z`)
+  if (Number.isNaN(date.getTime())) return undefined
+  return new Intl.DateTimeFormat(FRAME[language].dateLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date)
+}
+
+/**
+ * Which language to show: `?lang=` when it is one the bot speaks, else the browser's first
+ * known preference, else the bot's default.
+ */
+export function pickLanguage(requested: string | null, acceptLanguage: string | undefined, fallback: Language): Language {
+  const known = (tag: string | null | undefined) => LANGUAGES.find((l) => tag?.trim().toLowerCase().split('-')[0] === l)
+  const asked = known(requested)
+  if (asked) return asked
+  const preferences = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.split(';')
+      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? '1')
+      return { tag, q: Number.isNaN(q) ? 0 : q }
+    })
+    .filter((p) => p.q > 0)
+    .sort((a, b) => b.q - a.q)
+  for (const { tag } of preferences) {
+    const language = known(tag)
+    if (language) return language
+  }
+  return fallback
+}
+
+export function privacyPage(policy: Policy, texts: Texts, language: Language): string {
+  const frame = FRAME[language]
+  // The page is the notice: its own "full notice at <link>" line would point at itself.
+  const vars = { ...noticeVars(policy, texts, language), noticeLink: '' }
+  const notice = whatsappToHtml(texts.render(language, 'notice.full', vars))
+  const date = versionDate(policy.version, language)
+  const t = (key: string) => texts.render(language, key, vars)
+  const body = html`<main>
+<nav class="languages" aria-label="${frame.name}">${LANGUAGES.map((l) =>
+    l === language ? html`<span aria-current="true" lang="${l}">${FRAME[l].name}</span>` : html`<a href="?lang=${l}" hreflang="${l}" lang="${l}">${FRAME[l].name}</a>`,
+  )}</nav>
+<header>
+<h1>${policy.controller.name}</h1>
+<p class="muted" id="policy-version">${frame.title} · ${frame.version} ${policy.version}${date ? ` · ${frame.since} ${date}` : ''}</p>
+</header>
+<section id="notice">
+${notice}
+</section>
+<section id="channels">
+<h2>${frame.channels}</h2>
+<ul>
+${policy.channels.map((c) => html`<li>${c.link ? html`<a href="${c.link}" rel="noopener noreferrer">${t(`channels.${c.channel}`)}</a>` : t(`channels.${c.channel}`)}</li>\n`)}</ul>
+</section>
+<section id="controller">
+<h2>${frame.controller}</h2>
+${whatsappToHtml(`${policy.controller.name}: ${policy.controller.contact}`)}
+</section>
+</main>`
+  return page({ title: `${frame.title} · ${policy.controller.name}`, language, body })
+}
+
+/**
+ * The policy as the bot uses it when the pages have a public address: with no page of the
+ * owner's own (`noticeUrl` in policy.yaml), the notice links to `<publicUrl>/privacy`. The
+ * owner's page wins: it is what they wrote in the versioned policy, and may say more.
+ */
+export function withNoticePage(policy: Policy, publicUrl: string | undefined): Policy {
+  return policy.noticeUrl || !publicUrl ? policy : { ...policy, noticeUrl: `${publicUrl}/privacy` }
+}

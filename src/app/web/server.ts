@@ -1,0 +1,198 @@
+/**
+ * The bot's small web server (Node's own `http`): the public /privacy page, and the owner's
+ * /admin dashboard and exports behind a token.
+ *
+ * - Binds 127.0.0.1 unless told otherwise; GET and HEAD only; every other path is 404.
+ * - /admin without ADMIN_TOKEN configured does not exist (404); with it, a missing or wrong token
+ *   is 401 and nothing else. Tokens are compared in constant time.
+ * - Pages load nothing from anywhere (no script, no font, no CDN), and the Content-Security-Policy
+ *   forbids it, so a page cannot leak who opened it.
+ * - Logs name the route and status, never the query (it may carry the token) or any data.
+ * - The data is read once per page or download; the bot's messages keep flowing in between.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { readConsentData } from '../../adapters/lowdb-store.js'
+import type { FlowDefinition } from '../../domain/flow.js'
+import type { Language } from '../../domain/language.js'
+import type { Policy } from '../../domain/policy.js'
+import type { ConsentData } from '../../ports/consent-store.js'
+import type { Texts } from '../../ports/texts.js'
+import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js'
+import { silentLogger, type Logger } from '../logger.js'
+import { dashboardPage, dashboardStats } from './dashboard.js'
+import { pickLanguage, privacyPage } from './privacy-page.js'
+
+export interface WebOptions {
+  dataDir: string
+  policy: Policy
+  flow: FlowDefinition
+  texts: Texts
+  defaultLanguage: Language
+  /** The owner's token for /admin; without it, /admin is off. */
+  adminToken?: string
+  logger?: Logger
+  clock?: () => Date
+  /** How the data is read (the store's files by default). */
+  readData?: (dataDir: string) => ConsentData
+}
+
+export interface WebServer {
+  /** Where it listens, e.g. `http://127.0.0.1:3210`. */
+  readonly url: string
+  address(): AddressInfo
+  close(): Promise<void>
+}
+
+/** Pages may use their own inline styles and data: images, and nothing else at all. */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+} as const
+
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest()
+
+interface Reply {
+  status: number
+  type: string
+  body: string
+  headers?: Record<string, string>
+}
+
+const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, type: 'text/plain; charset=utf-8', body: `${body}\n`, ...(headers ? { headers } : {}) })
+const NOT_FOUND = text(404, 'Not found')
+
+export function createWebHandler(options: WebOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  const log = options.logger ?? silentLogger
+  const clock = options.clock ?? (() => new Date())
+  const readData = options.readData ?? readConsentData
+  // Only a digest of the token is kept; comparing digests keeps lengths equal for timingSafeEqual.
+  const tokenDigest = options.adminToken ? digest(options.adminToken) : undefined
+
+  const authorized = (request: IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
+    const header = request.headers.authorization
+    const bearer = header && /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim()
+    const given = bearer || url.searchParams.get('token')
+    if (!given || !tokenDigest) return { ok: false, viaQuery: false }
+    return { ok: timingSafeEqual(digest(given), tokenDigest), viaQuery: !bearer }
+  }
+
+  const route = (request: IncomingMessage, url: URL): { name: string; reply: Reply } => {
+    const path = url.pathname
+    if (path === '/privacy') {
+      const language = pickLanguage(url.searchParams.get('lang'), request.headers['accept-language'], options.defaultLanguage)
+      return {
+        name: 'privacy',
+        reply: { status: 200, type: 'text/html; charset=utf-8', body: privacyPage(options.policy, options.texts, language), headers: { 'Content-Language': language, Vary: 'Accept-Language', 'Cache-Control': 'no-cache' } },
+      }
+    }
+    if (path !== '/admin' && !path.startsWith('/admin/')) return { name: 'not_found', reply: NOT_FOUND }
+    // Without a configured token the admin pages do not exist, rather than being guessable.
+    if (!tokenDigest) return { name: 'admin_off', reply: NOT_FOUND }
+    const auth = authorized(request, url)
+    if (!auth.ok) {
+      return {
+        name: 'admin_unauthorized',
+        reply: text(401, 'Unauthorized: open /admin?token=<ADMIN_TOKEN>, or send Authorization: Bearer <ADMIN_TOKEN>.', { 'WWW-Authenticate': 'Bearer realm="consent-bot admin"' }),
+      }
+    }
+    const noStore = { 'Cache-Control': 'no-store' }
+    if (path === '/admin') {
+      const data = readData(options.dataDir)
+      const now = clock()
+      // Links opened from the page carry the token the page was opened with (a header does not follow a link).
+      const token = auth.viaQuery ? `token=${encodeURIComponent(url.searchParams.get('token')!)}` : ''
+      const link = (to: string, query = '') => {
+        const search = [query, token].filter(Boolean).join('&')
+        return search ? `${to}?${search}` : to
+      }
+      const body = dashboardPage(dashboardStats(data, options.flow, options.policy), options.policy.controller.name, now, {
+        ledgerCsv: link('/admin/export.csv', 'what=ledger'),
+        contactsCsv: link('/admin/export.csv', 'what=contacts'),
+        json: link('/admin/export.json'),
+      })
+      return { name: 'admin', reply: { status: 200, type: 'text/html; charset=utf-8', body, headers: noStore } }
+    }
+    if (path === '/admin/export.csv' || path === '/admin/export.json') {
+      const sinceText = url.searchParams.get('since')
+      const since = sinceText ? parseSince(sinceText) : undefined
+      if (sinceText && !since) return { name: 'export', reply: text(400, 'since must be a day like 2026-11-01 or a moment like 2026-11-01T09:30:00Z') }
+      const what = url.searchParams.get('what') ?? (path.endsWith('.csv') ? 'ledger' : 'both')
+      const parts: ExportPart[] | undefined = what === 'ledger' || what === 'contacts' ? [what] : what === 'both' && path.endsWith('.json') ? ['ledger', 'contacts'] : undefined
+      if (!parts) return { name: 'export', reply: text(400, path.endsWith('.csv') ? 'what must be ledger or contacts' : 'what must be ledger, contacts or both') }
+      const data = readData(options.dataDir)
+      const now = clock()
+      const day = now.toISOString().slice(0, 10)
+      const range = since ? { since } : {}
+      const file = path.endsWith('.csv') ? `consent-${parts[0]}-${day}.csv` : `consent-${parts.length > 1 ? 'export' : parts[0]}-${day}.json`
+      const body = path.endsWith('.csv')
+        ? exportCsv(data, parts[0]!, { ...range, purposes: options.policy.purposes.map((p) => p.id) })
+        : exportJson(data, parts, { ...range, exportedAt: now })
+      const type = path.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8'
+      return { name: 'export', reply: { status: 200, type, body, headers: { ...noStore, 'Content-Disposition': `attachment; filename="${file}"` } } }
+    }
+    return { name: 'not_found', reply: NOT_FOUND }
+  }
+
+  return (request, response) => {
+    const started = performance.now()
+    let name = 'bad_request'
+    let reply: Reply
+    try {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        name = 'method_not_allowed'
+        reply = text(405, 'Only GET and HEAD', { Allow: 'GET, HEAD' })
+      } else if (!request.url?.startsWith('/')) {
+        reply = text(400, 'Bad request')
+      } else {
+        ;({ name, reply } = route(request, new URL(`http://localhost${request.url}`)))
+      }
+    } catch (error) {
+      // The error's message may quote the data (a JSON parse error does): log its kind only.
+      log.error('http.failed', { route: name, error: (error as Error)?.name ?? 'Error', code: (error as NodeJS.ErrnoException)?.code })
+      reply = text(500, 'Something went wrong reading the data; the bot log says more.')
+    }
+    const body = Buffer.from(reply.body, 'utf8')
+    response.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.type, 'Content-Length': String(body.length), ...reply.headers })
+    response.end(request.method === 'HEAD' ? undefined : body)
+    log.debug('http.request', { method: request.method, route: name, status: reply.status, ms: Math.round(performance.now() - started) })
+  }
+}
+
+/** Starts listening; rejects if the port cannot be had (in use, not allowed). */
+export async function startWebServer(options: WebOptions, listen: { port: number; host: string }): Promise<WebServer> {
+  const server: Server = createServer(createWebHandler(options))
+  // A slow or stalled client gives up its connection instead of holding it open.
+  server.headersTimeout = 10_000
+  server.requestTimeout = 30_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${host}:${address.port}`,
+    address: () => address,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Browsers keep connections alive; they must not hold the bot's shutdown.
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+}

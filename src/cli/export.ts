@@ -1,0 +1,141 @@
+/**
+ * `npm run export`: the consent ledger and the current state of every contact, as CSV files a
+ * spreadsheet opens or as one JSON document. Reads the data directory without writing to it, so
+ * it can run while the bot is running.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { readConsentData } from '../adapters/lowdb-store.js'
+import { ConfigError, loadDotEnv, parseConfig } from '../app/config.js'
+import { contactRows, exportCsv, exportJson, ledgerRows, parseSince, type ExportPart } from '../app/export.js'
+import type { ConsentData } from '../ports/consent-store.js'
+
+const USAGE = `Usage: npm run export -- [options]
+
+Exports the consent ledger (every answer, one row per record) and the contacts (where each one
+stands now). The files hold phone numbers: keep them as private as the data folder.
+
+  --format csv|json        csv: two files a spreadsheet opens; json: one file (default: csv)
+  --what ledger|contacts|both   what to export (default: both)
+  --since DATE             only records from DATE on (2026-11-01 or 2026-11-01T09:30:00Z),
+                           and only contacts seen since then
+  --out FILE               where to write (default: <data dir>/exports/); "-" writes one part to
+                           the screen. With csv and both parts, FILE names two files:
+                           report.csv gives report-ledger.csv and report-contacts.csv
+  --data-dir DIR           the bot's data folder (default: data, or DATA_DIR in .env)
+  --help                   show this text
+
+Exit status: 0 when written, 1 when the data cannot be read, 2 on a bad option.`
+
+interface ExportRequest {
+  format: 'csv' | 'json'
+  parts: ExportPart[]
+  since?: Date
+  out?: string
+  dataDir: string
+}
+
+export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ExportRequest | 'help' {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        format: { type: 'string' },
+        what: { type: 'string' },
+        since: { type: 'string' },
+        out: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }))
+  } catch (error) {
+    throw new ConfigError((error as Error).message)
+  }
+  if (values.help) return 'help'
+  const format = (values.format as string | undefined) ?? 'csv'
+  if (format !== 'csv' && format !== 'json') throw new ConfigError(`--format must be "csv" or "json", not "${format}"`)
+  const what = (values.what as string | undefined) ?? 'both'
+  if (what !== 'ledger' && what !== 'contacts' && what !== 'both') throw new ConfigError(`--what must be "ledger", "contacts" or "both", not "${what}"`)
+  const parts: ExportPart[] = what === 'both' ? ['ledger', 'contacts'] : [what]
+  let since: Date | undefined
+  if (values.since !== undefined) {
+    since = parseSince(values.since as string)
+    if (!since) throw new ConfigError(`--since must be a date like 2026-11-01 or a moment like 2026-11-01T09:30:00Z, not "${String(values.since)}"`)
+  }
+  const out = values.out as string | undefined
+  if (out === '-' && format === 'csv' && parts.length > 1) throw new ConfigError('--out - writes one CSV part to the screen: add --what ledger or --what contacts')
+  // The data folder is found exactly as the bot finds it (flag, DATA_DIR in the environment or .env, default).
+  const config = parseConfig(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : [], env, cwd)
+  if (config === 'help') return 'help'
+  return { format, parts, ...(since ? { since } : {}), ...(out !== undefined ? { out: out === '-' ? '-' : resolve(cwd, out) } : {}), dataDir: config.dataDir }
+}
+
+/** The files to write: path (or "-" for stdout), content, and what it holds in words. */
+export function exportFiles(data: ConsentData, request: ExportRequest, now: Date): { path: string; content: string; holds: string }[] {
+  const options = request.since ? { since: request.since } : {}
+  const day = now.toISOString().slice(0, 10)
+  const defaultDir = join(request.dataDir, 'exports')
+  const holds = (part: ExportPart) => (part === 'ledger' ? `${ledgerRows(data, options).length} ledger records` : `${contactRows(data, options).length} contacts`)
+  if (request.format === 'json') {
+    const name = request.parts.length > 1 ? 'export' : request.parts[0]!
+    const path = request.out ?? join(defaultDir, `consent-${name}-${day}.json`)
+    return [{ path, content: exportJson(data, request.parts, { ...options, exportedAt: now }), holds: request.parts.map(holds).join(' and ') }]
+  }
+  return request.parts.map((part) => {
+    let path = join(defaultDir, `consent-${part}-${day}.csv`)
+    if (request.out === '-' || (request.out && request.parts.length === 1)) path = request.out
+    else if (request.out) path = `${request.out.replace(/\.csv$/i, '')}-${part}.csv`
+    return { path, content: exportCsv(data, part, options), holds: holds(part) }
+  })
+}
+
+function main(): number {
+  const projectDir = process.cwd()
+  loadDotEnv(projectDir)
+  const request = parseExportOptions(process.argv.slice(2), process.env, projectDir)
+  if (request === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  // A mistyped folder would otherwise export nothing, silently.
+  if (!existsSync(request.dataDir)) {
+    process.stderr.write(`npm run export: ${request.dataDir}: there is no such folder; give the bot's data folder with --data-dir (or DATA_DIR in .env)\n`)
+    return 1
+  }
+  let data: ConsentData
+  try {
+    data = readConsentData(request.dataDir)
+  } catch (error) {
+    process.stderr.write(`npm run export: ${(error as Error).message}\n`)
+    return 1
+  }
+  const files = exportFiles(data, request, new Date())
+  for (const file of files) {
+    if (file.path === '-') {
+      process.stdout.write(file.content)
+      continue
+    }
+    // Personal data: readable by the owner's account only, like the data folder itself.
+    mkdirSync(dirname(file.path), { recursive: true, mode: 0o700 })
+    writeFileSync(file.path, file.content, { mode: 0o600 })
+    process.stdout.write(`${file.holds} → ${file.path}\n`)
+  }
+  return 0
+}
+
+// Run only as the command, not when a test imports the functions above.
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  try {
+    process.exit(main())
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`npm run export: ${error.message}\n\n${USAGE}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+}

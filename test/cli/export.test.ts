@@ -1,0 +1,197 @@
+/**
+ * `npm run export` as the owner runs it, on a data folder filled by real conversations: two CSV
+ * files a spreadsheet opens, or one JSON document; --since, --what, --out; clear refusals.
+ */
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { csvCell } from '../../src/app/export.js'
+import { parseExportOptions } from '../../src/cli/export.js'
+import { ES, MX, openTestBot, removeDir, ROOT, tempDir, US } from '../support/chat.js'
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function runExport(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/export.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** CSV as a spreadsheet reads it (RFC 4180: quoted cells may hold commas, quotes and line breaks). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++
+      else if (c === '"') quoted = false
+      else cell += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') row.push(cell), (cell = '')
+    else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell), rows.push(row), (row = []), (cell = ''), i++
+    } else cell += c
+  }
+  return rows
+}
+
+/** Every file of the data folder and its digest, to show that an export changes nothing. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {}
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else files[relative(dir, path)] = createHash('sha256').update(readFileSync(path)).digest('hex')
+    }
+  }
+  walk(dir)
+  return files
+}
+
+let dataDir: string
+const dirs: string[] = []
+
+beforeAll(async () => {
+  let now = new Date('2026-11-20T10:00:00Z')
+  const bot = await openTestBot({ clock: () => now })
+  dataDir = bot.dataDir
+  dirs.push(dataDir)
+  // 11-20: Ana (MX) agrees to the service in her own words, declines offers, gives her email;
+  // Eva (ES) agrees to both and keeps her own number for SMS.
+  for (const text of ['hola', 'Sí, claro', 'no', 'email', 'ana@example.com', 'sí']) await bot.chat(MX).say(text)
+  now = new Date('2026-11-20T15:00:00Z')
+  for (const text of ['hola', 'sí', 'sí', 'sms', 'mismo', 'sí']) await bot.chat(ES).say(text)
+  // 11-21: Tom (US) answers both, stays on WhatsApp, then has his data erased.
+  now = new Date('2026-11-21T12:00:00Z')
+  for (const text of ['hi', 'yes', 'no', 'whatsapp', 'delete', 'yes']) await bot.chat(US).say(text)
+  await bot.close()
+}, 60_000)
+
+afterAll(() => dirs.forEach(removeDir))
+
+describe('npm run export', () => {
+  it('writes the ledger and the contacts as two CSV files a spreadsheet opens, and changes nothing else', async () => {
+    const before = snapshot(dataDir)
+    const run = await runExport(['--data-dir', dataDir])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const day = new Date().toISOString().slice(0, 10)
+    const ledgerFile = join(dataDir, 'exports', `consent-ledger-${day}.csv`)
+    const contactsFile = join(dataDir, 'exports', `consent-contacts-${day}.csv`)
+    expect(run.stdout).toBe(`7 ledger records → ${ledgerFile}\n2 contacts → ${contactsFile}\n`)
+    // Phone numbers inside: readable by the owner's account only.
+    expect(statSync(ledgerFile).mode & 0o777).toBe(0o600)
+    const after = snapshot(dataDir)
+    for (const file of Object.keys(after)) if (!file.startsWith('exports')) expect(after[file]).toBe(before[file])
+
+    const ledgerText = readFileSync(ledgerFile, 'utf8')
+    // Excel needs the byte-order mark to read UTF-8 ("Sí" rather than "SÃ­").
+    expect(ledgerText.startsWith('\uFEFF')).toBe(true)
+    const [header, ...records] = parseCsv(ledgerText.slice(1))
+    expect(header).toEqual(['seq', 'receipt', 'time (UTC)', 'event', 'purposes', 'service after', 'marketing after', 'policy version', 'notice hash', 'language', 'collection method', 'message id', 'contact', 'answer', 'pseudonym'])
+    expect(records.map((r) => [r[3], r[4], r[12]])).toEqual([
+      ['given', 'service', MX],
+      ['refused', 'marketing', MX],
+      ['given', 'service', ES],
+      ['given', 'marketing', ES],
+      // Tom's records stay, without his number or words: his data was erased.
+      ['given', 'service', ''],
+      ['refused', 'marketing', ''],
+      ['erased', '', ''],
+    ])
+    const [first] = records
+    expect(first!.slice(5, 11)).toEqual(['given', '', '2026-11-01', expect.stringMatching(/^[0-9a-f]{64}$/), 'es', 'whatsapp-chat'])
+    // The answer word for word, comma and all, in one cell.
+    expect(first![13]).toBe('Sí, claro')
+    expect(records[1]!.slice(5, 7)).toEqual(['given', 'refused'])
+    expect(new Set(records.slice(4).map((r) => r[14])).size).toBe(1)
+
+    const [contactsHeader, ...contacts] = parseCsv(readFileSync(contactsFile, 'utf8').slice(1))
+    expect(contactsHeader).toEqual(['contact', 'language', 'first seen (UTC)', 'last seen (UTC)', 'policy version', 'service', 'service since', 'marketing', 'marketing since', 'channel', 'channel handle or link', 'channel since', 'step', 'pseudonym'])
+    expect(contacts.map((c) => [c[0], c[5], c[7], c[9], c[10]])).toEqual([
+      [MX, 'given', 'refused', 'email', 'ana@example.com'],
+      // A cell a spreadsheet would run as a formula starts with an apostrophe.
+      [ES, 'given', 'given', 'sms', `'+${ES}`],
+    ])
+  })
+
+  it('writes one JSON document with --format json --out', async () => {
+    const out = join(tempDir(), 'all.json')
+    dirs.push(join(out, '..'))
+    const run = await runExport(['--format', 'json', '--out', out, '--data-dir', dataDir])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(`7 ledger records and 2 contacts → ${out}\n`)
+    const json = JSON.parse(readFileSync(out, 'utf8'))
+    expect(json.schema).toBe('consent-export/1')
+    expect(json.ledger).toHaveLength(7)
+    expect(json.ledger[0]).toMatchObject({ seq: 1, event: 'given', purposes: ['service'], consents: { service: 'given' }, contact: MX, answer: 'Sí, claro', policyVersion: '2026-11-01', language: 'es', collectionMethod: 'whatsapp-chat' })
+    expect(json.ledger.at(-1)).toMatchObject({ event: 'erased', contact: null, answer: null })
+    expect(json.contacts.map((c: { contact: string }) => c.contact)).toEqual([MX, ES])
+    expect(json.contacts[1]).toMatchObject({ language: 'es', consents: { marketing: { state: 'given' } }, channel: { channel: 'sms', handle: `+${ES}` }, step: 'thanks' })
+  })
+
+  it('keeps to records from --since on, and writes one part to the screen with --out -', async () => {
+    const run = await runExport(['--since', '2026-11-21', '--what', 'ledger', '--out', '-', '--data-dir', dataDir])
+    expect(run.code).toBe(0)
+    const [, ...records] = parseCsv(run.stdout.slice(1))
+    expect(records.map((r) => r[3])).toEqual(['given', 'refused', 'erased'])
+
+    const contacts = await runExport(['--since', '2026-11-20T12:00:00Z', '--what', 'contacts', '--format', 'json', '--out', '-', '--data-dir', dataDir])
+    // Ana was last seen at 10:00, Eva after noon.
+    expect(JSON.parse(contacts.stdout).contacts.map((c: { contact: string }) => c.contact)).toEqual([ES])
+  })
+
+  it('says what is wrong with an option, or with the data folder', async () => {
+    const empty = tempDir()
+    dirs.push(empty)
+    const bad = await runExport(['--format', 'xlsx'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^npm run export: --format must be "csv" or "json", not "xlsx"\n\nUsage: npm run export/)
+    const missing = await runExport(['--data-dir', join(empty, 'nothing-here')])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/nothing-here: there is no such folder; give the bot's data folder with --data-dir/)
+    expect(missing.stdout).toBe('')
+
+    const cases: [string[], RegExp][] = [
+      [['--since', 'last week'], /--since must be a date like 2026-11-01/],
+      [['--since', '2026-02-30'], /--since must be a date/],
+      [['--what', 'all'], /--what must be "ledger", "contacts" or "both"/],
+      [['--out', '-'], /--out - writes one CSV part to the screen: add --what ledger or --what contacts/],
+      [['--format'], /argument missing/],
+      [['--dta-dir', 'x'], /Unknown option '--dta-dir'/],
+    ]
+    for (const [args, message] of cases) expect(() => parseExportOptions(args, {}, ROOT), args.join(' ')).toThrow(message)
+  })
+})
+
+describe('a CSV cell', () => {
+  it('cannot smuggle a formula into a spreadsheet', () => {
+    expect(csvCell('=HYPERLINK("http://x","click")')).toBe(`"'=HYPERLINK(""http://x"",""click"")"`)
+    expect(csvCell('@SUM(A1)')).toBe(`'@SUM(A1)`)
+    expect(csvCell('-1+2')).toBe(`'-1+2`)
+    expect(csvCell('two\nlines')).toBe('"two\nlines"')
+    expect(csvCell('Sí.')).toBe('Sí.')
+    expect(csvCell(12)).toBe('12')
+    expect(csvCell(null)).toBe('')
+  })
+})

@@ -1,0 +1,161 @@
+/**
+ * The pages as a person sees them, in headless Chromium (Debian's, driven by playwright-core):
+ * the public notice in both languages, the link the bot sends to it, and the owner's dashboard
+ * with the numbers of a scripted set of conversations. One browser for the whole file.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadBusinessFiles } from '../../src/app/bot.js'
+import type { Texts } from '../../src/ports/texts.js'
+import { MX, removeDir, ROOT } from '../support/chat.js'
+import { ADMIN_TOKEN, flowsWithoutNoticeUrl, freePort, openWebBot, runScriptedConversations, type WebBot } from './support.js'
+
+let browser: BrowserContext
+let userDataDir: string
+let web: WebBot
+let texts: Texts
+/** Every request any page made, to check that none left this computer. */
+const requested: string[] = []
+
+beforeAll(async () => {
+  ;({ texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT))
+  web = await openWebBot({ adminToken: ADMIN_TOKEN })
+  await runScriptedConversations(web)
+  userDataDir = mkdtempSync(join(tmpdir(), 'consent-bot-chromium-'))
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    acceptDownloads: true,
+    // The phone of a contact in Mexico: the page speaks the browser's language unless asked otherwise.
+    locale: 'es-MX',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  browser.on('request', (request) => requested.push(request.url()))
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await web?.close()
+  if (userDataDir) removeDir(userDataDir)
+})
+
+async function open(url: string): Promise<{ page: Page; status: number | undefined }> {
+  const page = await browser.newPage()
+  const response = await page.goto(url)
+  return { page, status: response?.status() }
+}
+
+describe('the public privacy notice', () => {
+  it("shows the business, its purposes and the policy version in the browser's Spanish, and in English after the language link", async () => {
+    const { page, status } = await open(`${web.url}/privacy`)
+    expect(status).toBe(200)
+    expect(await page.getAttribute('html', 'lang')).toBe('es')
+    expect(await page.textContent('h1')).toBe('Tienda Ejemplo')
+    expect(await page.textContent('#policy-version')).toContain('2026-11-01')
+    const notice = await page.textContent('#notice')
+    expect(notice).toContain(texts.render('es', 'purposes.service.name'))
+    expect(notice).toContain(texts.render('es', 'purposes.marketing.name'))
+    expect(notice).toContain('privacidad@tienda.example')
+    // WhatsApp's *bold* is bold on the page, not asterisks.
+    expect(notice).not.toContain('*')
+    expect(await page.locator('#notice strong').count()).toBeGreaterThan(0)
+    expect(await page.textContent('#channels')).toContain('Telegram')
+
+    await page.getByRole('link', { name: 'English' }).click()
+    await page.waitForURL(/\/privacy\?lang=en$/)
+    expect(await page.getAttribute('html', 'lang')).toBe('en')
+    expect(await page.textContent('h1')).toBe('Tienda Ejemplo')
+    expect(await page.textContent('#policy-version')).toMatch(/Version 2026-11-01 · in effect since 1 November 2026/)
+    expect(await page.textContent('#notice')).toContain(texts.render('en', 'purposes.marketing.name'))
+    expect(await page.getByRole('link', { name: 'Español' }).count()).toBe(1)
+    await page.close()
+  })
+
+  it('is where the bot sends a contact who writes INFO, once the public address is set', async () => {
+    const port = await freePort()
+    const publicUrl = `http://127.0.0.1:${port}`
+    const flowsDir = flowsWithoutNoticeUrl()
+    const linked = await openWebBot({ port, publicUrl, flowsDir })
+    try {
+      const chat = linked.chat(MX)
+      await chat.say('hola')
+      const replies = await chat.say('info')
+      const link = replies.join('\n').match(/https?:\/\/\S+/)?.[0]
+      expect(link).toBe(`${publicUrl}/privacy`)
+
+      const { page, status } = await open(link!)
+      expect(status).toBe(200)
+      expect(await page.textContent('h1')).toBe('Tienda Ejemplo')
+      expect(await page.textContent('#notice')).toContain(texts.render('es', 'purposes.service.name'))
+      await page.close()
+    } finally {
+      await linked.close()
+      removeDir(join(flowsDir, '..'))
+    }
+  })
+})
+
+describe('the dashboard', () => {
+  it('refuses a missing or a wrong token and shows nothing', async () => {
+    for (const url of [`${web.url}/admin`, `${web.url}/admin?token=wrong-token-of-some-length`, `${web.url}/admin/export.csv?what=ledger`]) {
+      const { page, status } = await open(url)
+      expect(status).toBe(401)
+      const body = (await page.textContent('body')) ?? ''
+      expect(body).toMatch(/Unauthorized/)
+      expect(body).not.toMatch(/Tienda|\d{6,}|given|ana@example/)
+      await page.close()
+    }
+  })
+
+  it('draws the scripted conversations with the right numbers', async () => {
+    const { page, status } = await open(`${web.url}/admin?token=${ADMIN_TOKEN}`)
+    expect(status).toBe(200)
+    const titles = (chart: string) => page.locator(`svg#${chart} title`).allTextContents()
+
+    expect(await page.textContent('#total-contacts')).toBe('5')
+    expect(await page.textContent('#total-records')).toBe('7')
+    expect(await titles('chart-days')).toEqual(['2026-11-20: 3 given', '2026-11-20: 1 refused', '2026-11-21: 1 given', '2026-11-21: 1 refused', '2026-11-21: 2 withdrawn'])
+    expect(await titles('chart-purposes')).toEqual([
+      'service: 2 given',
+      'service: 1 refused',
+      'service: 1 withdrawn',
+      'service: 1 not answered',
+      'marketing: 1 refused',
+      'marketing: 1 withdrawn',
+      'marketing: 3 not answered',
+    ])
+    expect(await titles('chart-channels')).toEqual(['telegram: 1 contact', 'email: 1 contact', 'not chosen yet: 3 contacts'])
+    expect(await titles('chart-steps')).toEqual(['askService: 1 contact', 'askMarketing: 1 contact', 'askChannel: 1 contact'])
+
+    // The same numbers as text, for a reader without the charts.
+    expect(await page.locator('#table-purposes tr[data-purpose="service"] td').allTextContents()).toEqual(['service', '2', '1', '1', '0', '1'])
+    expect(await page.locator('#table-channels tr[data-channel="none"] td').allTextContents()).toEqual(['not chosen yet', '3', '60%'])
+    // A longer bar for more contacts: the chart is drawn to scale.
+    const width = async (title: string) => Number(await page.locator(`svg#chart-purposes rect:has(title:text-is("${title}"))`).getAttribute('width'))
+    expect(await width('marketing: 3 not answered')).toBeCloseTo(3 * (await width('marketing: 1 refused')), 0)
+    await page.close()
+  })
+
+  it('downloads the ledger as a CSV file a spreadsheet opens', async () => {
+    const { page } = await open(`${web.url}/admin?token=${ADMIN_TOKEN}`)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-ledger')])
+    expect(download.suggestedFilename()).toMatch(/^consent-ledger-\d{4}-\d{2}-\d{2}\.csv$/)
+    const csv = readFileSync((await download.path())!, 'utf8')
+    expect(csv.startsWith('\uFEFF')).toBe(true)
+    const lines = csv.slice(1).trimEnd().split('\r\n')
+    expect(lines[0]).toMatch(/^seq,receipt,time \(UTC\),event,purposes,service after,marketing after,/)
+    expect(lines).toHaveLength(1 + 7)
+    const withdrawal = lines.at(-1)!.split(',')
+    expect(withdrawal.slice(3, 7)).toEqual(['withdrawn', 'service marketing', 'withdrawn', 'withdrawn'])
+    expect(lines.at(-1)).toContain(MX)
+    await page.close()
+  })
+
+  it('made no request outside this computer', () => {
+    expect(requested.length).toBeGreaterThan(5)
+    for (const url of requested) expect(new URL(url).hostname).toBe('127.0.0.1')
+  })
+})
