@@ -40,8 +40,19 @@ export async function createI18nTexts(bundle: LocaleBundle, fallback: Language, 
     words.set(language, table)
   }
 
+  const variables = new Map<string, ReadonlySet<string>>()
   return {
     render: (language, key, vars = {}) => i18n.t(key, { ...vars, lng: language }),
     answerWords: (language) => words.get(language)!,
+    variables(language, key) {
+      const id = `${language}:${key}`
+      let names = variables.get(id)
+      if (!names) {
+        const text = i18n.getResource(language, 'messages', key)
+        names = new Set(typeof text === 'string' ? [...text.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]!) : [])
+        variables.set(id, names)
+      }
+      return names
+    },
   }
 }

@@ -367,7 +367,8 @@ export class ConsentEngine {
       }
     }
     const receipt = erasure?.id ?? records.at(-1)?.record.id ?? latestReceipt(contact)
-    const vars = { ...this.noticeVars(contact.language), ...this.contactVars(contact, snapshot), receipt, changes: this.contactTexts.changes(contact.language, changes) }
+    const vars: Record<string, string> = { ...this.noticeVars(contact.language), ...this.contactVars(contact, snapshot, keys), receipt }
+    vars.changes = changes.length ? this.contactTexts.changes(contact.language, changes) : ''
     return { records, erasure, replies: keys.map((key) => this.deps.texts.render(contact.language, key, vars)) }
   }
 
@@ -414,9 +415,13 @@ export class ConsentEngine {
     return vars
   }
 
-  /** Variables about this contact: the channel being set up or chosen, their answers, what is stored. */
-  private contactVars(contact: Contact, snapshot: ConversationSnapshot): Record<string, string> {
+  /**
+   * Variables about this contact: the channel being set up or chosen, their answers, what is
+   * stored. The composed ones (summary, my data, the purposes list) only when a text uses them.
+   */
+  private contactVars(contact: Contact, snapshot: ConversationSnapshot, keys: string[]): Record<string, string> {
     const t = (key: string) => this.deps.texts.render(contact.language, key)
+    const used = (name: string) => keys.some((key) => this.deps.texts.variables(contact.language, key).has(name))
     const pending = snapshot.context.pending
     const channel = pending?.channel ?? contact.channel?.channel
     const handle = pending?.handle ?? contact.channel?.handle
@@ -425,9 +430,9 @@ export class ConsentEngine {
       channel: channel ? t(`channels.${channel}`) : '',
       handle: handle ?? '',
       link: link ?? '',
-      summary: this.contactTexts.summary(contact),
-      myData: this.contactTexts.myData(contact),
-      purposeOptions: this.contactTexts.purposeOptions(contact),
+      ...(used('summary') ? { summary: this.contactTexts.summary(contact) } : {}),
+      ...(used('myData') ? { myData: this.contactTexts.myData(contact) } : {}),
+      ...(used('purposeOptions') ? { purposeOptions: this.contactTexts.purposeOptions(contact) } : {}),
     }
   }
 }

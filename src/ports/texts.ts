@@ -10,4 +10,6 @@ export interface Texts {
    * command words (stop, help, english, spanish) are understood whatever the language.
    */
   answerWords(language: Language): AnswerWords
+  /** The names of the `{{variables}}` a text uses: the costly ones are worked out only when used. */
+  variables(language: Language, key: string): ReadonlySet<string>
 }
