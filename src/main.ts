@@ -25,6 +25,9 @@ async function main(): Promise<void> {
   // BuilderBot and Baileys write logs, the QR image and the WhatsApp session into the working
   // directory. Give them one inside the private data directory, never the project folder.
   // Every path in `config` is absolute, so nothing else depends on the working directory.
+  // Everything this process creates (the database, BuilderBot's and Baileys' files) is the
+  // owner's alone: folders 0700, files 0600.
+  process.umask(0o077)
   const runtimeDir = join(config.dataDir, 'runtime')
   await mkdir(runtimeDir, { recursive: true, mode: 0o700 })
   process.chdir(runtimeDir)

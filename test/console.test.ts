@@ -3,7 +3,7 @@
  * every reply goes to stdout, and at end of input it exits 0 once all is answered and saved.
  */
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readDatabase, removeDir, ROOT, tempDir } from './support/chat.js'
@@ -53,6 +53,9 @@ describe('the console provider, piped', () => {
     expect(db.contacts['5215512345678']!.channel).toMatchObject({ channel: 'email', handle: 'ana@example.com' })
     // BuilderBot's own log files land in the data directory, not in the project.
     expect(readdirSync(join(dir, 'runtime'))).toContain('core.class.log')
+    // Every folder and file in the data directory is the owner's alone.
+    const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? [join(d, n), ...walk(join(d, n))] : [join(d, n)]))
+    for (const path of [dir, ...walk(dir)]) expect((statSync(path).mode & 0o077).toString(8), path).toBe('0')
   })
 
   it('resumes in a new process with the same data directory', async () => {
@@ -79,15 +82,29 @@ describe('the console provider, piped', () => {
     expect(existsSync(join(project, 'data/consent-db.json'))).toBe(false)
   })
 
-  it('refuses to start on a damaged database and leaves it untouched', async () => {
+  it('refuses to start on a damaged database file, names it, leaves it untouched and points to the backup', async () => {
     const dir = dataDir()
-    const file = join(dir, 'consent-db.json')
+    expect((await runBot(['--data-dir', dir], 'hola\nsí\n')).code).toBe(0)
+    const shard = readdirSync(join(dir, 'contacts')).find((name) => name.endsWith('.json'))!
+    const file = join(dir, 'contacts', shard)
     writeFileSync(file, '{"contacts": {"5215512345678": ')
     const run = await runBot(['--data-dir', dir], 'hola\n')
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/consent-db\.json: is not valid JSON/)
+    expect(run.stderr).toContain(file)
+    expect(run.stderr).toMatch(/not valid JSON/)
+    expect(run.stderr).toMatch(/backups\//)
+    expect(run.stdout).toBe('')
     const { readFileSync } = await import('node:fs')
     expect(readFileSync(file, 'utf8')).toBe('{"contacts": {"5215512345678": ')
+  })
+
+  it('refuses the database file of the previous release rather than converting evidence silently', async () => {
+    const dir = dataDir()
+    const file = join(dir, 'consent-db.json')
+    writeFileSync(file, '{"schemaVersion": 1, "contacts": {}, "conversations": {}, "ledger": [], "notices": {}}')
+    const run = await runBot(['--data-dir', dir], 'hola\n')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/consent-db\.json: is the database of an earlier version of the bot/)
   })
 
   it('says what is wrong with a bad option', async () => {
