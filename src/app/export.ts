@@ -118,8 +118,12 @@ export function stepOf(snapshot: unknown): string | null {
  */
 export function purposesIn(data: ConsentData, preferred: string[] = []): string[] {
   const seen = new Set(preferred)
-  for (const { record } of data.ledger) for (const purpose of [...record.purposes, ...Object.keys(record.consents)]) seen.add(purpose)
-  for (const contact of Object.values(data.contacts)) for (const purpose of Object.keys(contact.consents)) seen.add(purpose)
+  // Plain loops: this runs over every record of a ledger that may hold hundreds of thousands.
+  for (const { record } of data.ledger) {
+    for (const purpose of record.purposes) seen.add(purpose)
+    for (const purpose in record.consents) seen.add(purpose)
+  }
+  for (const id in data.contacts) for (const purpose in data.contacts[id]!.consents) seen.add(purpose)
   return [...seen]
 }
 
@@ -135,10 +139,14 @@ const BOM = '\uFEFF'
  */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return ''
-  let text = String(value)
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+  if (typeof value === 'number') return String(value)
+  const text = FORMULA_START.has(value.charCodeAt(0)) ? `'${value}` : value
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
+
+/** = + - @ tab and carriage return: what a spreadsheet may take as the start of a formula. */
+const FORMULA_START = new Set([...'=+-@\t\r'].map((c) => c.charCodeAt(0)))
+const NEEDS_QUOTES = /[",\r\n]/
 
 function csv(header: string[], rows: (string | number | null)[][]): string {
   return BOM + [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n'
