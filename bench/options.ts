@@ -36,7 +36,8 @@ and lost messages beside the targets of issue 6.
   --skip-builderbot          measure our bot only
   --out bench/results/latest.json
   --cache-dir <dir>          where pre-populated data dirs are kept (default: a folder in the system tmp)
-  --cpu-prof                 write a V8 CPU profile of our bot per size under bench/results/profiles
+  --cpu-prof                 V8 CPU profiles of our bot, per size, under bench/results/profiles/ours-<size>-<time>/
+                             (open the largest .cpuprofile in Chrome DevTools or speedscope)
   --help
 
 Shorter runs:  npm run bench -- --sizes 1000,10000 --seconds 3 --warmup 1

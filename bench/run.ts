@@ -9,7 +9,7 @@
 import { execFileSync, fork } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
@@ -78,7 +78,8 @@ async function benchSize(size: number, options: BenchOptions): Promise<SizeResul
   try {
     cpSync(seed, join(runDir, 'data'), { recursive: true })
     say(`${fmt(size)} contacts: our bot`)
-    const profile = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`, `--cpu-prof-name=ours-${size}-${Date.now()}.cpuprofile`] : []
+    // A folder per run: the loader's worker thread writes a profile too (the main thread's is the largest).
+    const profile = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', `ours-${size}-${startedStamp()}`)}`] : []
     ours = await measure({ ...common, bot: 'ours', dataDir: join(runDir, 'data') }, profile)
   } finally {
     rmSync(runDir, { recursive: true, force: true })
@@ -90,6 +91,8 @@ async function benchSize(size: number, options: BenchOptions): Promise<SizeResul
   }
   return { size, ours, ...(builderbot ? { builderbot } : {}), seedSeconds }
 }
+
+const startedStamp = () => new Date().toISOString().replaceAll(/[:.]/g, '-')
 
 function gitState(): { commit?: string; dirty?: boolean } {
   try {
@@ -117,6 +120,8 @@ async function main(): Promise<void> {
     return
   }
   const startedAt = new Date().toISOString()
+  // Other work on the machine takes cores from the bots: say so beside figures it lowered.
+  const loadAtStart = loadavg()[0]!
   const results: SizeResult[] = []
   for (const size of options.sizes) results.push(await benchSize(size, options))
   const targets = checkTargets(results)
@@ -124,7 +129,14 @@ async function main(): Promise<void> {
   const report = {
     startedAt,
     finishedAt: new Date().toISOString(),
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform },
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model,
+      memoryMb: Math.round(totalmem() / 2 ** 20),
+      node: process.version,
+      platform: process.platform,
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg()[0] },
+    },
     git: gitState(),
     storage: { schemaVersion: SCHEMA_VERSION, seedKey: seedKey() },
     options: { ...options, help: undefined },
@@ -133,7 +145,9 @@ async function main(): Promise<void> {
   }
   mkdirSync(dirname(options.out), { recursive: true })
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`)
-  console.log(`\n${formatTable(results)}\n\n${formatTargets(targets)}\n\nFigures as JSON: ${options.out}`)
+  const busy = Math.max(loadAtStart, loadavg()[0]!)
+  const warning = busy > cpu.length ? `\n\nThe machine was busy with other work (load average ${busy.toFixed(1)} on ${cpu.length} cores): these figures are low.` : ''
+  console.log(`\n${formatTable(results)}\n\n${formatTargets(targets)}${warning}\n\nFigures as JSON: ${options.out}`)
 }
 
 try {
