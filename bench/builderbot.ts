@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { addKeyword, createBot, createFlow, EVENTS, MemoryDB } from '@builderbot/bot'
+import type { BotContext, BotMethods } from '@builderbot/bot/dist/types.js'
 import type { Target } from './load.js'
 import { TimingProvider } from './timing-provider.js'
 
@@ -47,10 +48,7 @@ function channelOf(text: string): string | undefined {
   return CHANNELS[Number(word) - 1] ?? CHANNELS.find((c) => plain(c) === word)
 }
 
-type Methods = Parameters<NonNullable<Parameters<ReturnType<typeof addKeyword>['addAnswer']>[2]>>[1]
-type Context = Parameters<NonNullable<Parameters<ReturnType<typeof addKeyword>['addAnswer']>[2]>>[0]
-
-async function chooseChannel(ctx: Context, { state, fallBack, flowDynamic }: Methods) {
+async function chooseChannel(ctx: BotContext, { state, fallBack, flowDynamic }: BotMethods) {
   const channel = channelOf(ctx.body)
   if (!channel) return fallBack(CHANNEL_HINT)
   await state.update({ channel })
@@ -63,18 +61,16 @@ async function chooseChannel(ctx: Context, { state, fallBack, flowDynamic }: Met
 }
 
 function buildFlow() {
-  const channelFlow = addKeyword(EVENTS.ACTION).addAnswer(ASK_CHANNEL, { capture: true }, chooseChannel)
+  // A no to the service skips marketing and goes straight to the channel, as in our flow.
+  const serviceRefusedFlow = addKeyword(EVENTS.ACTION).addAnswer(SERVICE_REFUSED).addAnswer(ASK_CHANNEL, { capture: true }, chooseChannel)
   const consentFlow = addKeyword(['hola', 'buenas', 'hello', 'hi'])
     .addAnswer(GREETING)
     .addAnswer(NOTICE)
-    .addAnswer(ASK_SERVICE, { capture: true }, async (ctx, { state, fallBack, flowDynamic, gotoFlow }) => {
+    .addAnswer(ASK_SERVICE, { capture: true }, async (ctx, { state, fallBack, gotoFlow }) => {
       const answer = yesOrNo(ctx.body)
       if (!answer) return fallBack(HINT)
       await state.update({ service: answer })
-      if (answer === 'no') {
-        await flowDynamic(SERVICE_REFUSED, { continue: false } as never)
-        return gotoFlow(channelFlow)
-      }
+      if (answer === 'no') return gotoFlow(serviceRefusedFlow)
     })
     .addAnswer(ASK_MARKETING, { capture: true }, async (ctx, { state, fallBack, flowDynamic }) => {
       const answer = yesOrNo(ctx.body)
@@ -83,7 +79,7 @@ function buildFlow() {
       await flowDynamic(answer === 'yes' ? THANKS_MARKETING : NO_MARKETING)
     })
     .addAnswer(ASK_CHANNEL, { capture: true }, chooseChannel)
-  return createFlow([consentFlow, channelFlow])
+  return createFlow([consentFlow, serviceRefusedFlow])
 }
 
 export interface PlainBot {

@@ -71,7 +71,9 @@ function exchange(target: Target, contact: string, step: StepExpectation, lostAf
       target.provider.unwatch(contact)
       resolve(outcome)
     }
-    const complete = () => replies.length >= step.replies && handled && finish({ answered: true, first: replies[0]!, last: replies.at(-1)! })
+    const complete = () => {
+      if (replies.length >= step.replies && handled) finish({ answered: true, first: replies[0]!, last: replies.at(-1)! })
+    }
     const timer = setTimeout(() => finish({ answered: false }), lostAfterMs)
     target.provider.watch(contact, (reply) => {
       replies.push(reply)
