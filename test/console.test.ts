@@ -2,33 +2,14 @@
  * `npm start` in piped mode, as a separate process: each line is one message from --from,
  * every reply goes to stdout, and at end of input it exits 0 once all is answered and saved.
  */
-import { spawn } from 'node:child_process'
 import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readDatabase, removeDir, ROOT, tempDir } from './support/chat.js'
+import { runScript } from './support/run-script.js'
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function runBot(args: string[], input: string, cwd = ROOT): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts'), ...args], {
-      cwd,
-      env: { ...process.env, NODE_ENV: 'production' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(input)
-  })
+function runBot(args: string[], input: string, cwd = ROOT) {
+  return runScript('src/main.ts', args, { input, cwd })
 }
 
 const dirs: string[] = []

@@ -3,7 +3,6 @@
  * no handle a contact typed: first through the real bridge with a real logger at debug level,
  * then the CLI (`npm start`) on piped input, whose stderr and log files are scanned.
  */
-import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import { startBot, type RunningBot } from '../../src/app/bot.js'
 import { createLogger, maskPersonalData } from '../../src/app/logger.js'
 import type { Messenger } from '../../src/ports/messenger.js'
 import { RecordingProvider, removeDir, ROOT, tempDir } from '../support/chat.js'
+import { runScript } from '../support/run-script.js'
 
 const MX = '5215512345678'
 const ES = '34612345678'
@@ -142,27 +142,8 @@ describe('text from elsewhere in a log line', () => {
   })
 })
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function runCli(args: string[], input: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(input)
-  })
+function runCli(args: string[], input: string) {
+  return runScript('src/main.ts', args, { input })
 }
 
 describe('the logs of the CLI on piped input', () => {

@@ -2,7 +2,6 @@
  * `npm run export` as the owner runs it, on a data folder filled by real conversations: two CSV
  * files a spreadsheet opens, or one JSON document; --since, --what, --out; clear refusals.
  */
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -10,27 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csvCell } from '../../src/app/export.js'
 import { parseExportOptions } from '../../src/cli/export.js'
 import { ES, MX, openTestBot, removeDir, ROOT, tempDir, US } from '../support/chat.js'
+import { runScript } from '../support/run-script.js'
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function runExport(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/export.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+function runExport(args: string[]) {
+  return runScript('src/cli/export.ts', args, { env: { ...process.env, DATA_DIR: '' } })
 }
 
 /** CSV as a spreadsheet reads it (RFC 4180: quoted cells may hold commas, quotes and line breaks). */

@@ -3,38 +3,22 @@
  * through tsx, in a project folder of the test's own (a copy of the real owner files, optionally
  * with a broken-corpus case laid over them), so nothing is written into this repository.
  */
-import { spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach } from 'vitest'
+import { runScript, type Run } from '../support/run-script.js'
 
 // The setup file moves the working directory to a scratch one: paths start from this file.
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CORPUS = join(ROOT, 'test/fixtures/broken')
 
-export interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+export type { Run }
 
 export function runCli(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli', script), ...args], {
-      cwd,
-      // Settings in the developer's environment must not change what the test sees.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  // Settings in the developer's environment must not change what the test sees.
+  return runScript(`src/cli/${script}`, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env } })
 }
 
 const projects: string[] = []
