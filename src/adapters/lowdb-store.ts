@@ -27,7 +27,7 @@ import { silentLogger, type Logger } from '../app/logger.js'
 import type { Contact, ConsentRecord } from '../domain/consent.js'
 import { GENESIS, sealEntry, type LedgerEntry } from '../domain/ledger.js'
 import type { ConsentData, ConsentStore, ContactChange, StoredConversation, StoredNotice } from '../ports/consent-store.js'
-import { BACKUPS_DIR, newestBackup, takeBackup, type BackupFile } from './store/backups.js'
+import { BACKUPS_DIR, newestBackup, openBackupSources, takeBackup } from './store/backups.js'
 import { AppendFile, DIR_MODE, DurableJsonFile, FILE_MODE, parseJsonFile, syncDir, TEMP_SUFFIX, type OnSync } from './store/durable-file.js'
 import { DatabaseFileError } from './store/errors.js'
 import { JOURNAL_FILE, journalLine, parseJournalLine, rotatedJournalName, rotatedJournals, type JournalRecord } from './store/journal.js'
@@ -107,8 +107,10 @@ class ShardedStore implements LowdbStore {
   private flushing: Promise<void> | undefined
   /** Serialises appends with what must not interleave with them (journal rotation, ledger swap). */
   private readonly io = new Mutex()
-  /** Serialises compaction, backups and erasures. */
+  /** Serialises compaction and erasures. */
   private readonly maintenance = new Mutex()
+  /** Serialises backups (an erasure waits for one in progress: it holds the contact). */
+  private readonly backups = new Mutex()
   private readonly dirty = new Set<number>()
   private failed: Error | undefined
   private closing: Promise<void> | undefined
@@ -221,7 +223,7 @@ class ShardedStore implements LowdbStore {
     const store = new ShardedStore(dataDir, options, shards, notices, journal, ledger, last, rotated.map((r) => r.name), (rotated.at(-1)?.n ?? 0) + 1, replayed)
     log.info('store.opened', { contacts: shards.reduce((sum, shard) => sum + shard.data.size, 0), journalLines: journalLines, ms: Math.round(performance.now() - started) })
     if (rotated.length) store.compactInBackground()
-    void store.maintenance.run(() => store.backup(options.keepBackups ?? DEFAULT_KEEP_BACKUPS)).catch((error: Error) => log.warn('store.backup_failed', { error: error.message }))
+    store.backup(options.keepBackups ?? DEFAULT_KEEP_BACKUPS).catch((error: Error) => log.warn('store.backup_failed', { error: error.message }))
     return store
   }
 
@@ -257,7 +259,7 @@ class ShardedStore implements LowdbStore {
       // Their contact file is rewritten, and the journals that held their lines are deleted.
       await this.fold()
       await this.redactLedger(contactId)
-      // Every older backup holds them: keep only a fresh one.
+      // Every older backup holds them (one in progress included): keep only a fresh one.
       await this.backup(1)
       const sealed = this.seal(proof, null)
       await this.enqueue(journalLine(undefined, undefined, [sealed]), [sealed], false, () => {})
@@ -287,6 +289,7 @@ class ShardedStore implements LowdbStore {
       await this.maintenance.run(async () => {
         if (!this.failed) await this.fold()
       })
+      await this.backups.run(async () => {})
       await this.journal.close()
       await this.ledger.close()
     })()
@@ -432,16 +435,27 @@ class ShardedStore implements LowdbStore {
     }
   }
 
-  /** Copies the data files into a new backup; notices.json last, as lines may refer to it. */
-  private async backup(keep: number): Promise<string> {
-    const started = performance.now()
-    const shardFiles = (await readdir(join(this.dataDir, CONTACTS_DIR))).filter((name) => name.endsWith('.json')).map((name) => join(CONTACTS_DIR, name))
-    const files: BackupFile[] = [MANIFEST_FILE, ...shardFiles, ...this.rotated].map((path) => ({ path }))
-    // Whole lines only: a batch may be appending meanwhile.
-    files.push({ path: JOURNAL_FILE, bytes: this.journal.size }, { path: LEDGER_FILE, bytes: this.ledger.size }, { path: NOTICES_FILE })
-    const folder = await takeBackup(this.dataDir, files, keep, (this.options.clock ?? (() => new Date()))(), this.options.onSync)
-    this.log.info('store.backup', { folder: folder.slice(this.dataDir.length + 1), ms: Math.round(performance.now() - started) })
-    return folder
+  /**
+   * Copies the data files into a new backup. They are opened together between two batches, then
+   * copied while commits and compactions go on. notices.json is opened last: every line up to
+   * the sizes noted refers only to notices already in it.
+   */
+  private backup(keep: number): Promise<string> {
+    return this.backups.run(async () => {
+      const started = performance.now()
+      const sources = await this.io.run(async () => {
+        const shardFiles = (await readdir(join(this.dataDir, CONTACTS_DIR))).filter((name) => name.endsWith('.json')).map((name) => join(CONTACTS_DIR, name))
+        return openBackupSources(this.dataDir, [
+          ...[MANIFEST_FILE, ...shardFiles, ...this.rotated].map((path) => ({ path })),
+          { path: JOURNAL_FILE, bytes: this.journal.size },
+          { path: LEDGER_FILE, bytes: this.ledger.size },
+          { path: NOTICES_FILE },
+        ])
+      })
+      const folder = await takeBackup(this.dataDir, sources, keep, (this.options.clock ?? (() => new Date()))(), this.options.onSync)
+      this.log.info('store.backup', { folder: folder.slice(this.dataDir.length + 1), ms: Math.round(performance.now() - started) })
+      return folder
+    })
   }
 }
 

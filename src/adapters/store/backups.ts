@@ -1,11 +1,12 @@
 /**
  * `backups/<time>/`: a copy of the data directory taken after each successful start-up (and after
- * an erasure), the newest few kept. Files are copied byte for byte, never re-written from memory,
- * so a backup is exactly what the bot started from. A copy is made in `<time>.partial/` and
- * renamed when complete: a folder without `.partial` is a whole backup.
+ * an erasure), the newest few kept. Files are copied byte for byte, never re-written from memory.
+ * They are all opened at one moment, so the copy is of that moment even while the bot goes on
+ * (a compaction renaming files meanwhile does not change what the open files hold). A copy is
+ * made in `<time>.partial/` and renamed when complete: a folder without `.partial` is whole.
  */
 import { readdirSync } from 'node:fs'
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { DIR_MODE, FILE_MODE, syncDir, type OnSync } from './durable-file.js'
 
@@ -27,40 +28,72 @@ export function newestBackup(dataDir: string): string | null {
   return newest ? join(dataDir, BACKUPS_DIR, newest) : null
 }
 
-/** A file to back up, relative to the data directory; `bytes`: copy only that many (whole lines of a growing file). */
-export interface BackupFile {
+/** A file to back up, opened when the backup began (later renames and deletions do not touch it). */
+export interface BackupSource {
+  /** Relative to the data directory. */
   path: string
-  bytes?: number
+  handle: FileHandle
+  /** Bytes to copy: for a file that grows, the whole lines it had when the backup began. */
+  bytes: number
 }
 
 /**
- * Copies `files` (in this order) into a new backup and keeps only the newest `keep` backups.
- * Returns the new backup's folder.
+ * Opens the files of a backup, all at one moment (the caller holds off writers meanwhile).
+ * `bytes` limits a growing file to what was written; files that do not exist are left out.
  */
-export async function takeBackup(dataDir: string, files: BackupFile[], keep: number, now: Date, onSync?: OnSync): Promise<string> {
-  const root = join(dataDir, BACKUPS_DIR)
-  await mkdir(root, { recursive: true, mode: DIR_MODE })
-  const existing = await readdir(root)
-  const stamp = now.toISOString().replace(/:/g, '-')
-  let name = stamp
-  for (let n = 2; existing.includes(name) || existing.includes(name + PARTIAL); n++) name = `${stamp}-${n}`
-  const partial = join(root, name + PARTIAL)
-  await mkdir(partial, { mode: DIR_MODE })
-  const dirs = new Set<string>([partial])
-  for (const file of files) {
-    const target = join(partial, file.path)
-    if (!dirs.has(dirname(target))) {
-      await mkdir(dirname(target), { recursive: true, mode: DIR_MODE })
-      dirs.add(dirname(target))
+export async function openBackupSources(dataDir: string, files: { path: string; bytes?: number }[]): Promise<BackupSource[]> {
+  const sources: BackupSource[] = []
+  try {
+    for (const { path, bytes } of files) {
+      let handle: FileHandle
+      try {
+        handle = await open(join(dataDir, path), 'r')
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+        throw error
+      }
+      sources.push({ path, handle, bytes: bytes ?? (await handle.stat()).size })
     }
-    if (await copyInSteps(join(dataDir, file.path), target, file.bytes)) onSync?.(target)
+  } catch (error) {
+    await Promise.all(sources.map((source) => source.handle.close()))
+    throw error
   }
-  for (const dir of dirs) await syncDir(dir, onSync)
-  const complete = join(root, name)
-  await rename(partial, complete)
-  await syncDir(root, onSync)
-  await pruneBackups(dataDir, keep, complete)
-  return complete
+  return sources
+}
+
+/**
+ * Copies `sources` (in this order) into a new backup, closes them, and keeps only the newest
+ * `keep` backups. Returns the new backup's folder.
+ */
+export async function takeBackup(dataDir: string, sources: BackupSource[], keep: number, now: Date, onSync?: OnSync): Promise<string> {
+  try {
+    const root = join(dataDir, BACKUPS_DIR)
+    await mkdir(root, { recursive: true, mode: DIR_MODE })
+    const existing = await readdir(root)
+    const stamp = now.toISOString().replace(/:/g, '-')
+    let name = stamp
+    for (let n = 2; existing.includes(name) || existing.includes(name + PARTIAL); n++) name = `${stamp}-${n}`
+    const partial = join(root, name + PARTIAL)
+    await mkdir(partial, { mode: DIR_MODE })
+    const dirs = new Set<string>([partial])
+    for (const source of sources) {
+      const target = join(partial, source.path)
+      if (!dirs.has(dirname(target))) {
+        await mkdir(dirname(target), { recursive: true, mode: DIR_MODE })
+        dirs.add(dirname(target))
+      }
+      await copyInSteps(source, target)
+      onSync?.(target)
+    }
+    for (const dir of dirs) await syncDir(dir, onSync)
+    const complete = join(root, name)
+    await rename(partial, complete)
+    await syncDir(root, onSync)
+    await pruneBackups(dataDir, keep, complete)
+    return complete
+  } finally {
+    await Promise.all(sources.map((source) => source.handle.close()))
+  }
 }
 
 const STEP = 4 * 1024 * 1024
@@ -68,36 +101,24 @@ const STEP = 4 * 1024 * 1024
 /**
  * Copies a file a few megabytes at a time, each step fdatasynced: the commits' own fsyncs then
  * never wait behind a large copy's unwritten data (on ext4 one fsync flushes the whole journal
- * transaction). False when the file does not exist.
+ * transaction).
  */
-async function copyInSteps(source: string, target: string, limit = Infinity): Promise<boolean> {
-  let input
+async function copyInSteps(source: BackupSource, target: string): Promise<void> {
+  const output = await open(target, 'w', FILE_MODE)
   try {
-    input = await open(source, 'r')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
-    throw error
-  }
-  try {
-    const output = await open(target, 'w', FILE_MODE)
-    try {
-      await output.chmod(FILE_MODE)
-      const buffer = Buffer.alloc(STEP)
-      for (let position = 0; position < limit; ) {
-        const { bytesRead } = await input.read(buffer, 0, Math.min(STEP, limit - position), position)
-        if (bytesRead === 0) break
-        for (let written = 0; written < bytesRead; ) written += (await output.write(buffer, written, bytesRead - written)).bytesWritten
-        position += bytesRead
-        await output.datasync()
-      }
-      await output.sync()
-    } finally {
-      await output.close()
+    await output.chmod(FILE_MODE)
+    const buffer = Buffer.alloc(Math.min(STEP, Math.max(1, source.bytes)))
+    for (let position = 0; position < source.bytes; ) {
+      const { bytesRead } = await source.handle.read(buffer, 0, Math.min(buffer.length, source.bytes - position), position)
+      if (bytesRead === 0) break
+      for (let written = 0; written < bytesRead; ) written += (await output.write(buffer, written, bytesRead - written)).bytesWritten
+      position += bytesRead
+      await output.datasync()
     }
+    await output.sync()
   } finally {
-    await input.close()
+    await output.close()
   }
-  return true
 }
 
 /** Removes all but the newest `keep` backups (and copies a crash left half-made), never `spare`. */
