@@ -2,7 +2,8 @@
 import type { BotFigures } from './child.js'
 import { LIMITS, ratioToBuilderbot, type SizeResult, type TargetCheck } from './targets.js'
 
-const fmt = (n: number | null, digits = 0) => (n !== null && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a')
+const fmt = (n: number | null, digits = 0) =>
+  n === Infinity ? '∞' : n !== null && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a'
 const mark = (pass: boolean) => (pass ? '✓' : '✗')
 
 const COLUMNS = ['contacts', 'bot', 'msgs/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'cold start ms', 'lost (loop+burst)']
