@@ -20,7 +20,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { chmod, mkdir, open, readdir, readFile, rename, truncate, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { Low } from 'lowdb'
 import { silentLogger, type Logger } from '../app/logger.js'
@@ -146,27 +146,19 @@ class ShardedStore implements LowdbStore {
     const names = await readdir(dataDir)
     if (names.includes(LEGACY_FILE)) throw legacyError(dataDir)
 
+    // Everything is read and checked before anything is written: a refused start changes no file.
     const manifest = new Low<Manifest>(new DurableJsonFile(join(dataDir, MANIFEST_FILE), manifestProblem, onSync), {
       schemaVersion: SCHEMA_VERSION,
       shards: options.shards ?? DEFAULT_SHARDS,
       layout: 'contacts/NN.json holds the contacts whose id hashes (FNV-1a) to NN modulo shards',
     })
-    if (names.includes(MANIFEST_FILE)) await manifest.read()
+    const isNew = !names.includes(MANIFEST_FILE)
+    if (!isNew) await manifest.read()
     else {
       const found = names.filter((name) => [CONTACTS_DIR, NOTICES_FILE, JOURNAL_FILE, LEDGER_FILE].includes(name) || rotatedJournals([name]).length)
       if (found.length) throw new DatabaseFileError(join(dataDir, MANIFEST_FILE), undefined, `is missing, while the data directory holds ${found.join(', ')}`)
-      await manifest.write()
     }
     const shardCount = manifest.data.shards
-
-    for (const dir of [CONTACTS_DIR, BACKUPS_DIR]) {
-      await mkdir(join(dataDir, dir), { recursive: true, mode: DIR_MODE })
-      await chmod(join(dataDir, dir), DIR_MODE)
-    }
-    // A temp file is a replacement a kill interrupted; the file it was to replace is intact.
-    for (const [dir, entries] of [[dataDir, names], [join(dataDir, CONTACTS_DIR), await readdir(join(dataDir, CONTACTS_DIR))]] as const) {
-      for (const name of entries) if (name.endsWith(TEMP_SUFFIX)) await unlink(join(dir, name))
-    }
 
     const notices = new Low<Record<string, StoredNotice>>(new DurableJsonFile(join(dataDir, NOTICES_FILE), noticesProblem, onSync), {})
     await notices.read()
@@ -178,11 +170,17 @@ class ShardedStore implements LowdbStore {
     const rotated = rotatedJournals(names)
     const replayed = new Set<number>()
     let journalLines = 0
+    const torn: { file: string; completeBytes: number; bytes: number }[] = []
     const restorable: { file: string; record: JournalRecord; entry: LedgerEntry }[] = []
     for (const name of [...rotated.map((r) => r.name), JOURNAL_FILE]) {
       const file = join(dataDir, name)
-      const lines = await readLinesCuttingTornEnd(file, log)
-      if (!lines) continue
+      const buffer = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined
+        throw new DatabaseFileError(file, undefined, `cannot be read (${error.code})`)
+      })
+      if (!buffer) continue
+      const { lines, completeBytes, tornBytes } = splitLines(buffer)
+      if (tornBytes) torn.push({ file, completeBytes, bytes: tornBytes })
       journalLines += lines.length
       lines.forEach((text, i) => {
         const record = parseJournalLine(file, i + 1, text)
@@ -197,13 +195,9 @@ class ShardedStore implements LowdbStore {
 
     const ledgerFile = join(dataDir, LEDGER_FILE)
     const tail = await readLedgerTail(ledgerFile)
-    if (tail.tornBytes) {
-      await truncate(ledgerFile, tail.completeBytes)
-      log.warn('store.torn_line_cut', { file: LEDGER_FILE, bytes: tail.tornBytes })
-    }
-    let last: Pick<LedgerEntry, 'seq' | 'hash'> | undefined = tail.last
-    const ledger = await AppendFile.open(ledgerFile, onSync)
+    if (tail.tornBytes) torn.push({ file: ledgerFile, completeBytes: tail.completeBytes, bytes: tail.tornBytes })
     // A kill between the journal's fsync and the ledger's can leave ledger lines only in the journal.
+    let last: Pick<LedgerEntry, 'seq' | 'hash'> | undefined = tail.last
     const restored: string[] = []
     for (const { file, record, entry } of restorable) {
       if (entry.seq <= (last?.seq ?? 0)) continue
@@ -213,6 +207,22 @@ class ShardedStore implements LowdbStore {
       restored.push(JSON.stringify(entry))
       last = entry
     }
+
+    if (isNew) await manifest.write()
+    for (const dir of [CONTACTS_DIR, BACKUPS_DIR]) {
+      await mkdir(join(dataDir, dir), { recursive: true, mode: DIR_MODE })
+      await chmod(join(dataDir, dir), DIR_MODE)
+    }
+    // A temp file is a replacement a kill interrupted; the file it was to replace is intact.
+    for (const [dir, entries] of [[dataDir, names], [join(dataDir, CONTACTS_DIR), await readdir(join(dataDir, CONTACTS_DIR))]] as const) {
+      for (const name of entries) if (name.endsWith(TEMP_SUFFIX)) await unlink(join(dir, name))
+    }
+    // A last line without its newline is a write a kill cut short: it was never confirmed.
+    for (const { file, completeBytes, bytes } of torn) {
+      await truncate(file, completeBytes)
+      log.warn('store.torn_line_cut', { file: basename(file), bytes })
+    }
+    const ledger = await AppendFile.open(ledgerFile, onSync)
     if (restored.length) {
       await ledger.append(`${restored.join('\n')}\n`)
       log.warn('store.ledger_restored', { records: restored.length })
@@ -459,23 +469,6 @@ class ShardedStore implements LowdbStore {
   }
 }
 
-/** A journal's complete lines; a last line a kill cut short is cut off the file (and logged). */
-async function readLinesCuttingTornEnd(file: string, log: Logger): Promise<string[] | undefined> {
-  let buffer: Buffer
-  try {
-    buffer = await readFile(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new DatabaseFileError(file, undefined, `cannot be read (${(error as NodeJS.ErrnoException).code})`)
-  }
-  const { lines, completeBytes, tornBytes } = splitLines(buffer)
-  if (tornBytes) {
-    await truncate(file, completeBytes)
-    log.warn('store.torn_line_cut', { file: file.split(/[\\/]/).at(-1), line: lines.length + 1, bytes: tornBytes })
-  }
-  return lines
-}
-
 function legacyError(dataDir: string): DatabaseFileError {
   return new DatabaseFileError(
     join(dataDir, LEGACY_FILE),
@@ -504,6 +497,15 @@ function noticesProblem(value: unknown): string | undefined {
  * would cut it.
  */
 export function readConsentData(dataDir: string): ConsentData {
+  try {
+    return readAll(dataDir)
+  } catch (error) {
+    if (error instanceof DatabaseFileError && error.backup === undefined) throw error.withBackup(newestBackup(dataDir))
+    throw error
+  }
+}
+
+function readAll(dataDir: string): ConsentData {
   const empty: ConsentData = { contacts: {}, conversations: {}, ledger: [], notices: {} }
   if (!existsSync(dataDir)) return empty
   // Compaction may run meanwhile: journals are read before the contact files they are folded into,

@@ -23,10 +23,10 @@ export class DatabaseFileError extends Error {
 }
 
 function advice(backup: string | null | undefined): string {
-  const untouched = 'The bot did not start and left the file untouched'
+  const untouched = 'The file was left as it is'
   if (backup === undefined) return `${untouched}.`
   if (backup === null) return `${untouched}. There is no backup yet: mend the file by hand, or move the data directory away to start empty (keep it: it is your evidence).`
-  return `${untouched}. The newest backup is ${backup}: stop the bot and copy the files in it over the data directory, or mend the file by hand.`
+  return `${untouched}. The newest backup is ${backup}: to go back to it, stop the bot, move the files of the data directory (not backups/) aside and copy the backup's files in; or mend the file by hand.`
 }
 
 /** Where JSON.parse gave up, as a 1-based line and a reason without the file's text in it. */
