@@ -8,11 +8,12 @@
  *     notices.json        the exact notice texts the ledger's hashes refer to
  *     backups/<time>/     copies taken after each start-up; the newest three are kept
  *
- * A commit updates memory, appends one journal line and its ledger lines, and resolves once an
- * fsync covers them. Commits that arrive while an fsync is in flight share the next one (group
- * commit), so a burst of messages costs a few fsyncs, and the cost of a message does not grow
- * with the number of contacts. Once the journal passes a size, the contact files that changed are
- * rewritten (compaction) and a new journal begins.
+ * A commit appends one journal line and its ledger lines and resolves once an fsync covers them;
+ * memory is updated then, so it only ever holds what is on disk. Commits that arrive while an
+ * fsync is in flight share the next one (group commit), so a burst of messages costs a few
+ * fsyncs, and the cost of a message does not grow with the number of contacts. Once the journal
+ * passes a size, the contact files that changed are rewritten (compaction) and a new journal
+ * begins.
  *
  * A file that does not parse or has the wrong shape is never overwritten or repaired: the bot
  * refuses to start, names the file and line, and points to the newest backup. The one exception
