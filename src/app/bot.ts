@@ -72,6 +72,8 @@ export interface RunningBot {
   web?: WebServer
 }
 
+const LAPSE_SWEEP_MS = 60 * 60 * 1000
+
 export async function startBot(options: BotOptions): Promise<RunningBot> {
   const files = options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
   const { texts } = files
@@ -88,6 +90,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   })
   const bridge = attachBridge(options.provider, engine, options.logger ?? silentLogger)
+  // Consent questions left unanswered too long are marked lapsed: at start, then every hour.
+  const sweep = () => void engine.lapseUnanswered().catch((error) => (options.logger ?? silentLogger).error('lapse.sweep_failed', { error: (error as Error).message }))
+  sweep()
+  const sweeper = setInterval(sweep, LAPSE_SWEEP_MS)
+  sweeper.unref()
   const web = options.http && (await startWeb(options, options.http, business, texts))
   let closing: Promise<void> | undefined
   return {
@@ -96,6 +103,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(web ? { web } : {}),
     close() {
       closing ??= (async () => {
+        clearInterval(sweeper)
         await web?.close()
         bridge.detach()
         await engine.settled()
