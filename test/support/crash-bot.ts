@@ -75,11 +75,11 @@ const options = {
       known.set(to, advance(known.get(to), to, confirms))
     },
   },
+  // A small journal and few contact files, so that compactions happen all through the run.
+  store: { journalLimitBytes: 8 * 1024, shards: 8 },
+  rateLimit: false as const,
 }
-// A small journal and few contact files, so that compactions happen all through the run.
-// (Passed untyped: `store` is new in BotOptions; the test sees compactions happen, so it is honoured.)
-const tuning: Record<string, unknown> = { store: { journalLimitBytes: 8 * 1024, shards: 8 }, rateLimit: false }
-const bot = await startBot({ ...options, ...tuning })
+const bot = await startBot(options)
 out('READY')
 
 // Rounds of a few contacts, one message each, so confirmations come steadily and a kill lands
