@@ -18,7 +18,7 @@ import type { ChildMessage, ChildRequest, BotFigures } from './child.js'
 import { HELP, parseBenchOptions, UsageError, type BenchOptions } from './options.js'
 import { ROOT } from './paths.js'
 import { formatTable, formatTargets } from './report.js'
-import { removeStaleSeeds, seedDir, seedKey } from './seed-cache.js'
+import { removeSeeds, seedDir, seedKey } from './seed-cache.js'
 import { checkTargets, type SizeResult } from './targets.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
@@ -51,7 +51,7 @@ async function measure(request: ChildRequest, execArgv: string[] = []): Promise<
 
 async function benchSize(size: number, options: BenchOptions): Promise<SizeResult> {
   mkdirSync(options.cacheDir, { recursive: true })
-  removeStaleSeeds(options.cacheDir, size)
+  removeSeeds(options.cacheDir, size, { keepCurrent: !options.freshSeed })
   const seed = seedDir(options.cacheDir, size)
   let seedSeconds = 0
   if (!existsSync(seed)) {
@@ -80,7 +80,9 @@ async function benchSize(size: number, options: BenchOptions): Promise<SizeResul
     say(`${fmt(size)} contacts: our bot`)
     // A folder per run: the loader's worker thread writes a profile too (the main thread's is the largest).
     const profile = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', `ours-${size}-${startedStamp()}`)}`] : []
-    ours = await measure({ ...common, bot: 'ours', dataDir: join(runDir, 'data') }, profile)
+    ours = await measure({ ...common, bot: 'ours', dataDir: join(runDir, 'data') }, profile).catch((error: Error) => {
+      throw new Error(`${error.message}\nIf the store's files changed without a new schema version, run again with --fresh-seed.`)
+    })
   } finally {
     rmSync(runDir, { recursive: true, force: true })
   }
