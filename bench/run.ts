@@ -31,7 +31,7 @@ function runChild(file: string, args: string[], execArgv: string[] = []): Promis
   return new Promise((resolve, reject) => {
     let message: ChildMessage | undefined
     // The child's stdout goes to our stderr: our stdout carries only the table.
-    const child = fork(join(ROOT, 'bench', file), args, { cwd, execArgv: ['--import', TSX, ...execArgv], stdio: ['ignore', 2, 2, 'ipc'] })
+    const child = fork(join(ROOT, 'bench', file), args, { cwd, execArgv: ['--import', TSX, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...execArgv], stdio: ['ignore', 2, 2, 'ipc'] })
     child.on('message', (m) => (message = m as ChildMessage))
     child.on('error', reject)
     child.on('exit', (code, signal) => {

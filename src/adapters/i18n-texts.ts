@@ -12,6 +12,9 @@ import type { LocaleBundle } from './locale-files.js'
  */
 const DEFAULT_COMMANDS = ['stop', 'help', 'english', 'spanish']
 
+/** Stands for "this text's variables could not be read" in what `variables` returns. */
+export const UNKNOWN_VARIABLES = '*'
+
 export async function createI18nTexts(bundle: LocaleBundle, fallback: Language, commands: readonly string[] = DEFAULT_COMMANDS): Promise<Texts> {
   const pooledIntents = [...commands, FILLER_INTENT]
   const i18n = i18next.createInstance()
@@ -41,7 +44,7 @@ export async function createI18nTexts(bundle: LocaleBundle, fallback: Language, 
   }
 
   const variables = new Map<string, ReadonlySet<string>>()
-  return {
+  const texts: Texts = {
     render: (language, key, vars = {}) => i18n.t(key, { ...vars, lng: language }),
     answerWords: (language) => words.get(language)!,
     variables(language, key) {
@@ -49,10 +52,16 @@ export async function createI18nTexts(bundle: LocaleBundle, fallback: Language, 
       let names = variables.get(id)
       if (!names) {
         const text = i18n.getResource(language, 'messages', key)
-        names = new Set(typeof text === 'string' ? [...text.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]!) : [])
+        // Not one plain text (plural forms, a group): its variables are unknown, say so.
+        const own = typeof text === 'string' ? [...text.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]!) : [UNKNOWN_VARIABLES]
+        // A text nested with $t(other.key) uses that text's variables too.
+        const nested = typeof text === 'string' ? [...text.matchAll(/\$t\(\s*([\w.]+)/g)].map((m) => m[1]!).filter((k) => k !== key) : []
+        variables.set(id, new Set()) // a text that nests itself ends here instead of looping
+        names = new Set([...own, ...nested.flatMap((k) => [...texts.variables(language, k)])])
         variables.set(id, names)
       }
       return names
     },
   }
+  return texts
 }

@@ -6,7 +6,6 @@
  * contacts do not wait for each other. Everything a step changed is on disk before any reply of
  * that step is sent, so a confirmation never announces something that could still be lost.
  */
-import { randomBytes } from 'node:crypto'
 import type { Contact, ConsentEvent, ConsentRecord, ConsentState } from '../domain/consent.js'
 import { expiredConsents, termsChanges, termsOf, unansweredTooLong, type TermsChange } from '../domain/terms.js'
 import {
@@ -30,6 +29,7 @@ import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
 import { ContactTexts } from './contact-texts.js'
+import { randomBytesFromPool } from './random-pool.js'
 import { noticeVars, renderNotice } from './notice.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from './rate-limit.js'
 
@@ -309,7 +309,7 @@ export class ConsentEngine {
       collection,
       at: now.toISOString(),
     }
-    return { record, personal: { salt: randomBytes(16).toString('hex'), contact: contact.id, ...(answer !== undefined ? { answer } : {}) } }
+    return { record, personal: { salt: randomBytesFromPool(16).toString('hex'), contact: contact.id, ...(answer !== undefined ? { answer } : {}) } }
   }
 
   /** Sets the purposes' state on the contact and returns the record of it (the record sees the new state). */
@@ -369,7 +369,7 @@ export class ConsentEngine {
     const receipt = erasure?.id ?? records.at(-1)?.record.id ?? latestReceipt(contact)
     const vars: Record<string, string> = { ...this.noticeVars(contact.language), ...this.contactVars(contact, snapshot, keys), receipt }
     vars.changes = changes.length ? this.contactTexts.changes(contact.language, changes) : ''
-    return { records, erasure, replies: keys.map((key) => this.deps.texts.render(contact.language, key, vars)) }
+    return { records, erasure, replies: keys.map((key) => this.render(contact.language, key, vars)) }
   }
 
   private restore(persisted: unknown, contactId: string): ConversationSnapshot | undefined {
@@ -408,6 +408,18 @@ export class ConsentEngine {
   // ---- texts --------------------------------------------------------------------------------
 
   private readonly noticeVarsCache = new Map<Language, Record<string, string>>()
+  private readonly rendered = new Map<string, string>()
+
+  /** A text that uses only the policy's variables reads the same for every contact: rendered once. */
+  private render(language: Language, key: string, vars: Record<string, string>): string {
+    const id = `${language}\u0000${key}`
+    const cached = this.rendered.get(id)
+    if (cached !== undefined) return cached
+    const text = this.deps.texts.render(language, key, vars)
+    const statics = this.noticeVars(language)
+    if ([...this.deps.texts.variables(language, key)].every((name) => name in statics)) this.rendered.set(id, text)
+    return text
+  }
 
   private noticeVars(language: Language): Record<string, string> {
     let vars = this.noticeVarsCache.get(language)
@@ -447,12 +459,12 @@ const RECEIPT_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ' // Crockford's base3
 
 /** A short id a contact can read out or type: `K7QM-3XD9-2F` (50 random bits). */
 export function newReceiptId(): string {
-  const bytes = randomBytes(12)
+  const bytes = randomBytesFromPool(12)
   const chars = [...bytes.subarray(0, 10)].map((b) => RECEIPT_ALPHABET[b & 31]).join('')
   return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 10)}`
 }
 
 /** The pseudonym that stands for a contact on their ledger records. */
 function newPrincipal(): string {
-  return `p-${randomBytes(9).toString('base64url')}`
+  return `p-${randomBytesFromPool(9).toString('base64url')}`
 }

@@ -10,6 +10,10 @@ export interface Texts {
    * command words (stop, help, english, spanish) are understood whatever the language.
    */
   answerWords(language: Language): AnswerWords
-  /** The names of the `{{variables}}` a text uses: the costly ones are worked out only when used. */
+  /**
+   * The names of the `{{variables}}` a text uses, nested texts included (`*` when they cannot be
+   * known): costly variables are worked out only when used, and a text using only the policy's
+   * is rendered once.
+   */
   variables(language: Language, key: string): ReadonlySet<string>
 }
