@@ -44,6 +44,9 @@ and lost messages beside the targets of issue 6.
                              (open the largest .cpuprofile in Chrome DevTools or speedscope)
   --help
 
+BENCH_NODE_FLAGS in the environment passes Node flags to the measured processes, e.g.
+BENCH_NODE_FLAGS=--max-old-space-size=256 to see how much of the peak RSS is garbage not yet collected.
+
 Shorter runs:  npm run bench -- --sizes 1000,10000 --seconds 3 --warmup 1
                npm run bench -- --skip-builderbot
 Figures of a run are only comparable on the same machine; the default run takes a few minutes on 2 cores.`
