@@ -90,10 +90,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   })
   const bridge = attachBridge(options.provider, engine, options.logger ?? silentLogger)
-  // Consent questions left unanswered too long are marked lapsed: at start, then every hour.
+  // Consent questions left unanswered too long are marked lapsed: a minute after start (not at
+  // once: reading every contact would compete with the first messages), then every hour.
   const sweep = () => void engine.lapseUnanswered().catch((error) => (options.logger ?? silentLogger).error('lapse.sweep_failed', { error: (error as Error).message }))
-  sweep()
+  const firstSweep = setTimeout(sweep, 60_000)
   const sweeper = setInterval(sweep, LAPSE_SWEEP_MS)
+  firstSweep.unref()
   sweeper.unref()
   const web = options.http && (await startWeb(options, options.http, business, texts))
   let closing: Promise<void> | undefined
@@ -103,6 +105,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(web ? { web } : {}),
     close() {
       closing ??= (async () => {
+        clearTimeout(firstSweep)
         clearInterval(sweeper)
         await web?.close()
         bridge.detach()
