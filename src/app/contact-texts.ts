@@ -16,8 +16,29 @@ export class ContactTexts {
     private readonly texts: Texts,
   ) {}
 
+  private readonly memo = new Map<string, string>()
+
   private t(language: Language): Render {
     return (key, vars) => this.texts.render(language, key, vars)
+  }
+
+  /** A text with no variables (a purpose's name, a state, a channel): the same every time. */
+  plain(language: Language, key: string): string {
+    const id = `${language}\u0000${key}`
+    let text = this.memo.get(id)
+    if (text === undefined) this.memo.set(id, (text = this.texts.render(language, key)))
+    return text
+  }
+
+  /** One line of the summary: a purpose and its state, from a small fixed set, so kept once made. */
+  private summaryLine(language: Language, purpose: string, state: string): string {
+    const id = `${language}\u0000summary\u0000${purpose}\u0000${state}`
+    let text = this.memo.get(id)
+    if (text === undefined) {
+      text = this.texts.render(language, 'summary.purpose', { purpose: this.plain(language, `purposes.${purpose}.name`), state: this.plain(language, `summary.${state}`) })
+      this.memo.set(id, text)
+    }
+    return text
   }
 
   /** A date as people of that language write it (UTC, so it is the same wherever the bot runs). */
@@ -27,10 +48,7 @@ export class ContactTexts {
 
   /** One line per purpose answered and one for the channel: what the thanks message shows. */
   summary(contact: Contact): string {
-    const t = this.t(contact.language)
-    const lines = this.policy.purposes
-      .filter((p) => contact.consents[p.id])
-      .map((p) => t('summary.purpose', { purpose: t(`purposes.${p.id}.name`), state: t(`summary.${contact.consents[p.id]!.state}`) }))
+    const lines = this.policy.purposes.filter((p) => contact.consents[p.id]).map((p) => this.summaryLine(contact.language, p.id, contact.consents[p.id]!.state))
     const channel = this.channelLine(contact, 'summary')
     return [...lines, ...(channel ? [channel] : [])].join('\n')
   }
@@ -91,7 +109,7 @@ export class ContactTexts {
   private channelLine(contact: Contact, group: 'summary' | 'myData'): string | undefined {
     if (!contact.channel) return undefined
     const t = this.t(contact.language)
-    const channel = t(`channels.${contact.channel.channel}`)
+    const channel = this.plain(contact.language, `channels.${contact.channel.channel}`)
     return contact.channel.handle ? t(`${group}.channelWithHandle`, { channel, handle: contact.channel.handle }) : t(`${group}.channel`, { channel })
   }
 }

@@ -432,20 +432,19 @@ export class ConsentEngine {
    * stored. The composed ones (summary, my data, the purposes list) only when a text uses them.
    */
   private contactVars(contact: Contact, snapshot: ConversationSnapshot, keys: string[]): Record<string, string> {
-    const t = (key: string) => this.deps.texts.render(contact.language, key)
-    const used = (name: string) => keys.some((key) => this.deps.texts.variables(contact.language, key).has(name))
-    const pending = snapshot.context.pending
-    const channel = pending?.channel ?? contact.channel?.channel
-    const handle = pending?.handle ?? contact.channel?.handle
-    const link = channel ? this.deps.business.policy.channels.find((c) => c.channel === channel)?.link : undefined
-    return {
-      channel: channel ? t(`channels.${channel}`) : '',
-      handle: handle ?? '',
-      link: link ?? '',
-      ...(used('summary') ? { summary: this.contactTexts.summary(contact) } : {}),
-      ...(used('myData') ? { myData: this.contactTexts.myData(contact) } : {}),
-      ...(used('purposeOptions') ? { purposeOptions: this.contactTexts.purposeOptions(contact) } : {}),
+    const used = new Set(keys.flatMap((key) => [...this.deps.texts.variables(contact.language, key)]))
+    const vars: Record<string, string> = {}
+    if (used.has('channel') || used.has('handle') || used.has('link')) {
+      const pending = snapshot.context.pending
+      const channel = pending?.channel ?? contact.channel?.channel
+      vars.channel = channel ? this.contactTexts.plain(contact.language, `channels.${channel}`) : ''
+      vars.handle = pending?.handle ?? contact.channel?.handle ?? ''
+      vars.link = (channel && this.deps.business.policy.channels.find((c) => c.channel === channel)?.link) || ''
     }
+    if (used.has('summary')) vars.summary = this.contactTexts.summary(contact)
+    if (used.has('myData')) vars.myData = this.contactTexts.myData(contact)
+    if (used.has('purposeOptions')) vars.purposeOptions = this.contactTexts.purposeOptions(contact)
+    return vars
   }
 }
 
