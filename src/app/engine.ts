@@ -343,8 +343,10 @@ export class ConsentEngine {
           records.push(this.changeConsent(contact, effect.given ? 'given' : 'refused', [effect.purpose], inChat, now, answer))
           break
         case 'withdrawConsent': {
+          // Recorded even when nothing was given: that the contact said stop is evidence too,
+          // and the receipt they are given must name a record.
           const given = Object.entries(contact.consents).filter(([, c]) => c.state === 'given').map(([p]) => p)
-          if (given.length) records.push(this.changeConsent(contact, 'withdrawn', given, inChat, now, answer))
+          records.push(this.changeConsent(contact, 'withdrawn', given, inChat, now, answer))
           break
         }
         case 'setChannel':

@@ -36,11 +36,14 @@ describe('STOP at any point', () => {
     expect(readDatabase(bot.dataDir).contacts[MX]!.consents).toMatchObject({ service: { state: 'withdrawn' }, marketing: { state: 'withdrawn' } })
   })
 
-  it('as the very first message: honoured without a greeting, and nothing is recorded as given', async () => {
+  it('as the very first message: honoured without a greeting, nothing recorded as given, the request itself kept with its receipt', async () => {
     bot = await open()
     const replies = await bot.chat(MX).say('STOP')
     expect(replies).toEqual([expect.stringMatching(/has retirado tu permiso/)])
-    expect(readDatabase(bot.dataDir).ledger).toEqual([])
+    const [record, ...more] = readDatabase(bot.dataDir).ledger
+    expect(more).toEqual([])
+    expect(record).toMatchObject({ event: 'withdrawn', purposes: [], consents: {}, personal: { answer: 'STOP' } })
+    expect(replies[0]).toContain(`(comprobante *${record!.id}*)`)
   })
 
   it('after a withdrawal, writing again asks for consent again (old records stay)', async () => {
