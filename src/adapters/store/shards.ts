@@ -17,8 +17,8 @@
  * stringifying objects, and reading one keeps each line's text as it is.
  */
 import type { Adapter } from 'lowdb'
-import { writeFileDurably, DurableTextFile, type OnSync } from './durable-file.js'
-import { DatabaseFileError, describeJsonError, firstJsonError } from './errors.js'
+import { parseJsonFile, writeFileDurably, DurableTextFile, type OnSync } from './durable-file.js'
+import { DatabaseFileError, firstJsonError } from './errors.js'
 import { isObject } from './json-lines.js'
 
 export const SCHEMA_VERSION = 2
@@ -84,17 +84,11 @@ export function conversationProblem(value: unknown): string | undefined {
 export function parseShard(text: string, file: string, index: number, shards: number): ShardEntries {
   const entries = parseOwnLayout(text, file, index, shards)
   if (entries) return entries
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    const { line, reason } = describeJsonError(text)
-    throw new DatabaseFileError(file, line, reason)
-  }
-  if (!isObject(value) || !isObject(value.contacts) || !isObject(value.conversations)) {
-    throw new DatabaseFileError(file, undefined, 'is not a contacts file (it needs schemaVersion, contacts and conversations)')
-  }
-  if (value.schemaVersion !== SCHEMA_VERSION) throw new DatabaseFileError(file, undefined, `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`)
+  const value = parseJsonFile<{ contacts: Record<string, unknown>; conversations: Record<string, unknown> }>(file, text, (value) => {
+    if (!isObject(value) || !isObject(value.contacts) || !isObject(value.conversations)) return 'is not a contacts file (it needs schemaVersion, contacts and conversations)'
+    if (value.schemaVersion !== SCHEMA_VERSION) return `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`
+    return undefined
+  })
   const parsed: ShardEntries = new Map()
   let position = 0
   for (const [id, contact] of Object.entries(value.contacts)) {
