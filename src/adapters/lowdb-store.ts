@@ -499,14 +499,39 @@ function noticesProblem(value: unknown): string | undefined {
  */
 export function readConsentData(dataDir: string): ConsentData {
   try {
-    return readAll(dataDir)
+    const steps = readAll(dataDir)
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value
   } catch (error) {
-    if (error instanceof DatabaseFileError && error.backup === undefined) throw error.withBackup(newestBackup(dataDir))
-    throw error
+    throw withNewestBackup(error, dataDir)
   }
 }
 
-function readAll(dataDir: string): ConsentData {
+/**
+ * The same read, for a running bot (its dashboard and downloads): it lets the bot answer
+ * messages between one contacts file or a few thousand ledger lines and the next, instead of
+ * stopping for the whole read (seconds at 100,000 contacts).
+ */
+export async function readConsentDataInTurns(dataDir: string): Promise<ConsentData> {
+  try {
+    const steps = readAll(dataDir)
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value
+      await yieldToEventLoop()
+    }
+  } catch (error) {
+    throw withNewestBackup(error, dataDir)
+  }
+}
+
+function withNewestBackup(error: unknown, dataDir: string): unknown {
+  return error instanceof DatabaseFileError && error.backup === undefined ? error.withBackup(newestBackup(dataDir)) : error
+}
+
+/** How many ledger lines are read between two turns of `readConsentDataInTurns`. */
+const LEDGER_LINES_PER_TURN = 2000
+
+/** Reads everything; yields after each unit of work (a file, a batch of ledger lines). */
+function* readAll(dataDir: string): Generator<void, ConsentData> {
   const empty: ConsentData = { contacts: {}, conversations: {}, ledger: [], notices: {} }
   if (!existsSync(dataDir)) return empty
   // Compaction may run meanwhile: journals are read before the contact files they are folded into,
@@ -539,7 +564,11 @@ function readAll(dataDir: string): ConsentData {
         data.contacts[id] = JSON.parse(entry.contact) as Contact
         if (entry.conversation !== undefined) data.conversations[id] = JSON.parse(entry.conversation) as StoredConversation
       }
+      yield
     }
+    // A compaction that began meanwhile may have folded changes newer than the journals read
+    // above into the contact files: laying those journals over them would undo the changes. Again.
+    if (rotatedJournals(readdirSync(dataDir)).some((r) => !journals.includes(r.name)) && attempt < 5) continue
     for (const { contact } of journalRecords) {
       if (!contact) continue
       data.contacts[contact.id] = JSON.parse(contact.json) as Contact
@@ -549,7 +578,10 @@ function readAll(dataDir: string): ConsentData {
     if (existsSync(noticesFile)) data.notices = parseJsonFile(noticesFile, readFileSync(noticesFile, 'utf8'), noticesProblem)
     const ledgerFile = join(dataDir, LEDGER_FILE)
     if (existsSync(ledgerFile)) {
-      for (const { line, text, complete } of readLinesSync(ledgerFile)) if (complete) data.ledger.push(parseLedgerLine(ledgerFile, line, text))
+      for (const { line, text, complete } of readLinesSync(ledgerFile)) {
+        if (complete) data.ledger.push(parseLedgerLine(ledgerFile, line, text))
+        if (line % LEDGER_LINES_PER_TURN === 0) yield
+      }
     }
     // Ledger lines that reached the journal but not ledger.jsonl before a kill: the bot restores them on start-up.
     for (const { ledger } of journalRecords) for (const entry of ledger) if (entry.seq === data.ledger.length + 1) data.ledger.push(entry)

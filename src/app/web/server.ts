@@ -13,7 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { readConsentData } from '../../adapters/lowdb-store.js'
+import { readConsentDataInTurns } from '../../adapters/lowdb-store.js'
 import type { FlowDefinition } from '../../domain/flow.js'
 import type { Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
@@ -34,8 +34,8 @@ export interface WebOptions {
   adminToken?: string
   logger?: Logger
   clock?: () => Date
-  /** How the data is read (the store's files by default). */
-  readData?: (dataDir: string) => ConsentData
+  /** How the data is read (the store's files by default, in turns so the bot goes on answering). */
+  readData?: (dataDir: string) => ConsentData | Promise<ConsentData>
 }
 
 export interface WebServer {
@@ -73,7 +73,7 @@ const NOT_FOUND = text(404, 'Not found')
 export function createWebHandler(options: WebOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const log = options.logger ?? silentLogger
   const clock = options.clock ?? (() => new Date())
-  const readData = options.readData ?? readConsentData
+  const readData = options.readData ?? readConsentDataInTurns
   // Only a digest of the token is kept; comparing digests keeps lengths equal for timingSafeEqual.
   const tokenDigest = options.adminToken ? digest(options.adminToken) : undefined
 
@@ -85,7 +85,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     return { ok: timingSafeEqual(digest(given), tokenDigest), viaQuery: !bearer }
   }
 
-  const route = (request: IncomingMessage, url: URL): { name: string; reply: Reply } => {
+  const route = async (request: IncomingMessage, url: URL): Promise<{ name: string; reply: Reply }> => {
     const path = url.pathname
     if (path === '/privacy') {
       const language = pickLanguage(url.searchParams.get('lang'), request.headers['accept-language'], options.defaultLanguage)
@@ -106,7 +106,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     }
     const noStore = { 'Cache-Control': 'no-store' }
     if (path === '/admin') {
-      const data = readData(options.dataDir)
+      const data = await readData(options.dataDir)
       const now = clock()
       // Links opened from the page carry the token the page was opened with (a header does not follow a link).
       const token = auth.viaQuery ? `token=${encodeURIComponent(url.searchParams.get('token')!)}` : ''
@@ -128,7 +128,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
       const what = url.searchParams.get('what') ?? (path.endsWith('.csv') ? 'ledger' : 'both')
       const parts: ExportPart[] | undefined = what === 'ledger' || what === 'contacts' ? [what] : what === 'both' && path.endsWith('.json') ? ['ledger', 'contacts'] : undefined
       if (!parts) return { name: 'export', reply: text(400, path.endsWith('.csv') ? 'what must be ledger or contacts' : 'what must be ledger, contacts or both') }
-      const data = readData(options.dataDir)
+      const data = await readData(options.dataDir)
       const now = clock()
       const day = now.toISOString().slice(0, 10)
       const range = since ? { since } : {}
@@ -142,7 +142,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     return { name: 'not_found', reply: NOT_FOUND }
   }
 
-  return (request, response) => {
+  return async (request, response) => {
     const started = performance.now()
     let name = 'bad_request'
     let reply: Reply
@@ -153,7 +153,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
       } else if (!request.url?.startsWith('/')) {
         reply = text(400, 'Bad request')
       } else {
-        ;({ name, reply } = route(request, new URL(`http://localhost${request.url}`)))
+        ;({ name, reply } = await route(request, new URL(`http://localhost${request.url}`)))
       }
     } catch (error) {
       // The error's message may quote the data (a JSON parse error does): log its kind only.
