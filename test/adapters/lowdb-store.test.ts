@@ -295,6 +295,21 @@ describe('a damaged file', () => {
     expect(contents(dir)).toEqual(before)
   })
 
+  it("a contact file carries a checksum of its lines: the bot's own are read back as written, one edited by hand is checked line by line", async () => {
+    const dir = await withJournal()
+    await (await open(dir)).close()
+    const file = join(dir, 'contacts', shardFileName(shardOf(B, 8)))
+    const text = readFileSync(file, 'utf8')
+    // Still plain JSON for the owner, with the checksum beside the schema version.
+    expect(JSON.parse(text)).toMatchObject({ schemaVersion: 2, checksum: expect.stringMatching(/^[0-9a-f]{40}$/) })
+    const store = await open(dir)
+    expect(versionOf((await store.load(B)).conversation)).toBe(3)
+    await store.close()
+    // A hand edit that keeps the JSON valid but breaks the shape no longer matches the checksum.
+    writeFileSync(file, text.replace(/"language":"es"/, '"language":7'))
+    await expect(open(dir)).rejects.toThrow(/holds a contact without a language/)
+  })
+
   it('a contact file an owner re-formatted is still read', async () => {
     const dir = await withJournal()
     await (await open(dir)).close()
