@@ -195,11 +195,14 @@ export class ConsentEngine {
         }
 
     const restored = stored.conversation ? this.restore(stored.conversation.snapshot, inbound.contact) : undefined
-    const changes = restored ? this.outdated(contact, now) : []
+    // A command (STOP above all) is honoured as written, even when the contact is due to be asked
+    // again: they are asked on their next message.
+    const event = restored && inbound.text !== undefined ? this.read(inbound.text, restored) : undefined
+    const changes = restored && event?.type !== 'command' ? this.outdated(contact, now) : []
     let { snapshot, effects } = restored
       ? changes.length
         ? stepConversation(this.machine, restored, { type: 'reconsent' })
-        : this.continue(restored, inbound)
+        : this.continue(restored, event)
       : this.begin(contact, inbound)
     if (stored.conversation && !restored) {
       // The step this contact stood on is gone (the owner changed the flow): say so, then start over.
@@ -272,12 +275,13 @@ export class ConsentEngine {
     return { snapshot: stepped.snapshot, effects: [...started.effects, ...stepped.effects.filter((e) => e.type !== 'reprompt')] }
   }
 
-  private continue(snapshot: ConversationSnapshot, inbound: Inbound): { snapshot: ConversationSnapshot; effects: Effect[] } {
-    if (inbound.text === undefined) {
+  /** `event`: the message as read (undefined when it has no text). */
+  private continue(snapshot: ConversationSnapshot, event: ConversationEvent | undefined): { snapshot: ConversationSnapshot; effects: Effect[] } {
+    if (!event) {
       // Media, a voice note, a location…: the bot cannot read it; say so and repeat the question.
       return { snapshot, effects: [{ type: 'reply', key: 'errors.textOnly' }, { type: 'reprompt' }] }
     }
-    return stepConversation(this.machine, snapshot, this.read(inbound.text, snapshot))
+    return stepConversation(this.machine, snapshot, event)
   }
 
   /** What the message means at this point of the conversation, as a machine event. */

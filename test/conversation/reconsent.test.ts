@@ -62,6 +62,18 @@ describe('a new policy version', () => {
     removeDir(join(files.flowsDir, '..'))
   })
 
+  it('a STOP written as the first message after the change is honoured at once; nothing is asked', async () => {
+    const first = await open()
+    for (const body of ['hola', 'sí', 'sí', 'whatsapp']) await first.chat(MX).say(body)
+    await first.close()
+    const files = ownerFiles(['version: 2026-11-01', 'version: 2027-01-01'])
+    const second = await open({ dataDir: first.dataDir, ...files })
+    const replies = await second.chat(MX).say('BAJA')
+    expect(replies).toEqual([expect.stringMatching(/^Hecho: has retirado tu permiso/)])
+    expect(readDatabase(second.dataDir).ledger.at(-1)).toMatchObject({ event: 'withdrawn', purposes: ['service', 'marketing'] })
+    removeDir(join(files.flowsDir, '..'))
+  })
+
   it('asks only once: the next message answers the question, and a contact who never answered anything is not asked again', async () => {
     const first = await open()
     for (const body of ['hi', 'yes', 'yes', 'whatsapp']) await first.chat(US).say(body)
