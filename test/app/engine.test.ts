@@ -2,33 +2,16 @@
  * The engine's promises that do not depend on a provider: one message handled once, an error
  * answered with an apology instead of killing anything, one contact never blocking another.
  */
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../src/adapters/memory-store.js'
-import { loadBusinessFiles } from '../../src/app/bot.js'
-import { ConsentEngine, type Inbound } from '../../src/app/engine.js'
-import { createLogger } from '../../src/app/logger.js'
 import type { ConsentStore } from '../../src/ports/consent-store.js'
-import { ROOT } from '../support/chat.js'
+import { testEngine, text } from '../support/engine.js'
 
 const MX = '5215512345678'
 const ES = '34612345678'
 
-async function engineWith(store: ConsentStore, logLines: string[] = []) {
-  const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
-  const sent: { to: string; text: string }[] = []
-  const engine = new ConsentEngine({
-    business,
-    texts,
-    store,
-    messenger: { send: async (to, text) => void sent.push({ to, text }) },
-    defaultLanguage: 'es',
-    logger: createLogger('debug', (line) => logLines.push(line)),
-  })
-  return { engine, sent }
-}
+const engineWith = (store: ConsentStore, logLines: string[] = []) => testEngine(store, logLines)
 
-const text = (contact: string, messageId: string, body: string): Inbound => ({ contact, messageId, text: body, kind: 'text' })
 
 describe('the engine', () => {
   it('handles a message delivered twice only once', async () => {

@@ -9,12 +9,12 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { attachBridge } from '../../src/adapters/builderbot-bridge.js'
 import { createMemoryStore } from '../../src/adapters/memory-store.js'
-import { loadBusinessFiles, startBot, type RunningBot } from '../../src/app/bot.js'
-import { ConsentEngine } from '../../src/app/engine.js'
-import { contactRef, createLogger } from '../../src/app/logger.js'
+import { startBot, type RunningBot } from '../../src/app/bot.js'
+import { contactRef } from '../../src/app/logger.js'
 import type { ConsentStore } from '../../src/ports/consent-store.js'
 import type { Messenger } from '../../src/ports/messenger.js'
 import { ES, MX, RecordingProvider, removeDir, ROOT, tempDir } from '../support/chat.js'
+import { testEngine } from '../support/engine.js'
 
 const QUESTION_ES = /¿Aceptas que usemos tus datos/
 const SORRY_ES = /^Perdona, algo ha fallado por nuestra parte/
@@ -105,9 +105,7 @@ describe('one contact does not hold up another', () => {
 
 describe('an error in one conversation', () => {
   async function engineWith(store: ConsentStore, messenger: Messenger, logLines: string[]) {
-    const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
-    const logger = createLogger('debug', (line) => logLines.push(line))
-    const engine = new ConsentEngine({ business, texts, store, messenger, defaultLanguage: 'es', logger })
+    const { engine, logger } = await testEngine(store, logLines, { messenger })
     const provider = new RecordingProvider()
     const bridge = attachBridge(provider, engine, logger)
     return { engine, provider, bridge }
@@ -183,11 +181,9 @@ describe('an error in one conversation', () => {
 
 describe('a payload the bridge cannot read', () => {
   it('is ignored and logged, never an unhandled rejection, and the next message is answered', async () => {
-    const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
     const messenger = new WatchedMessenger()
     const logs: string[] = []
-    const logger = createLogger('debug', (line) => logs.push(line))
-    const engine = new ConsentEngine({ business, texts, store: createMemoryStore(), messenger, defaultLanguage: 'es', logger })
+    const { engine, logger } = await testEngine(createMemoryStore(), logs, { messenger })
     const provider = new RecordingProvider()
     attachBridge(provider, engine, logger)
 

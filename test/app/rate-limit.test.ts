@@ -3,16 +3,13 @@
  * contacts are answered as usual; dropped messages never reach storage or the log; and the
  * limiter forgets contacts who stopped writing. Time is an injected clock: no sleeps.
  */
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../src/adapters/memory-store.js'
-import { loadBusinessFiles } from '../../src/app/bot.js'
 import { parseConfig, type Config } from '../../src/app/config.js'
-import { ConsentEngine, type Inbound } from '../../src/app/engine.js'
-import { createLogger } from '../../src/app/logger.js'
 import { RateLimiter, type FloodEnded } from '../../src/app/rate-limit.js'
 import type { ConsentStore } from '../../src/ports/consent-store.js'
-import { ES, MX, ROOT, testBots } from '../support/chat.js'
+import { ES, MX, testBots } from '../support/chat.js'
+import { testEngine, text } from '../support/engine.js'
 
 const SLOW_DOWN_ES = /^Me están llegando muchos mensajes tuyos muy seguidos/
 const open = testBots()
@@ -64,22 +61,8 @@ describe('a contact flooding the bot, through the real bridge', () => {
 })
 
 describe('the engine under a flood', () => {
-  async function engineWith(store: ConsentStore, clock: ReturnType<typeof manualClock>, logLines: string[]) {
-    const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
-    const sent: { to: string; text: string }[] = []
-    const engine = new ConsentEngine({
-      business,
-      texts,
-      store,
-      messenger: { send: async (to, text) => void sent.push({ to, text }) },
-      defaultLanguage: 'es',
-      clock: clock.date,
-      logger: createLogger('debug', (line) => logLines.push(line)),
-      rateLimit: { messages: 5, seconds: 10 },
-    })
-    return { engine, sent }
-  }
-  const text = (contact: string, messageId: string, body: string): Inbound => ({ contact, messageId, text: body, kind: 'text' })
+  const engineWith = (store: ConsentStore, clock: ReturnType<typeof manualClock>, logLines: string[]) =>
+    testEngine(store, logLines, { clock: clock.date, rateLimit: { messages: 5, seconds: 10 } })
 
   it('does not load, store or log a dropped message, and logs only how many were dropped', async () => {
     const memory = createMemoryStore()
@@ -110,11 +93,9 @@ describe('the engine under a flood', () => {
   })
 
   it('is off when configured so', async () => {
-    const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
-    const sent: string[] = []
-    const engine = new ConsentEngine({ business, texts, store: createMemoryStore(), messenger: { send: async (_, t) => void sent.push(t) }, defaultLanguage: 'es', rateLimit: false })
+    const { engine, sent } = await testEngine(createMemoryStore(), [], { rateLimit: false })
     await Promise.all(Array.from({ length: 40 }, (_, i) => engine.handle(text(MX, `m${i}`, i === 0 ? 'hola' : 'ayuda'))))
-    expect(sent.filter((t) => SLOW_DOWN_ES.test(t))).toEqual([])
+    expect(sent.filter(({ text: t }) => SLOW_DOWN_ES.test(t))).toEqual([])
   })
 })
 
