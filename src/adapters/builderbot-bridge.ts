@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ProviderClass } from '@builderbot/bot'
-import type { Inbound } from '../app/engine.js'
+import type { Inbound, InboundSource } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import { silentLogger, type Logger } from '../app/logger.js'
 
@@ -82,20 +82,48 @@ export interface Bridge {
   detach(): void
 }
 
-export function attachBridge(provider: ProviderClass, engine: { handle(inbound: Inbound): Promise<void> }, log: Logger = silentLogger): Bridge {
-  // The provider calls this from inside its own (async) event handler: anything thrown here would
-  // become an unhandled rejection there and stop the process. Nothing is, whatever arrives.
-  const onMessage = (payload: unknown) => {
-    try {
-      const inbound = toInbound(payload)
-      // The engine answers its own errors with an apology; this catch is for a bug in that.
-      if (inbound) engine.handle(inbound).catch((error: unknown) => log.error('message.lost', { error: (error as Error)?.message ?? String(error) }))
-    } catch (error) {
-      log.error('message.unreadable', { error: (error as Error)?.message ?? String(error) })
-    }
+/** BuilderBot's provider events (the console, BuilderBot's test provider) as an inbound source. */
+export function builderbotSource(provider: ProviderClass, log: Logger = silentLogger): InboundSource {
+  return {
+    onMessage(listener) {
+      // The provider calls this from inside its own (async) event handler: anything thrown here
+      // would become an unhandled rejection there and stop the process. Nothing is, whatever arrives.
+      const onMessage = (payload: unknown) => {
+        try {
+          const inbound = toInbound(payload)
+          if (inbound) listener(inbound)
+        } catch (error) {
+          log.error('message.unreadable', { error: (error as Error)?.message ?? String(error) })
+        }
+      }
+      provider.on('message', onMessage as never)
+      return () => provider.off('message', onMessage as never)
+    },
   }
-  provider.on('message', onMessage as never)
-  return { detach: () => provider.off('message', onMessage as never) }
+}
+
+/** The engine's side of a source: every message handled, every address link learned. */
+export interface InboundHandler {
+  handle(inbound: Inbound): Promise<void>
+  link?(lid: string, phone: string): Promise<void>
+}
+
+/** Feeds a source's messages (and address links) to the engine until detached. */
+export function attachSource(source: InboundSource, engine: InboundHandler, log: Logger = silentLogger): Bridge {
+  const lost = (error: unknown) => log.error('message.lost', { error: (error as Error)?.message ?? String(error) })
+  // The engine answers its own errors with an apology; these catches are for a bug in that.
+  const stopMessages = source.onMessage((inbound) => void engine.handle(inbound).catch(lost))
+  const stopLinks = engine.link && source.onLink?.(({ lid, phone }) => void engine.link!(lid, phone).catch(lost))
+  return {
+    detach() {
+      stopMessages()
+      stopLinks?.()
+    },
+  }
+}
+
+export function attachBridge(provider: ProviderClass, engine: InboundHandler, log: Logger = silentLogger): Bridge {
+  return attachSource(builderbotSource(provider, log), engine, log)
 }
 
 /** Replies through the provider the message came from. */

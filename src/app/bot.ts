@@ -9,7 +9,8 @@ import { OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { createI18nTexts } from '../adapters/i18n-texts.js'
 import { readLocales, type LocaleBundle } from '../adapters/locale-files.js'
 import { openLowdbStore, type LowdbStoreOptions } from '../adapters/lowdb-store.js'
-import { attachBridge, providerMessenger } from '../adapters/builderbot-bridge.js'
+import { attachSource, builderbotSource, providerMessenger } from '../adapters/builderbot-bridge.js'
+import type { InboundSource } from '../ports/inbound-source.js'
 import type { Language } from '../domain/language.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
@@ -46,6 +47,8 @@ export interface BotOptions {
   dataDir: string
   defaultLanguage: Language
   provider: ProviderClass
+  /** Where messages come from; by default the provider's `message` events. */
+  inbound?: InboundSource
   /** How replies are sent; by default through the provider. */
   messenger?: Messenger
   /** File names in error messages are shown relative to this folder (default: the working directory). */
@@ -89,7 +92,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   })
-  const bridge = attachBridge(options.provider, engine, options.logger ?? silentLogger)
+  const bridge = attachSource(options.inbound ?? builderbotSource(options.provider, options.logger), engine, options.logger ?? silentLogger)
   // Consent questions left unanswered too long are marked lapsed: a minute after start (not at
   // once: reading every contact would compete with the first messages), then every hour.
   const sweep = () => void engine.lapseUnanswered().catch((error) => (options.logger ?? silentLogger).error('lapse.sweep_failed', { error: (error as Error).message }))

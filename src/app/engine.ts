@@ -25,6 +25,7 @@ import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/la
 import type { Channel } from '../domain/policy.js'
 import type { BusinessFlow } from '../adapters/flow-files.js'
 import type { ConsentStore, NewRecord, StoredConversation, StoredNotice } from '../ports/consent-store.js'
+import type { Inbound } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
@@ -33,16 +34,7 @@ import { randomBytesFromPool } from './random-pool.js'
 import { noticeVars, renderNotice } from './notice.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from './rate-limit.js'
 
-/** One message from a contact, as any provider delivers it. */
-export interface Inbound {
-  /** The contact's id at the provider (a phone number, or a WhatsApp `…@lid`). */
-  contact: string
-  /** The provider's id of the message, kept as evidence with a consent it carries. */
-  messageId: string
-  /** The text; absent for media, voice notes, locations, documents and the like. */
-  text?: string
-  kind: 'text' | 'media' | 'voice' | 'location' | 'document' | 'other'
-}
+export type { Inbound } from '../ports/inbound-source.js'
 
 /** How many message ids per contact are remembered to drop redeliveries. */
 const RECENT_MESSAGE_IDS = 20
