@@ -67,7 +67,7 @@ async function runConsole(config: Config, options: Options): Promise<void> {
 async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {
   const { createWhatsApp } = await import('./adapters/whatsapp-provider.js')
   const whatsapp = await createWhatsApp({ logger, terminal: process.stdout, ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}) })
-  const bot = await startBot({ ...options, provider: whatsapp.provider, messenger: whatsapp.messenger, ...(config.http ? { http: config.http } : {}) })
+  const bot = await startBot({ ...options, provider: whatsapp.provider, inbound: whatsapp.inbound, messenger: whatsapp.messenger, ...(config.http ? { http: config.http } : {}) })
   onStopSignal(bot, () => whatsapp.stop())
   process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n${pagesLine(bot, config)}`)
   // A logged-out session never comes back by itself: say what to do, and stop instead of looping

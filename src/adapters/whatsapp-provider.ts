@@ -1,6 +1,15 @@
 /**
- * The WhatsApp provider: BuilderBot's Baileys provider, tamed.
+ * The WhatsApp provider: BuilderBot's Baileys provider, tamed, and Baileys' socket read by us.
  *
+ * - Messages are read from Baileys' socket, not from BuilderBot: its `messages.upsert` handler
+ *   ignores the backlog delivered after a reconnect (Baileys' `type: 'append'`), reads text only
+ *   from two fields, answers decryption placeholders, and keeps a ten-entry duplicate list; its
+ *   `messages.update` (poll votes) and `call` handlers speak for contacts too. Those three are
+ *   switched off; BuilderBot keeps the connection, the QR code or pairing code, and sending.
+ *   Here every message of every `messages.upsert` batch ('notify' and 'append') is read by
+ *   `readBaileysMessage` (baileys-inbound.ts), a call offer becomes a message the bot answers
+ *   (it reads text only), and `lid-mapping.update` links a `…@lid` to its phone number. They
+ *   reach the engine through `inbound`, an InboundSource.
  * - Its session folder and log are written to the working directory: the caller runs the
  *   process from `<data dir>/runtime` (git-ignored, private to the owner).
  * - Its constructor removes every SIGINT/SIGTERM/uncaughtException/unhandledRejection handler
@@ -24,13 +33,21 @@ import qrcode from 'qrcode-terminal'
 import type { ProviderClass } from '@builderbot/bot'
 import type { Logger } from '../app/logger.js'
 import type { Messenger } from '../ports/messenger.js'
+import type { AddressLink, Inbound, InboundSource } from '../ports/inbound-source.js'
+import { readBaileysCall, readBaileysMessage, readLidMapping, type BaileysCall } from './baileys-inbound.js'
 
 const GUARDED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'uncaughtException', 'unhandledRejection'] as const
 
-/** Baileys' socket events, as far as the wrapper listens to them. */
+/** Baileys' socket events (its `sock.ev`), as far as the wrapper listens to them. */
 interface SocketEvents {
   on(event: 'connection.update', listener: (update: ConnectionUpdate) => void): void
+  on(event: 'messages.upsert', listener: (upsert: { messages?: unknown; type?: unknown }) => void): void
+  on(event: 'call', listener: (calls: unknown) => void): void
+  on(event: 'lid-mapping.update', listener: (mapping: unknown) => void): void
 }
+
+/** BuilderBot's handlers of these socket events are not installed: the wrapper reads them itself. */
+const EVENTS_READ_HERE = new Set<string | number | symbol>(['messages.upsert', 'messages.update', 'call'])
 
 interface ConnectionUpdate {
   connection?: 'open' | 'connecting' | 'close'
@@ -40,6 +57,7 @@ interface ConnectionUpdate {
 interface BaileysInternals {
   initVendor(): Promise<SocketEvents | undefined>
   listenOnEvents(vendor: SocketEvents): void
+  busEvents(): { event: string | number | symbol; func: Function }[]
   shouldReconnect(statusCode?: number): boolean
   delayedReconnect(): Promise<void>
   vendor?: { sendMessage(jid: string, content: { text: string }): Promise<unknown>; end?(error?: Error): void }
@@ -88,6 +106,8 @@ export interface WhatsAppOptions {
 export interface WhatsApp {
   provider: ProviderClass
   messenger: Messenger
+  /** Contacts' messages and calls, read from Baileys' socket, and the address links it learns. */
+  inbound: InboundSource
   /** Connects to WhatsApp (QR code or pairing code on first run). */
   connect(): Promise<void>
   /** Resolves, with what to tell the owner, when WhatsApp has logged the bot out: it will not reconnect. */
@@ -184,13 +204,18 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
   provider.shouldReconnect = () => true
   provider.delayedReconnect = async () => {}
   const listenOnEvents = provider.listenOnEvents.bind(provider)
+  const busEvents = provider.busEvents.bind(provider)
+  provider.busEvents = () => busEvents().filter(({ event }) => !EVENTS_READ_HERE.has(event))
+  const inbound = socketSource(log)
   provider.listenOnEvents = (events) => {
     listenOnEvents(events)
     events.on('connection.update', onConnection)
+    inbound.listen(events)
   }
 
   return {
     provider,
+    inbound: inbound.source,
     loggedOut,
     messenger: {
       async send(contact, text) {
@@ -211,6 +236,58 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
       } catch {
         // already closed
       }
+    },
+  }
+}
+
+/**
+ * Contacts' messages, calls and address links from every socket Baileys opens, for whoever
+ * listens. Nothing thrown while reading one message stops the others (Baileys emits a batch),
+ * nor reaches Baileys' event loop; a log line says one was lost, without its content.
+ */
+function socketSource(log: Logger): { source: InboundSource; listen(events: SocketEvents): void } {
+  const messageListeners = new Set<(inbound: Inbound) => void>()
+  const linkListeners = new Set<(link: AddressLink) => void>()
+  const deliver = (read: () => Inbound | undefined) => {
+    try {
+      const inbound = read()
+      if (!inbound) return false
+      for (const listener of messageListeners) listener(inbound)
+      return true
+    } catch (error) {
+      log.error('message.unreadable', { error: (error as Error)?.message ?? String(error) })
+      return false
+    }
+  }
+  return {
+    source: {
+      onMessage(listener) {
+        messageListeners.add(listener)
+        return () => void messageListeners.delete(listener)
+      },
+      onLink(listener) {
+        linkListeners.add(listener)
+        return () => void linkListeners.delete(listener)
+      },
+    },
+    listen(events) {
+      events.on('messages.upsert', (upsert) => {
+        const messages: unknown[] = Array.isArray(upsert?.messages) ? upsert.messages : []
+        let read = 0
+        for (const message of messages) if (deliver(() => readBaileysMessage(message as never))) read += 1
+        log.debug('whatsapp.messages', { type: String(upsert?.type), received: messages.length, read })
+      })
+      events.on('call', (calls) => {
+        for (const call of Array.isArray(calls) ? calls : []) deliver(() => readBaileysCall(call as BaileysCall))
+      })
+      events.on('lid-mapping.update', (mapping) => {
+        try {
+          const link = readLidMapping(mapping)
+          if (link) for (const listener of linkListeners) listener(link)
+        } catch (error) {
+          log.error('link.unreadable', { error: (error as Error)?.message ?? String(error) })
+        }
+      })
     },
   }
 }
