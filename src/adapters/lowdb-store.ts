@@ -132,6 +132,8 @@ class ShardedStore implements LowdbStore {
     private rotated: string[],
     private nextJournal: number,
     replayedShards: Iterable<number>,
+    /** A person's `…@lid` → the number their contact is filed under. */
+    private readonly lids: Map<string, string>,
   ) {
     this.log = options.logger ?? silentLogger
     this.limit = options.journalLimitBytes ?? DEFAULT_JOURNAL_LIMIT
@@ -185,6 +187,11 @@ class ShardedStore implements LowdbStore {
       journalLines += lines.length
       lines.forEach((text, i) => {
         const record = parseJournalLine(file, i + 1, text)
+        if (record.removed !== undefined) {
+          const index = shardOf(record.removed, shardCount)
+          shards[index]!.data.delete(record.removed)
+          replayed.add(index)
+        }
         if (record.contact) {
           const index = shardOf(record.contact.id, shardCount)
           shards[index]!.data.set(record.contact.id, { contact: record.contact.json, ...(record.contact.conversation === undefined ? {} : { conversation: record.contact.conversation }) })
@@ -231,7 +238,7 @@ class ShardedStore implements LowdbStore {
     const journal = await AppendFile.open(join(dataDir, JOURNAL_FILE), onSync)
     await syncDir(dataDir, onSync)
 
-    const store = new ShardedStore(dataDir, options, shards, notices, journal, ledger, last, rotated.map((r) => r.name), (rotated.at(-1)?.n ?? 0) + 1, replayed)
+    const store = new ShardedStore(dataDir, options, shards, notices, journal, ledger, last, rotated.map((r) => r.name), (rotated.at(-1)?.n ?? 0) + 1, replayed, lidIndex(shards))
     log.info('store.opened', { contacts: shards.reduce((sum, shard) => sum + shard.data.size, 0), journalLines: journalLines, ms: Math.round(performance.now() - started) })
     if (rotated.length) store.compactInBackground()
     store.backup(options.keepBackups ?? DEFAULT_KEEP_BACKUPS).catch((error: Error) => log.warn('store.backup_failed', { error: error.message }))
@@ -239,7 +246,8 @@ class ShardedStore implements LowdbStore {
   }
 
   async load(contactId: string): Promise<{ contact?: Contact; conversation?: StoredConversation }> {
-    const entry = this.shardFor(contactId).data.get(contactId)
+    const id = this.idOf(contactId)
+    const entry = this.shardFor(id).data.get(id)
     if (!entry) return {}
     // Parsed afresh on every load: the caller gets its own copy.
     return { contact: JSON.parse(entry.contact) as Contact, ...(entry.conversation === undefined ? {} : { conversation: JSON.parse(entry.conversation) as StoredConversation }) }
@@ -248,6 +256,8 @@ class ShardedStore implements LowdbStore {
   commit(change: ContactChange): Promise<void> {
     if (this.failed || this.closing) return Promise.reject(this.failed ?? new Error('The consent store is closed'))
     const id = change.contact.id
+    const { lid } = change.contact
+    const replaces = change.replaces !== undefined && change.replaces !== id ? change.replaces : undefined
     const entry: StoredEntry = { contact: JSON.stringify(change.contact), conversation: JSON.stringify(change.conversation) }
     const ledger = change.records.map(({ record, personal }) => this.seal(record, personal))
     let newNotice = false
@@ -256,20 +266,32 @@ class ShardedStore implements LowdbStore {
       this.notices.data[hash] = notice
       newNotice = true
     }
-    return this.enqueue(journalLine(entry.contact, entry.conversation, ledger), ledger, newNotice, () => this.put(id, entry))
+    return this.enqueue(journalLine(entry.contact, entry.conversation, ledger, replaces), ledger, newNotice, () => {
+      if (replaces !== undefined) this.remove(replaces)
+      this.put(id, entry)
+      if (lid) this.lids.set(lid, id)
+    })
   }
 
   erase(contactId: string, proof: ConsentRecord): Promise<void> {
     if (this.failed || this.closing) return Promise.reject(this.failed ?? new Error('The consent store is closed'))
     return this.maintenance.run(async () => {
       const started = performance.now()
-      await this.io.run(async () => {
-        const index = shardOf(contactId, this.shards.length)
-        if (this.shards[index]!.data.delete(contactId)) this.dirty.add(index)
+      // Every address of the person: the one they wrote from, their number, their `…@lid`.
+      const addresses = await this.io.run(async () => {
+        const id = this.idOf(contactId)
+        const entry = this.shardFor(id).data.get(id)
+        const lid = entry ? (JSON.parse(entry.contact) as Contact).lid : undefined
+        const all = [...new Set([contactId, id, ...(lid ? [lid] : [])])]
+        for (const address of all) {
+          this.remove(address)
+          this.lids.delete(address)
+        }
+        return all
       })
       // Their contact file is rewritten, and the journals that held their lines are deleted.
       await this.fold()
-      await this.redactLedger(contactId)
+      await this.redactLedger(addresses)
       // Every older backup holds them (one in progress included): keep only a fresh one.
       await this.backup(1)
       const sealed = this.seal(proof, null)
@@ -309,6 +331,17 @@ class ShardedStore implements LowdbStore {
 
   private shardFor(contactId: string): Low<ShardEntries> {
     return this.shards[shardOf(contactId, this.shards.length)]!
+  }
+
+  /** The id a contact is filed under: a `…@lid` merged into a number's contact is that number. */
+  private idOf(address: string): string {
+    if (this.shardFor(address).data.has(address)) return address
+    return this.lids.get(address) ?? address
+  }
+
+  private remove(contactId: string): void {
+    const index = shardOf(contactId, this.shards.length)
+    if (this.shards[index]!.data.delete(contactId)) this.dirty.add(index)
   }
 
   private put(contactId: string, entry: StoredEntry): void {
@@ -420,16 +453,16 @@ class ShardedStore implements LowdbStore {
    * Rewrites ledger.jsonl with the contact's personal details set to null. Most of the file is
    * copied while commits go on; only the lines appended meanwhile are copied with them paused.
    */
-  private async redactLedger(contactId: string): Promise<void> {
+  private async redactLedger(addresses: readonly string[]): Promise<void> {
     const file = join(this.dataDir, LEDGER_FILE)
     const temp = file + TEMP_SUFFIX
     const out = await open(temp, 'w', FILE_MODE)
     let outOpen = true
     try {
       const copied = this.ledger.size
-      const lines = await copyRedacted(file, out, contactId, 0, copied, 1)
+      const lines = await copyRedacted(file, out, addresses, 0, copied, 1)
       await this.io.run(async () => {
-        await copyRedacted(file, out, contactId, copied, this.ledger.size, lines + 1)
+        await copyRedacted(file, out, addresses, copied, this.ledger.size, lines + 1)
         await out.sync()
         this.options.onSync?.(temp)
         await out.close()
@@ -468,6 +501,22 @@ class ShardedStore implements LowdbStore {
       return folder
     })
   }
+}
+
+/**
+ * Which number each `…@lid` stands for, from the contacts that carry one. Read off the stored
+ * JSON text (a contact's `lid` field) without parsing every contact at start-up.
+ */
+function lidIndex(shards: Low<ShardEntries>[]): Map<string, string> {
+  const lids = new Map<string, string>()
+  for (const shard of shards) {
+    for (const [id, entry] of shard.data) {
+      if (!entry.contact.includes('"lid":"')) continue
+      const lid = (JSON.parse(entry.contact) as Contact).lid
+      if (lid) lids.set(lid, id)
+    }
+  }
+  return lids
 }
 
 function legacyError(dataDir: string): DatabaseFileError {
@@ -569,7 +618,11 @@ function* readAll(dataDir: string): Generator<void, ConsentData> {
     // A compaction that began meanwhile may have folded changes newer than the journals read
     // above into the contact files: laying those journals over them would undo the changes. Again.
     if (rotatedJournals(readdirSync(dataDir)).some((r) => !journals.includes(r.name)) && attempt < 5) continue
-    for (const { contact } of journalRecords) {
+    for (const { contact, removed } of journalRecords) {
+      if (removed !== undefined) {
+        delete data.contacts[removed]
+        delete data.conversations[removed]
+      }
       if (!contact) continue
       data.contacts[contact.id] = JSON.parse(contact.json) as Contact
       if (contact.conversation !== undefined) data.conversations[contact.id] = JSON.parse(contact.conversation) as StoredConversation

@@ -31,13 +31,17 @@ import type { Texts } from '../ports/texts.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
 import { ContactTexts } from './contact-texts.js'
 import { randomBytesFromPool } from './random-pool.js'
+import { addressesOf, isLid, mergeContacts, type Stored } from './identity.js'
 import { noticeVars, renderNotice } from './notice.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from './rate-limit.js'
 
 export type { Inbound } from '../ports/inbound-source.js'
 
-/** How many message ids per contact are remembered to drop redeliveries. */
+/** How many message ids per contact are remembered to drop redeliveries (older ones: by their time). */
 const RECENT_MESSAGE_IDS = 20
+
+/** How many `…@lid` → number pairs are kept in memory for queueing (the store keeps them all). */
+const MAX_REMEMBERED_LIDS = 100_000
 
 export interface EngineDeps {
   business: BusinessFlow
@@ -59,6 +63,9 @@ export class ConsentEngine {
   private readonly queues = new Map<string, Promise<void>>()
   private readonly inFlight = new Set<Promise<void>>()
   private readonly commands: string[]
+  /** Commands that withdraw consent or lead to an erasure: read even past the rate limit. */
+  private readonly optOutCommands: string[]
+  private readonly numbers = new Map<string, string>()
   private readonly channelIntents: string[]
   private readonly clock: () => Date
   private readonly newId: () => string
@@ -71,6 +78,11 @@ export class ConsentEngine {
     this.machine = buildConversationMachine(business.flow, business.policy)
     this.contactTexts = new ContactTexts(business.policy, texts)
     this.commands = Object.keys(business.flow.commands)
+    this.optOutCommands = this.commands.filter((c) => {
+      const outcome = business.flow.commands[c]!
+      const next = outcome.next ? business.flow.steps[outcome.next] : undefined
+      return outcome.withdraw || outcome.right === 'erasure' || Object.values(next?.answers ?? {}).some((a) => a.right === 'erasure')
+    })
     this.channelIntents = business.policy.channels.map((c) => `channel:${c.channel}`)
     this.clock = deps.clock ?? (() => new Date())
     this.newId = deps.newId ?? newReceiptId
@@ -93,11 +105,72 @@ export class ConsentEngine {
 
   /** Queues a message; resolves once it has been handled and answered (errors are answered, not thrown). */
   handle(inbound: Inbound): Promise<void> {
+    const person = this.personOf(inbound)
     // Over the rate limit: one note, then silence; a dropped message is not loaded, stored or logged.
-    const admission = this.limiter?.admit(inbound.contact) ?? 'handle'
+    // Except a request to stop or to erase: it is read just enough to find it, and honoured.
+    let admission = this.limiter?.admit(person) ?? 'handle'
+    if (admission !== 'handle' && inbound.text !== undefined && this.isOptOut(inbound.text)) admission = 'handle'
     if (admission === 'drop') return Promise.resolve()
-    const work = admission === 'note' ? () => this.slowDown(inbound) : () => this.process(inbound)
-    return this.enqueue(inbound.contact, work, (error) => this.fail(inbound, error))
+    const work = admission === 'note' ? () => this.slowDown(inbound) : () => this.process(inbound, person)
+    return this.enqueue(person, work, (error) => this.fail(inbound, error))
+  }
+
+  /**
+   * A `…@lid` and a phone number are one person (the provider's LID mapping): their contacts
+   * become one, filed under the number, and the merge is recorded. Runs in the number's queue.
+   */
+  link(lid: string, number: string): Promise<void> {
+    if (!isLid(lid) || isLid(number) || !/^\d{5,20}$/.test(number)) return Promise.resolve()
+    this.remember(lid, number)
+    return this.enqueue(number, async () => {
+      const now = this.clock()
+      const { stored, replaces, records } = await this.identify(number, lid, now, { method: 'policy-rule', rule: 'whatsapp-lid-mapping' })
+      if (!stored || (!replaces && stored.contact.lid === lid) || !stored.conversation) return
+      const contact = { ...stored.contact, lid }
+      await this.deps.store.commit({ contact, conversation: stored.conversation, records, notices: this.noticeFor(contact, records), ...(replaces ? { replaces } : {}) })
+    })
+  }
+
+  /** The queue a message waits in: the person's number whenever it is known, so both addresses share one. */
+  private personOf(inbound: Inbound): string {
+    const { lid, number } = addressesOf(inbound.contact, inbound.alias)
+    if (lid && number) this.remember(lid, number)
+    return number ?? (lid && this.numbers.get(lid)) ?? inbound.contact
+  }
+
+  /** A `…@lid` → number learned in this run (bounded: the store keeps them for good). */
+  private remember(lid: string, number: string): void {
+    if (this.numbers.get(lid) === number) return
+    if (this.numbers.size >= MAX_REMEMBERED_LIDS) this.numbers.delete(this.numbers.keys().next().value!)
+    this.numbers.set(lid, number)
+  }
+
+  /**
+   * The person's contact as stored, with a contact that the LID had on its own folded in (a
+   * `merged` record says so). `lid` undefined: only the number's.
+   */
+  private async identify(number: string, lid: string | undefined, now: Date, collection: ConsentRecord['collection']): Promise<{ stored?: Stored; replaces?: string; records: NewRecord[] }> {
+    const byNumber = await this.deps.store.load(number)
+    const mine = byNumber.contact ? (byNumber as Stored) : undefined
+    if (!lid || mine?.contact.lid === lid) return { ...(mine ? { stored: mine } : {}), records: [] }
+    const byLid = await this.deps.store.load(lid)
+    if (!byLid.contact || byLid.contact.id !== lid) return { ...(mine ? { stored: mine } : {}), records: [] }
+    const merged = mergeContacts(number, mine, byLid as Stored)
+    const record = this.newRecord(merged.contact, 'merged', [], collection, now)
+    record.record.merged = { principal: byLid.contact.principal }
+    record.personal!.alias = lid
+    this.log.info('contact.merged', { contact: contactRef(number) })
+    return { stored: merged as Stored, replaces: lid, records: [record] }
+  }
+
+  /** Whether a message asks to stop everything or to erase: honoured even past the rate limit. */
+  private isOptOut(text: string): boolean {
+    return LANGUAGES.some((language) => this.recognizer(language).recognize(text, this.optOutCommands) !== undefined)
+  }
+
+  private noticeFor(contact: Contact, records: NewRecord[]): Record<string, StoredNotice> {
+    const notice = this.notices.get(contact.language)!
+    return records.length ? { [notice.hash]: notice.notice } : {}
   }
 
   /** Runs `work` after everything already queued for this contact; one contact's work never overlaps. */
@@ -166,30 +239,53 @@ export class ConsentEngine {
     return true
   }
 
-  private async process(inbound: Inbound): Promise<void> {
+  private async process(inbound: Inbound, person: string): Promise<void> {
     const now = this.clock()
-    const stored = await this.deps.store.load(inbound.contact)
+    const { lid, number } = addressesOf(inbound.contact, inbound.alias)
+    let stored: { contact?: Contact; conversation?: StoredConversation }
+    let identity: { replaces?: string; records: NewRecord[] } = { records: [] }
+    if (isLid(person)) {
+      // Only the LID is known here; the store may know its number (then the number's queue it is).
+      const known = this.numbers.get(person)
+      stored = known ? {} : await this.deps.store.load(person)
+      const numberOf = known ?? (stored.contact && stored.contact.id !== person ? stored.contact.id : undefined)
+      if (numberOf) {
+        this.remember(person, numberOf)
+        return this.enqueue(numberOf, () => this.process(inbound, numberOf))
+      }
+    } else {
+      const found = await this.identify(person, lid, now, { method: 'whatsapp-chat', messageId: inbound.messageId })
+      stored = found.stored ?? {}
+      identity = found
+    }
     const recent = stored.conversation?.recentMessageIds ?? []
     if (recent.includes(inbound.messageId)) {
       // WhatsApp redelivers a message after a reconnect: it was answered already.
-      this.log.info('message.duplicate', { contact: contactRef(inbound.contact) })
+      this.log.info('message.duplicate', { contact: contactRef(person) })
       return
     }
     const contact: Contact = stored.contact
       ? { ...stored.contact, consents: { ...stored.contact.consents }, lastSeen: now.toISOString() }
       : {
-          id: inbound.contact,
+          id: person,
           principal: newPrincipal(),
-          language: guessLanguage(inbound.contact, this.deps.defaultLanguage),
+          language: guessLanguage(number ?? person, this.deps.defaultLanguage),
           firstSeen: now.toISOString(),
           lastSeen: now.toISOString(),
           consents: {},
         }
+    if (lid && !isLid(person)) contact.lid = lid
 
     const restored = stored.conversation ? this.restore(stored.conversation.snapshot, inbound.contact) : undefined
     // A command (STOP above all) is honoured as written, even when the contact is due to be asked
     // again: they are asked on their next message.
     const event = restored && inbound.text !== undefined ? this.read(inbound.text, restored) : undefined
+    if (this.stale(inbound, stored.conversation, contact, event)) {
+      // Sent before the newest message already handled, and not seen among the latest ids: a
+      // redelivery from long ago. Its answer was read then; read now it could undo a later one.
+      this.log.info('message.stale', { contact: contactRef(person) })
+      return
+    }
     const changes = restored && event?.type !== 'command' ? this.outdated(contact, now) : []
     let { snapshot, effects } = restored
       ? changes.length
@@ -203,10 +299,16 @@ export class ConsentEngine {
     if (!restored || changes.length) this.showTerms(contact)
 
     contact.language = snapshot.context.language
-    const { records, replies, erasure } = this.apply(effects, contact, snapshot, inbound, now, changes)
-    const notice = this.notices.get(contact.language)!
-    const notices = records.length ? { [notice.hash]: notice.notice } : {}
-    const change = { contact, conversation: this.persisted(snapshot, now, recent, inbound), records, notices }
+    const { records: stepRecords, replies, erasure } = this.apply(effects, contact, snapshot, inbound, now, changes)
+    // The merge of the person's two addresses, if this message revealed it, comes first.
+    const records = [...identity.records, ...stepRecords]
+    const change = {
+      contact,
+      conversation: this.persisted(snapshot, now, recent, inbound, stored.conversation?.lastSentAt),
+      records,
+      notices: this.noticeFor(contact, records),
+      ...(identity.replaces ? { replaces: identity.replaces } : {}),
+    }
     if (erasure) {
       // Nothing of the contact is kept: what the step recorded, if anything, is erased with the rest,
       // and the proof that the erasure was asked for and done is all that remains.
@@ -225,13 +327,28 @@ export class ConsentEngine {
     for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
   }
 
-  private persisted(snapshot: ConversationSnapshot, now: Date, recent: string[], inbound: Inbound): StoredConversation {
+  private persisted(snapshot: ConversationSnapshot, now: Date, recent: string[], inbound: Inbound, lastSentAt: number | undefined): StoredConversation {
+    const sentAt = Math.max(lastSentAt ?? 0, inbound.sentAt ?? 0)
     return {
       flowVersion: this.deps.business.flowVersion,
       snapshot: this.machine.getPersistedSnapshot(snapshot),
       updatedAt: now.toISOString(),
       recentMessageIds: [...recent, inbound.messageId].slice(-RECENT_MESSAGE_IDS),
+      ...(sentAt > 0 ? { lastSentAt: sentAt } : {}),
     }
+  }
+
+  /**
+   * A message sent before the newest one handled (WhatsApp's timestamps are whole seconds, so the
+   * same second is not older). It is not read as an answer; a request to stop still counts when
+   * it was sent after every consent the contact gave, so it can never undo a later yes.
+   */
+  private stale(inbound: Inbound, conversation: StoredConversation | undefined, contact: Contact, event: ConversationEvent | undefined): boolean {
+    const last = conversation?.lastSentAt
+    if (inbound.sentAt === undefined || last === undefined || inbound.sentAt >= last) return false
+    if (event?.type !== 'command' || !this.optOutCommands.includes(event.command)) return true
+    const given = Object.values(contact.consents).filter((c) => c.state === 'given').map((c) => Date.parse(c.at))
+    return given.some((at) => at >= inbound.sentAt!)
   }
 
   /** The contact is being shown the current notice: these are the terms they answer to. */
@@ -259,7 +376,7 @@ export class ConsentEngine {
   private begin(contact: Contact, inbound: Inbound): { snapshot: ConversationSnapshot; effects: Effect[] } {
     const command = inbound.text === undefined ? undefined : this.recognizer(contact.language).recognize(inbound.text, this.commands)
     const outcome = command ? this.deps.business.flow.commands[command] : undefined
-    const started = startConversation(this.machine, { language: outcome?.language ?? contact.language, ...this.phoneOf(inbound.contact) })
+    const started = startConversation(this.machine, { language: outcome?.language ?? contact.language, ...this.phoneOf(addressesOf(inbound.contact, inbound.alias).number ?? inbound.contact) })
     if (!command || outcome?.language) return started
     const stepped = stepConversation(this.machine, started.snapshot, { type: 'command', command })
     if (outcome?.next) return stepped
@@ -341,8 +458,7 @@ export class ConsentEngine {
         case 'withdrawConsent': {
           // Recorded even when nothing was given: that the contact said stop is evidence too,
           // and the receipt they are given must name a record.
-          const given = Object.entries(contact.consents).filter(([, c]) => c.state === 'given').map(([p]) => p)
-          records.push(this.changeConsent(contact, 'withdrawn', given, inChat, now, answer))
+          records.push(this.changeConsent(contact, 'withdrawn', withdrawnPurposes(contact, effect.purposes), inChat, now, answer))
           break
         }
         case 'setChannel':
@@ -444,6 +560,16 @@ export class ConsentEngine {
     if (used.has('purposeOptions')) vars.purposeOptions = this.contactTexts.purposeOptions(contact)
     return vars
   }
+}
+
+/**
+ * What a withdrawal takes back: every consent given, or, when the flow names purposes ("no more
+ * offers": marketing), those of them not already refused or withdrawn: one never answered is
+ * recorded as withdrawn too, so the objection is on record before the question is ever asked.
+ */
+function withdrawnPurposes(contact: Contact, purposes: readonly string[] | undefined): string[] {
+  if (!purposes) return Object.entries(contact.consents).filter(([, c]) => c.state === 'given').map(([p]) => p)
+  return purposes.filter((p) => contact.consents[p]?.state !== 'refused' && contact.consents[p]?.state !== 'withdrawn')
 }
 
 /** The receipt id of the contact's latest consent event. */

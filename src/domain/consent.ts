@@ -15,9 +15,10 @@ export type ConsentState = 'given' | 'refused' | 'withdrawn' | 'lapsed'
 
 /**
  * What happened: a consent state changed (`given`…`lapsed`), or the contact exercised a right:
- * `accessed` (MY DATA: they were shown what is stored) or `erased` (their data was deleted).
+ * `accessed` (MY DATA: they were shown what is stored) or `erased` (their data was deleted);
+ * or two addresses turned out to be one person (`merged`: a WhatsApp `…@lid` and its number).
  */
-export type ConsentEvent = ConsentState | 'accessed' | 'erased'
+export type ConsentEvent = ConsentState | 'accessed' | 'erased' | 'merged'
 
 export interface ConsentRecord {
   /** Unique id of this record; also the receipt id the contact is given, e.g. `K7QM-3XD9-2F`. */
@@ -51,6 +52,11 @@ export interface ConsentRecord {
   collection: { method: 'whatsapp-chat' | 'policy-rule'; messageId?: string; rule?: string }
   /** ISO 8601. */
   at: string
+  /**
+   * For a `merged` record: the pseudonym of the contact folded into this one. Their earlier
+   * records keep that pseudonym; this record ties the two together.
+   */
+  merged?: { principal: string }
 }
 
 /** What ties a record to a person: removed on erasure, leaving only the pseudonymous record. */
@@ -61,6 +67,8 @@ export interface PersonalDetails {
   contact: string
   /** The answer exactly as the contact wrote it, for events collected in the chat. */
   answer?: string
+  /** The person's other address (a merge record: the `…@lid` folded into the number). */
+  alias?: string
 }
 
 /** The settled answer per purpose, as shown to the contact and kept on the contact. */
@@ -94,4 +102,9 @@ export interface Contact {
   terms?: Terms
   consents: Record<string, PurposeConsent>
   channel?: ChannelChoice
+  /**
+   * The person's WhatsApp `…@lid`, when `id` is their phone number: messages from either
+   * address are this contact's, and an erasure removes both.
+   */
+  lid?: string
 }

@@ -8,6 +8,11 @@ export interface StoredConversation {
   updatedAt: string
   /** Ids of the contact's latest messages: one delivered twice is handled once. */
   recentMessageIds?: string[]
+  /**
+   * When the newest message handled was sent (ms, the sender's clock as WhatsApp reports it): a
+   * redelivery older than it is not read as a new answer, however many messages came between.
+   */
+  lastSentAt?: number
 }
 
 /** The exact notice text a consent refers to, kept once per hash. */
@@ -31,6 +36,11 @@ export interface ContactChange {
   /** Appended to the ledger in this order, each chained to the one before. */
   records: NewRecord[]
   notices: Record<string, StoredNotice>
+  /**
+   * Another address whose contact this change absorbs (a `…@lid` merged into its number's
+   * contact): its entry is removed in the same write, so the person is never two contacts.
+   */
+  replaces?: string
 }
 
 /**
@@ -38,11 +48,16 @@ export interface ContactChange {
  * `commit` and `erase` resolve only once the change is durable on disk: a confirmation is sent after.
  */
 export interface ConsentStore {
+  /**
+   * A contact by address. A `…@lid` that a stored contact carries as its `lid` loads that
+   * contact (whose `id` is the number): one person, one contact, whichever address wrote.
+   */
   load(contactId: string): Promise<{ contact?: Contact; conversation?: StoredConversation }>
   commit(change: ContactChange): Promise<void>
   /**
    * The right to erasure: removes the contact, their conversation and the personal details of
-   * their ledger entries from every file the store keeps (backups included), then appends
+   * their ledger entries (under either address, number and `…@lid`) from every file the store
+   * keeps (backups included), then appends
    * `proof`, the record that the erasure was requested and done (it has no personal details).
    */
   erase(contactId: string, proof: ConsentRecord): Promise<void>

@@ -28,14 +28,19 @@ export function rotatedJournals(names: string[]): { name: string; n: number }[] 
 }
 
 /** One commit as a journal line, built from JSON already stringified once. */
-export function journalLine(contact: string | undefined, conversation: string | undefined, ledger: string[]): string {
+export function journalLine(contact: string | undefined, conversation: string | undefined, ledger: string[], removed?: string): string {
   const state = contact === undefined ? '' : `"contact":${contact},${conversation === undefined ? '' : `"conversation":${conversation},`}`
-  return `{${state}"ledger":[${ledger.join(',')}]}\n`
+  // An address merged into this contact: its own entry goes in the same line, so a replay never
+  // brings back the person as two contacts.
+  const gone = removed === undefined ? '' : `"removed":${JSON.stringify(removed)},`
+  return `{${state}${gone}"ledger":[${ledger.join(',')}]}\n`
 }
 
 export interface JournalRecord {
   line: number
   contact?: { id: string; json: string; conversation?: string }
+  /** The entry of an address merged into `contact`, removed by this line. */
+  removed?: string
   ledger: LedgerEntry[]
 }
 
@@ -50,6 +55,10 @@ export function parseJournalLine(file: string, line: number, text: string): Jour
     if (problem) fail(problem)
   }
   const record: JournalRecord = { line, ledger: value.ledger as LedgerEntry[] }
+  if (value.removed !== undefined) {
+    if (typeof value.removed !== 'string' || value.removed === '') fail('holds a removed address that is not a string')
+    record.removed = value.removed as string
+  }
   if (value.contact !== undefined) {
     const problem = contactProblem(value.contact) ?? (value.conversation === undefined ? undefined : conversationProblem(value.conversation))
     if (problem) fail(problem)

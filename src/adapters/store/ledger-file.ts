@@ -155,11 +155,11 @@ export function* readLinesSync(file: string): Generator<FileLine> {
 
 /**
  * Copies ledger lines from `file` (bytes `start`…`end`, beginning at line `firstLine`) to `out`,
- * with the personal details of `contactId`'s entries set to null. Only lines that mention the id
- * are parsed. Returns the number of lines copied.
+ * with the personal details of the entries of `addresses` (a person's number and `…@lid`) set to
+ * null. Only lines that mention one of them are parsed. Returns the number of lines copied.
  */
-export async function copyRedacted(file: string, out: FileHandle, contactId: string, start: number, end: number, firstLine: number): Promise<number> {
-  const needle = JSON.stringify(contactId).slice(1, -1)
+export async function copyRedacted(file: string, out: FileHandle, addresses: readonly string[], start: number, end: number, firstLine: number): Promise<number> {
+  const needles = addresses.map((a) => JSON.stringify(a).slice(1, -1))
   const pending: string[] = []
   let pendingLength = 0
   let lines = 0
@@ -171,9 +171,9 @@ export async function copyRedacted(file: string, out: FileHandle, contactId: str
   for await (const { line, text, complete } of readLines(file, start, end, firstLine)) {
     if (!complete) throw new DatabaseFileError(file, line, 'ends in the middle of a line')
     let kept = text
-    if (text.includes(needle)) {
+    if (needles.some((needle) => text.includes(needle))) {
       const entry = parseLedgerLine(file, line, text)
-      if (entry.personal?.contact === contactId) kept = JSON.stringify({ ...entry, personal: null })
+      if (entry.personal && addresses.includes(entry.personal.contact)) kept = JSON.stringify({ ...entry, personal: null })
     }
     pending.push(kept, '\n')
     pendingLength += kept.length + 1
