@@ -1,0 +1,215 @@
+/**
+ * Messages built the way Baileys builds them, fed to our WhatsApp wrapper on a fake socket.
+ *
+ * Where the shape comes from (node_modules/baileys/lib, 7.0.0-rc.9):
+ * - Socket/messages-recv.js `handleMessage`: an incoming `<message>` stanza (a BinaryNode with
+ *   attrs id, from, t, type, notify, participant/recipient, sender_pn/sender_lid/addressing_mode,
+ *   offline) goes through `decryptMessageNode`, then `cleanMessage`, then
+ *   `upsertMessage(msg, node.attrs.offline ? 'append' : 'notify')`.
+ * - Utils/decode-wa-message.js `decodeMessageNode` builds the key (remoteJid, remoteJidAlt from
+ *   sender_pn/sender_lid, fromMe, id) and `messageTimestamp: +attrs.t`; `decryptMessageNode`'s
+ *   `decrypt()` decodes each `enc`/`plaintext` child with `proto.Message.decode` (unwrapping
+ *   `deviceSentMessage`), and, when there is none or it fails, sets `messageStubType: CIPHERTEXT`
+ *   with "Message absent from node" or the error.
+ * - Utils/process-message.js `cleanMessage` normalises the jids (drops the device).
+ * - Socket/chats.js `upsertMessage` emits `messages.upsert` `{ messages: [msg], type }`.
+ * - Socket/messages-recv.js `handleCall` emits `call` `[{ chatId, from, id, date, offline, status, isVideo, isGroup }]`.
+ * Here the content is sent as a `plaintext` child (the branch that needs no Signal session) and
+ * run through Baileys' own exported `decryptMessageNode` and `cleanMessage`; only the socket is
+ * fake (an EventEmitter returned by the wrapper's `initVendor`, as in whatsapp-provider.test.ts).
+ */
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { cleanMessage, decryptMessageNode, proto, type BinaryNode, type WAMessage } from 'baileys'
+import { afterEach } from 'vitest'
+import { createWhatsApp, type WhatsApp } from '../../src/adapters/whatsapp-provider.js'
+import { startBot, type RunningBot } from '../../src/app/bot.js'
+import { createLogger, silentLogger, type Logger } from '../../src/app/logger.js'
+import type { Inbound } from '../../src/ports/inbound-source.js'
+import { ROOT, removeDir, tempDir } from './chat.js'
+
+/** The bot's own WhatsApp account (as Baileys keeps it in creds.me): a companion device of the business phone. */
+export const ME = { id: '34911222333:7@s.whatsapp.net', lid: '210987654321098:7@lid', phone: '34911222333' }
+
+/** One incoming `<message>` stanza, as WhatsApp's server sends it to a linked device. */
+export interface StanzaSpec {
+  id: string
+  /** The sender (a chat) or the group / broadcast / channel; with a device (`:N`) as the server writes it. */
+  from: string
+  /** Seconds since the epoch. */
+  t?: number
+  type?: 'text' | 'media' | 'reaction' | 'poll' | 'event'
+  notify?: string
+  participant?: string
+  /** Set on messages the business's own phone sent to `recipient`. */
+  recipient?: string
+  sender_pn?: string
+  sender_lid?: string
+  addressing_mode?: 'pn' | 'lid'
+  /** Delivered from the backlog after a reconnect: Baileys upserts it as 'append'. */
+  offline?: boolean
+  /**
+   * The WAProto message (`proto.Message.fromObject` input); 'absent' for a stanza with nothing to
+   * decrypt (Baileys' "Message absent from node"); 'undecryptable' for an `enc` child Signal cannot
+   * decrypt (a Bad MAC). Both become CIPHERTEXT stubs.
+   */
+  content: Record<string, unknown> | 'absent' | 'undecryptable'
+}
+
+/** Baileys' `call` event entry (lib/Types/Call.d.ts WACallEvent). */
+export interface CallSpec {
+  chatId: string
+  from: string
+  id: string
+  date: Date
+  offline: boolean
+  status: 'offer' | 'ringing' | 'timeout' | 'reject' | 'accept' | 'terminate'
+  isVideo?: boolean
+  isGroup?: boolean
+}
+
+export function stanzaOf(spec: StanzaSpec): BinaryNode {
+  const attrs: Record<string, string> = { id: spec.id, from: spec.from, t: String(spec.t ?? 1_767_000_000), type: spec.type ?? 'text' }
+  for (const name of ['notify', 'participant', 'recipient', 'sender_pn', 'sender_lid', 'addressing_mode'] as const) {
+    if (spec[name] !== undefined) attrs[name] = spec[name]!
+  }
+  if (spec.offline) attrs.offline = '1'
+  const content: BinaryNode[] =
+    spec.content === 'absent'
+      ? []
+      : spec.content === 'undecryptable'
+        ? [{ tag: 'enc', attrs: { v: '2', type: 'msg' }, content: new Uint8Array([1, 2, 3, 4]) }]
+        : [{ tag: 'plaintext', attrs: {}, content: proto.Message.encode(proto.Message.fromObject(spec.content)).finish() }]
+  return { tag: 'message', attrs, content }
+}
+
+const quiet = { level: 'silent', trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => quiet }
+
+/**
+ * What `decryptMessageNode` touches of Baileys' signal repository for these stanzas: the LID
+ * lookup (`getDecryptionJid`), the mapping store and session migration (`storeMappingFromEnvelope`,
+ * `enc` only), sender keys riding along, and a decryption that fails as a Bad MAC does.
+ */
+const repository = {
+  lidMapping: { getLIDForPN: async () => undefined, storeLIDPNMappings: async () => {} },
+  migrateSession: async () => {},
+  processSenderKeyDistributionMessage: async () => {},
+  decryptMessage: async () => {
+    throw new Error('Bad MAC')
+  },
+  decryptGroupMessage: async () => {
+    throw new Error('No session found to decrypt message')
+  },
+}
+
+/** The message Baileys would upsert for this stanza, and the upsert's type. */
+export async function baileysMessage(spec: StanzaSpec): Promise<{ messages: WAMessage[]; type: 'notify' | 'append' }> {
+  const stanza = stanzaOf(spec)
+  const { fullMessage, decrypt } = decryptMessageNode(stanza, ME.id, ME.lid, repository as never, quiet as never)
+  await decrypt()
+  cleanMessage(fullMessage, ME.id, ME.lid)
+  return { messages: [fullMessage], type: stanza.attrs.offline ? 'append' : 'notify' }
+}
+
+/** An event on Baileys' socket: a message stanza, a call, or a LID learned. */
+export type SocketEvent = { stanza: StanzaSpec } | { call: CallSpec[] } | { lidMapping: { lid: string; pn: string } }
+
+export interface FakeWhatsApp {
+  whatsapp: WhatsApp
+  socket: EventEmitter
+  /** Everything sent through Baileys' `sendMessage`: the jid and the text. */
+  sent: { jid: string; text: string }[]
+  /** Emits the event on the socket as Baileys would (messages decrypted and cleaned by Baileys' own code). */
+  emit(event: SocketEvent): Promise<void>
+}
+
+/** Our WhatsApp wrapper, connected to a fake socket; replies are recorded, nothing reaches the network. */
+export async function fakeWhatsApp(logger: Logger = silentLogger): Promise<FakeWhatsApp> {
+  const whatsapp = await createWhatsApp({ logger, terminal: new PassThrough(), schedule: () => () => {} })
+  const sent: FakeWhatsApp['sent'] = []
+  const socket = new EventEmitter()
+  const internals = whatsapp.provider as unknown as { initVendor(): Promise<EventEmitter>; vendor: unknown }
+  internals.initVendor = async () => socket
+  internals.vendor = {
+    sendMessage: async (jid: string, content: { text: string }) => {
+      sent.push({ jid, text: content.text })
+      return { key: { id: `sent-${sent.length}` } }
+    },
+  }
+  await whatsapp.connect()
+  return {
+    whatsapp,
+    socket,
+    sent,
+    async emit(event) {
+      if ('stanza' in event) socket.emit('messages.upsert', await baileysMessage(event.stanza))
+      else if ('call' in event) socket.emit('call', event.call)
+      else socket.emit('lid-mapping.update', event.lidMapping)
+    },
+  }
+}
+
+/** Collects what `whatsapp.inbound` delivers. */
+export function collect(whatsapp: WhatsApp): { messages: Inbound[]; links: { lid: string; phone: string }[] } {
+  const messages: Inbound[] = []
+  const links: { lid: string; phone: string }[] = []
+  whatsapp.inbound.onMessage((inbound) => messages.push(inbound))
+  whatsapp.inbound.onLink?.((link) => links.push(link))
+  return { messages, links }
+}
+
+/** The jid Baileys is asked to send to for a contact address. */
+export const jidOf = (contact: string) => (contact.includes('@') ? contact : `${contact}@s.whatsapp.net`)
+
+export interface RealWhatsAppBot {
+  bot: RunningBot
+  fake: FakeWhatsApp
+  dataDir: string
+  logLines: string[]
+  /** Emits the events on the socket, waits until the bot has handled them, and returns what it sent to `contact`. */
+  send(contact: string, ...events: SocketEvent[]): Promise<string[]>
+}
+
+/**
+ * The real bot (owner files flows/ and locales/, a temporary data directory) on our WhatsApp
+ * wrapper with a fake socket; closed and removed after each test.
+ */
+export function realWhatsAppBots(): () => Promise<RealWhatsAppBot> {
+  const opened: { bot: RunningBot; dataDir: string }[] = []
+  afterEach(async () => {
+    for (const { bot, dataDir } of opened.splice(0)) {
+      await bot.close().catch(() => {})
+      removeDir(dataDir)
+    }
+  })
+  return async () => {
+    const logLines: string[] = []
+    const logger = createLogger('debug', (line) => logLines.push(line))
+    const fake = await fakeWhatsApp(logger)
+    const dataDir = tempDir()
+    const bot = await startBot({
+      flowsDir: join(ROOT, 'flows'),
+      localesDir: join(ROOT, 'locales'),
+      dataDir,
+      defaultLanguage: 'es',
+      provider: fake.whatsapp.provider,
+      inbound: fake.whatsapp.inbound,
+      messenger: fake.whatsapp.messenger,
+      logger,
+    })
+    opened.push({ bot, dataDir })
+    return {
+      bot,
+      fake,
+      dataDir,
+      logLines,
+      async send(contact, ...events) {
+        const before = fake.sent.length
+        for (const event of events) await fake.emit(event)
+        await bot.settled()
+        return fake.sent.slice(before).filter((m) => m.jid === jidOf(contact)).map((m) => m.text)
+      },
+    }
+  }
+}
