@@ -20,8 +20,8 @@ import {
   type Effect,
 } from '../domain/conversation.js'
 import { CHANNEL_INTENT } from '../domain/flow.js'
-import { createRecognizer, type Recognizer } from '../domain/intents.js'
-import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
+import { createRecognizer, tokenize, type Recognizer } from '../domain/intents.js'
+import { countryOf, guessLanguage, languageOfTokens, LANGUAGES, vocabularies, type Language, type Vocabularies } from '../domain/language.js'
 import type { Channel } from '../domain/policy.js'
 import type { BusinessFlow } from '../adapters/flow-files.js'
 import type { ConsentStore, NewRecord, StoredConversation, StoredNotice } from '../ports/consent-store.js'
@@ -66,6 +66,9 @@ export class ConsentEngine {
   /** Commands that withdraw consent or lead to an erasure: read even past the rate limit. */
   private readonly optOutCommands: string[]
   private readonly numbers = new Map<string, string>()
+  /** The words that tell a message's language; the command that switches to each language. */
+  private readonly vocabularies: Vocabularies
+  private readonly switchTo = new Map<Language, string>()
   private readonly channelIntents: string[]
   private readonly clock: () => Date
   private readonly newId: () => string
@@ -91,6 +94,12 @@ export class ConsentEngine {
       const ended = ({ contact, dropped }: FloodEnded) => this.log.info('rate_limit.ended', { contact: contactRef(contact), dropped })
       this.limiter = new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => this.clock().getTime(), ended)
     }
+    for (const [command, outcome] of Object.entries(business.flow.commands)) if (outcome.language) this.switchTo.set(outcome.language, command)
+    // Command words and fillers are pooled across languages ("STOP", "gracias"): only the answers tell.
+    const pooled = new Set([...this.commands, 'filler'])
+    const answerTokens = (language: Language) =>
+      Object.entries(texts.answerWords(language)).flatMap(([intent, words]) => (pooled.has(intent) ? [] : words.flatMap((w) => tokenize(w))))
+    this.vocabularies = vocabularies({ es: answerTokens('es'), en: answerTokens('en') })
     for (const language of LANGUAGES) {
       const words = { ...texts.answerWords(language) }
       // A channel can also be picked by its number in the list the contact was shown.
@@ -269,7 +278,8 @@ export class ConsentEngine {
       : {
           id: person,
           principal: newPrincipal(),
-          language: guessLanguage(number ?? person, this.deps.defaultLanguage),
+          // What they write says more than where their number is from ("hola" from a +1 number).
+          language: this.languageOf(inbound.text) ?? guessLanguage(number ?? person, this.deps.defaultLanguage),
           firstSeen: now.toISOString(),
           lastSeen: now.toISOString(),
           consents: {},
@@ -279,7 +289,9 @@ export class ConsentEngine {
     const restored = stored.conversation ? this.restore(stored.conversation.snapshot, inbound.contact) : undefined
     // A command (STOP above all) is honoured as written, even when the contact is due to be asked
     // again: they are asked on their next message.
-    const event = restored && inbound.text !== undefined ? this.read(inbound.text, restored) : undefined
+    const switched = restored && inbound.text !== undefined ? this.followLanguage(restored, inbound.text) : undefined
+    const current = switched?.snapshot ?? restored
+    const event = current && inbound.text !== undefined ? this.read(inbound.text, current) : undefined
     if (this.stale(inbound, stored.conversation, contact, event)) {
       // Sent before the newest message already handled, and not seen among the latest ids: a
       // redelivery from long ago. Its answer was read then; read now it could undo a later one.
@@ -289,9 +301,10 @@ export class ConsentEngine {
     const changes = restored && event?.type !== 'command' ? this.outdated(contact, now) : []
     let { snapshot, effects } = restored
       ? changes.length
-        ? stepConversation(this.machine, restored, { type: 'reconsent' })
-        : this.continue(restored, event)
+        ? stepConversation(this.machine, current!, { type: 'reconsent' })
+        : this.continue(current!, event)
       : this.begin(contact, inbound)
+    if (switched) effects = [...switched.effects, ...effects]
     if (stored.conversation && !restored) {
       // The step this contact stood on is gone (the owner changed the flow): say so, then start over.
       effects = [{ type: 'reply', key: 'errors.restarted' }, ...effects]
@@ -382,6 +395,29 @@ export class ConsentEngine {
     if (outcome?.next) return stepped
     // e.g. HELP: greeting, question, then the help text; the question is not asked twice.
     return { snapshot: stepped.snapshot, effects: [...started.effects, ...stepped.effects.filter((e) => e.type !== 'reprompt')] }
+  }
+
+  /** The language a message is clearly written in, if any. */
+  private languageOf(text: string | undefined): Language | undefined {
+    return text === undefined || text.length > 1000 ? undefined : languageOfTokens(tokenize(text), this.vocabularies)
+  }
+
+  /**
+   * A message the contact's language cannot read, clearly written in the other one ("sí" to an
+   * English question): the conversation switches language (as ESPAÑOL / ENGLISH would, saying
+   * so), and the message is then read in it.
+   */
+  private followLanguage(snapshot: ConversationSnapshot, text: string): { snapshot: ConversationSnapshot; effects: Effect[] } | undefined {
+    // Free text (an address being typed) is no sign of a language.
+    if (snapshot.context.pending) return undefined
+    const language = this.languageOf(text)
+    const command = language && language !== snapshot.context.language ? this.switchTo.get(language) : undefined
+    if (!command) return undefined
+    const asRead = this.read(text, snapshot)
+    if (asRead.type === 'command' || (asRead.type === 'answer' && asRead.intent)) return undefined
+    const stepped = stepConversation(this.machine, snapshot, { type: 'command', command })
+    // The question is asked (in the new language) by what follows, not twice.
+    return { snapshot: stepped.snapshot, effects: stepped.effects.filter((e) => e.type !== 'reprompt') }
   }
 
   /** `event`: the message as read (undefined when it has no text). */

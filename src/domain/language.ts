@@ -35,3 +35,31 @@ export function guessLanguage(contactId: string, fallback: Language): Language {
   if (country && ENGLISH.has(country)) return 'en'
   return fallback
 }
+
+/**
+ * Everyday words that belong to one of the languages only (accents and case dropped, as
+ * `tokenize` leaves them). Words both share ("no", "ok", "stop", "info") say nothing.
+ */
+const COMMON_WORDS: Record<Language, readonly string[]> = {
+  es: ['hola', 'buenas', 'buenos', 'dias', 'tardes', 'noches', 'gracias', 'si', 'quiero', 'necesito', 'tengo', 'que', 'como', 'cuanto', 'cuando', 'donde', 'porque', 'por', 'favor', 'para', 'pero', 'esta', 'estoy', 'usted', 'ustedes', 'mi', 'tu', 'una', 'uno', 'del', 'los', 'las', 'el', 'la', 'con', 'sin', 'bien', 'vale', 'claro', 'perdon', 'disculpa', 'ayuda', 'informacion', 'precio', 'cita', 'pedido', 'hay', 'quisiera', 'saber', 'tienen', 'acepto', 'nada', 'mas'],
+  en: ['hi', 'hello', 'hey', 'thanks', 'thank', 'you', 'yes', 'yeah', 'yep', 'want', 'need', 'have', 'what', 'how', 'much', 'when', 'where', 'please', 'for', 'but', 'is', 'am', 'are', 'the', 'my', 'your', 'with', 'without', 'good', 'morning', 'afternoon', 'evening', 'sorry', 'help', 'price', 'appointment', 'order', 'there', 'i', 'it', 'would', 'like', 'know', 'agree', 'accept', 'sure', 'nothing', 'more'],
+}
+
+export type Vocabularies = Record<Language, ReadonlySet<string>>
+
+/** Each language's words: the everyday ones above and the owner's answer words (as tokens). */
+export function vocabularies(answerTokens: Record<Language, Iterable<string>>): Vocabularies {
+  const sets = Object.fromEntries(LANGUAGES.map((l) => [l, new Set([...COMMON_WORDS[l], ...answerTokens[l]])])) as Record<Language, Set<string>>
+  // A word of both languages tells nothing.
+  for (const word of [...sets.es]) if (sets.en.has(word)) for (const l of LANGUAGES) sets[l].delete(word)
+  return sets
+}
+
+/**
+ * The language a message is clearly written in: some of its words belong to that language only
+ * and none to the other. "hola" is Spanish, "yes please" English, "ok", "sí yes" or "👍" neither.
+ */
+export function languageOfTokens(tokens: readonly string[], words: Vocabularies): Language | undefined {
+  const found = LANGUAGES.filter((l) => tokens.some((t) => words[l].has(t)))
+  return found.length === 1 ? found[0] : undefined
+}
