@@ -175,7 +175,7 @@ export interface RealWhatsAppBot {
  * The real bot (owner files flows/ and locales/, a temporary data directory) on our WhatsApp
  * wrapper with a fake socket; closed and removed after each test.
  */
-export function realWhatsAppBots(): () => Promise<RealWhatsAppBot> {
+export function realWhatsAppBots(options: { flowsDir?: string; localesDir?: string } = {}): () => Promise<RealWhatsAppBot> {
   const opened: { bot: RunningBot; dataDir: string }[] = []
   afterEach(async () => {
     for (const { bot, dataDir } of opened.splice(0)) {
@@ -189,8 +189,8 @@ export function realWhatsAppBots(): () => Promise<RealWhatsAppBot> {
     const fake = await fakeWhatsApp(logger)
     const dataDir = tempDir()
     const bot = await startBot({
-      flowsDir: join(ROOT, 'flows'),
-      localesDir: join(ROOT, 'locales'),
+      flowsDir: options.flowsDir ?? join(ROOT, 'flows'),
+      localesDir: options.localesDir ?? join(ROOT, 'locales'),
       dataDir,
       defaultLanguage: 'es',
       provider: fake.whatsapp.provider,
