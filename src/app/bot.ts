@@ -92,7 +92,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   })
-  const bridge = attachSource(options.inbound ?? builderbotSource(options.provider, options.logger), engine, options.logger ?? silentLogger)
+  const source = options.inbound ?? builderbotSource(options.provider, options.logger)
+  const bridge = attachSource(source, engine, options.logger ?? silentLogger)
+  // One person, one contact: contacts split between a number and its LID before are merged now.
+  const merging = source.numberOf
+    ? engine.mergeSplitContacts((lid) => source.numberOf!(lid)).catch((error) => (options.logger ?? silentLogger).error('contacts.merge_failed', { error: (error as Error).message }))
+    : Promise.resolve()
   // Consent questions left unanswered too long are marked lapsed: a minute after start (not at
   // once: reading every contact would compete with the first messages), then every hour.
   const sweep = () => void engine.lapseUnanswered().catch((error) => (options.logger ?? silentLogger).error('lapse.sweep_failed', { error: (error as Error).message }))
@@ -112,6 +117,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         clearInterval(sweeper)
         await web?.close()
         bridge.detach()
+        await merging
         await engine.settled()
         await store.close()
       })()

@@ -140,6 +140,25 @@ export class ConsentEngine {
     })
   }
 
+  /**
+   * Contacts known only by a `…@lid` whose number the source now knows (a data folder from
+   * before, or a mapping learned while the bot was off) are merged into the number's contact.
+   * Returns how many were linked.
+   */
+  async mergeSplitContacts(numberOf: (lid: string) => Promise<string | undefined>): Promise<number> {
+    const lids: string[] = []
+    for await (const { contact } of this.deps.store.scan()) if (isLid(contact.id)) lids.push(contact.id)
+    let merged = 0
+    for (const lid of lids) {
+      const number = await numberOf(lid)
+      if (!number) continue
+      await this.link(lid, number)
+      merged++
+    }
+    if (merged) this.log.info('contacts.linked_at_start', { linked: merged })
+    return merged
+  }
+
   /** The queue a message waits in: the person's number whenever it is known, so both addresses share one. */
   private personOf(inbound: Inbound): string {
     const { lid, number } = addressesOf(inbound.contact, inbound.alias)

@@ -36,4 +36,6 @@ export interface InboundSource {
   onMessage(listener: (inbound: Inbound) => void): () => void
   /** Calls `listener` whenever the source learns that a `…@lid` and a phone number are one person. */
   onLink?(listener: (link: AddressLink) => void): () => void
+  /** The phone number (digits) the source knows for a `…@lid`, if any: split contacts are merged at start. */
+  numberOf?(lid: string): Promise<string | undefined>
 }
