@@ -196,9 +196,17 @@ export function readBaileysMessage(msg: WAMessage): Inbound | undefined {
   // nothing the contact wrote. It is not remembered either: the real message, sent again with
   // the same id after Baileys' retry receipt, is then answered.
   if (set(message.messageStubType) && message.messageStubType !== 0) return undefined
-  // Baileys before 7.0.0-rc12 (BuilderBot pins rc.9) lets anyone forge such a resend with any
-  // sender and text (GHSA-qvv5-jq5g-4cgg): a forged "sí" must never become someone's consent.
+  // A message the phone sent again on request (a placeholder resend) is not answered: Baileys
+  // before 7.0.0-rc12 (BuilderBot pins rc.9) lets anyone forge such a resend with any sender and
+  // text (GHSA-qvv5-jq5g-4cgg): a forged "sí" must never become someone's consent. Baileys marks
+  // it with a `requestId` (rc.9 puts it on the upsert, which the wrapper drops; some versions and
+  // copies put it on the message). The event buffer loses the upsert's mark when it merges the
+  // resend with other messages, so it is also told by its key: Baileys builds the key of every
+  // message it receives from the stanza (decodeMessageNode), always with an `addressingMode`,
+  // while a resend is decoded from bytes the sender chose (proto.WebMessageInfo.decode in
+  // process-message.js), and WAProto's MessageKey has no such field.
   if (set(message.requestId)) return undefined
+  if (key.addressingMode !== 'pn' && key.addressingMode !== 'lid') return undefined
 
   let reading: Reading | undefined
   if (set(message.message)) {

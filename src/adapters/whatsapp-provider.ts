@@ -41,7 +41,7 @@ const GUARDED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'uncaughtExce
 /** Baileys' socket events (its `sock.ev`), as far as the wrapper listens to them. */
 interface SocketEvents {
   on(event: 'connection.update', listener: (update: ConnectionUpdate) => void): void
-  on(event: 'messages.upsert', listener: (upsert: { messages?: unknown; type?: unknown }) => void): void
+  on(event: 'messages.upsert', listener: (upsert: { messages?: unknown; type?: unknown; requestId?: unknown }) => void): void
   on(event: 'call', listener: (calls: unknown) => void): void
   on(event: 'lid-mapping.update', listener: (mapping: unknown) => void): void
 }
@@ -272,6 +272,14 @@ function socketSource(log: Logger): { source: InboundSource; listen(events: Sock
     },
     listen(events) {
       events.on('messages.upsert', (upsert) => {
+        // A placeholder resend (the phone sending again a message hidden from linked devices)
+        // carries a requestId: Baileys before 7.0.0-rc12 (BuilderBot pins rc.9) lets anyone forge
+        // one with any sender and text (GHSA-qvv5-jq5g-4cgg), and a forged "sí" must never become
+        // someone's consent. readBaileysMessage also tells it by its key.
+        if (upsert?.requestId !== undefined && upsert?.requestId !== null) {
+          log.warn('whatsapp.resend_ignored', { messages: Array.isArray(upsert.messages) ? upsert.messages.length : 0 })
+          return
+        }
         const messages: unknown[] = Array.isArray(upsert?.messages) ? upsert.messages : []
         let read = 0
         for (const message of messages) if (deliver(() => readBaileysMessage(message as never))) read += 1

@@ -45,7 +45,7 @@ describe('Baileys messages, as the bot reads them', () => {
     const fake = await fakeWhatsApp(createLogger('debug', (l) => lines.push(l)))
     const heard = collect(fake.whatsapp)
     const good = await baileysMessage({ id: 'G1', from: PN, t: T, content: { conversation: 'sí acepto' } })
-    const hostile = { key: { remoteJid: PN, id: 'H1' }, get message(): never { throw new Error('boom') } }
+    const hostile = { key: { remoteJid: PN, id: 'H1', addressingMode: 'pn' }, get message(): never { throw new Error('boom') } }
     fake.socket.emit('messages.upsert', { messages: [hostile, null, 42, ...good.messages], type: 'notify' })
     fake.socket.emit('messages.upsert', { nonsense: true })
     fake.socket.emit('call', 'not a list')
@@ -76,6 +76,18 @@ describe('Baileys messages, as the bot reads them', () => {
     expect(fake.socket.listenerCount('call')).toBe(1)
   })
 
+  it('drops an upsert of placeholder resends (requestId), which anyone can forge in Baileys rc.9', async () => {
+    const lines: string[] = []
+    const { createLogger } = await import('../../src/app/logger.js')
+    const fake = await fakeWhatsApp(createLogger('debug', (l) => lines.push(l)))
+    const heard = collect(fake.whatsapp)
+    // Even one with a key as decodeMessageNode builds it: the mark on the upsert is enough.
+    const resend = await baileysMessage({ id: 'F2', from: PN, t: T, content: { conversation: 'sí' } })
+    fake.socket.emit('messages.upsert', { ...resend, type: 'notify', requestId: '3EB0REQUEST' })
+    expect(heard.messages).toEqual([])
+    expect(lines.some((l) => l.includes('"event":"whatsapp.resend_ignored"'))).toBe(true)
+  })
+
   it('stops delivering to a listener that stopped listening', async () => {
     const fake = await fakeWhatsApp()
     const heard: string[] = []
@@ -88,12 +100,13 @@ describe('Baileys messages, as the bot reads them', () => {
 })
 
 describe('readBaileysMessage, on what a socket rarely sends', () => {
-  const base = { key: { remoteJid: PN, fromMe: false, id: 'R1' }, messageTimestamp: T }
+  // Keys as decodeMessageNode builds them (with addressingMode).
+  const base = { key: { remoteJid: PN, fromMe: false, id: 'R1', addressingMode: 'pn' }, messageTimestamp: T }
 
   it('reads a Long timestamp (history and stored messages carry one)', () => {
-    const stored = proto.WebMessageInfo.decode(proto.WebMessageInfo.encode({ key: base.key, messageTimestamp: T, message: { conversation: 'hola' } }).finish())
-    expect(typeof stored.messageTimestamp).toBe('object')
-    expect(readBaileysMessage(stored as never)).toMatchObject({ sentAt: T * 1000, text: 'hola' })
+    const { messageTimestamp } = proto.WebMessageInfo.decode(proto.WebMessageInfo.encode({ key: {}, messageTimestamp: T }).finish())
+    expect(typeof messageTimestamp).toBe('object')
+    expect(readBaileysMessage({ ...base, messageTimestamp, message: proto.Message.fromObject({ conversation: 'hola' }) })).toMatchObject({ sentAt: T * 1000, text: 'hola' })
   })
 
   it('replaces lone surrogates, which cannot be stored or sent, with U+FFFD', () => {
@@ -102,6 +115,12 @@ describe('readBaileysMessage, on what a socket rarely sends', () => {
 
   it('ignores a message the phone sent again on request (requestId): Baileys rc.9 lets anyone forge one', () => {
     expect(readBaileysMessage({ ...base, requestId: 'R-1', message: { conversation: 'sí' } } as never)).toBeUndefined()
+  })
+
+  it('ignores a message decoded from bytes a sender chose (a resend, forged or not), even without its requestId', () => {
+    // process-message.js, PEER_DATA_OPERATION_REQUEST_RESPONSE_MESSAGE: proto.WebMessageInfo.decode(webMessageInfoBytes).
+    const bytes = proto.WebMessageInfo.encode({ key: { remoteJid: PN, fromMe: false, id: 'F1' }, messageTimestamp: T, message: { conversation: 'sí' } }).finish()
+    expect(readBaileysMessage(proto.WebMessageInfo.decode(bytes) as never)).toBeUndefined()
   })
 
   it('ignores messages with nothing in them, and garbage', () => {

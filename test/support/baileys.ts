@@ -112,8 +112,27 @@ export async function baileysMessage(spec: StanzaSpec): Promise<{ messages: WAMe
   return { messages: [fullMessage], type: stanza.attrs.offline ? 'append' : 'notify' }
 }
 
-/** An event on Baileys' socket: a message stanza, a call, or a LID learned. */
-export type SocketEvent = { stanza: StanzaSpec } | { call: CallSpec[] } | { lidMapping: { lid: string; pn: string } }
+/**
+ * A placeholder resend as Baileys rc.9 emits it (lib/Utils/process-message.js,
+ * PEER_DATA_OPERATION_REQUEST_RESPONSE_MESSAGE): the WebMessageInfo bytes in the response are
+ * decoded as they are, whoever wrote them, and upserted with the request's id. `merged`: as it
+ * comes out of the event buffer when merged with other messages, which loses the requestId.
+ */
+export interface ResendSpec {
+  key: { remoteJid: string; fromMe: boolean; id: string }
+  t: number
+  content: Record<string, unknown>
+  merged?: boolean
+}
+
+export function resendUpsert(spec: ResendSpec): { messages: WAMessage[]; type: 'notify'; requestId?: string } {
+  const bytes = proto.WebMessageInfo.encode({ key: spec.key, messageTimestamp: spec.t, message: spec.content }).finish()
+  const message = proto.WebMessageInfo.decode(bytes) as unknown as WAMessage
+  return spec.merged ? { messages: [message], type: 'notify' } : { messages: [message], type: 'notify', requestId: '3EB0PDO00000000000001' }
+}
+
+/** An event on Baileys' socket: a message stanza, a placeholder resend, a call, or a LID learned. */
+export type SocketEvent = { stanza: StanzaSpec } | { resend: ResendSpec } | { call: CallSpec[] } | { lidMapping: { lid: string; pn: string } }
 
 export interface FakeWhatsApp {
   whatsapp: WhatsApp
@@ -144,6 +163,7 @@ export async function fakeWhatsApp(logger: Logger = silentLogger): Promise<FakeW
     sent,
     async emit(event) {
       if ('stanza' in event) socket.emit('messages.upsert', await baileysMessage(event.stanza))
+      else if ('resend' in event) socket.emit('messages.upsert', resendUpsert(event.resend))
       else if ('call' in event) socket.emit('call', event.call)
       else socket.emit('lid-mapping.update', event.lidMapping)
     },
