@@ -158,6 +158,21 @@ describe('a lost WhatsApp connection', () => {
     expect(scheduled.map((s) => s.ms)).toEqual([1_000, 2_000, 1_000])
   })
 
+  it('reads contacts\' messages from each new socket, once', async () => {
+    const { whatsapp, sockets, close, runScheduled } = await supervised()
+    const heard: string[] = []
+    whatsapp.inbound.onMessage((m) => heard.push(`${m.messageId}:${m.text}`))
+    await whatsapp.connect()
+    close(428)
+    await runScheduled()
+    expect(sockets).toHaveLength(2)
+    // A message as Baileys upserts it (decodeMessageNode's key, a decoded proto.Message).
+    const message = { key: { remoteJid: '34612345678@s.whatsapp.net', fromMe: false, id: 'M1', addressingMode: 'pn' }, messageTimestamp: 1_767_000_000, message: { conversation: 'hola' } }
+    sockets.at(-1)!.emit('messages.upsert', { messages: [message], type: 'notify' })
+    expect(heard).toEqual(['M1:hola'])
+    expect(sockets.map((s) => s.listenerCount('messages.upsert'))).toEqual([1, 1])
+  })
+
   it('is not retried once the bot is stopping', async () => {
     const { whatsapp, scheduled, close } = await supervised()
     await whatsapp.connect()
