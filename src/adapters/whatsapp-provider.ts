@@ -35,6 +35,7 @@ import type { Logger } from '../app/logger.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { AddressLink, Inbound, InboundSource } from '../ports/inbound-source.js'
 import { readBaileysCall, readBaileysMessage, readLidMapping, type BaileysCall } from './baileys-inbound.js'
+import { lidMappingReader } from './baileys-lid-mapping.js'
 
 const GUARDED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'uncaughtException', 'unhandledRejection'] as const
 
@@ -206,7 +207,7 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
   const listenOnEvents = provider.listenOnEvents.bind(provider)
   const busEvents = provider.busEvents.bind(provider)
   provider.busEvents = () => busEvents().filter(({ event }) => !EVENTS_READ_HERE.has(event))
-  const inbound = socketSource(log)
+  const inbound = socketSource(log, lidMappingReader(sessionDir))
   provider.listenOnEvents = (events) => {
     listenOnEvents(events)
     events.on('connection.update', onConnection)
@@ -245,7 +246,7 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
  * listens. Nothing thrown while reading one message stops the others (Baileys emits a batch),
  * nor reaches Baileys' event loop; a log line says one was lost, without its content.
  */
-function socketSource(log: Logger): { source: InboundSource; listen(events: SocketEvents): void } {
+function socketSource(log: Logger, numberOf: (lid: string) => Promise<string | undefined>): { source: InboundSource; listen(events: SocketEvents): void } {
   const messageListeners = new Set<(inbound: Inbound) => void>()
   const linkListeners = new Set<(link: AddressLink) => void>()
   const deliver = (read: () => Inbound | undefined) => {
@@ -269,6 +270,7 @@ function socketSource(log: Logger): { source: InboundSource; listen(events: Sock
         linkListeners.add(listener)
         return () => void linkListeners.delete(listener)
       },
+      numberOf,
     },
     listen(events) {
       events.on('messages.upsert', (upsert) => {
