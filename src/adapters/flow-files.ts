@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { isMap, type Node } from 'yaml'
+import { isMap, isSeq, type Node } from 'yaml'
 import { checkFlow } from '../domain/flow-check.js'
 import { RIGHTS, type FlowDefinition, type Outcome, type Right, type Step, type Unclear } from '../domain/flow.js'
 import { isLanguage, LANGUAGES } from '../domain/language.js'
@@ -163,6 +163,8 @@ function readPolicy(file: OwnerFile): Policy {
 
 const STEP_FIELDS = ['say', 'ask', 'answers', 'unclear', 'next', 'rest', 'channel', 'back'] as const
 const OUTCOME_FIELDS = ['say', 'record', 'withdraw', 'language', 'right', 'next'] as const
+/** A command may ask a question of its own without leaving the contact's step. */
+const ASIDE_FIELDS = ['ask', 'answers', 'unclear'] as const
 
 function readFlow(file: OwnerFile): FlowDefinition {
   const top = file.entries(file.doc.contents as Node, 'consent.yaml', 1)
@@ -176,7 +178,7 @@ function readFlow(file: OwnerFile): FlowDefinition {
   const commands: Record<string, Outcome> = {}
   const commandsEntry = top.find((e) => e.key === 'commands')
   for (const entry of file.entries(commandsEntry?.value, 'commands', commandsEntry?.line ?? 1)) {
-    commands[entry.key] = readOutcome(file, entry.value, `command ${entry.key}`, entry.line)
+    commands[entry.key] = readOutcome(file, entry.value, `command ${entry.key}`, entry.line, true)
   }
 
   const steps: Record<string, Step> = {}
@@ -224,9 +226,9 @@ function readStep(file: OwnerFile, id: string, node: Node | null, line: number):
   }
 }
 
-function readOutcome(file: OwnerFile, node: Node | null, where: string, line: number): Outcome {
+function readOutcome(file: OwnerFile, node: Node | null, where: string, line: number, command = false): Outcome {
   const fields = file.entries(node, where, line)
-  file.onlyKnownKeys(fields, OUTCOME_FIELDS, where)
+  file.onlyKnownKeys(fields, command ? [...OUTCOME_FIELDS, ...ASIDE_FIELDS] : OUTCOME_FIELDS, where)
   const get = (key: string) => fields.find((f) => f.key === key)
   const outcome: Outcome = { say: [], line }
   const say = get('say')
@@ -248,8 +250,24 @@ function readOutcome(file: OwnerFile, node: Node | null, where: string, line: nu
   }
   const withdraw = get('withdraw')
   if (withdraw) {
-    if (file.text(withdraw.value, 'withdraw', withdraw.line) === 'all') outcome.withdraw = true
-    else file.problem(withdraw.line, 'write "withdraw: all" (a contact withdraws every consent at once)')
+    const list = withdraw.value && isSeq(withdraw.value) ? file.texts(withdraw.value, 'withdraw', withdraw.line) : undefined
+    if (list && list.length > 0) outcome.withdraw = list
+    else if (!list && file.text(withdraw.value, 'withdraw', withdraw.line) === 'all') outcome.withdraw = 'all'
+    else file.problem(withdraw.line, 'write "withdraw: all" (every consent at once) or a list of optional purposes, e.g. "withdraw: [marketing]"')
+  }
+  const ask = get('ask')
+  const asked = ask && file.text(ask.value, 'ask', ask.line)
+  if (asked) {
+    const answers: Record<string, Outcome> = {}
+    const answersEntry = get('answers')
+    if (!answersEntry) file.problem(ask.line, `${where} asks "${asked}" but lists no answers; add "answers:" (e.g. everything, onlyOffers, no)`)
+    for (const entry of file.entries(answersEntry?.value ?? null, `the answers of ${where}`, answersEntry?.line ?? ask.line)) {
+      answers[entry.key] = readOutcome(file, entry.value, `answer ${entry.key} of ${where}`, entry.line)
+    }
+    const unclearEntry = get('unclear')
+    outcome.aside = { ask: asked, answers, ...(unclearEntry ? { unclear: readUnclear(file, unclearEntry.value, where, unclearEntry.line) } : {}), line: ask.line }
+  } else if (get('answers') || get('unclear')) {
+    file.problem((get('answers') ?? get('unclear'))!.line, `"answers" and "unclear" in ${where} need "ask: <question>"`)
   }
   const right = get('right')
   if (right) {

@@ -1,6 +1,6 @@
 /** The Texts port on i18next, fed from the checked locale files. */
 import i18next from 'i18next'
-import { FILLER_INTENT, type AnswerWords } from '../domain/intents.js'
+import { CONTAINS_PREFIX, FILLER_INTENT, type AnswerWords } from '../domain/intents.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
 import type { Texts } from '../ports/texts.js'
 import type { LocaleBundle } from './locale-files.js'
@@ -40,6 +40,12 @@ export async function createI18nTexts(bundle: LocaleBundle, fallback: Language, 
       table[intent] = [...new Set(LANGUAGES.flatMap((l) => bundle.answers[l].words[intent] ?? []))]
     }
     for (const [channel, list] of Object.entries(channels)) table[`channel:${channel}`] = list
+    // Contained phrases (opt-outs) are understood in any language, like the commands they mean;
+    // their order (which wins when a message holds several) is the one in the contact's language.
+    const containIntents = [...new Set([language, ...LANGUAGES].flatMap((l) => Object.keys(bundle.answers[l].contains ?? {})))]
+    for (const intent of containIntents) {
+      table[`${CONTAINS_PREFIX}${intent}`] = [...new Set(LANGUAGES.flatMap((l) => bundle.answers[l].contains?.[intent] ?? []))]
+    }
     words.set(language, table)
   }
 

@@ -10,13 +10,16 @@ import { handleKindOf } from '../domain/handles.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
 import { CHANNELS, type Policy } from '../domain/policy.js'
 import { nearest, OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
-import { tokenize, FILLER_INTENT } from '../domain/intents.js'
+import { createRecognizer, tokenize, CONTAINS_PREFIX, CONTAINS_UNCLEAR, FILLER_INTENT } from '../domain/intents.js'
+
+/** The section of answers.json whose phrases count when contained in a longer message. */
+const CONTAINS = 'contains'
 
 export type Messages = { [key: string]: string | Messages }
 export interface LocaleBundle {
   messages: Record<Language, Messages>
   /** Intent → words; `channels` holds channel → words. */
-  answers: Record<Language, { words: Record<string, string[]>; channels: Record<string, string[]> }>
+  answers: Record<Language, { words: Record<string, string[]>; channels: Record<string, string[]>; contains?: Record<string, string[]> }>
 }
 
 interface LoadedFile {
@@ -43,6 +46,8 @@ export function readLocales(
   shownDir: string,
   flowFile: string,
   problems: Problem[],
+  /** Where to add warnings (the bot still starts; `npm run check` shows them). */
+  warnings?: Problem[],
 ): LocaleBundle | undefined {
   const before = problems.length
   const failed = () => problems.length > before
@@ -107,15 +112,20 @@ export function readLocales(
     }
   }
   checkAnswerShapes(answers)
+  checkContains(flow, answers, flowFile)
   if (failed()) return undefined
   checkOverlaps(flow, policy, answers)
   if (failed()) return undefined
+  if (warnings) warnOptOutCollisions(answers, warnings)
 
   const bundle = { messages: {}, answers: {} } as LocaleBundle
   for (const language of LANGUAGES) {
     bundle.messages[language] = messages[language]!.data as Messages
-    const { channels = {}, ...words } = answers[language]!.data as Record<string, string[]> & { channels?: Record<string, string[]> }
-    bundle.answers[language] = { words, channels }
+    const { channels = {}, [CONTAINS]: contains = {}, ...words } = answers[language]!.data as Record<string, string[]> & {
+      channels?: Record<string, string[]>
+      contains?: Record<string, string[]>
+    }
+    bundle.answers[language] = { words, channels, contains }
   }
   return bundle
 }
@@ -161,7 +171,13 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
   const needed = new Map<string, number | 'bot'>()
   const use = (key: string, where: number | 'bot') => needed.has(key) || needed.set(key, where)
   const outcome = (o: { say: string[]; line: number }) => o.say.forEach((k) => use(k, o.line))
-  for (const o of Object.values(flow.commands)) outcome(o)
+  for (const o of Object.values(flow.commands)) {
+    outcome(o)
+    if (!o.aside) continue
+    use(o.aside.ask, o.aside.line)
+    Object.values(o.aside.answers).forEach(outcome)
+    o.aside.unclear?.say.forEach((k) => use(k, o.aside!.unclear!.line))
+  }
   for (const step of Object.values(flow.steps)) {
     step.say.forEach((k) => use(k, step.line))
     if (step.ask) use(step.ask, step.line)
@@ -200,6 +216,9 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
 function neededIntents(flow: FlowDefinition): Map<string, number> {
   const needed = new Map<string, number>()
   for (const [intent, o] of Object.entries(flow.commands)) needed.set(intent, o.line)
+  for (const o of Object.values(flow.commands)) {
+    for (const [intent, a] of Object.entries(o.aside?.answers ?? {})) if (!needed.has(intent)) needed.set(intent, a.line)
+  }
   for (const step of Object.values(flow.steps)) {
     for (const [intent, o] of Object.entries(step.answers)) if (intent !== CHANNEL_INTENT && !needed.has(intent)) needed.set(intent, o.line)
     if (step.channelDetails) {
@@ -214,8 +233,8 @@ function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>): v
     const a = answers[language]!
     const check = (node: Node | null, where: string, line: number) => {
       for (const entry of a.file.entries(node, where, line)) {
-        if (where === 'answers.json' && entry.key === 'channels') {
-          check(entry.value, 'channels', entry.line)
+        if (where === 'answers.json' && (entry.key === 'channels' || entry.key === CONTAINS)) {
+          check(entry.value, entry.key, entry.line)
           continue
         }
         if (where === 'channels' && !(CHANNELS as readonly string[]).includes(entry.key)) {
@@ -252,7 +271,9 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
         ? policy.channels.flatMap((c) => data.channels?.[c.channel] ?? [])
         : intent === FILLER_INTENT ? [] : [...new Set(pooled(intent))]
     const commands = Object.keys(flow.commands)
-    const questions: [string, string[]][] = Object.values(flow.steps).flatMap((s): [string, string[]][] => {
+    const asides = Object.entries(flow.commands).flatMap(([command, o]): [string, string[]][] =>
+      o.aside ? [[`the question of command ${command}`, [...Object.keys(o.aside.answers), ...commands]]] : [])
+    const questions: [string, string[]][] = [...asides, ...Object.values(flow.steps).flatMap((s): [string, string[]][] => {
       if (s.ask) return [[s.id, [...Object.keys(s.answers), ...commands]]]
       if (!s.channelDetails) return []
       const back = s.channelDetails.back ? [BACK_INTENT] : []
@@ -261,7 +282,7 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
         [`${s.id} (the address or number)`, [...back, SAME_NUMBER_INTENT, ...commands]],
         [`${s.id} (the read-back)`, ['yes', 'no', ...back, ...commands]],
       ]
-    })
+    })]
     for (const [step, intents] of questions) {
       const owner = new Map<string, string>()
       for (const intent of intents) {
@@ -274,5 +295,77 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
         }
       }
     }
+  }
+}
+
+/**
+ * The `contains` section: phrases that mean a command wherever they appear in a message. Only
+ * commands of the flow (which never record consent) and `unclear` may have them, and no answer
+ * of that name may grant consent: a phrase inside "sí, pero dejen de escribirme" must never
+ * become a yes.
+ */
+function checkContains(flow: FlowDefinition, answers: Record<Language, LoadedFile | undefined>, flowFile: string): void {
+  const commands = Object.keys(flow.commands)
+  const grants = new Map<string, number>()
+  for (const step of Object.values(flow.steps)) {
+    for (const [intent, o] of Object.entries(step.answers)) if (o.record?.given) grants.set(intent, o.line)
+  }
+  for (const language of LANGUAGES) {
+    const a = answers[language]!
+    const section = a.file.entries(a.file.doc.contents as Node, 'answers.json', 1).find((e) => e.key === CONTAINS)
+    if (!section) continue
+    if (!section.value || !isMap(section.value)) {
+      a.file.problem(section.line, `"${CONTAINS}" must hold lists of phrases by command, e.g. "${CONTAINS}": { "stop": ["dejen de escribirme"] }`)
+      continue
+    }
+    for (const entry of a.file.entries(section.value, CONTAINS, section.line)) {
+      if (entry.key !== CONTAINS_UNCLEAR && !commands.includes(entry.key)) {
+        const hint = nearest(entry.key, [...commands, CONTAINS_UNCLEAR])
+        a.file.problem(entry.line, `"${entry.key}" under "${CONTAINS}" is not a command of ${flowFile}${hint ? ` (did you mean "${hint}"?)` : ''}; phrases contained in a message may only mean a command (${commands.join(', ')}) or "${CONTAINS_UNCLEAR}"`)
+      } else if (grants.has(entry.key)) {
+        a.file.problem(entry.line, `"${entry.key}" has phrases under "${CONTAINS}" but grants consent at ${flowFile}:${grants.get(entry.key)}; a phrase found inside a longer message must never count as consent: remove its phrases here, or make that answer refuse`)
+      }
+    }
+  }
+}
+
+/**
+ * Warns when a whole-message answer word holds an opt-out phrase of the `contains` section ("no
+ * quiero ofertas" added to "no"): the word wins, so that message is read as that answer, not
+ * as the opt-out, wherever the answer is expected.
+ */
+function warnOptOutCollisions(answers: Record<Language, LoadedFile | undefined>, warnings: Problem[]): void {
+  // Read as the bot reads them: every language's phrases pooled, in the order of the file.
+  const phrases: Record<string, string[]> = {}
+  for (const l of LANGUAGES) {
+    const contains = ((answers[l]!.data as Record<string, unknown>)[CONTAINS] ?? {}) as Record<string, string[]>
+    for (const [intent, list] of Object.entries(contains)) phrases[`${CONTAINS_PREFIX}${intent}`] = [...(phrases[`${CONTAINS_PREFIX}${intent}`] ?? []), ...list]
+  }
+  const intents = Object.keys(phrases).map((k) => k.slice(CONTAINS_PREFIX.length)).filter((i) => i !== CONTAINS_UNCLEAR)
+  const reader = createRecognizer(phrases)
+  for (const language of LANGUAGES) {
+    const a = answers[language]!
+    const visit = (node: Node | null, where: string, line: number) => {
+      for (const entry of a.file.entries(node, where, line)) {
+        if (where === 'answers.json' && entry.key === CONTAINS) continue
+        if (where === 'answers.json' && entry.key === 'channels') {
+          visit(entry.value, 'channels', entry.line)
+          continue
+        }
+        if (entry.key === FILLER_INTENT || !entry.value || !isSeq(entry.value)) continue
+        for (const item of entry.value.items) {
+          const word = a.file.text(item as Node, entry.key, entry.line)
+          const hit = word === undefined ? undefined : reader.recognize(word, intents)
+          if (!hit || hit === entry.key) continue
+          const answer = where === 'channels' ? `channels.${entry.key}` : entry.key
+          warnings.push({
+            file: a.file.name,
+            line: a.file.lineOf(item as Node, entry.line),
+            message: `warning: "${word}" in "${answer}" holds an opt-out phrase of "${CONTAINS}.${hit}"; where "${answer}" is expected, a contact writing it is read as "${answer}", not as "${hit}". Remove it from "${answer}" (the opt-out phrases already cover it), or keep it if it must mean "${answer}" there`,
+          })
+        }
+      }
+    }
+    visit(a.file.doc.contents as Node, 'answers.json', 1)
   }
 }

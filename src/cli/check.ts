@@ -5,7 +5,9 @@
  * when all is valid; exits 2 on a bad option.
  */
 import { relative, sep } from 'node:path'
-import { OwnerFileError } from '../adapters/owner-file.js'
+import { readBusinessFlow } from '../adapters/flow-files.js'
+import { readLocales } from '../adapters/locale-files.js'
+import { formatProblem, OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { loadBusinessFiles } from '../app/bot.js'
 import { ConfigError, loadDotEnv } from '../app/config.js'
 import { LANGUAGES } from '../domain/language.js'
@@ -33,6 +35,9 @@ async function main(): Promise<number> {
   const { flowsDir, localesDir, defaultLanguage } = options.config
   // Shown as in the problem lines, which name files from the project folder.
   const shown = (dir: string) => relative(projectDir, dir).split(sep).join('/') || '.'
+  // Warnings do not stop the bot: what it would do is allowed, but likely not what was meant.
+  const warnings = ownerWarnings(flowsDir, localesDir, shown)
+  if (warnings.length) process.stdout.write(`${warnings.map(formatProblem).join('\n')}\n`)
   try {
     const { business } = await loadBusinessFiles(flowsDir, localesDir, defaultLanguage, projectDir)
     const { flow, policy } = business
@@ -50,6 +55,15 @@ async function main(): Promise<number> {
     process.stderr.write(`\n${n} problem${n === 1 ? '' : 's'} in ${shown(flowsDir)}/ and ${shown(localesDir)}/. Fix ${n === 1 ? 'it' : 'them'} and run npm run check again.\n`)
     return 1
   }
+}
+
+/** `file:line: warning: …` findings of the owner's files (e.g. an answer word that hides an opt-out). */
+function ownerWarnings(flowsDir: string, localesDir: string, shown: (dir: string) => string): Problem[] {
+  const problems: Problem[] = []
+  const warnings: Problem[] = []
+  const business = readBusinessFlow(flowsDir, shown(flowsDir), problems)
+  if (business) readLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`, problems, warnings)
+  return [...warnings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
 }
 
 main().then(

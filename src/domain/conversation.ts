@@ -23,6 +23,11 @@ export interface ConversationContext {
   /** The contact's own number and its country, for "same number" and numbers typed without +. */
   phone?: string
   country?: CountryCode
+  /**
+   * A command's question asked aside (e.g. "stop everything, or only the offers?"): the contact
+   * stays at their step; their next message is read against `intents`, then the aside is closed.
+   */
+  aside?: { command: string; intents: string[] }
 }
 
 export type ConversationInput = Pick<ConversationContext, 'language' | 'phone' | 'country'>
@@ -43,7 +48,8 @@ export type Effect =
   | { type: 'reply'; key: string }
   | { type: 'reprompt' }
   | { type: 'recordConsent'; purpose: string; given: boolean }
-  | { type: 'withdrawConsent' }
+  /** Withdraws the given consents: every one, or only `purposes` (optional ones) when set. */
+  | { type: 'withdrawConsent'; purposes?: string[] }
   | { type: 'setChannel'; channel: Channel; handle?: string; link?: string }
   /** The right of access: the contact is shown what is stored about them (and it is recorded). */
   | { type: 'accessData' }
@@ -76,18 +82,23 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
       reply: (_: unknown, _params: Params<'reply'>) => {},
       reprompt: () => {},
       recordConsent: (_: unknown, _params: Params<'recordConsent'>) => {},
-      withdrawConsent: () => {},
+      withdrawConsent: (_: unknown, _params: Params<'withdrawConsent'>) => {},
       setChannel: (_: unknown, _params: Params<'setChannel'>) => {},
       accessData: () => {},
       erase: () => {},
       // Remembers the question now open (none on a step that asks nothing) and starts its count afresh.
-      ask: assign((_, params: { key?: string }) => ({ prompt: params.key, unclear: 0 })),
+      ask: assign((_, params: { key?: string }) => ({ prompt: params.key, unclear: 0, aside: undefined })),
+      openAside: assign((_, params: { command: string; intents: string[] }) => ({ aside: { command: params.command, intents: params.intents } })),
+      closeAside: assign({ aside: undefined }),
       countUnclear: assign({ unclear: ({ context }) => context.unclear + 1 }),
       setLanguage: assign((_, params: { language: Language }) => ({ language: params.language })),
     },
     guards: {
       means: ({ event }, params: { intent: string }) => event.type === 'answer' && event.intent === params.intent,
       isCommand: ({ event }, params: { command: string }) => event.type === 'command' && event.command === params.command,
+      asideOpen: ({ context }, params: { command: string }) => context.aside?.command === params.command,
+      asideMeans: ({ context, event }, params: { command: string; intent: string }) =>
+        context.aside?.command === params.command && event.type === 'answer' && event.intent === params.intent,
       unclearAgain: ({ context }, params: { after: number }) => (context.unclear + 1) % params.after === 0,
       staysOnWhatsApp: ({ context }) => context.pending?.channel === 'whatsapp',
       hasLink: ({ context }) => !!context.pending && !!linkOf(context.pending.channel),
@@ -107,7 +118,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
       ...(o.next ? { target: ref(o.next) } : {}),
       actions: [
         ...(o.record ? [{ type: 'recordConsent' as const, params: { purpose: o.record.purpose, given: o.record.given } }] : []),
-        ...(o.withdraw ? [{ type: 'withdrawConsent' as const }] : []),
+        ...(o.withdraw ? [{ type: 'withdrawConsent' as const, params: o.withdraw === 'all' ? {} : { purposes: o.withdraw } }] : []),
         ...(o.language ? [{ type: 'setLanguage' as const, params: { language: o.language } }] : []),
         ...(o.right === 'access' ? [{ type: 'accessData' as const }] : []),
         ...(o.right === 'erasure' ? [{ type: 'erase' as const }] : []),
@@ -129,6 +140,22 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     ]
   }
 
+  /**
+   * The answers to a command's aside question, understood first at every step while it is open.
+   * An answer without `next` leaves the contact at their step, asked its question again.
+   */
+  const asideTransitions = Object.entries(flow.commands).flatMap(([command, o]) => {
+    if (!o.aside) return []
+    const close = 'closeAside' as const
+    return [
+      ...Object.entries(o.aside.answers).map(([intent, a]) => {
+        const { actions, ...rest } = outcome(a)
+        return { guard: { type: 'asideMeans' as const, params: { command, intent } }, ...rest, actions: [close, ...actions] }
+      }),
+      { guard: { type: 'asideOpen' as const, params: { command } }, actions: [close, ...says(o.aside.unclear?.say ?? []), { type: 'reprompt' as const }] },
+    ]
+  })
+
   const askStep = (step: Step) => {
     const answers = Object.entries(step.answers)
     return {
@@ -140,6 +167,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
       entry: [...says([...step.say, step.ask!]), { type: 'ask' as const, params: { key: step.ask! } }],
       on: {
         answer: [
+          ...asideTransitions,
           ...answers.map(([intent, o]) => {
             const { actions, ...rest } = outcome(o, step.id)
             const chosen =
@@ -188,6 +216,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
           ],
           on: {
             answer: [
+              ...asideTransitions,
               ...backTransition,
               {
                 guard: 'validHandle' as const,
@@ -210,6 +239,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
           entry: [...says(['channel.confirm']), { type: 'ask' as const, params: { key: 'channel.confirm' } }],
           on: {
             answer: [
+              ...asideTransitions,
               { guard: { type: 'means' as const, params: { intent: 'yes' } }, target: 'done', actions: [settle, ...says(['channel.saved'])] },
               { guard: { type: 'means' as const, params: { intent: 'no' } }, target: 'handle' },
               ...backTransition,
@@ -229,7 +259,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     meta: { intents: [] } satisfies StepMeta,
     entry: [noQuestion, ...says(step.say)],
     // Whatever the contact writes next opens the `rest` step (commands still apply first).
-    ...(step.rest ? { on: { answer: { target: ref(step.rest) } } } : {}),
+    ...(step.rest ? { on: { answer: [...asideTransitions, { target: ref(step.rest) }] } } : {}),
   })
 
   const passStep = (step: Step) => ({ id: step.id, entry: [noQuestion, ...says(step.say)], always: { target: ref(step.next!) } })
@@ -239,16 +269,35 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     states[step.id] = step.channelDetails ? channelStep(step) : step.ask ? askStep(step) : step.next ? passStep(step) : restStep(step)
   }
 
-  const commands = Object.entries(flow.commands).map(([command, o]) => ({
-    guard: { type: 'isCommand' as const, params: { command } },
-    ...outcome(o),
-  }))
+  const commands = Object.entries(flow.commands).map(([command, o]) => {
+    const guard = { type: 'isCommand' as const, params: { command } }
+    // Any command closes an aside question left open; one with a question of its own opens it.
+    if (!o.aside) {
+      const { actions, ...rest } = outcome(o)
+      return { guard, ...rest, actions: ['closeAside' as const, ...actions] }
+    }
+    const { actions } = outcome({ ...o, next: undefined })
+    const intents = Object.keys(o.aside.answers)
+    return {
+      guard,
+      actions: [
+        ...actions.filter((a) => typeof a === 'string' || a.type !== 'reprompt'),
+        { type: 'reply' as const, params: { key: o.aside.ask } },
+        { type: 'openAside' as const, params: { command, intents } },
+      ],
+    }
+  })
 
   const config = {
     id: 'consent',
     context: ({ input }: { input: ConversationInput }) => ({ ...input, unclear: 0 }),
     initial: flow.start,
-    on: { command: commands, ...(flow.reconsent ? { reconsent: { target: ref(flow.reconsent) } } : {}) },
+    on: {
+      command: commands,
+      // A step that takes no answer still hears the answer to an aside question.
+      ...(asideTransitions.length ? { answer: asideTransitions } : {}),
+      ...(flow.reconsent ? { reconsent: { target: ref(flow.reconsent) } } : {}),
+    },
     states,
   }
   // The states are built from the owner's file at run time; XState's static types cannot follow
@@ -285,6 +334,8 @@ export function pendingPurposes(snapshot: ConversationSnapshot): string[] {
 
 /** The answers the contact's current question takes (the engine matches messages against them). */
 export function expectedIntents(snapshot: ConversationSnapshot): string[] {
+  // While a command's question is open aside, its answers are what the contact is expected to say.
+  if (snapshot.context.aside) return [...snapshot.context.aside.intents]
   const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)
   return [...new Set(metas.flatMap((m) => m?.intents ?? []))]
 }

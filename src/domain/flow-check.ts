@@ -24,6 +24,7 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
     problems.push({ line, message: `${field} "${name}" is not a step${hint ? ` (did you mean "${hint}"?)` : ''}; steps are: ${stepNames.join(', ')}` })
   }
   const purposes = policy.purposes.map((p) => p.id)
+  const optional = policy.purposes.filter((p) => !p.required).map((p) => p.id)
 
   if (flow.start && !known(flow.start)) unknown(flow.startLine, flow.start, 'start')
   if (flow.reconsent && !known(flow.reconsent)) unknown(flow.reconsentLine ?? 1, flow.reconsent, 'reconsent')
@@ -38,6 +39,20 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
     }
     if (o.right === 'erasure' && o.next) {
       problems.push({ line: o.line, message: `${where} erases the contact's data and then goes to ${o.next}, but after an erasure there is no conversation left to continue: remove "next"` })
+    }
+    if (Array.isArray(o.withdraw)) {
+      for (const purpose of o.withdraw) {
+        const declared = policy.purposes.find((p) => p.id === purpose)
+        if (!declared) {
+          problems.push({ line: o.line, message: `withdraw in ${where} names "${purpose}", which is not a purpose in policy.yaml; declared purposes: ${purposes.join(', ')}` })
+        } else if (declared.required) {
+          problems.push({ line: o.line, message: `withdraw in ${where} names "${purpose}", a required purpose: withdrawing it is withdrawing everything; list optional purposes only (${optional.join(', ') || 'none declared'}), or write "withdraw: all"` })
+        }
+      }
+    }
+    if (o.aside) {
+      for (const [answer, a] of Object.entries(o.aside.answers)) checkOutcome(a, `answer ${answer} of ${where}`, false, answer)
+      if (Object.keys(o.aside.answers).length === 0) problems.push({ line: o.aside.line, message: `${where} asks "${o.aside.ask}" but lists no answers; add "answers:"` })
     }
     if (!o.record) return
     if (!asked) {
@@ -117,7 +132,10 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   }
   visit(flow.start)
   visit(flow.reconsent)
-  for (const o of Object.values(flow.commands)) visit(o.next)
+  for (const o of Object.values(flow.commands)) {
+    visit(o.next)
+    for (const a of Object.values(o.aside?.answers ?? {})) visit(a.next)
+  }
   for (const step of Object.values(flow.steps)) {
     if (!reached.has(step.id) && known(flow.start)) {
       problems.push({ line: step.line, message: `step ${step.id} can never be reached: no step leads to it; link it with "next" or remove it` })

@@ -149,7 +149,8 @@ export function flowGraph(flow: FlowDefinition, texts: DiagramTexts): FlowGraph 
   }
   const commands = Object.entries(flow.commands).map(([intent, o]): DiagramCommand => {
     // What a command says matters only when nothing else shows what it does (help, say).
-    const said = o.say[0] === undefined || o.next || o.language || o.withdraw || o.right ? undefined : firstLine(texts.text(o.say[0]) ?? '')
+    const first = o.aside ? o.aside.ask : o.say[0]
+    const said = first === undefined || o.next || o.language || o.withdraw || o.right ? undefined : firstLine(texts.text(first) ?? '')
     return { label: label(intent, o), ...(o.next ? { to: o.next } : {}), ...(said ? { text: said } : {}) }
   })
   const reconsent = flow.reconsent && flow.reconsent in flow.steps ? flow.reconsent : undefined
@@ -166,7 +167,7 @@ function wordsOf(texts: DiagramTexts, intent: string): string {
 function marksOf(o: Outcome, language: Language): Mark[] {
   const marks: Mark[] = []
   if (o.record) marks.push({ kind: o.record.given ? 'grant' : 'refuse', text: `${o.record.given ? '✓' : '✗'} ${o.record.purpose}` })
-  if (o.withdraw) marks.push({ kind: 'withdraw', text: `✗ ${CAPTIONS[language].all}` })
+  if (o.withdraw) marks.push({ kind: 'withdraw', text: `✗ ${o.withdraw === 'all' ? CAPTIONS[language].all : o.withdraw.join(', ')}` })
   if (o.language) marks.push({ kind: 'language', text: `${CAPTIONS[language].language}: ${o.language}` })
   if (o.right) marks.push({ kind: o.right, text: CAPTIONS[language][o.right] })
   return marks

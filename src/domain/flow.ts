@@ -11,8 +11,11 @@ export interface Outcome {
   say: string[]
   /** Record the contact's answer for one purpose. */
   record?: { purpose: string; given: boolean }
-  /** Withdraw every consent the contact has given. */
-  withdraw?: boolean
+  /**
+   * Withdraw consents: `all` withdraws every consent the contact has given; a list withdraws
+   * those optional purposes only (e.g. "no more offers" withdraws marketing, service stays).
+   */
+  withdraw?: 'all' | string[]
   /** Switch the conversation's language. */
   language?: Language
   /**
@@ -22,6 +25,21 @@ export interface Outcome {
   right?: Right
   /** The step to go to; none means: stay and ask the same question again. */
   next?: string
+  /**
+   * Only in a command: a question asked without leaving the contact's step (e.g. "stop
+   * everything, or only the offers?"). Its answer is acted on; anything else closes it, and the
+   * contact goes on at their step.
+   */
+  aside?: AsideQuestion
+  line: number
+}
+
+export interface AsideQuestion {
+  ask: string
+  /** Intent → outcome (no `record`: an aside question never records consent). */
+  answers: Record<string, Outcome>
+  /** Said when the answer is none of the above; then the step's own question comes again. */
+  unclear?: Unclear
   line: number
 }
 

@@ -5,6 +5,12 @@
  * The rule is deliberately strict, because a wrong "yes" would be consent the contact never gave:
  * every word of the message must belong to the same answer (or be a filler such as "please").
  * "sí, acepto" is a yes; "sí pero no" and "no sé" are unclear and get asked again.
+ *
+ * Only when no answer means the whole message, phrases that count when *contained* in it are
+ * looked for (`contains:<intent>`, from the `contains` section of answers.json): "por favor ya
+ * no me escriban más" asks to stop although "por favor ya" is no answer. They are meant for
+ * commands that never record consent (stop, stop the offers); a `contains:unclear` phrase
+ * ("no quiero darme de baja") covers the words it spans and makes the message unclear.
  */
 
 /** Intent name → the words and phrases that mean it, as the owner wrote them. */
@@ -26,6 +32,21 @@ export function tokenize(text: string): string[] {
     .filter(Boolean)
 }
 
+/** In a tokenized contained phrase, the place of `...`: up to `MAX_GAP` words of any kind. */
+export const GAP = '\u0001'
+const MAX_GAP = 4
+const GAP_MARK = /\.\.\.|…/
+
+/** A contained phrase's tokens, `...` kept as GAP between words ("no ... ofertas"). */
+export function tokenizePhrase(phrase: string): string[] {
+  const parts = phrase.split(GAP_MARK).map(tokenize)
+  const tokens = parts.flatMap((p, i) => (i === 0 ? p : [GAP, ...p]))
+  // A gap at either end adds nothing: a phrase is found anywhere in a message already.
+  while (tokens[0] === GAP) tokens.shift()
+  while (tokens.at(-1) === GAP) tokens.pop()
+  return tokens
+}
+
 export interface Recognizer {
   /**
    * The one intent among `candidates` that the whole message means, or undefined when it
@@ -44,46 +65,144 @@ export const MAX_ANSWER_LENGTH = 1000
 /** Words that never change what a message means (locale key `filler`). */
 export const FILLER_INTENT = 'filler'
 
+/**
+ * `contains:<intent>` lists the phrases that mean <intent> wherever they appear in a message.
+ * In such a phrase `...` (or `…`) stands for a few words, any: "no ... ofertas" also matches
+ * "no me manden más ofertas".
+ */
+export const CONTAINS_PREFIX = 'contains:'
+/** Contained phrases that make a message unclear (a negated opt-out: "no quiero darme de baja"). */
+export const CONTAINS_UNCLEAR = 'unclear'
+
 export function createRecognizer(words: AnswerWords): Recognizer {
   const phrases = new Map<string, string[][]>()
   for (const [intent, list] of Object.entries(words)) {
-    phrases.set(intent, list.map(tokenize).filter((p) => p.length > 0))
+    phrases.set(intent, list.map(intent.startsWith(CONTAINS_PREFIX) ? tokenizePhrase : tokenize).filter((p) => p.length > 0))
   }
   const filler = new Set((phrases.get(FILLER_INTENT) ?? []).flat())
   const knownEmoji = new Set([...phrases.values()].flat(2).filter((t) => EMOJI.test(t)))
+  const contained = containedPhrases(phrases, filler)
 
   return {
     recognize(text, candidates) {
       if (text.length > MAX_ANSWER_LENGTH) return undefined
-      // An emoji nobody listed ("👋") is decoration, not an answer.
-      const tokens = tokenize(text).filter((t) => !EMOJI.test(t) || knownEmoji.has(t))
-      if (tokens.length === 0) return undefined
-      const owner: (string | undefined)[] = tokens.map((t) => (filler.has(t) ? FILLER_INTENT : undefined))
-      const matches: { intent: string; at: number; length: number }[] = []
-      for (const intent of candidates) {
-        for (const phrase of phrases.get(intent) ?? []) {
-          for (let at = 0; at + phrase.length <= tokens.length; at++) {
-            if (phrase.every((t, i) => tokens[at + i] === t)) matches.push({ intent, at, length: phrase.length })
-          }
-        }
-      }
-      // The longest phrase wins its words: in "I don't agree", "agree" alone is not a yes.
-      matches.sort((a, b) => b.length - a.length)
-      const claimedBy = new Map<number, number>()
-      for (const m of matches) {
-        const span = Array.from({ length: m.length }, (_, i) => m.at + i)
-        if (span.some((i) => (claimedBy.get(i) ?? 0) > m.length)) continue
-        for (const i of span) {
-          const current = owner[i]
-          // The same words claimed by two answers make the message ambiguous.
-          owner[i] = current === undefined || current === FILLER_INTENT || current === m.intent ? m.intent : '\0'
-          claimedBy.set(i, m.length)
-        }
-      }
-      const meant = new Set(owner.filter((o) => o !== FILLER_INTENT))
-      if (meant.size !== 1) return undefined
-      const [intent] = meant
-      return intent === undefined || intent === '\0' ? undefined : intent
+      return wholeMessage(text, candidates) ?? contained(tokenize(text), candidates)
     },
   }
+
+  function wholeMessage(text: string, candidates: readonly string[]): string | undefined {
+    // An emoji nobody listed ("👋") is decoration, not an answer.
+    const tokens = tokenize(text).filter((t) => !EMOJI.test(t) || knownEmoji.has(t))
+    if (tokens.length === 0) return undefined
+    const owner: (string | undefined)[] = tokens.map((t) => (filler.has(t) ? FILLER_INTENT : undefined))
+    const matches: { intent: string; at: number; length: number }[] = []
+    for (const intent of candidates) {
+      for (const phrase of phrases.get(intent) ?? []) {
+        for (let at = 0; at + phrase.length <= tokens.length; at++) {
+          if (phrase.every((t, i) => tokens[at + i] === t)) matches.push({ intent, at, length: phrase.length })
+        }
+      }
+    }
+    // The longest phrase wins its words: in "I don't agree", "agree" alone is not a yes.
+    matches.sort((a, b) => b.length - a.length)
+    const claimedBy = new Map<number, number>()
+    for (const m of matches) {
+      const span = Array.from({ length: m.length }, (_, i) => m.at + i)
+      if (span.some((i) => (claimedBy.get(i) ?? 0) > m.length)) continue
+      for (const i of span) {
+        const current = owner[i]
+        // The same words claimed by two answers make the message ambiguous.
+        owner[i] = current === undefined || current === FILLER_INTENT || current === m.intent ? m.intent : '\0'
+        claimedBy.set(i, m.length)
+      }
+    }
+    const meant = new Set(owner.filter((o) => o !== FILLER_INTENT))
+    if (meant.size !== 1) return undefined
+    const [intent] = meant
+    return intent === undefined || intent === '\0' ? undefined : intent
+  }
 }
+
+/**
+ * The intent among `candidates` whose contained phrase a message holds. The longest phrase wins
+ * the words it spans (so "no quiero darme de baja", an `unclear` phrase, hides "darme de baja");
+ * fillers may sit inside a phrase ("dejen por favor de escribirme"). When phrases of several
+ * intents remain, the one listed first in answers.json wins (stop before stopOffers); an
+ * `unclear` phrase among them makes the message unclear.
+ */
+function containedPhrases(phrases: Map<string, string[][]>, filler: ReadonlySet<string>) {
+  const order: string[] = []
+  const byFirst = new Map<string, { intent: string; phrase: string[] }[]>()
+  for (const [key, list] of phrases) {
+    if (!key.startsWith(CONTAINS_PREFIX)) continue
+    const intent = key.slice(CONTAINS_PREFIX.length)
+    order.push(intent)
+    for (const phrase of list) {
+      const first = byFirst.get(phrase[0]!) ?? []
+      first.push({ intent, phrase })
+      byFirst.set(phrase[0]!, first)
+    }
+  }
+  return (tokens: string[], candidates: readonly string[]): string | undefined => {
+    if (byFirst.size === 0 || tokens.length === 0) return undefined
+    const wanted = new Set([...candidates, CONTAINS_UNCLEAR])
+    const found: { intent: string; at: number; end: number; length: number }[] = []
+    for (let at = 0; at < tokens.length; at++) {
+      for (const { intent, phrase } of byFirst.get(tokens[at]!) ?? []) {
+        if (!wanted.has(intent)) continue
+        const end = matchFrom(tokens, at, phrase, filler)
+        // A phrase with a gap weighs the words it spans: "no ... ofertas" over "no me manden".
+        if (end !== undefined) found.push({ intent, at, end, length: end - at })
+      }
+    }
+    if (found.length === 0) return undefined
+    found.sort((a, b) => b.length - a.length)
+    const claimed: boolean[] = []
+    const meant = new Set<string>()
+    for (const f of found) {
+      if (claimed.slice(f.at, f.end).some(Boolean)) continue
+      for (let i = f.at; i < f.end; i++) claimed[i] = true
+      meant.add(f.intent)
+    }
+    if (meant.has(CONTAINS_UNCLEAR)) return undefined
+    return order.find((intent) => meant.has(intent))
+  }
+}
+
+/**
+ * Where `phrase` found at `at` ends (exclusive), or undefined. Fillers may sit between its words;
+ * a GAP takes the fewest words (at most MAX_GAP) that let the rest match.
+ */
+function matchFrom(tokens: readonly string[], at: number, phrase: readonly string[], filler: ReadonlySet<string>): number | undefined {
+  let i = at
+  for (let p = 0; p < phrase.length; p++) {
+    const want = phrase[p]!
+    if (want === GAP) {
+      for (let skip = 0; skip <= MAX_GAP && i + skip < tokens.length; skip++) {
+        const end = matchFrom(tokens, i + skip, phrase.slice(p + 1), filler)
+        if (end !== undefined) return end
+      }
+      return undefined
+    }
+    while (i < tokens.length && tokens[i] !== want && p > 0 && filler.has(tokens[i]!)) i++
+    if (tokens[i] !== want) return undefined
+    i++
+  }
+  return i
+}
+
+const stopReaders = new WeakMap<AnswerWords, Recognizer>()
+
+/**
+ * Whether a message asks to stop everything (`stop`) or to erase the contact's data (`erase`),
+ * read with one language's words (as `Texts.answerWords` gives them: whole-message words and
+ * `contains:` phrases). For a caller that must not miss an opt-out without stepping the
+ * conversation, e.g. among messages dropped by the rate limit. A message that only *may* be an
+ * opt-out ("spam?") is neither. Pure; the words' recognizer is built once per words object.
+ */
+export function stopOrErase(words: AnswerWords, text: string): 'stop' | 'erase' | undefined {
+  let reader = stopReaders.get(words)
+  if (!reader) stopReaders.set(words, (reader = createRecognizer(words)))
+  return reader.recognize(text, STOP_OR_ERASE) as 'stop' | 'erase' | undefined
+}
+const STOP_OR_ERASE = ['stop', 'erase'] as const

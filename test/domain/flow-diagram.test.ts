@@ -124,7 +124,12 @@ describe('the Mermaid diagram of the real flow', () => {
     expect(label('greet', 'askService')).toEqual([undefined])
     expect(label('askService', 'askMarketing')).toEqual(['sí / si / acepto … ✓ service'])
     expect(label('askService', 'askChannel')).toEqual([expect.stringMatching(/^no \/ .* ✗ service$/)])
-    expect(label('askMarketing', 'askChannel')).toEqual([expect.stringMatching(/^sí .*✓ marketing$/), expect.stringMatching(/^no .*✗ marketing$/)])
+    // "no quiero ofertas" (stopOffers) is a no where the offers question is open.
+    expect(label('askMarketing', 'askChannel')).toEqual([
+      expect.stringMatching(/^sí .*✓ marketing$/),
+      expect.stringMatching(/^no .*✗ marketing$/),
+      expect.stringMatching(/^no más ofertas .*✗ marketing$/),
+    ])
     // An answer that stays says so, and a question the contact can ask about is kept in place.
     expect(label('askService', 'askService')).toEqual([expect.stringMatching(/^↻ info \/ /)])
     expect(label('askChannel', 'channelDetails')).toEqual([expect.stringMatching(/^WhatsApp \(seguir aquí\) \/ Telegram/)])
@@ -209,7 +214,7 @@ describe('texts an owner may write', () => {
   const flow: FlowDefinition = {
     start: 'note',
     startLine: 1,
-    commands: { stop: { say: [], withdraw: true, next: 'end', line: 2 } },
+    commands: { stop: { say: [], withdraw: 'all', next: 'end', line: 2 } },
     steps: {
       note: {
         id: 'note',

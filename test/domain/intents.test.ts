@@ -6,11 +6,14 @@ import { createRecognizer, tokenize, type AnswerWords } from '../../src/domain/i
 function localeWords(language: 'es' | 'en'): AnswerWords {
   // The test setup changes the working directory: resolve against this file, not cwd.
   const file = new URL(`../../locales/${language}/answers.json`, import.meta.url)
-  const { channels, ...words } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
+  const { channels, contains, ...words } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
     channels: Record<string, string[]>
+    contains: Record<string, string[]>
   }
   const table: Record<string, string[]> = { ...(words as Record<string, string[]>) }
   for (const [channel, list] of Object.entries(channels)) table[`channel:${channel}`] = list
+  // Phrases that count when contained in a message: `contains:<intent>`.
+  for (const [intent, list] of Object.entries(contains)) table[`contains:${intent}`] = list
   return table
 }
 
@@ -136,7 +139,8 @@ describe('ambiguity', () => {
   it('a message mixing words of two candidate intents is ambiguous', () => {
     expect(es.recognize('sí no', ['yes', 'no'])).toBeUndefined()
     expect(es.recognize('info ayuda', CONSENT_QUESTION)).toBeUndefined()
-    expect(en.recognize('yes stop', CONSENT_QUESTION)).toBeUndefined()
+    // Never a yes; the stop phrase it holds is honoured (opt-outs count when contained).
+    expect(en.recognize('yes stop', CONSENT_QUESTION)).toBe('stop')
   })
 
   it('a message of filler words only means nothing', () => {
