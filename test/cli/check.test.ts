@@ -2,7 +2,7 @@
  * `npm run check` as the owner runs it: a separate process over a project's `flows/` and
  * `locales/`, reporting every problem as `file:line: …` (exit 1), or a one-line summary (exit 0).
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadBusinessFlow } from '../../src/adapters/flow-files.js'
@@ -60,5 +60,36 @@ describe('npm run check', () => {
     expect(run.stdout).toBe('')
     expect(run.stderr).toMatch(/^npm run check: Unknown option '--flow-dir'/)
     expect(run.stderr).toMatch(/--flows-dir DIR/)
+  })
+
+  it('warns, without failing, when an answer word holds an opt-out phrase, naming its line and how to mend it', async () => {
+    const project = ownerProject()
+    const file = join(project, 'locales/es/answers.json')
+    const lines = readFileSync(file, 'utf8').split('\n')
+    const at = lines.findIndex((l) => l.startsWith('  "no": ['))
+    lines[at] = lines[at]!.replace('"no", ', '"no", "no quiero ofertas", ')
+    writeFileSync(file, lines.join('\n'))
+    const run = await check([], project)
+    expect(run.code).toBe(0)
+    const [warning, summary, ...rest] = run.stdout.trimEnd().split('\n')
+    expect(warning).toBe(
+      `locales/es/answers.json:${at + 1}: warning: "no quiero ofertas" in "no" holds an opt-out phrase of "contains.stopOffers"; where "no" is expected, ` +
+        'a contact writing it is read as "no", not as "stopOffers". Remove it from "no" (the opt-out phrases already cover it), or keep it if it must mean "no" there',
+    )
+    expect(summary).toMatch(/^flows\/ and locales\/ are valid: /)
+    expect(rest).toEqual([])
+  })
+
+  it('reports a withdrawal of a purpose that is required or unknown as a problem of its line', async () => {
+    const project = ownerProject()
+    const file = join(project, 'flows/consent.yaml')
+    const lines = readFileSync(file, 'utf8').split('\n')
+    const at = lines.findIndex((l) => l.startsWith('  stopOffers:'))
+    lines[at] = '  stopOffers: { withdraw: [service, surveys], say: withdraw.offersDone }'
+    writeFileSync(file, lines.join('\n'))
+    const run = await check([], project)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(new RegExp(`^flows/consent\\.yaml:${at + 1}: withdraw in command stopOffers names "service", a required purpose`, 'm'))
+    expect(run.stdout).toMatch(new RegExp(`^flows/consent\\.yaml:${at + 1}: withdraw in command stopOffers names "surveys", which is not a purpose in policy\\.yaml`, 'm'))
   })
 })
