@@ -52,8 +52,9 @@ function contactOf(from: unknown): string | undefined {
 function isHousekeeping(message: ProviderMessage['message']): boolean {
   if (!message || typeof message !== 'object') return false
   if (message.protocolMessage) return true
-  const reaction = message.reactionMessage as { text?: unknown } | undefined
-  return reaction !== undefined && !reaction?.text
+  // A decoded protobuf reads an absent field as null, not undefined: both mean no reaction.
+  const reaction = message.reactionMessage as { text?: unknown } | null | undefined
+  return reaction != null && !reaction.text
 }
 
 /** Lone UTF-16 surrogates cannot be written as UTF-8 (the database, WhatsApp): they become U+FFFD. */

@@ -95,10 +95,11 @@ export class ConsentEngine {
       this.limiter = new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => this.clock().getTime(), ended)
     }
     for (const [command, outcome] of Object.entries(business.flow.commands)) if (outcome.language) this.switchTo.set(outcome.language, command)
-    // Command words and fillers are pooled across languages ("STOP", "gracias"): only the answers tell.
+    // Command words, fillers and phrases found inside messages are pooled across languages
+    // ("STOP", "gracias"): only the answers tell.
     const pooled = new Set([...this.commands, 'filler'])
     const answerTokens = (language: Language) =>
-      Object.entries(texts.answerWords(language)).flatMap(([intent, words]) => (pooled.has(intent) ? [] : words.flatMap((w) => tokenize(w))))
+      Object.entries(texts.answerWords(language)).flatMap(([intent, words]) => (pooled.has(intent) || intent.startsWith('contains:') ? [] : words.flatMap((w) => tokenize(w))))
     this.vocabularies = vocabularies({ es: answerTokens('es'), en: answerTokens('en') })
     for (const language of LANGUAGES) {
       const words = { ...texts.answerWords(language) }

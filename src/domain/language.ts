@@ -42,7 +42,7 @@ export function guessLanguage(contactId: string, fallback: Language): Language {
  */
 const COMMON_WORDS: Record<Language, readonly string[]> = {
   es: ['hola', 'buenas', 'buenos', 'dias', 'tardes', 'noches', 'gracias', 'si', 'quiero', 'necesito', 'tengo', 'que', 'como', 'cuanto', 'cuando', 'donde', 'porque', 'por', 'favor', 'para', 'pero', 'esta', 'estoy', 'usted', 'ustedes', 'mi', 'tu', 'una', 'uno', 'del', 'los', 'las', 'el', 'la', 'con', 'sin', 'bien', 'vale', 'claro', 'perdon', 'disculpa', 'ayuda', 'informacion', 'precio', 'cita', 'pedido', 'hay', 'quisiera', 'saber', 'tienen', 'acepto', 'nada', 'mas'],
-  en: ['hi', 'hello', 'hey', 'thanks', 'thank', 'you', 'yes', 'yeah', 'yep', 'want', 'need', 'have', 'what', 'how', 'much', 'when', 'where', 'please', 'for', 'but', 'is', 'am', 'are', 'the', 'my', 'your', 'with', 'without', 'good', 'morning', 'afternoon', 'evening', 'sorry', 'help', 'price', 'appointment', 'order', 'there', 'i', 'it', 'would', 'like', 'know', 'agree', 'accept', 'sure', 'nothing', 'more'],
+  en: ['hi', 'hello', 'hey', 'thanks', 'thank', 'you', 'yes', 'yeah', 'yep', 'want', 'need', 'have', 'what', 'how', 'much', 'when', 'where', 'please', 'for', 'but', 'are', 'the', 'my', 'your', 'with', 'without', 'good', 'morning', 'afternoon', 'evening', 'sorry', 'help', 'price', 'appointment', 'order', 'there', 'would', 'like', 'know', 'agree', 'accept', 'sure', 'nothing', 'more'],
 }
 
 export type Vocabularies = Record<Language, ReadonlySet<string>>
@@ -56,10 +56,14 @@ export function vocabularies(answerTokens: Record<Language, Iterable<string>>): 
 }
 
 /**
- * The language a message is clearly written in: some of its words belong to that language only
- * and none to the other. "hola" is Spanish, "yes please" English, "ok", "sí yes" or "👍" neither.
+ * The language a message is clearly written in: most of its words belong to that
+ * language only, and none to the other (single letters say nothing). "hola" is Spanish, "yes
+ * please" English; "ok", "sí yes", "👍" or "$t(notice.full)" neither.
  */
 export function languageOfTokens(tokens: readonly string[], words: Vocabularies): Language | undefined {
-  const found = LANGUAGES.filter((l) => tokens.some((t) => words[l].has(t)))
-  return found.length === 1 ? found[0] : undefined
+  const meaningful = tokens.filter((t) => t.length > 1)
+  const counts = LANGUAGES.map((l) => meaningful.filter((t) => words[l].has(t)).length)
+  const found = LANGUAGES.filter((_, i) => counts[i]! > 0)
+  if (found.length !== 1) return undefined
+  return counts[LANGUAGES.indexOf(found[0]!)]! * 2 > meaningful.length ? found[0] : undefined
 }
