@@ -190,19 +190,3 @@ function matchFrom(tokens: readonly string[], at: number, phrase: readonly strin
   }
   return i
 }
-
-const stopReaders = new WeakMap<AnswerWords, Recognizer>()
-
-/**
- * Whether a message asks to stop everything (`stop`) or to erase the contact's data (`erase`),
- * read with one language's words (as `Texts.answerWords` gives them: whole-message words and
- * `contains:` phrases). For a caller that must not miss an opt-out without stepping the
- * conversation, e.g. among messages dropped by the rate limit. A message that only *may* be an
- * opt-out ("spam?") is neither. Pure; the words' recognizer is built once per words object.
- */
-export function stopOrErase(words: AnswerWords, text: string): 'stop' | 'erase' | undefined {
-  let reader = stopReaders.get(words)
-  if (!reader) stopReaders.set(words, (reader = createRecognizer(words)))
-  return reader.recognize(text, STOP_OR_ERASE) as 'stop' | 'erase' | undefined
-}
-const STOP_OR_ERASE = ['stop', 'erase'] as const

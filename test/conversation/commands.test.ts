@@ -92,7 +92,7 @@ describe('HELP and language', () => {
   it('ENGLISH as the first message greets in English', async () => {
     bot = await open()
     const replies = await bot.chat(MX).say('english please')
-    expect(replies[0]).toBe('Hi! 👋 This is the assistant of *Tienda Ejemplo*.')
+    expect(replies[0]).toBe('Hi! 👋 This is the assistant of *Tienda Ejemplo*. (Escribe *ESPAÑOL* para seguir en español.)')
   })
 })
 

@@ -142,7 +142,7 @@ describe('a new contact, in English', () => {
     bot = await open()
     const chat = bot.chat(US, 'John')
     const greeting = await chat.say('hello')
-    expect(greeting[0]).toBe('Hi! 👋 This is the assistant of *Tienda Ejemplo*.')
+    expect(greeting[0]).toBe('Hi! 👋 This is the assistant of *Tienda Ejemplo*. (Escribe *ESPAÑOL* para seguir en español.)')
     expect(greeting[1]).toMatch(/We keep it for 2 years/)
     expect(greeting[2]).toMatch(/Do you agree that we use your data to \*answer this chat/)
     expect((await chat.say('maybe'))[0]).toMatch(/Sorry, I did not understand/)

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../src/adapters/memory-store.js'
-import { stopOrErase } from '../../src/domain/intents.js'
 import type { Language } from '../../src/domain/language.js'
 import { testEngine, text } from '../support/engine.js'
 
@@ -192,17 +191,5 @@ describe('opt-outs in natural language', () => {
       await chat.say(contact, phrase)
       expect(chat.ledger(contact).filter((r) => r.event === 'withdrawn'), phrase).toEqual([])
     }
-  })
-
-  it('stopOrErase finds a clear stop or erase among words, and nothing in a doubtful or other message', async () => {
-    const { texts } = await testEngine(createMemoryStore()).then(async () => (await import('../../src/app/bot.js')).loadBusinessFiles(new URL('../../flows', import.meta.url).pathname, new URL('../../locales', import.meta.url).pathname, 'es'))
-    const es = texts.answerWords('es')
-    expect(stopOrErase(es, 'por favor no me escriban más')).toBe('stop')
-    expect(stopOrErase(es, 'STOPALL')).toBe('stop')
-    expect(stopOrErase(es, 'borrar mis datos')).toBe('erase')
-    expect(stopOrErase(es, 'spam')).toBeUndefined()
-    expect(stopOrErase(es, 'no quiero ofertas')).toBeUndefined()
-    expect(stopOrErase(es, 'sí')).toBeUndefined()
-    expect(stopOrErase(texts.answerWords('en'), 'please stop messaging me')).toBe('stop')
   })
 })

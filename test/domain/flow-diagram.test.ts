@@ -150,7 +150,7 @@ describe('the Mermaid diagram of the real flow', () => {
   it('shows the question of each step under its name, shortened', () => {
     const text = mermaidDiagram(realGraph('es'))
     expect(text).toMatch(/^ {2}askService : ¿Aceptas que usemos tus datos para .+…$/m)
-    expect(text).toMatch(/^ {2}greet : ¡Hola! 👋 Te escribe el asistente de Tienda Ejemplo\.$/m)
+    expect(text).toMatch(/^ {2}greet : ¡Hola! 👋 Te escribe el asistente de Tienda Ejemplo\. \(Write…$/m)
     for (const line of text.split('\n').filter((l) => / : /.test(l))) expect([...line.split(' : ')[1]!].length).toBeLessThanOrEqual(75)
   })
 
