@@ -82,6 +82,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const { texts } = files
   const business = { ...files.business, policy: withNoticePage(files.business.policy, options.publicUrl) }
   const store = await openLowdbStore(options.dataDir, { ...options.store, logger: options.logger ?? silentLogger })
+  const source = options.inbound ?? builderbotSource(options.provider, options.logger)
   const engine = new ConsentEngine({
     business,
     texts,
@@ -91,8 +92,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     logger: options.logger ?? silentLogger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    ...(source.numberOf ? { numberOf: (lid: string) => source.numberOf!(lid) } : {}),
   })
-  const source = options.inbound ?? builderbotSource(options.provider, options.logger)
   const bridge = attachSource(source, engine, options.logger ?? silentLogger)
   // One person, one contact: contacts split between a number and its LID before are merged now.
   const merging = source.numberOf

@@ -54,6 +54,8 @@ export interface EngineDeps {
   logger?: Logger
   /** Per-contact limit on inbound messages (default: 20 in a burst, refilled in 10 s); false: none. */
   rateLimit?: RateLimit | false
+  /** The number the message source knows for a `…@lid` (Baileys' LID mapping), for a LID that writes alone. */
+  numberOf?: (lid: string) => Promise<string | undefined>
 }
 
 export class ConsentEngine {
@@ -192,6 +194,15 @@ export class ConsentEngine {
     return { stored: merged as Stored, replaces: lid, records: [record] }
   }
 
+  /** The source's word on a LID's number (a valid one only; a failing lookup is no answer). */
+  private async askNumber(lid: string): Promise<string | undefined> {
+    const number = await this.deps.numberOf?.(lid).catch((error: unknown) => {
+      this.log.warn('contact.number_lookup_failed', { error: (error as Error)?.message ?? String(error) })
+      return undefined
+    })
+    return number && /^\d{5,20}$/.test(number) ? number : undefined
+  }
+
   /** Whether a message asks to stop everything or to erase: honoured even past the rate limit. */
   private isOptOut(text: string): boolean {
     return LANGUAGES.some((language) => this.recognizer(language).recognize(text, this.optOutCommands) !== undefined)
@@ -277,7 +288,7 @@ export class ConsentEngine {
       // Only the LID is known here; the store may know its number (then the number's queue it is).
       const known = this.numbers.get(person)
       stored = known ? {} : await this.deps.store.load(person)
-      const numberOf = known ?? (stored.contact && stored.contact.id !== person ? stored.contact.id : undefined)
+      const numberOf = known ?? (stored.contact && stored.contact.id !== person ? stored.contact.id : await this.askNumber(person))
       if (numberOf) {
         this.remember(person, numberOf)
         return this.enqueue(numberOf, () => this.process(inbound, numberOf))

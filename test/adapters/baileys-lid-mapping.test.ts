@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { lidMappingReader } from '../../src/adapters/baileys-lid-mapping.js'
 import { openLowdbStore, readConsentData } from '../../src/adapters/lowdb-store.js'
 import { startBot } from '../../src/app/bot.js'
+import type { InboundSource } from '../../src/ports/inbound-source.js'
 import { RecordingProvider, removeDir, ROOT, tempDir } from '../support/chat.js'
 import { testEngine } from '../support/engine.js'
 
@@ -29,6 +30,32 @@ async function baileysMapping(sessionDir: string, lid: string, number: string) {
 }
 
 describe('the LID mapping Baileys keeps', () => {
+  it('files a LID that writes alone under the number Baileys knows for it', async () => {
+    const dataDir = tempDir()
+    const session = tempDir()
+    dirs.push(dataDir, session)
+    await baileysMapping(session, LID, '14155550123')
+    const provider = new RecordingProvider()
+    let deliver!: (inbound: Parameters<Parameters<InboundSource['onMessage']>[0]>[0]) => void
+    const bot = await startBot({
+      flowsDir: join(ROOT, 'flows'),
+      localesDir: join(ROOT, 'locales'),
+      dataDir,
+      defaultLanguage: 'es',
+      provider,
+      messenger: { send: async (to, text) => void provider.sent.push({ to, text }) },
+      inbound: { onMessage: (listener) => ((deliver = listener), () => {}), numberOf: lidMappingReader(session) },
+    })
+    deliver({ contact: LID, messageId: 'x1', text: 'ok', kind: 'text' })
+    await bot.settled()
+    await bot.close()
+    // Greeted in the language of the number's country, answered on the LID chat, filed under the number.
+    expect(provider.sent[0]).toMatchObject({ to: LID, text: expect.stringMatching(/^Hi! 👋/) })
+    const data = readConsentData(dataDir)
+    expect(Object.keys(data.contacts)).toEqual(['14155550123'])
+    expect(data.contacts['14155550123']!.lid).toBe(LID)
+  })
+
   it('tells the number of a LID it has seen, and nothing for one it has not', async () => {
     const session = tempDir()
     dirs.push(session)

@@ -183,6 +183,24 @@ describe('opt-outs in natural language', () => {
     expect(chat.store.data.contacts[en]!.channel).toMatchObject({ channel: 'email', handle: 'ann@example.com' })
   })
 
+  it('ordinary shop talk that holds a stop word is not an opt-out', async () => {
+    const chat = await conversation()
+    const talk = [
+      ['es', 'el precio es muy alto'],
+      ['es', 'cancela todo mi pedido'],
+      ['es', 'no voy a parar de comprar aquí'],
+      ['en', 'i quit my job so i have time'],
+      ['en', "don't send it yet"],
+      ['en', 'cancel all my orders'],
+    ] as const
+    for (const [language, phrase] of talk) {
+      const contact = newContact(language)
+      for (const body of PATHS[language].menu!) await chat.say(contact, body)
+      await chat.say(contact, phrase)
+      expect(chat.ledger(contact).filter((r) => r.event === 'withdrawn'), phrase).toEqual([])
+    }
+  })
+
   it('a negated opt-out does not withdraw', async () => {
     const chat = await conversation()
     for (const [language, phrase] of [['es', 'no quiero darme de baja'], ['es', 'no me den de baja porfa'], ['en', "i don't want to unsubscribe"], ['en', "don't stop"]] as const) {
