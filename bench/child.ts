@@ -93,7 +93,8 @@ async function measure(request: ChildRequest): Promise<BotFigures> {
     nextContact: () => contactId.bench(next++),
     onProgress: progress,
   })
-  if (closedLoop.cappedBy === 'time') notes.push(`closed loop capped by time: ${closedLoop.messages} messages in ${closedLoop.windowSeconds.toFixed(1)} s`)
+  if (closedLoop.cappedBy === 'time')
+    notes.push(`closed loop capped by time: ${closedLoop.messages} messages in ${closedLoop.windowSeconds.toFixed(1)} s`)
   let burst: BurstResult | undefined
   if (closedLoop.unfinished > 0) {
     // Still busy with the closed loop: a burst or a flush now would take minutes and measure nothing new.

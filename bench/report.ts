@@ -3,7 +3,11 @@ import type { BotFigures } from './child.js'
 import { LIMITS, ratioToBuilderbot, type SizeResult, type TargetCheck } from './targets.js'
 
 const fmt = (n: number | null, digits = 0) =>
-  n === Infinity ? '∞' : n !== null && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a'
+  n === Infinity
+    ? '∞'
+    : n !== null && Number.isFinite(n)
+      ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+      : 'n/a'
 const mark = (pass: boolean) => (pass ? '✓' : '✗')
 
 const COLUMNS = ['contacts', 'bot', 'msgs/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'cold start ms', 'lost (loop+burst)']
@@ -14,7 +18,11 @@ function cells(figures: BotFigures, withTargets: boolean): string[] {
     judged(fmt(figures.messagesPerSecond), figures.messagesPerSecond >= LIMITS.messagesPerSecond, `≥${fmt(LIMITS.messagesPerSecond)}`),
     fmt(figures.p50Ms, 1),
     // ≥: some messages were still unanswered when the bench stopped waiting.
-    judged(`${figures.closedLoop.unfinished > 0 ? '≥' : ''}${fmt(figures.p99Ms, 1)}`, figures.p99Ms !== null && figures.p99Ms < LIMITS.p99Ms, `<${LIMITS.p99Ms}`),
+    judged(
+      `${figures.closedLoop.unfinished > 0 ? '≥' : ''}${fmt(figures.p99Ms, 1)}`,
+      figures.p99Ms !== null && figures.p99Ms < LIMITS.p99Ms,
+      `<${LIMITS.p99Ms}`,
+    ),
     judged(fmt(figures.peakRssMb), figures.peakRssMb < LIMITS.peakRssMb, `<${LIMITS.peakRssMb}`),
     judged(fmt(figures.coldStartMs), figures.coldStartMs < LIMITS.coldStartMs, `<${fmt(LIMITS.coldStartMs)}`),
     judged(`${figures.closedLoop.lost}+${figures.burst?.lost ?? '–'}`, figures.lost === 0, '=0'),
@@ -36,7 +44,11 @@ export function formatTable(results: SizeResult[]): string {
     }
   }
   const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => [...r[c]!].length)))
-  const line = (row: string[]) => row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()
+  const line = (row: string[]) =>
+    row
+      .map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd()
   return [
     line(rows[0]!),
     ...rows.slice(1).map(line),

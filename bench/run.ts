@@ -31,7 +31,11 @@ function runChild(file: string, args: string[], execArgv: string[] = []): Promis
   return new Promise((resolve, reject) => {
     let message: ChildMessage | undefined
     // The child's stdout goes to our stderr: our stdout carries only the table.
-    const child = fork(join(ROOT, 'bench', file), args, { cwd, execArgv: ['--import', TSX, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...execArgv], stdio: ['ignore', 2, 2, 'ipc'] })
+    const child = fork(join(ROOT, 'bench', file), args, {
+      cwd,
+      execArgv: ['--import', TSX, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...execArgv],
+      stdio: ['ignore', 2, 2, 'ipc'],
+    })
     child.on('message', (m) => (message = m as ChildMessage))
     child.on('error', reject)
     child.on('exit', (code, signal) => {
@@ -79,7 +83,9 @@ async function benchSize(size: number, options: BenchOptions): Promise<SizeResul
     cpSync(seed, join(runDir, 'data'), { recursive: true })
     say(`${fmt(size)} contacts: our bot`)
     // A folder per run: the loader's worker thread writes a profile too (the main thread's is the largest).
-    const profile = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', `ours-${size}-${startedStamp()}`)}`] : []
+    const profile = options.cpuProf
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', `ours-${size}-${startedStamp()}`)}`]
+      : []
     ours = await measure({ ...common, bot: 'ours', dataDir: join(runDir, 'data') }, profile).catch((error: Error) => {
       throw new Error(`${error.message}\nIf the store's files changed without a new schema version, run again with --fresh-seed.`)
     })
@@ -99,7 +105,11 @@ const startedStamp = () => new Date().toISOString().replaceAll(/[:.]/g, '-')
 function gitState(): { commit?: string; dirty?: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const status = execFileSync('git', ['status', '--porcelain', '--', 'src', 'flows', 'locales'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'src', 'flows', 'locales'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
     return { commit, dirty: status.trim() !== '' }
   } catch {
     return {} // not a git checkout: the figures stand without it

@@ -19,7 +19,12 @@ const GENERATOR = ['bench/seed.ts', 'bench/paths.ts']
 /** Names the cache entry: storage schema version plus a hash of the generator. */
 export function seedKey(): string {
   const hash = createHash('sha256')
-  for (const file of GENERATOR) hash.update(file).update('\0').update(readFileSync(join(ROOT, file))).update('\0')
+  for (const file of GENERATOR)
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(ROOT, file)))
+      .update('\0')
   return `schema${SCHEMA_VERSION}-${hash.digest('hex').slice(0, 12)}`
 }
 

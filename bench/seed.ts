@@ -20,7 +20,14 @@ import { contactId, ROOT, SCRIPT } from './paths.js'
 async function converse(size: number): Promise<ConsentData> {
   const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
   const memory = createMemoryStore()
-  const engine = new ConsentEngine({ business, texts, store: memory, messenger: { async send() {} }, defaultLanguage: 'es', rateLimit: false })
+  const engine = new ConsentEngine({
+    business,
+    texts,
+    store: memory,
+    messenger: { async send() {} },
+    defaultLanguage: 'es',
+    rateLimit: false,
+  })
   const batch = 1000
   for (let from = 0; from < size; from += batch) {
     const contacts = Array.from({ length: Math.min(batch, size - from) }, (_, i) => contactId.seeded(from + i))
@@ -58,9 +65,14 @@ async function generate(size: number, dir: string): Promise<void> {
     const ids = Object.keys(seeded.contacts)
     for (let from = 0; from < ids.length; from += 500) {
       await Promise.all(
-        ids
-          .slice(from, from + 500)
-          .map((id) => store.commit({ contact: seeded.contacts[id]!, conversation: seeded.conversations[id]!, records: records.get(id) ?? [], notices: seeded.notices })),
+        ids.slice(from, from + 500).map((id) =>
+          store.commit({
+            contact: seeded.contacts[id]!,
+            conversation: seeded.conversations[id]!,
+            records: records.get(id) ?? [],
+            notices: seeded.notices,
+          }),
+        ),
       )
     }
   }
@@ -72,7 +84,9 @@ async function generate(size: number, dir: string): Promise<void> {
   for (const i of size > 0 ? new Set([0, Math.floor(size / 2), size - 1]) : []) {
     const { contact, conversation } = await check.load(contactId.seeded(i))
     if (contact?.id !== contactId.seeded(i) || !conversation) {
-      throw new Error(`bench/seed.ts: contact ${i} of ${size} is not in ${dir} after reopening the store; the generator no longer fits the store`)
+      throw new Error(
+        `bench/seed.ts: contact ${i} of ${size} is not in ${dir} after reopening the store; the generator no longer fits the store`,
+      )
     }
   }
   await check.close()

@@ -33,7 +33,8 @@ export interface TargetCheck {
   pass?: boolean
 }
 
-const fmt = (n: number | null, digits = 0) => (n !== null && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a')
+const fmt = (n: number | null, digits = 0) =>
+  n !== null && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a'
 const at = (size: number) => `at ${fmt(size)} contacts`
 
 export function ratioToBuilderbot(result: SizeResult): number | undefined {
@@ -46,7 +47,9 @@ export function checkTargets(results: SizeResult[]): TargetCheck[] {
   const notRun = `not measured: ${fmt(TARGET_SIZE)} contacts not among --sizes`
   checks.push({
     target: `at least ${fmt(LIMITS.messagesPerSecond)} msgs/s sustained at ${fmt(TARGET_SIZE)} contacts`,
-    ...(big ? { measured: `${fmt(big.ours.messagesPerSecond)} msgs/s`, pass: big.ours.messagesPerSecond >= LIMITS.messagesPerSecond } : { measured: notRun }),
+    ...(big
+      ? { measured: `${fmt(big.ours.messagesPerSecond)} msgs/s`, pass: big.ours.messagesPerSecond >= LIMITS.messagesPerSecond }
+      : { measured: notRun }),
   })
   // Every other target holds at any size: judged on the worst size of the run.
   // A figure that could not be measured (no message timed) counts as the worst.
@@ -54,7 +57,11 @@ export function checkTargets(results: SizeResult[]): TargetCheck[] {
   const worst = (pick: (f: BotFigures) => number | null) => results.reduce((a, b) => (score(pick(b.ours)) > score(pick(a.ours)) ? b : a))
   if (results.length === 0) return checks
   const p99 = worst((f) => f.p99Ms)
-  checks.push({ target: `p99 under ${LIMITS.p99Ms} ms`, measured: `${fmt(p99.ours.p99Ms, 1)} ms ${at(p99.size)} (worst size)`, pass: p99.ours.p99Ms !== null && p99.ours.p99Ms < LIMITS.p99Ms })
+  checks.push({
+    target: `p99 under ${LIMITS.p99Ms} ms`,
+    measured: `${fmt(p99.ours.p99Ms, 1)} ms ${at(p99.size)} (worst size)`,
+    pass: p99.ours.p99Ms !== null && p99.ours.p99Ms < LIMITS.p99Ms,
+  })
   const compared = results.filter((r) => r.builderbot)
   if (compared.length) {
     const ratio = compared.reduce((a, b) => (ratioToBuilderbot(b)! < ratioToBuilderbot(a)! ? b : a))
@@ -64,19 +71,34 @@ export function checkTargets(results: SizeResult[]): TargetCheck[] {
       pass: ratioToBuilderbot(ratio)! >= LIMITS.timesBuilderbot,
     })
   } else {
-    checks.push({ target: `at least ${LIMITS.timesBuilderbot}× plain BuilderBot's throughput`, measured: 'not measured: --skip-builderbot' })
+    checks.push({
+      target: `at least ${LIMITS.timesBuilderbot}× plain BuilderBot's throughput`,
+      measured: 'not measured: --skip-builderbot',
+    })
   }
   const lost = results.reduce((sum, r) => sum + r.ours.lost, 0)
   checks.push({ target: 'zero messages lost', measured: `${fmt(lost)} lost over all sizes`, pass: lost === 0 })
   const cold = worst((f) => f.coldStartMs)
-  checks.push({ target: `cold start under ${fmt(LIMITS.coldStartMs)} ms`, measured: `${fmt(cold.ours.coldStartMs)} ms ${at(cold.size)} (worst size)`, pass: cold.ours.coldStartMs < LIMITS.coldStartMs })
+  checks.push({
+    target: `cold start under ${fmt(LIMITS.coldStartMs)} ms`,
+    measured: `${fmt(cold.ours.coldStartMs)} ms ${at(cold.size)} (worst size)`,
+    pass: cold.ours.coldStartMs < LIMITS.coldStartMs,
+  })
   const rss = worst((f) => f.peakRssMb)
-  checks.push({ target: `peak RSS under ${LIMITS.peakRssMb} MB`, measured: `${fmt(rss.ours.peakRssMb)} MB ${at(rss.size)} (worst size)`, pass: rss.ours.peakRssMb < LIMITS.peakRssMb })
+  checks.push({
+    target: `peak RSS under ${LIMITS.peakRssMb} MB`,
+    measured: `${fmt(rss.ours.peakRssMb)} MB ${at(rss.size)} (worst size)`,
+    pass: rss.ours.peakRssMb < LIMITS.peakRssMb,
+  })
   const small = results.find((r) => r.size === 1000)
   const growthTarget = `p99 at ${fmt(TARGET_SIZE)} contacts at most ${LIMITS.p99GrowthFrom1k}× the p99 at 1,000`
   if (big && small) {
     const growth = big.ours.p99Ms !== null && small.ours.p99Ms !== null ? big.ours.p99Ms / small.ours.p99Ms : null
-    checks.push({ target: growthTarget, measured: `${fmt(growth, 2)}× (${fmt(big.ours.p99Ms, 1)} ms / ${fmt(small.ours.p99Ms, 1)} ms)`, pass: growth !== null && growth <= LIMITS.p99GrowthFrom1k })
+    checks.push({
+      target: growthTarget,
+      measured: `${fmt(growth, 2)}× (${fmt(big.ours.p99Ms, 1)} ms / ${fmt(small.ours.p99Ms, 1)} ms)`,
+      pass: growth !== null && growth <= LIMITS.p99GrowthFrom1k,
+    })
   } else {
     checks.push({ target: growthTarget, measured: 'not measured: needs both 1,000 and 100,000 among --sizes' })
   }

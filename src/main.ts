@@ -34,7 +34,16 @@ async function main(): Promise<void> {
 
   process.on('unhandledRejection', (reason) => logger.error('unhandled_rejection', { error: (reason as Error)?.message ?? String(reason) }))
 
-  const options = { files, flowsDir: config.flowsDir, localesDir: config.localesDir, dataDir: config.dataDir, defaultLanguage: config.defaultLanguage, logger, rateLimit: config.rateLimit, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }
+  const options = {
+    files,
+    flowsDir: config.flowsDir,
+    localesDir: config.localesDir,
+    dataDir: config.dataDir,
+    defaultLanguage: config.defaultLanguage,
+    logger,
+    rateLimit: config.rateLimit,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+  }
   if (config.provider === 'whatsapp') await runWhatsApp(config, logger, options)
   else await runConsole(config, options)
 }
@@ -66,8 +75,18 @@ async function runConsole(config: Config, options: Options): Promise<void> {
 
 async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {
   const { createWhatsApp } = await import('./adapters/whatsapp-provider.js')
-  const whatsapp = await createWhatsApp({ logger, terminal: process.stdout, ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}) })
-  const bot = await startBot({ ...options, provider: whatsapp.provider, inbound: whatsapp.inbound, messenger: whatsapp.messenger, ...(config.http ? { http: config.http } : {}) })
+  const whatsapp = await createWhatsApp({
+    logger,
+    terminal: process.stdout,
+    ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}),
+  })
+  const bot = await startBot({
+    ...options,
+    provider: whatsapp.provider,
+    inbound: whatsapp.inbound,
+    messenger: whatsapp.messenger,
+    ...(config.http ? { http: config.http } : {}),
+  })
   onStopSignal(bot, () => whatsapp.stop())
   process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n${pagesLine(bot, config)}`)
   // A logged-out session never comes back by itself: say what to do, and stop instead of looping

@@ -28,14 +28,17 @@ describe('the console provider, piped', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^¡Hola! 👋 Te escribe el asistente de \*Tienda Ejemplo\*\./)
     expect(run.stdout).toMatch(/De acuerdo, no te enviaremos ofertas\./)
-    expect(run.stdout.trimEnd()).toMatch(/Canal preferido: Correo electrónico \(ana@example\.com\)\nTu comprobante: \*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\*\.\nEscríbenos cuando quieras: [^\n]*\*BAJA\* los retira todos\.$/)
+    expect(run.stdout.trimEnd()).toMatch(
+      /Canal preferido: Correo electrónico \(ana@example\.com\)\nTu comprobante: \*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\*\.\nEscríbenos cuando quieras: [^\n]*\*BAJA\* los retira todos\.$/,
+    )
     const db = readDatabase(dir)
     expect(db.ledger.map((r) => r.event)).toEqual(['given', 'refused'])
     expect(db.contacts['5215512345678']!.channel).toMatchObject({ channel: 'email', handle: 'ana@example.com' })
     // BuilderBot's own log files land in the data directory, not in the project.
     expect(readdirSync(join(dir, 'runtime'))).toContain('core.class.log')
     // Every folder and file in the data directory is the owner's alone.
-    const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? [join(d, n), ...walk(join(d, n))] : [join(d, n)]))
+    const walk = (d: string): string[] =>
+      readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? [join(d, n), ...walk(join(d, n))] : [join(d, n)]))
     for (const path of [dir, ...walk(dir)]) expect((statSync(path).mode & 0o077).toString(8), path).toBe('0')
   })
 

@@ -90,7 +90,8 @@ export function personOf(jid: unknown): { address: string; lid: boolean } | unde
   if (typeof jid !== 'string') return undefined
   const decoded = jidDecode(jid)
   if (!decoded || !/^\d{5,20}$/.test(decoded.user ?? '')) return undefined
-  if (decoded.server === 's.whatsapp.net' || decoded.server === 'c.us' || decoded.server === 'hosted') return { address: decoded.user, lid: false }
+  if (decoded.server === 's.whatsapp.net' || decoded.server === 'c.us' || decoded.server === 'hosted')
+    return { address: decoded.user, lid: false }
   if (decoded.server === 'lid' || decoded.server === 'hosted.lid') return { address: `${decoded.user}@lid`, lid: true }
   return undefined
 }
@@ -98,7 +99,11 @@ export function personOf(jid: unknown): { address: string; lid: boolean } | unde
 /** Baileys' `messageTimestamp` (seconds; a number, or a protobufjs Long) in ms. */
 function millis(timestamp: unknown): number | undefined {
   const seconds =
-    typeof timestamp === 'number' ? timestamp : typeof (timestamp as { toNumber?: unknown } | null)?.toNumber === 'function' ? (timestamp as { toNumber(): number }).toNumber() : NaN
+    typeof timestamp === 'number'
+      ? timestamp
+      : typeof (timestamp as { toNumber?: unknown } | null)?.toNumber === 'function'
+        ? (timestamp as { toNumber(): number }).toNumber()
+        : NaN
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined
 }
 
@@ -135,7 +140,8 @@ function choiceOf(content: Content): string | undefined {
   const template = object(content.templateButtonReplyMessage)
   if (template) return string(template.selectedDisplayText) ?? string(template.selectedId) ?? ''
   const interactive = object(content.interactiveResponseMessage)
-  if (interactive) return string(object(interactive.body)?.text) ?? nativeFlowId(object(interactive.nativeFlowResponseMessage)?.paramsJson) ?? ''
+  if (interactive)
+    return string(object(interactive.body)?.text) ?? nativeFlowId(object(interactive.nativeFlowResponseMessage)?.paramsJson) ?? ''
   return undefined
 }
 

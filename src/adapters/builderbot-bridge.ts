@@ -41,7 +41,10 @@ const EVENT_KINDS: [RegExp, Inbound['kind']][] = [
  */
 function contactOf(from: unknown): string | undefined {
   if (typeof from !== 'string') return undefined
-  const id = from.trim().replace(/^\+/, '').replace(/(:\d+)?@(s\.whatsapp\.net|c\.us)$/, '')
+  const id = from
+    .trim()
+    .replace(/^\+/, '')
+    .replace(/(:\d+)?@(s\.whatsapp\.net|c\.us)$/, '')
   return /^\d{5,20}(@lid)?$/.test(id) ? id : undefined
 }
 

@@ -88,6 +88,7 @@ export class ConsoleProvider extends ProviderClass {
 
   protected async initVendor(): Promise<void> {}
 
+  // biome-ignore lint/complexity/noBannedTypes: the signature BuilderBot's ProviderClass declares
   protected busEvents(): Array<{ event: string; func: Function }> {
     return []
   }

@@ -47,13 +47,30 @@ export function readBusinessFlow(flowsDir: string, shownDir: string, problems: P
     for (const p of checkFlow(flow, policy)) flowFile.problem(p.line, p.message)
   }
   // Line numbers are left out: moving a comment is not a new version of the conversation.
-  const flowVersion = createHash('sha256').update(JSON.stringify(flow, (key, value) => (key === 'line' ? undefined : value))).digest('hex').slice(0, 12)
+  const flowVersion = createHash('sha256')
+    .update(JSON.stringify(flow, (key, value) => (key === 'line' ? undefined : value)))
+    .digest('hex')
+    .slice(0, 12)
   return { policy, flow, flowVersion }
 }
 
 function readPolicy(file: OwnerFile): Policy {
   const top = file.entries(file.doc.contents as Node, 'policy.yaml', 1)
-  file.onlyKnownKeys(top, ['version', 'controller', 'noticeUrl', 'retention', 'collects', 'purposes', 'channels', 'consentValidForDays', 'lapseUnansweredAfterDays'], 'policy.yaml')
+  file.onlyKnownKeys(
+    top,
+    [
+      'version',
+      'controller',
+      'noticeUrl',
+      'retention',
+      'collects',
+      'purposes',
+      'channels',
+      'consentValidForDays',
+      'lapseUnansweredAfterDays',
+    ],
+    'policy.yaml',
+  )
   const field = (key: string) => top.find((e) => e.key === key)
   const required = (key: string, what: string) => {
     const entry = field(key)
@@ -62,7 +79,7 @@ function readPolicy(file: OwnerFile): Policy {
   }
 
   const versionEntry = required('version', 'a line like "version: 2026-11-01" (change it whenever the policy changes)')
-  const version = versionEntry ? file.text(versionEntry.value, 'version', versionEntry.line) ?? '' : ''
+  const version = versionEntry ? (file.text(versionEntry.value, 'version', versionEntry.line) ?? '') : ''
 
   const controllerEntry = required('controller', 'the business name and a privacy contact: "controller: { name: …, contact: … }"')
   const controller = { name: '', contact: '' }
@@ -72,7 +89,11 @@ function readPolicy(file: OwnerFile): Policy {
     for (const key of ['name', 'contact'] as const) {
       const entry = entries.find((e) => e.key === key)
       const value = entry && file.text(entry.value, `controller ${key}`, entry.line)
-      if (!value) file.problem(controllerEntry.line, `controller needs a ${key}${key === 'contact' ? ' (an email address or phone where contacts can ask about their data)' : ''}`)
+      if (!value)
+        file.problem(
+          controllerEntry.line,
+          `controller needs a ${key}${key === 'contact' ? ' (an email address or phone where contacts can ask about their data)' : ''}`,
+        )
       else controller[key] = value
     }
   }
@@ -81,7 +102,8 @@ function readPolicy(file: OwnerFile): Policy {
   const urlEntry = field('noticeUrl')
   if (urlEntry) {
     noticeUrl = file.text(urlEntry.value, 'noticeUrl', urlEntry.line)
-    if (noticeUrl && !isWebLink(noticeUrl)) file.problem(urlEntry.line, `noticeUrl must be a web address starting with https:// (or remove the line)`)
+    if (noticeUrl && !isWebLink(noticeUrl))
+      file.problem(urlEntry.line, `noticeUrl must be a web address starting with https:// (or remove the line)`)
   }
 
   let retention: Policy['retention'] = { amount: 0, unit: 'years' }
@@ -90,7 +112,11 @@ function readPolicy(file: OwnerFile): Policy {
     const text = file.text(retentionEntry.value, 'retention', retentionEntry.line) ?? ''
     const parsed = parseRetention(text)
     if (parsed) retention = parsed
-    else file.problem(retentionEntry.line, `retention "${text}" is not understood: write a number and days, months or years, e.g. "retention: 2 years"`)
+    else
+      file.problem(
+        retentionEntry.line,
+        `retention "${text}" is not understood: write a number and days, months or years, e.g. "retention: 2 years"`,
+      )
   }
 
   const collects: string[] = []
@@ -98,7 +124,11 @@ function readPolicy(file: OwnerFile): Policy {
   if (collectsEntry) {
     for (const item of file.texts(collectsEntry.value, 'collects', collectsEntry.line)) {
       if (IDENTIFIER.test(item)) collects.push(item)
-      else file.problem(collectsEntry.line, `"${item}" in collects must be one word (letters, digits, _); its text goes in locales under data.${item}`)
+      else
+        file.problem(
+          collectsEntry.line,
+          `"${item}" in collects must be one word (letters, digits, _); its text goes in locales under data.${item}`,
+        )
     }
   }
 
@@ -112,7 +142,10 @@ function readPolicy(file: OwnerFile): Policy {
       const req = fields.find((f) => f.key === 'required')
       const value = req && file.text(req.value, 'required', req.line)
       if (value !== 'true' && value !== 'false') {
-        file.problem(req?.line ?? entry.line, `purpose ${entry.key} needs "required: true" (needed for the chat itself) or "required: false" (optional, asked separately)`)
+        file.problem(
+          req?.line ?? entry.line,
+          `purpose ${entry.key} needs "required: true" (needed for the chat itself) or "required: false" (optional, asked separately)`,
+        )
       }
       purposes.push({ id: entry.key, required: value === 'true', line: entry.line })
     }
@@ -134,7 +167,8 @@ function readPolicy(file: OwnerFile): Policy {
       file.onlyKnownKeys(fields, ['link'], `channel ${entry.key}`)
       const linkEntry = fields.find((f) => f.key === 'link')
       const link = linkEntry && file.text(linkEntry.value, 'link', linkEntry.line)
-      if (linkEntry && (!link || !isWebLink(link))) file.problem(linkEntry.line, `the link of ${entry.key} must be a web address starting with https://`)
+      if (linkEntry && (!link || !isWebLink(link)))
+        file.problem(linkEntry.line, `the link of ${entry.key} must be a web address starting with https://`)
       channels.push({ channel: entry.key as Channel, ...(link ? { link } : {}), line: entry.line })
     }
     if (channels.length === 0) file.problem(channelsEntry.line, 'offer at least one channel (whatsapp: {} keeps contacts here)')
@@ -188,7 +222,13 @@ function readFlow(file: OwnerFile): FlowDefinition {
     if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `step name "${entry.key}" must be one word (letters, digits, _)`)
     steps[entry.key] = readStep(file, entry.key, entry.value, entry.line)
   }
-  return { start, startLine: startEntry?.line ?? 1, ...(reconsent ? { reconsent, reconsentLine: reconsentEntry!.line } : {}), commands, steps }
+  return {
+    start,
+    startLine: startEntry?.line ?? 1,
+    ...(reconsent ? { reconsent, reconsentLine: reconsentEntry!.line } : {}),
+    commands,
+    steps,
+  }
 }
 
 function readStep(file: OwnerFile, id: string, node: Node | null, line: number): Step {
@@ -207,7 +247,8 @@ function readStep(file: OwnerFile, id: string, node: Node | null, line: number):
   }
   const unclearEntry = get('unclear')
   const channel = text('channel')
-  if (channel !== undefined && channel !== 'details') file.problem(get('channel')!.line, `"channel: ${channel}" is not known; write "channel: details"`)
+  if (channel !== undefined && channel !== 'details')
+    file.problem(get('channel')!.line, `"channel: ${channel}" is not known; write "channel: details"`)
   const ask = text('ask')
   const next = text('next')
   const rest = text('rest')
@@ -253,19 +294,29 @@ function readOutcome(file: OwnerFile, node: Node | null, where: string, line: nu
     const list = withdraw.value && isSeq(withdraw.value) ? file.texts(withdraw.value, 'withdraw', withdraw.line) : undefined
     if (list && list.length > 0) outcome.withdraw = list
     else if (!list && file.text(withdraw.value, 'withdraw', withdraw.line) === 'all') outcome.withdraw = 'all'
-    else file.problem(withdraw.line, 'write "withdraw: all" (every consent at once) or a list of optional purposes, e.g. "withdraw: [marketing]"')
+    else
+      file.problem(
+        withdraw.line,
+        'write "withdraw: all" (every consent at once) or a list of optional purposes, e.g. "withdraw: [marketing]"',
+      )
   }
   const ask = get('ask')
   const asked = ask && file.text(ask.value, 'ask', ask.line)
   if (asked) {
     const answers: Record<string, Outcome> = {}
     const answersEntry = get('answers')
-    if (!answersEntry) file.problem(ask.line, `${where} asks "${asked}" but lists no answers; add "answers:" (e.g. everything, onlyOffers, no)`)
+    if (!answersEntry)
+      file.problem(ask.line, `${where} asks "${asked}" but lists no answers; add "answers:" (e.g. everything, onlyOffers, no)`)
     for (const entry of file.entries(answersEntry?.value ?? null, `the answers of ${where}`, answersEntry?.line ?? ask.line)) {
       answers[entry.key] = readOutcome(file, entry.value, `answer ${entry.key} of ${where}`, entry.line)
     }
     const unclearEntry = get('unclear')
-    outcome.aside = { ask: asked, answers, ...(unclearEntry ? { unclear: readUnclear(file, unclearEntry.value, where, unclearEntry.line) } : {}), line: ask.line }
+    outcome.aside = {
+      ask: asked,
+      answers,
+      ...(unclearEntry ? { unclear: readUnclear(file, unclearEntry.value, where, unclearEntry.line) } : {}),
+      line: ask.line,
+    }
   } else if (get('answers') || get('unclear')) {
     file.problem((get('answers') ?? get('unclear'))!.line, `"answers" and "unclear" in ${where} need "ask: <question>"`)
   }
@@ -300,7 +351,8 @@ function readUnclear(file: OwnerFile, node: Node | null, id: string, line: numbe
     else unclear.after = n
   }
   if (then) unclear.then = file.texts(then.value, 'then', then.line)
-  if (Boolean(after) !== Boolean(then)) file.problem((after ?? then)!.line, `"after" and "then" go together: after N unclear answers, say "then"`)
+  if (Boolean(after) !== Boolean(then))
+    file.problem((after ?? then)!.line, `"after" and "then" go together: after N unclear answers, say "then"`)
   return unclear
 }
 
@@ -308,9 +360,22 @@ function parseRetention(text: string): Policy['retention'] | undefined {
   const match = /^(\d+)\s*([a-zñáéíóú]+)$/i.exec(text.trim())
   if (!match) return undefined
   const units: Record<string, RetentionUnit> = {
-    day: 'days', days: 'days', dia: 'days', dias: 'days', día: 'days', días: 'days',
-    month: 'months', months: 'months', mes: 'months', meses: 'months',
-    year: 'years', years: 'years', ano: 'years', anos: 'years', año: 'years', años: 'years',
+    day: 'days',
+    days: 'days',
+    dia: 'days',
+    dias: 'days',
+    día: 'days',
+    días: 'days',
+    month: 'months',
+    months: 'months',
+    mes: 'months',
+    meses: 'months',
+    year: 'years',
+    years: 'years',
+    ano: 'years',
+    anos: 'years',
+    año: 'years',
+    años: 'years',
   }
   const unit = units[match[2]!.toLowerCase()]
   const amount = Number(match[1])

@@ -15,7 +15,11 @@ const DEFAULT_COMMANDS = ['stop', 'help', 'english', 'spanish']
 /** Stands for "this text's variables could not be read" in what `variables` returns. */
 export const UNKNOWN_VARIABLES = '*'
 
-export async function createI18nTexts(bundle: LocaleBundle, fallback: Language, commands: readonly string[] = DEFAULT_COMMANDS): Promise<Texts> {
+export async function createI18nTexts(
+  bundle: LocaleBundle,
+  fallback: Language,
+  commands: readonly string[] = DEFAULT_COMMANDS,
+): Promise<Texts> {
   const pooledIntents = [...commands, FILLER_INTENT]
   const i18n = i18next.createInstance()
   await i18n.init({

@@ -31,7 +31,13 @@ interface LoadedFile {
   data: unknown
 }
 
-export function loadLocales(localesDir: string, flow: FlowDefinition, policy: Policy, shownDir = 'locales', flowFile = 'flows/consent.yaml'): LocaleBundle {
+export function loadLocales(
+  localesDir: string,
+  flow: FlowDefinition,
+  policy: Policy,
+  shownDir = 'locales',
+  flowFile = 'flows/consent.yaml',
+): LocaleBundle {
   const problems: Problem[] = []
   const bundle = readLocales(localesDir, flow, policy, shownDir, flowFile, problems)
   if (!bundle || problems.length > 0) throw new OwnerFileError(problems)
@@ -69,14 +75,22 @@ export function readLocales(
     if (where === 'bot' || LANGUAGES.some((l) => messages[l]!.keys.has(key))) continue
     missingEverywhere.add(key)
     const hint = nearest(key, [...messages[LANGUAGES[0]]!.texts])
-    problems.push({ file: flowFile, line: where, message: `"${key}" is not a text in ${shownDir}/*/messages.json${hint ? ` (did you mean "${hint}"?)` : `; add it to every language`}` })
+    problems.push({
+      file: flowFile,
+      line: where,
+      message: `"${key}" is not a text in ${shownDir}/*/messages.json${hint ? ` (did you mean "${hint}"?)` : `; add it to every language`}`,
+    })
   }
   for (const [intent, where] of neededAnswers) {
     if (LANGUAGES.some((l) => answers[l]!.keys.has(intent))) continue
     missingEverywhere.add(intent)
     const known = [...answers[LANGUAGES[0]]!.keys.keys()].filter((k) => !k.includes('.') && k !== 'channels' && k !== FILLER_INTENT)
     const hint = nearest(intent, known)
-    problems.push({ file: flowFile, line: where, message: `"${intent}" is not an answer in ${shownDir}/*/answers.json${hint ? ` (did you mean "${hint}"?)` : `; add its words to every language, e.g. "${intent}": ["…"]`}` })
+    problems.push({
+      file: flowFile,
+      line: where,
+      message: `"${intent}" is not an answer in ${shownDir}/*/answers.json${hint ? ` (did you mean "${hint}"?)` : `; add its words to every language, e.g. "${intent}": ["…"]`}`,
+    })
   }
 
   const reported = new Set<string>()
@@ -86,18 +100,31 @@ export function readLocales(
     for (const [key, where] of needed) {
       if (m.texts.has(key) || missingEverywhere.has(key)) continue
       if (m.keys.has(key)) {
-        m.file.problem(m.keys.get(key)!, `"${key}" is a group of texts, but ${where === 'bot' ? 'the bot' : `${flowFile}:${where}`} uses it as one text; name one of the texts inside it (e.g. "${key}.…")`)
+        m.file.problem(
+          m.keys.get(key)!,
+          `"${key}" is a group of texts, but ${where === 'bot' ? 'the bot' : `${flowFile}:${where}`} uses it as one text; name one of the texts inside it (e.g. "${key}.…")`,
+        )
         continue
       }
-      const elsewhere = LANGUAGES.filter((l) => l !== language && messages[l]!.keys.has(key)).map((l) => `${shownDir}/${l}/messages.json:${messages[l]!.keys.get(key)}`)
+      const elsewhere = LANGUAGES.filter((l) => l !== language && messages[l]!.keys.has(key)).map(
+        (l) => `${shownDir}/${l}/messages.json:${messages[l]!.keys.get(key)}`,
+      )
       reported.add(key)
-      m.file.problem(groupLine(m.keys, key), `missing text "${key}" (${where === 'bot' ? 'the bot sends it' : `used at ${flowFile}:${where}`})${elsewhere.length ? `; see ${elsewhere.join(', ')} for the other language` : ''}`)
+      m.file.problem(
+        groupLine(m.keys, key),
+        `missing text "${key}" (${where === 'bot' ? 'the bot sends it' : `used at ${flowFile}:${where}`})${elsewhere.length ? `; see ${elsewhere.join(', ')} for the other language` : ''}`,
+      )
     }
     for (const [intent, where] of neededAnswers) {
-      if (!a.keys.has(intent) && !missingEverywhere.has(intent)) a.file.problem(1, `no words for the answer "${intent}" (used at ${flowFile}:${where}); add "${intent}": ["…"]`)
+      if (!a.keys.has(intent) && !missingEverywhere.has(intent))
+        a.file.problem(1, `no words for the answer "${intent}" (used at ${flowFile}:${where}); add "${intent}": ["…"]`)
     }
     for (const offered of policy.channels) {
-      if (!a.keys.has(`channels.${offered.channel}`)) a.file.problem(a.keys.get('channels') ?? 1, `no words for the channel "${offered.channel}"; add "${offered.channel}": ["…"] under "channels"`)
+      if (!a.keys.has(`channels.${offered.channel}`))
+        a.file.problem(
+          a.keys.get('channels') ?? 1,
+          `no words for the channel "${offered.channel}"; add "${offered.channel}": ["…"] under "channels"`,
+        )
     }
   }
   // A key in one language and not another is a text some contacts would never see.
@@ -121,7 +148,11 @@ export function readLocales(
   const bundle = { messages: {}, answers: {} } as LocaleBundle
   for (const language of LANGUAGES) {
     bundle.messages[language] = messages[language]!.data as Messages
-    const { channels = {}, [CONTAINS]: contains = {}, ...words } = answers[language]!.data as Record<string, string[]> & {
+    const {
+      channels = {},
+      [CONTAINS]: contains = {},
+      ...words
+    } = answers[language]!.data as Record<string, string[]> & {
       channels?: Record<string, string[]>
       contains?: Record<string, string[]>
     }
@@ -185,13 +216,48 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
     step.unclear?.say.forEach((k) => use(k, step.unclear!.line))
     step.unclear?.then?.forEach((k) => use(k, step.unclear!.line))
   }
-  for (const key of ['channel.stay', 'channel.link', 'channel.confirm', 'channel.confirmHint', 'channel.saved',
-    'notice.link', 'notice.required', 'notice.optional', 'summary.purpose', 'summary.given', 'summary.refused',
-    'summary.withdrawn', 'summary.lapsed', 'summary.none', 'summary.channel', 'summary.channelWithHandle', 'errors.textOnly', 'errors.sorry', 'errors.slowDown',
-    'errors.restarted', 'list.and', 'myData.language', 'myData.languageName', 'myData.since', 'myData.purpose', 'myData.noConsents', 'myData.channel',
-    'myData.channelWithHandle', 'rights.purposeOption']) use(key, 'bot')
+  for (const key of [
+    'channel.stay',
+    'channel.link',
+    'channel.confirm',
+    'channel.confirmHint',
+    'channel.saved',
+    'notice.link',
+    'notice.required',
+    'notice.optional',
+    'summary.purpose',
+    'summary.given',
+    'summary.refused',
+    'summary.withdrawn',
+    'summary.lapsed',
+    'summary.none',
+    'summary.channel',
+    'summary.channelWithHandle',
+    'errors.textOnly',
+    'errors.sorry',
+    'errors.slowDown',
+    'errors.restarted',
+    'list.and',
+    'myData.language',
+    'myData.languageName',
+    'myData.since',
+    'myData.purpose',
+    'myData.noConsents',
+    'myData.channel',
+    'myData.channelWithHandle',
+    'rights.purposeOption',
+  ])
+    use(key, 'bot')
   if (flow.reconsent) {
-    for (const key of ['reconsent.version', 'reconsent.newPurpose', 'reconsent.removedPurpose', 'reconsent.newData', 'reconsent.retention', 'reconsent.expired']) use(key, 'bot')
+    for (const key of [
+      'reconsent.version',
+      'reconsent.newPurpose',
+      'reconsent.removedPurpose',
+      'reconsent.newData',
+      'reconsent.retention',
+      'reconsent.expired',
+    ])
+      use(key, 'bot')
   }
   for (const p of policy.purposes) {
     use(`purposes.${p.id}.name`, 'bot')
@@ -222,7 +288,8 @@ function neededIntents(flow: FlowDefinition): Map<string, number> {
   for (const step of Object.values(flow.steps)) {
     for (const [intent, o] of Object.entries(step.answers)) if (intent !== CHANNEL_INTENT && !needed.has(intent)) needed.set(intent, o.line)
     if (step.channelDetails) {
-      for (const intent of ['yes', 'no', SAME_NUMBER_INTENT, ...(step.channelDetails.back ? [BACK_INTENT] : [])]) if (!needed.has(intent)) needed.set(intent, step.line)
+      for (const intent of ['yes', 'no', SAME_NUMBER_INTENT, ...(step.channelDetails.back ? [BACK_INTENT] : [])])
+        if (!needed.has(intent)) needed.set(intent, step.line)
     }
   }
   return needed
@@ -240,7 +307,10 @@ function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>): v
         if (where === 'channels' && !(CHANNELS as readonly string[]).includes(entry.key)) {
           // Words for a channel the bot does not know are never used: most likely a typo.
           const hint = nearest(entry.key, CHANNELS)
-          a.file.problem(entry.line, `"${entry.key}" is not a channel the bot knows${hint ? ` (did you mean "${hint}"?)` : ''}; channels are: ${CHANNELS.join(', ')}`)
+          a.file.problem(
+            entry.line,
+            `"${entry.key}" is not a channel the bot knows${hint ? ` (did you mean "${hint}"?)` : ''}; channels are: ${CHANNELS.join(', ')}`,
+          )
         }
         if (!entry.value || !isSeq(entry.value) || entry.value.items.length === 0) {
           a.file.problem(entry.line, `"${entry.key}" must be a list of words, e.g. "${entry.key}": ["…", "…"]`)
@@ -249,7 +319,10 @@ function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>): v
         for (const item of entry.value.items) {
           const word = a.file.text(item as Node, entry.key, entry.line)
           if (word !== undefined && tokenize(word).length === 0) {
-            a.file.problem(a.file.lineOf(item as Node, entry.line), `"${word}" in "${entry.key}" has no letters, digits or emoji, so no message could ever match it`)
+            a.file.problem(
+              a.file.lineOf(item as Node, entry.line),
+              `"${word}" in "${entry.key}" has no letters, digits or emoji, so no message could ever match it`,
+            )
           }
         }
       }
@@ -265,24 +338,32 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
     const data = a.data as Record<string, string[]> & { channels?: Record<string, string[]> }
     // Command words are understood in every language (see i18n-texts), so they are pooled here too.
     const pooled = (intent: string) =>
-      intent in flow.commands ? LANGUAGES.flatMap((l) => ((answers[l]!.data as Record<string, string[]>)[intent] ?? [])) : (data[intent] ?? [])
+      intent in flow.commands
+        ? LANGUAGES.flatMap((l) => (answers[l]!.data as Record<string, string[]>)[intent] ?? [])
+        : (data[intent] ?? [])
     const wordsOf = (intent: string): string[] =>
       intent === CHANNEL_INTENT
         ? policy.channels.flatMap((c) => data.channels?.[c.channel] ?? [])
-        : intent === FILLER_INTENT ? [] : [...new Set(pooled(intent))]
+        : intent === FILLER_INTENT
+          ? []
+          : [...new Set(pooled(intent))]
     const commands = Object.keys(flow.commands)
     const asides = Object.entries(flow.commands).flatMap(([command, o]): [string, string[]][] =>
-      o.aside ? [[`the question of command ${command}`, [...Object.keys(o.aside.answers), ...commands]]] : [])
-    const questions: [string, string[]][] = [...asides, ...Object.values(flow.steps).flatMap((s): [string, string[]][] => {
-      if (s.ask) return [[s.id, [...Object.keys(s.answers), ...commands]]]
-      if (!s.channelDetails) return []
-      const back = s.channelDetails.back ? [BACK_INTENT] : []
-      // The channel step's own questions: the handle, then its read-back.
-      return [
-        [`${s.id} (the address or number)`, [...back, SAME_NUMBER_INTENT, ...commands]],
-        [`${s.id} (the read-back)`, ['yes', 'no', ...back, ...commands]],
-      ]
-    })]
+      o.aside ? [[`the question of command ${command}`, [...Object.keys(o.aside.answers), ...commands]]] : [],
+    )
+    const questions: [string, string[]][] = [
+      ...asides,
+      ...Object.values(flow.steps).flatMap((s): [string, string[]][] => {
+        if (s.ask) return [[s.id, [...Object.keys(s.answers), ...commands]]]
+        if (!s.channelDetails) return []
+        const back = s.channelDetails.back ? [BACK_INTENT] : []
+        // The channel step's own questions: the handle, then its read-back.
+        return [
+          [`${s.id} (the address or number)`, [...back, SAME_NUMBER_INTENT, ...commands]],
+          [`${s.id} (the read-back)`, ['yes', 'no', ...back, ...commands]],
+        ]
+      }),
+    ]
     for (const [step, intents] of questions) {
       const owner = new Map<string, string>()
       for (const intent of intents) {
@@ -290,7 +371,10 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
           const norm = tokenize(word).join(' ')
           const first = owner.get(norm)
           if (first && first !== intent) {
-            a.file.problem(a.keys.get(intent) ?? a.keys.get(`channels`) ?? 1, `"${word}" means both "${first}" and "${intent}" in step ${step}; a contact writing it would not be understood. Keep it in one of them`)
+            a.file.problem(
+              a.keys.get(intent) ?? a.keys.get(`channels`) ?? 1,
+              `"${word}" means both "${first}" and "${intent}" in step ${step}; a contact writing it would not be understood. Keep it in one of them`,
+            )
           } else owner.set(norm, intent)
         }
       }
@@ -315,15 +399,24 @@ function checkContains(flow: FlowDefinition, answers: Record<Language, LoadedFil
     const section = a.file.entries(a.file.doc.contents as Node, 'answers.json', 1).find((e) => e.key === CONTAINS)
     if (!section) continue
     if (!section.value || !isMap(section.value)) {
-      a.file.problem(section.line, `"${CONTAINS}" must hold lists of phrases by command, e.g. "${CONTAINS}": { "stop": ["dejen de escribirme"] }`)
+      a.file.problem(
+        section.line,
+        `"${CONTAINS}" must hold lists of phrases by command, e.g. "${CONTAINS}": { "stop": ["dejen de escribirme"] }`,
+      )
       continue
     }
     for (const entry of a.file.entries(section.value, CONTAINS, section.line)) {
       if (entry.key !== CONTAINS_UNCLEAR && !commands.includes(entry.key)) {
         const hint = nearest(entry.key, [...commands, CONTAINS_UNCLEAR])
-        a.file.problem(entry.line, `"${entry.key}" under "${CONTAINS}" is not a command of ${flowFile}${hint ? ` (did you mean "${hint}"?)` : ''}; phrases contained in a message may only mean a command (${commands.join(', ')}) or "${CONTAINS_UNCLEAR}"`)
+        a.file.problem(
+          entry.line,
+          `"${entry.key}" under "${CONTAINS}" is not a command of ${flowFile}${hint ? ` (did you mean "${hint}"?)` : ''}; phrases contained in a message may only mean a command (${commands.join(', ')}) or "${CONTAINS_UNCLEAR}"`,
+        )
       } else if (grants.has(entry.key)) {
-        a.file.problem(entry.line, `"${entry.key}" has phrases under "${CONTAINS}" but grants consent at ${flowFile}:${grants.get(entry.key)}; a phrase found inside a longer message must never count as consent: remove its phrases here, or make that answer refuse`)
+        a.file.problem(
+          entry.line,
+          `"${entry.key}" has phrases under "${CONTAINS}" but grants consent at ${flowFile}:${grants.get(entry.key)}; a phrase found inside a longer message must never count as consent: remove its phrases here, or make that answer refuse`,
+        )
       }
     }
   }
@@ -339,9 +432,12 @@ function warnOptOutCollisions(answers: Record<Language, LoadedFile | undefined>,
   const phrases: Record<string, string[]> = {}
   for (const l of LANGUAGES) {
     const contains = ((answers[l]!.data as Record<string, unknown>)[CONTAINS] ?? {}) as Record<string, string[]>
-    for (const [intent, list] of Object.entries(contains)) phrases[`${CONTAINS_PREFIX}${intent}`] = [...(phrases[`${CONTAINS_PREFIX}${intent}`] ?? []), ...list]
+    for (const [intent, list] of Object.entries(contains))
+      phrases[`${CONTAINS_PREFIX}${intent}`] = [...(phrases[`${CONTAINS_PREFIX}${intent}`] ?? []), ...list]
   }
-  const intents = Object.keys(phrases).map((k) => k.slice(CONTAINS_PREFIX.length)).filter((i) => i !== CONTAINS_UNCLEAR)
+  const intents = Object.keys(phrases)
+    .map((k) => k.slice(CONTAINS_PREFIX.length))
+    .filter((i) => i !== CONTAINS_UNCLEAR)
   const reader = createRecognizer(phrases)
   for (const language of LANGUAGES) {
     const a = answers[language]!

@@ -158,15 +158,26 @@ class ShardedStore implements LowdbStore {
     const isNew = !names.includes(MANIFEST_FILE)
     if (!isNew) await manifest.read()
     else {
-      const found = names.filter((name) => [CONTACTS_DIR, NOTICES_FILE, JOURNAL_FILE, LEDGER_FILE].includes(name) || rotatedJournals([name]).length)
-      if (found.length) throw new DatabaseFileError(join(dataDir, MANIFEST_FILE), undefined, `is missing, while the data directory holds ${found.join(', ')}`)
+      const found = names.filter(
+        (name) => [CONTACTS_DIR, NOTICES_FILE, JOURNAL_FILE, LEDGER_FILE].includes(name) || rotatedJournals([name]).length,
+      )
+      if (found.length)
+        throw new DatabaseFileError(
+          join(dataDir, MANIFEST_FILE),
+          undefined,
+          `is missing, while the data directory holds ${found.join(', ')}`,
+        )
     }
     const shardCount = manifest.data.shards
 
     const notices = new Low<Record<string, StoredNotice>>(new DurableJsonFile(join(dataDir, NOTICES_FILE), noticesProblem, onSync), {})
     await notices.read()
 
-    const shards = Array.from({ length: shardCount }, (_, index) => new Low<ShardEntries>(new ShardFile(join(dataDir, CONTACTS_DIR, shardFileName(index)), index, shardCount, onSync), new Map()))
+    const shards = Array.from(
+      { length: shardCount },
+      (_, index) =>
+        new Low<ShardEntries>(new ShardFile(join(dataDir, CONTACTS_DIR, shardFileName(index)), index, shardCount, onSync), new Map()),
+    )
     await Promise.all(shards.map((shard) => shard.read()))
 
     // Journals, oldest first: each line is a contact's whole state, so the last line wins.
@@ -194,7 +205,10 @@ class ShardedStore implements LowdbStore {
         }
         if (record.contact) {
           const index = shardOf(record.contact.id, shardCount)
-          shards[index]!.data.set(record.contact.id, { contact: record.contact.json, ...(record.contact.conversation === undefined ? {} : { conversation: record.contact.conversation }) })
+          shards[index]!.data.set(record.contact.id, {
+            contact: record.contact.json,
+            ...(record.contact.conversation === undefined ? {} : { conversation: record.contact.conversation }),
+          })
           replayed.add(index)
         }
         for (const entry of record.ledger) restorable.push({ file, record, entry })
@@ -210,7 +224,11 @@ class ShardedStore implements LowdbStore {
     for (const { file, record, entry } of restorable) {
       if (entry.seq <= (last?.seq ?? 0)) continue
       if (entry.seq !== (last?.seq ?? 0) + 1 || entry.prev !== (last?.hash ?? GENESIS)) {
-        throw new DatabaseFileError(file, record.line, `holds ledger record ${entry.seq}, which does not follow the last record of ${LEDGER_FILE} (${last?.seq ?? 'none'}): the two files come from different copies of the data`)
+        throw new DatabaseFileError(
+          file,
+          record.line,
+          `holds ledger record ${entry.seq}, which does not follow the last record of ${LEDGER_FILE} (${last?.seq ?? 'none'}): the two files come from different copies of the data`,
+        )
       }
       restored.push(JSON.stringify(entry))
       last = entry
@@ -222,7 +240,10 @@ class ShardedStore implements LowdbStore {
       await chmod(join(dataDir, dir), DIR_MODE)
     }
     // A temp file is a replacement a kill interrupted; the file it was to replace is intact.
-    for (const [dir, entries] of [[dataDir, names], [join(dataDir, CONTACTS_DIR), await readdir(join(dataDir, CONTACTS_DIR))]] as const) {
+    for (const [dir, entries] of [
+      [dataDir, names],
+      [join(dataDir, CONTACTS_DIR), await readdir(join(dataDir, CONTACTS_DIR))],
+    ] as const) {
       for (const name of entries) if (name.endsWith(TEMP_SUFFIX)) await unlink(join(dir, name))
     }
     // A last line without its newline is a write a kill cut short: it was never confirmed.
@@ -238,10 +259,28 @@ class ShardedStore implements LowdbStore {
     const journal = await AppendFile.open(join(dataDir, JOURNAL_FILE), onSync)
     await syncDir(dataDir, onSync)
 
-    const store = new ShardedStore(dataDir, options, shards, notices, journal, ledger, last, rotated.map((r) => r.name), (rotated.at(-1)?.n ?? 0) + 1, replayed, lidIndex(shards))
-    log.info('store.opened', { contacts: shards.reduce((sum, shard) => sum + shard.data.size, 0), journalLines: journalLines, ms: Math.round(performance.now() - started) })
+    const store = new ShardedStore(
+      dataDir,
+      options,
+      shards,
+      notices,
+      journal,
+      ledger,
+      last,
+      rotated.map((r) => r.name),
+      (rotated.at(-1)?.n ?? 0) + 1,
+      replayed,
+      lidIndex(shards),
+    )
+    log.info('store.opened', {
+      contacts: shards.reduce((sum, shard) => sum + shard.data.size, 0),
+      journalLines: journalLines,
+      ms: Math.round(performance.now() - started),
+    })
     if (rotated.length) store.compactInBackground()
-    store.backup(options.keepBackups ?? DEFAULT_KEEP_BACKUPS).catch((error: Error) => log.warn('store.backup_failed', { error: error.message }))
+    store
+      .backup(options.keepBackups ?? DEFAULT_KEEP_BACKUPS)
+      .catch((error: Error) => log.warn('store.backup_failed', { error: error.message }))
     return store
   }
 
@@ -250,7 +289,10 @@ class ShardedStore implements LowdbStore {
     const entry = this.shardFor(id).data.get(id)
     if (!entry) return {}
     // Parsed afresh on every load: the caller gets its own copy.
-    return { contact: JSON.parse(entry.contact) as Contact, ...(entry.conversation === undefined ? {} : { conversation: JSON.parse(entry.conversation) as StoredConversation }) }
+    return {
+      contact: JSON.parse(entry.contact) as Contact,
+      ...(entry.conversation === undefined ? {} : { conversation: JSON.parse(entry.conversation) as StoredConversation }),
+    }
   }
 
   commit(change: ContactChange): Promise<void> {
@@ -385,7 +427,10 @@ class ShardedStore implements LowdbStore {
       if (this.failed) throw this.failed
       // A notice is on disk before any line that refers to it (a backup copies notices.json last).
       if (batch.newNotice) await this.notices.write()
-      await Promise.all([this.journal.append(batch.journal.join('')), batch.ledger.length ? this.ledger.append(`${batch.ledger.join('\n')}\n`) : undefined])
+      await Promise.all([
+        this.journal.append(batch.journal.join('')),
+        batch.ledger.length ? this.ledger.append(`${batch.ledger.join('\n')}\n`) : undefined,
+      ])
     } catch (error) {
       // The ledger chain in memory is now ahead of the file: confirm nothing more.
       this.failed ??= new Error(`The consent store could not write to ${this.dataDir}: ${(error as Error).message}`)
@@ -443,7 +488,10 @@ class ShardedStore implements LowdbStore {
     }
     // The renames must be on disk before the journals that cover them go.
     if (dirty.length) await syncDir(join(this.dataDir, CONTACTS_DIR), this.options.onSync)
-    for (const name of journals) await unlink(join(this.dataDir, name)).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
+    for (const name of journals)
+      await unlink(join(this.dataDir, name)).catch((error: NodeJS.ErrnoException) =>
+        error.code === 'ENOENT' ? undefined : Promise.reject(error),
+      )
     this.rotated = this.rotated.filter((name) => !journals.includes(name))
     await syncDir(this.dataDir, this.options.onSync)
     this.log.info('store.compacted', { files: dirty.length, journals: journals.length, ms: Math.round(performance.now() - started) })
@@ -488,7 +536,9 @@ class ShardedStore implements LowdbStore {
     return this.backups.run(async () => {
       const started = performance.now()
       const sources = await this.io.run(async () => {
-        const shardFiles = (await readdir(join(this.dataDir, CONTACTS_DIR))).filter((name) => name.endsWith('.json')).map((name) => join(CONTACTS_DIR, name))
+        const shardFiles = (await readdir(join(this.dataDir, CONTACTS_DIR)))
+          .filter((name) => name.endsWith('.json'))
+          .map((name) => join(CONTACTS_DIR, name))
         return openBackupSources(this.dataDir, [
           ...[MANIFEST_FILE, ...shardFiles, ...this.rotated].map((path) => ({ path })),
           { path: JOURNAL_FILE, bytes: this.journal.size },
@@ -530,14 +580,17 @@ function legacyError(dataDir: string): DatabaseFileError {
 
 function manifestProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'is not a store manifest'
-  if (value.schemaVersion !== SCHEMA_VERSION) return `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`
-  if (!Number.isSafeInteger(value.shards) || (value.shards as number) < 1 || (value.shards as number) > 100) return 'needs "shards", a whole number from 1 to 100'
+  if (value.schemaVersion !== SCHEMA_VERSION)
+    return `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`
+  if (!Number.isSafeInteger(value.shards) || (value.shards as number) < 1 || (value.shards as number) > 100)
+    return 'needs "shards", a whole number from 1 to 100'
   return undefined
 }
 
 function noticesProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'is not a list of notices by hash'
-  for (const notice of Object.values(value)) if (!isObject(notice) || typeof notice.text !== 'string') return 'holds a notice without its text'
+  for (const notice of Object.values(value))
+    if (!isObject(notice) || typeof notice.text !== 'string') return 'holds a notice without its text'
   return undefined
 }
 
@@ -604,7 +657,11 @@ function* readAll(dataDir: string): Generator<void, ConsentData> {
     const rotatedAfter = rotatedJournals(readdirSync(dataDir)).map((r) => r.name)
     if (rotatedAfter.some((name) => !journals.includes(name)) && attempt < 5) continue
 
-    const manifest = parseJsonFile<Manifest>(join(dataDir, MANIFEST_FILE), readFileSync(join(dataDir, MANIFEST_FILE), 'utf8'), manifestProblem)
+    const manifest = parseJsonFile<Manifest>(
+      join(dataDir, MANIFEST_FILE),
+      readFileSync(join(dataDir, MANIFEST_FILE), 'utf8'),
+      manifestProblem,
+    )
     const data: ConsentData = { ...empty, contacts: {}, conversations: {}, ledger: [] }
     for (let index = 0; index < manifest.shards; index++) {
       const file = join(dataDir, CONTACTS_DIR, shardFileName(index))
@@ -641,4 +698,3 @@ function* readAll(dataDir: string): Generator<void, ConsentData> {
     return data
   }
 }
-

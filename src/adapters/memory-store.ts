@@ -36,7 +36,8 @@ export function createMemoryStore(): ConsentStore & { readonly data: ConsentData
       data.ledger.push(sealEntry(data.ledger.at(-1), structuredClone(proof), null))
     },
     async *scan() {
-      for (const contact of Object.values(data.contacts)) yield { contact: structuredClone(contact), conversation: structuredClone(data.conversations[contact.id]) }
+      for (const contact of Object.values(data.contacts))
+        yield { contact: structuredClone(contact), conversation: structuredClone(data.conversations[contact.id]) }
     },
     async close() {},
   }

@@ -50,7 +50,10 @@ export class OwnerFile {
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false })
     for (const error of this.doc.errors) {
       const line = error.linePos?.[0]?.line ?? this.lineAt(error.pos[0])
-      this.problem(line, `this is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'} (${firstLine(error.message)}); check indentation, colons and quotes`)
+      this.problem(
+        line,
+        `this is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'} (${firstLine(error.message)}); check indentation, colons and quotes`,
+      )
     }
   }
 
@@ -119,7 +122,10 @@ export class OwnerFile {
     for (const entry of entries) {
       if (known.includes(entry.key)) continue
       const hint = nearest(entry.key, known)
-      this.problem(entry.line, `unknown field "${entry.key}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}; known fields: ${known.join(', ')}`)
+      this.problem(
+        entry.line,
+        `unknown field "${entry.key}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}; known fields: ${known.join(', ')}`,
+      )
     }
   }
 }

@@ -58,6 +58,7 @@ interface ConnectionUpdate {
 interface BaileysInternals {
   initVendor(): Promise<SocketEvents | undefined>
   listenOnEvents(vendor: SocketEvents): void
+  // biome-ignore lint/complexity/noBannedTypes: the signature BuilderBot's ProviderClass declares
   busEvents(): { event: string | number | symbol; func: Function }[]
   shouldReconnect(statusCode?: number): boolean
   delayedReconnect(): Promise<void>
@@ -180,13 +181,19 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
     if (stopped || cancelRetry) return
     attempts += 1
     const delayMs = Math.min(backoff.firstMs * 2 ** (attempts - 1), backoff.maxMs)
-    log.warn('whatsapp.reconnecting', { attempt: attempts, delayMs, status: status ?? null, reason: (status && DISCONNECT_REASONS[status]) ?? 'unknown' })
+    log.warn('whatsapp.reconnecting', {
+      attempt: attempts,
+      delayMs,
+      status: status ?? null,
+      reason: (status && DISCONNECT_REASONS[status]) ?? 'unknown',
+    })
     cancelRetry = schedule(() => {
       cancelRetry = undefined
-      if (!stopped) void open().catch((error: unknown) => {
-        log.error('whatsapp.connect_failed', { attempt: attempts, error: (error as Error)?.message ?? String(error) })
-        retry(undefined)
-      })
+      if (!stopped)
+        void open().catch((error: unknown) => {
+          log.error('whatsapp.connect_failed', { attempt: attempts, error: (error as Error)?.message ?? String(error) })
+          retry(undefined)
+        })
     }, delayMs)
   }
   const onConnection = (update: ConnectionUpdate) => {
@@ -246,7 +253,10 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
  * listens. Nothing thrown while reading one message stops the others (Baileys emits a batch),
  * nor reaches Baileys' event loop; a log line says one was lost, without its content.
  */
-function socketSource(log: Logger, numberOf: (lid: string) => Promise<string | undefined>): { source: InboundSource; listen(events: SocketEvents): void } {
+function socketSource(
+  log: Logger,
+  numberOf: (lid: string) => Promise<string | undefined>,
+): { source: InboundSource; listen(events: SocketEvents): void } {
   const messageListeners = new Set<(inbound: Inbound) => void>()
   const linkListeners = new Set<(link: AddressLink) => void>()
   const deliver = (read: () => Inbound | undefined) => {

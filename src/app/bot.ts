@@ -28,13 +28,19 @@ export interface BusinessFiles {
 }
 
 /** Reads and checks `flows/` and `locales/`; throws OwnerFileError listing every problem. */
-export async function loadBusinessFiles(flowsDir: string, localesDir: string, defaultLanguage: Language, displayRoot = process.cwd()): Promise<BusinessFiles> {
+export async function loadBusinessFiles(
+  flowsDir: string,
+  localesDir: string,
+  defaultLanguage: Language,
+  displayRoot = process.cwd(),
+): Promise<BusinessFiles> {
   // Problems name files as the owner sees them from the project folder: flows/consent.yaml:12.
   const shown = (dir: string) => relative(displayRoot, dir).split(sep).join('/') || '.'
   // Every problem in every file is reported at once, so the owner can mend them in one go.
   const problems: Problem[] = []
   const business = readBusinessFlow(flowsDir, shown(flowsDir), problems)
-  const bundle = business && readLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`, problems)
+  const bundle =
+    business && readLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`, problems)
   if (!business || !bundle || problems.length > 0) throw new OwnerFileError(problems)
   return { business, texts: await createI18nTexts(bundle, defaultLanguage, Object.keys(business.flow.commands)), locales: bundle }
 }
@@ -78,7 +84,8 @@ export interface RunningBot {
 const LAPSE_SWEEP_MS = 60 * 60 * 1000
 
 export async function startBot(options: BotOptions): Promise<RunningBot> {
-  const files = options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
+  const files =
+    options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
   const { texts } = files
   const business = { ...files.business, policy: withNoticePage(files.business.policy, options.publicUrl) }
   const store = await openLowdbStore(options.dataDir, { ...options.store, logger: options.logger ?? silentLogger })
@@ -97,11 +104,16 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const bridge = attachSource(source, engine, options.logger ?? silentLogger)
   // One person, one contact: contacts split between a number and its LID before are merged now.
   const merging = source.numberOf
-    ? engine.mergeSplitContacts((lid) => source.numberOf!(lid)).catch((error) => (options.logger ?? silentLogger).error('contacts.merge_failed', { error: (error as Error).message }))
+    ? engine
+        .mergeSplitContacts((lid) => source.numberOf!(lid))
+        .catch((error) => (options.logger ?? silentLogger).error('contacts.merge_failed', { error: (error as Error).message }))
     : Promise.resolve()
   // Consent questions left unanswered too long are marked lapsed: a minute after start (not at
   // once: reading every contact would compete with the first messages), then every hour.
-  const sweep = () => void engine.lapseUnanswered().catch((error) => (options.logger ?? silentLogger).error('lapse.sweep_failed', { error: (error as Error).message }))
+  const sweep = () =>
+    void engine
+      .lapseUnanswered()
+      .catch((error) => (options.logger ?? silentLogger).error('lapse.sweep_failed', { error: (error as Error).message }))
   const firstSweep = setTimeout(sweep, 60_000)
   const sweeper = setInterval(sweep, LAPSE_SWEEP_MS)
   firstSweep.unref()
@@ -128,7 +140,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 }
 
 /** The pages serve the owner, the chat serves contacts: a port that cannot be had is logged, and the bot runs on. */
-async function startWeb(options: BotOptions, http: NonNullable<BotOptions['http']>, business: BusinessFiles['business'], texts: Texts): Promise<WebServer | undefined> {
+async function startWeb(
+  options: BotOptions,
+  http: NonNullable<BotOptions['http']>,
+  business: BusinessFiles['business'],
+  texts: Texts,
+): Promise<WebServer | undefined> {
   const logger = options.logger ?? silentLogger
   const { policy, flow } = business
   try {
@@ -150,7 +167,12 @@ async function startWeb(options: BotOptions, http: NonNullable<BotOptions['http'
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const hint = code === 'EADDRINUSE' ? `port ${http.port} is taken: set HTTP_PORT to a free one` : 'check HTTP_HOST and HTTP_PORT'
-    logger.error('http.unavailable', { code, host: http.host, port: http.port, hint: `the privacy page and the dashboard are not served; ${hint}` })
+    logger.error('http.unavailable', {
+      code,
+      host: http.host,
+      port: http.port,
+      hint: `the privacy page and the dashboard are not served; ${hint}`,
+    })
     return undefined
   }
 }

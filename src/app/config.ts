@@ -128,7 +128,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   if (!isLanguage(defaultLanguage)) throw new ConfigError(`--lang (${ENV.defaultLanguage}) must be "es" or "en", not "${defaultLanguage}"`)
 
   const from = pick('from', 'from', '5215512345678')!.replace(/^\+/, '')
-  if (!/^\d{6,15}$/.test(from)) throw new ConfigError(`--from (${ENV.from}) must be a phone number with country code, digits only (e.g. 5215512345678)`)
+  if (!/^\d{6,15}$/.test(from))
+    throw new ConfigError(`--from (${ENV.from}) must be a phone number with country code, digits only (e.g. 5215512345678)`)
 
   const pairingPhone = pick('pairing-code', 'pairingPhone')?.replace(/[\s+()-]/g, '')
   if (pairingPhone !== undefined && !/^\d{6,15}$/.test(pairingPhone)) {
@@ -141,17 +142,28 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   if (!levels.includes(logLevel)) throw new ConfigError(`--log-level (${ENV.logLevel}) must be one of ${levels.join(', ')}`)
 
   // Piping a script into the terminal chat is not a flood: no limit there unless asked for.
-  const rateLimitText = pick('rate-limit', 'rateLimit', provider === 'console' ? 'off' : `${DEFAULT_RATE_LIMIT.messages}/${DEFAULT_RATE_LIMIT.seconds}`)!
+  const rateLimitText = pick(
+    'rate-limit',
+    'rateLimit',
+    provider === 'console' ? 'off' : `${DEFAULT_RATE_LIMIT.messages}/${DEFAULT_RATE_LIMIT.seconds}`,
+  )!
   const rateLimitMatch = /^(\d{1,6})\s*\/\s*(\d{1,6}(?:\.\d+)?)\s*s?$/i.exec(rateLimitText)
-  const rateLimit = rateLimitText.toLowerCase() === 'off' ? false : rateLimitMatch && { messages: Number(rateLimitMatch[1]), seconds: Number(rateLimitMatch[2]) }
+  const rateLimit =
+    rateLimitText.toLowerCase() === 'off'
+      ? false
+      : rateLimitMatch && { messages: Number(rateLimitMatch[1]), seconds: Number(rateLimitMatch[2]) }
   if (rateLimit === null || (rateLimit && (rateLimit.messages < 1 || rateLimit.seconds <= 0))) {
-    throw new ConfigError(`--rate-limit (${ENV.rateLimit}) must be messages/seconds, e.g. 20/10 (20 messages in a burst, refilled in 10 seconds), or off; not "${rateLimitText}"`)
+    throw new ConfigError(
+      `--rate-limit (${ENV.rateLimit}) must be messages/seconds, e.g. 20/10 (20 messages in a burst, refilled in 10 seconds), or off; not "${rateLimitText}"`,
+    )
   }
 
   const portText = pick('http-port', 'httpPort')
   const port = portText === undefined ? DEFAULT_HTTP_PORT : Number(portText)
   if (!/^\d{1,5}$/.test(portText ?? '0') || port > 65535) {
-    throw new ConfigError(`--http-port (${ENV.httpPort}) must be a port number from 1 to 65535, or 0 to turn the web server off; not "${portText}"`)
+    throw new ConfigError(
+      `--http-port (${ENV.httpPort}) must be a port number from 1 to 65535, or 0 to turn the web server off; not "${portText}"`,
+    )
   }
   const adminToken = env.ADMIN_TOKEN?.trim() || undefined
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN) {
@@ -160,14 +172,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     )
   }
   const http: HttpConfig | undefined =
-    values['no-http'] || port === 0 ? undefined : { port, host: pick('http-host', 'httpHost', '127.0.0.1')!, ...(adminToken ? { adminToken } : {}), explicit: portText !== undefined }
+    values['no-http'] || port === 0
+      ? undefined
+      : { port, host: pick('http-host', 'httpHost', '127.0.0.1')!, ...(adminToken ? { adminToken } : {}), explicit: portText !== undefined }
 
   const publicUrlText = pick('public-url', 'publicUrl')
   let publicUrl: string | undefined
   if (publicUrlText !== undefined) {
     const parsed = URL.canParse(publicUrlText) ? new URL(publicUrlText) : undefined
     if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.search || parsed.hash) {
-      throw new ConfigError(`--public-url (${ENV.publicUrl}) must be the web address the bot's pages are reached at, like https://tienda.example; not "${publicUrlText}"`)
+      throw new ConfigError(
+        `--public-url (${ENV.publicUrl}) must be the web address the bot's pages are reached at, like https://tienda.example; not "${publicUrlText}"`,
+      )
     }
     publicUrl = parsed.href.replace(/\/+$/, '')
   }

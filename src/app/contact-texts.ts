@@ -35,7 +35,10 @@ export class ContactTexts {
     const id = `${language}\u0000summary\u0000${purpose}\u0000${state}`
     let text = this.memo.get(id)
     if (text === undefined) {
-      text = this.texts.render(language, 'summary.purpose', { purpose: this.plain(language, `purposes.${purpose}.name`), state: this.plain(language, `summary.${state}`) })
+      text = this.texts.render(language, 'summary.purpose', {
+        purpose: this.plain(language, `purposes.${purpose}.name`),
+        state: this.plain(language, `summary.${state}`),
+      })
       this.memo.set(id, text)
     }
     return text
@@ -43,12 +46,19 @@ export class ContactTexts {
 
   /** A date as people of that language write it (UTC, so it is the same wherever the bot runs). */
   date(language: Language, iso: string): string {
-    return new Date(iso).toLocaleDateString(language === 'es' ? 'es-ES' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    return new Date(iso).toLocaleDateString(language === 'es' ? 'es-ES' : 'en-GB', {
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'UTC',
+    })
   }
 
   /** One line per purpose answered and one for the channel: what the thanks message shows. */
   summary(contact: Contact): string {
-    const lines = this.policy.purposes.filter((p) => contact.consents[p.id]).map((p) => this.summaryLine(contact.language, p.id, contact.consents[p.id]!.state))
+    const lines = this.policy.purposes
+      .filter((p) => contact.consents[p.id])
+      .map((p) => this.summaryLine(contact.language, p.id, contact.consents[p.id]!.state))
     const channel = this.channelLine(contact, 'summary')
     return [...lines, ...(channel ? [channel] : [])].join('\n')
   }
@@ -57,14 +67,23 @@ export class ContactTexts {
   purposeOptions(contact: Contact): string {
     const t = this.t(contact.language)
     return this.policy.purposes
-      .map((p, i) => t('rights.purposeOption', { number: i + 1, purpose: t(`purposes.${p.id}.name`), state: t(`summary.${contact.consents[p.id]?.state ?? 'none'}`) }))
+      .map((p, i) =>
+        t('rights.purposeOption', {
+          number: i + 1,
+          purpose: t(`purposes.${p.id}.name`),
+          state: t(`summary.${contact.consents[p.id]?.state ?? 'none'}`),
+        }),
+      )
       .join('\n')
   }
 
   /** Everything stored about the contact, in words: the answer to MY DATA. */
   myData(contact: Contact): string {
     const t = this.t(contact.language)
-    const lines = [t('myData.language', { language: t('myData.languageName') }), t('myData.since', { date: this.date(contact.language, contact.firstSeen) })]
+    const lines = [
+      t('myData.language', { language: t('myData.languageName') }),
+      t('myData.since', { date: this.date(contact.language, contact.firstSeen) }),
+    ]
     for (const [purpose, consent] of Object.entries(contact.consents)) {
       const declared = this.policy.purposes.some((p) => p.id === purpose)
       lines.push(
@@ -110,6 +129,8 @@ export class ContactTexts {
     if (!contact.channel) return undefined
     const t = this.t(contact.language)
     const channel = this.plain(contact.language, `channels.${contact.channel.channel}`)
-    return contact.channel.handle ? t(`${group}.channelWithHandle`, { channel, handle: contact.channel.handle }) : t(`${group}.channel`, { channel })
+    return contact.channel.handle
+      ? t(`${group}.channelWithHandle`, { channel, handle: contact.channel.handle })
+      : t(`${group}.channel`, { channel })
   }
 }

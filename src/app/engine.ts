@@ -21,7 +21,15 @@ import {
 } from '../domain/conversation.js'
 import { CHANNEL_INTENT } from '../domain/flow.js'
 import { createRecognizer, tokenize, type Recognizer } from '../domain/intents.js'
-import { countryOf, guessLanguage, languageOfTokens, LANGUAGES, vocabularies, type Language, type Vocabularies } from '../domain/language.js'
+import {
+  countryOf,
+  guessLanguage,
+  languageOfTokens,
+  LANGUAGES,
+  vocabularies,
+  type Language,
+  type Vocabularies,
+} from '../domain/language.js'
 import type { Channel } from '../domain/policy.js'
 import type { BusinessFlow } from '../adapters/flow-files.js'
 import type { ConsentStore, NewRecord, StoredConversation, StoredNotice } from '../ports/consent-store.js'
@@ -96,12 +104,15 @@ export class ConsentEngine {
       const ended = ({ contact, dropped }: FloodEnded) => this.log.info('rate_limit.ended', { contact: contactRef(contact), dropped })
       this.limiter = new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => this.clock().getTime(), ended)
     }
-    for (const [command, outcome] of Object.entries(business.flow.commands)) if (outcome.language) this.switchTo.set(outcome.language, command)
+    for (const [command, outcome] of Object.entries(business.flow.commands))
+      if (outcome.language) this.switchTo.set(outcome.language, command)
     // Command words, fillers and phrases found inside messages are pooled across languages
     // ("STOP", "gracias"): only the answers tell.
     const pooled = new Set([...this.commands, 'filler'])
     const answerTokens = (language: Language) =>
-      Object.entries(texts.answerWords(language)).flatMap(([intent, words]) => (pooled.has(intent) || intent.startsWith('contains:') ? [] : words.flatMap((w) => tokenize(w))))
+      Object.entries(texts.answerWords(language)).flatMap(([intent, words]) =>
+        pooled.has(intent) || intent.startsWith('contains:') ? [] : words.flatMap((w) => tokenize(w)),
+      )
     this.vocabularies = vocabularies({ es: answerTokens('es'), en: answerTokens('en') })
     for (const language of LANGUAGES) {
       const words = { ...texts.answerWords(language) }
@@ -139,7 +150,13 @@ export class ConsentEngine {
       const { stored, replaces, records } = await this.identify(number, lid, now, { method: 'policy-rule', rule: 'whatsapp-lid-mapping' })
       if (!stored || (!replaces && stored.contact.lid === lid) || !stored.conversation) return
       const contact = { ...stored.contact, lid }
-      await this.deps.store.commit({ contact, conversation: stored.conversation, records, notices: this.noticeFor(contact, records), ...(replaces ? { replaces } : {}) })
+      await this.deps.store.commit({
+        contact,
+        conversation: stored.conversation,
+        records,
+        notices: this.noticeFor(contact, records),
+        ...(replaces ? { replaces } : {}),
+      })
     })
   }
 
@@ -180,7 +197,12 @@ export class ConsentEngine {
    * The person's contact as stored, with a contact that the LID had on its own folded in (a
    * `merged` record says so). `lid` undefined: only the number's.
    */
-  private async identify(number: string, lid: string | undefined, now: Date, collection: ConsentRecord['collection']): Promise<{ stored?: Stored; replaces?: string; records: NewRecord[] }> {
+  private async identify(
+    number: string,
+    lid: string | undefined,
+    now: Date,
+    collection: ConsentRecord['collection'],
+  ): Promise<{ stored?: Stored; replaces?: string; records: NewRecord[] }> {
     const byNumber = await this.deps.store.load(number)
     const mine = byNumber.contact ? (byNumber as Stored) : undefined
     if (!lid || mine?.contact.lid === lid) return { ...(mine ? { stored: mine } : {}), records: [] }
@@ -216,7 +238,10 @@ export class ConsentEngine {
   /** Runs `work` after everything already queued for this contact; one contact's work never overlaps. */
   private enqueue(contactId: string, work: () => Promise<void>, onError?: (error: unknown) => Promise<void>): Promise<void> {
     const previous = this.queues.get(contactId) ?? Promise.resolve()
-    const fail = onError ?? (async (error: unknown) => this.log.error('contact.work_failed', { contact: contactRef(contactId), error: (error as Error)?.message ?? String(error) }))
+    const fail =
+      onError ??
+      (async (error: unknown) =>
+        this.log.error('contact.work_failed', { contact: contactRef(contactId), error: (error as Error)?.message ?? String(error) }))
     const done = previous.then(work).catch(fail)
     this.queues.set(contactId, done)
     this.inFlight.add(done)
@@ -274,7 +299,12 @@ export class ConsentEngine {
     const record = this.changeConsent(contact, 'lapsed', open, { method: 'policy-rule', rule: 'lapseUnansweredAfterDays' }, now)
     const notice = this.notices.get(contact.language)!
     // The conversation stays where it was: a late answer still counts, as a new record.
-    await this.deps.store.commit({ contact, conversation: stored.conversation, records: [record], notices: { [notice.hash]: notice.notice } })
+    await this.deps.store.commit({
+      contact,
+      conversation: stored.conversation,
+      records: [record],
+      notices: { [notice.hash]: notice.notice },
+    })
     this.log.info('consent.lapsed', { contact: contactRef(contactId), purposes: open })
     return true
   }
@@ -371,7 +401,13 @@ export class ConsentEngine {
     for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
   }
 
-  private persisted(snapshot: ConversationSnapshot, now: Date, recent: string[], inbound: Inbound, lastSentAt: number | undefined): StoredConversation {
+  private persisted(
+    snapshot: ConversationSnapshot,
+    now: Date,
+    recent: string[],
+    inbound: Inbound,
+    lastSentAt: number | undefined,
+  ): StoredConversation {
     const sentAt = Math.max(lastSentAt ?? 0, inbound.sentAt ?? 0)
     return {
       flowVersion: this.deps.business.flowVersion,
@@ -387,11 +423,18 @@ export class ConsentEngine {
    * same second is not older). It is not read as an answer; a request to stop still counts when
    * it was sent after every consent the contact gave, so it can never undo a later yes.
    */
-  private stale(inbound: Inbound, conversation: StoredConversation | undefined, contact: Contact, event: ConversationEvent | undefined): boolean {
+  private stale(
+    inbound: Inbound,
+    conversation: StoredConversation | undefined,
+    contact: Contact,
+    event: ConversationEvent | undefined,
+  ): boolean {
     const last = conversation?.lastSentAt
     if (inbound.sentAt === undefined || last === undefined || inbound.sentAt >= last) return false
     if (event?.type !== 'command' || !this.optOutCommands.includes(event.command)) return true
-    const given = Object.values(contact.consents).filter((c) => c.state === 'given').map((c) => Date.parse(c.at))
+    const given = Object.values(contact.consents)
+      .filter((c) => c.state === 'given')
+      .map((c) => Date.parse(c.at))
     return given.some((at) => at >= inbound.sentAt!)
   }
 
@@ -420,7 +463,10 @@ export class ConsentEngine {
   private begin(contact: Contact, inbound: Inbound): { snapshot: ConversationSnapshot; effects: Effect[] } {
     const command = inbound.text === undefined ? undefined : this.recognizer(contact.language).recognize(inbound.text, this.commands)
     const outcome = command ? this.deps.business.flow.commands[command] : undefined
-    const started = startConversation(this.machine, { language: outcome?.language ?? contact.language, ...this.phoneOf(addressesOf(inbound.contact, inbound.alias).number ?? inbound.contact) })
+    const started = startConversation(this.machine, {
+      language: outcome?.language ?? contact.language,
+      ...this.phoneOf(addressesOf(inbound.contact, inbound.alias).number ?? inbound.contact),
+    })
     if (!command || outcome?.language) return started
     const stepped = stepConversation(this.machine, started.snapshot, { type: 'command', command })
     if (outcome?.next) return stepped
@@ -452,7 +498,10 @@ export class ConsentEngine {
   }
 
   /** `event`: the message as read (undefined when it has no text). */
-  private continue(snapshot: ConversationSnapshot, event: ConversationEvent | undefined): { snapshot: ConversationSnapshot; effects: Effect[] } {
+  private continue(
+    snapshot: ConversationSnapshot,
+    event: ConversationEvent | undefined,
+  ): { snapshot: ConversationSnapshot; effects: Effect[] } {
     if (!event) {
       // Media, a voice note, a location…: the bot cannot read it; say so and repeat the question.
       return { snapshot, effects: [{ type: 'reply', key: 'errors.textOnly' }, { type: 'reprompt' }] }
@@ -472,7 +521,14 @@ export class ConsentEngine {
   }
 
   /** A ledger record of an event about this contact, with the personal details kept beside it. */
-  private newRecord(contact: Contact, event: ConsentEvent, purposes: string[], collection: ConsentRecord['collection'], now: Date, answer?: string): NewRecord {
+  private newRecord(
+    contact: Contact,
+    event: ConsentEvent,
+    purposes: string[],
+    collection: ConsentRecord['collection'],
+    now: Date,
+    answer?: string,
+  ): NewRecord {
     const { policy } = this.deps.business
     const notice = this.notices.get(contact.language)!
     const record: ConsentRecord = {
@@ -480,7 +536,12 @@ export class ConsentEngine {
       schema: 'consent-record/2',
       principal: contact.principal,
       controller: { ...policy.controller },
-      notice: { policyVersion: policy.version, ...(policy.noticeUrl ? { url: policy.noticeUrl } : {}), hash: notice.hash, language: contact.language },
+      notice: {
+        policyVersion: policy.version,
+        ...(policy.noticeUrl ? { url: policy.noticeUrl } : {}),
+        hash: notice.hash,
+        language: contact.language,
+      },
       event,
       purposes,
       consents: Object.fromEntries(Object.entries(contact.consents).map(([p, c]) => [p, c.state])),
@@ -489,13 +550,24 @@ export class ConsentEngine {
       collection,
       at: now.toISOString(),
     }
-    return { record, personal: { salt: randomBytesFromPool(16).toString('hex'), contact: contact.id, ...(answer !== undefined ? { answer } : {}) } }
+    return {
+      record,
+      personal: { salt: randomBytesFromPool(16).toString('hex'), contact: contact.id, ...(answer !== undefined ? { answer } : {}) },
+    }
   }
 
   /** Sets the purposes' state on the contact and returns the record of it (the record sees the new state). */
-  private changeConsent(contact: Contact, state: ConsentState, purposes: string[], collection: ConsentRecord['collection'], now: Date, answer?: string): NewRecord {
+  private changeConsent(
+    contact: Contact,
+    state: ConsentState,
+    purposes: string[],
+    collection: ConsentRecord['collection'],
+    now: Date,
+    answer?: string,
+  ): NewRecord {
     const id = this.newId()
-    for (const purpose of purposes) contact.consents[purpose] = { state, at: now.toISOString(), record: id, policyVersion: this.deps.business.policy.version }
+    for (const purpose of purposes)
+      contact.consents[purpose] = { state, at: now.toISOString(), record: id, policyVersion: this.deps.business.policy.version }
     const entry = this.newRecord(contact, state, purposes, collection, now, answer)
     entry.record.id = id
     return entry
@@ -510,7 +582,8 @@ export class ConsentEngine {
     const answer = inbound.text ?? ''
     // Consents that expired are recorded as lapsed before the contact is asked again.
     const expired = changes.flatMap((c) => (c.kind === 'expired' ? [c.purpose] : []))
-    if (expired.length) records.push(this.changeConsent(contact, 'lapsed', expired, { method: 'policy-rule', rule: 'consentValidForDays' }, now))
+    if (expired.length)
+      records.push(this.changeConsent(contact, 'lapsed', expired, { method: 'policy-rule', rule: 'consentValidForDays' }, now))
     for (const effect of effects) {
       switch (effect.type) {
         case 'reply':
@@ -635,13 +708,18 @@ export class ConsentEngine {
  * recorded as withdrawn too, so the objection is on record before the question is ever asked.
  */
 function withdrawnPurposes(contact: Contact, purposes: readonly string[] | undefined): string[] {
-  if (!purposes) return Object.entries(contact.consents).filter(([, c]) => c.state === 'given').map(([p]) => p)
+  if (!purposes)
+    return Object.entries(contact.consents)
+      .filter(([, c]) => c.state === 'given')
+      .map(([p]) => p)
   return purposes.filter((p) => contact.consents[p]?.state !== 'refused' && contact.consents[p]?.state !== 'withdrawn')
 }
 
 /** The receipt id of the contact's latest consent event. */
 function latestReceipt(contact: Contact): string {
-  const latest = Object.values(contact.consents).sort((a, b) => a.at.localeCompare(b.at)).at(-1)
+  const latest = Object.values(contact.consents)
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .at(-1)
   return latest?.record ?? ''
 }
 

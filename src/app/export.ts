@@ -86,9 +86,16 @@ export function contactRows(data: ConsentData, options: ExportOptions = {}): Con
       firstSeen: contact.firstSeen,
       lastSeen: contact.lastSeen,
       policyVersion: contact.policyVersion ?? null,
-      consents: Object.fromEntries(Object.entries(contact.consents).map(([purpose, c]) => [purpose, { state: c.state, since: c.at, receipt: c.record }])),
+      consents: Object.fromEntries(
+        Object.entries(contact.consents).map(([purpose, c]) => [purpose, { state: c.state, since: c.at, receipt: c.record }]),
+      ),
       channel: contact.channel
-        ? { channel: contact.channel.channel, handle: contact.channel.handle ?? null, link: contact.channel.link ?? null, since: contact.channel.at }
+        ? {
+            channel: contact.channel.channel,
+            handle: contact.channel.handle ?? null,
+            link: contact.channel.link ?? null,
+            since: contact.channel.at,
+          }
         : null,
       step: stepOf(data.conversations[contact.id]?.snapshot),
     }))
@@ -149,21 +156,63 @@ const FORMULA_START = new Set([...'=+-@\t\r'].map((c) => c.charCodeAt(0)))
 const NEEDS_QUOTES = /[",\r\n]/
 
 function csv(header: string[], rows: (string | number | null)[][]): string {
-  return BOM + [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n'
+  return `${BOM + [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`
 }
 
 /** The ledger as CSV: one header row, one row per record, one "… after" column per purpose. */
 export function ledgerCsv(rows: LedgerRow[], purposes: string[]): string {
-  const header = ['seq', 'receipt', 'time (UTC)', 'event', 'purposes', ...purposes.map((p) => `${p} after`), 'policy version', 'notice hash', 'language', 'collection method', 'message id', 'contact', 'answer', 'pseudonym']
+  const header = [
+    'seq',
+    'receipt',
+    'time (UTC)',
+    'event',
+    'purposes',
+    ...purposes.map((p) => `${p} after`),
+    'policy version',
+    'notice hash',
+    'language',
+    'collection method',
+    'message id',
+    'contact',
+    'answer',
+    'pseudonym',
+  ]
   return csv(
     header,
-    rows.map((r) => [r.seq, r.receipt, r.at, r.event, r.purposes.join(' '), ...purposes.map((p) => r.consents[p] ?? ''), r.policyVersion, r.noticeHash, r.language, r.collectionMethod, r.messageId, r.contact, r.answer, r.pseudonym]),
+    rows.map((r) => [
+      r.seq,
+      r.receipt,
+      r.at,
+      r.event,
+      r.purposes.join(' '),
+      ...purposes.map((p) => r.consents[p] ?? ''),
+      r.policyVersion,
+      r.noticeHash,
+      r.language,
+      r.collectionMethod,
+      r.messageId,
+      r.contact,
+      r.answer,
+      r.pseudonym,
+    ]),
   )
 }
 
 /** Contacts as CSV: one row per contact, two columns per purpose (its state and since when). */
 export function contactsCsv(rows: ContactRow[], purposes: string[]): string {
-  const header = ['contact', 'language', 'first seen (UTC)', 'last seen (UTC)', 'policy version', ...purposes.flatMap((p) => [p, `${p} since`]), 'channel', 'channel handle or link', 'channel since', 'step', 'pseudonym']
+  const header = [
+    'contact',
+    'language',
+    'first seen (UTC)',
+    'last seen (UTC)',
+    'policy version',
+    ...purposes.flatMap((p) => [p, `${p} since`]),
+    'channel',
+    'channel handle or link',
+    'channel since',
+    'step',
+    'pseudonym',
+  ]
   return csv(
     header,
     rows.map((r) => [

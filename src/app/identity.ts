@@ -29,7 +29,11 @@ export interface Stored {
  * goes on where the person last wrote; the number's pseudonym stays (the LID's is tied to it by
  * the merge record).
  */
-export function mergeContacts(number: string, byNumber: Stored | undefined, byLid: Stored): { contact: Contact; conversation?: StoredConversation } {
+export function mergeContacts(
+  number: string,
+  byNumber: Stored | undefined,
+  byLid: Stored,
+): { contact: Contact; conversation?: StoredConversation } {
   const n = byNumber?.contact
   const l = byLid.contact
   const newer = !n || l.lastSeen > n.lastSeen ? byLid : byNumber!
@@ -38,7 +42,10 @@ export function mergeContacts(number: string, byNumber: Stored | undefined, byLi
     const mine = consents[purpose]
     if (!mine || consent.at > mine.at) consents[purpose] = consent
   }
-  const channel = [n?.channel, l.channel].filter((c) => c !== undefined).sort((a, b) => a.at.localeCompare(b.at)).at(-1)
+  const channel = [n?.channel, l.channel]
+    .filter((c) => c !== undefined)
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .at(-1)
   const contact: Contact = {
     ...newer.contact,
     id: number,

@@ -34,13 +34,18 @@ export function maskPersonalData(text: string): string {
 }
 
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const log = (at: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return
-    const masked = Object.fromEntries(
-      Object.entries(fields).map(([key, value]) => [key, FOREIGN_TEXT_FIELDS.has(key) && typeof value === 'string' ? maskPersonalData(value) : value]),
-    )
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, event, ...masked })}\n`)
-  }
+  const log =
+    (at: LogLevel) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[at] < ORDER[level]) return
+      const masked = Object.fromEntries(
+        Object.entries(fields).map(([key, value]) => [
+          key,
+          FOREIGN_TEXT_FIELDS.has(key) && typeof value === 'string' ? maskPersonalData(value) : value,
+        ]),
+      )
+      write(`${JSON.stringify({ time: new Date().toISOString(), level: at, event, ...masked })}\n`)
+    }
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
 

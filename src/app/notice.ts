@@ -19,7 +19,10 @@ export function noticeVars(policy: Policy, texts: Texts, language: Language): Re
     purposes: list(policy.purposes.map((p) => t(`purposes.${p.id}.name`))),
     retention: t(`retention.${policy.retention.unit}`, { count: policy.retention.amount }),
     purposeDetails: policy.purposes
-      .map((p) => `• *${t(`purposes.${p.id}.name`)}* (${t(p.required ? 'notice.required' : 'notice.optional')}): ${t(`purposes.${p.id}.description`)}`)
+      .map(
+        (p) =>
+          `• *${t(`purposes.${p.id}.name`)}* (${t(p.required ? 'notice.required' : 'notice.optional')}): ${t(`purposes.${p.id}.description`)}`,
+      )
       .join('\n'),
     noticeLink: policy.noticeUrl ? t('notice.link', { url: policy.noticeUrl }) : '',
     options: policy.channels.map((c, i) => `${i + 1}. ${t(`channels.${c.channel}`)}`).join('\n'),

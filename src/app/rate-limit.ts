@@ -53,7 +53,8 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
     private readonly onFloodEnded: (ended: FloodEnded) => void = () => {},
   ) {
-    if (!(limit.messages >= 1) || !(limit.seconds > 0)) throw new RangeError('a rate limit needs at least 1 message and more than 0 seconds')
+    if (!(limit.messages >= 1) || !(limit.seconds > 0))
+      throw new RangeError('a rate limit needs at least 1 message and more than 0 seconds')
     this.refillPerMs = limit.messages / (limit.seconds * 1000)
     this.lastSweep = now()
   }

@@ -52,7 +52,9 @@ async function main(): Promise<number> {
     // One problem per line on stdout (easy to read, search or count); the advice on stderr.
     process.stdout.write(`${error.message}\n`)
     const n = error.problems.length
-    process.stderr.write(`\n${n} problem${n === 1 ? '' : 's'} in ${shown(flowsDir)}/ and ${shown(localesDir)}/. Fix ${n === 1 ? 'it' : 'them'} and run npm run check again.\n`)
+    process.stderr.write(
+      `\n${n} problem${n === 1 ? '' : 's'} in ${shown(flowsDir)}/ and ${shown(localesDir)}/. Fix ${n === 1 ? 'it' : 'them'} and run npm run check again.\n`,
+    )
     return 1
   }
 }
@@ -62,7 +64,8 @@ function ownerWarnings(flowsDir: string, localesDir: string, shown: (dir: string
   const problems: Problem[] = []
   const warnings: Problem[] = []
   const business = readBusinessFlow(flowsDir, shown(flowsDir), problems)
-  if (business) readLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`, problems, warnings)
+  if (business)
+    readLocales(localesDir, business.flow, business.policy, shown(localesDir), `${shown(flowsDir)}/consent.yaml`, problems, warnings)
   return [...warnings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
 }
 

@@ -59,19 +59,28 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
   const format = (values.format as string | undefined) ?? 'csv'
   if (format !== 'csv' && format !== 'json') throw new ConfigError(`--format must be "csv" or "json", not "${format}"`)
   const what = (values.what as string | undefined) ?? 'both'
-  if (what !== 'ledger' && what !== 'contacts' && what !== 'both') throw new ConfigError(`--what must be "ledger", "contacts" or "both", not "${what}"`)
+  if (what !== 'ledger' && what !== 'contacts' && what !== 'both')
+    throw new ConfigError(`--what must be "ledger", "contacts" or "both", not "${what}"`)
   const parts: ExportPart[] = what === 'both' ? ['ledger', 'contacts'] : [what]
   let since: Date | undefined
   if (values.since !== undefined) {
     since = parseSince(values.since as string)
-    if (!since) throw new ConfigError(`--since must be a date like 2026-11-01 or a moment like 2026-11-01T09:30:00Z, not "${String(values.since)}"`)
+    if (!since)
+      throw new ConfigError(`--since must be a date like 2026-11-01 or a moment like 2026-11-01T09:30:00Z, not "${String(values.since)}"`)
   }
   const out = values.out as string | undefined
-  if (out === '-' && format === 'csv' && parts.length > 1) throw new ConfigError('--out - writes one CSV part to the screen: add --what ledger or --what contacts')
+  if (out === '-' && format === 'csv' && parts.length > 1)
+    throw new ConfigError('--out - writes one CSV part to the screen: add --what ledger or --what contacts')
   // The data folder is found exactly as the bot finds it (flag, DATA_DIR in the environment or .env, default).
   const config = parseConfig(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : [], env, cwd)
   if (config === 'help') return 'help'
-  return { format, parts, ...(since ? { since } : {}), ...(out !== undefined ? { out: out === '-' ? '-' : resolve(cwd, out) } : {}), dataDir: config.dataDir }
+  return {
+    format,
+    parts,
+    ...(since ? { since } : {}),
+    ...(out !== undefined ? { out: out === '-' ? '-' : resolve(cwd, out) } : {}),
+    dataDir: config.dataDir,
+  }
 }
 
 /** The files to write: path (or "-" for stdout), content, and what it holds in words. */
@@ -79,11 +88,14 @@ export function exportFiles(data: ConsentData, request: ExportRequest, now: Date
   const options = request.since ? { since: request.since } : {}
   const day = now.toISOString().slice(0, 10)
   const defaultDir = join(request.dataDir, 'exports')
-  const holds = (part: ExportPart) => (part === 'ledger' ? `${ledgerRows(data, options).length} ledger records` : `${contactRows(data, options).length} contacts`)
+  const holds = (part: ExportPart) =>
+    part === 'ledger' ? `${ledgerRows(data, options).length} ledger records` : `${contactRows(data, options).length} contacts`
   if (request.format === 'json') {
     const name = request.parts.length > 1 ? 'export' : request.parts[0]!
     const path = request.out ?? join(defaultDir, `consent-${name}-${day}.json`)
-    return [{ path, content: exportJson(data, request.parts, { ...options, exportedAt: now }), holds: request.parts.map(holds).join(' and ') }]
+    return [
+      { path, content: exportJson(data, request.parts, { ...options, exportedAt: now }), holds: request.parts.map(holds).join(' and ') },
+    ]
   }
   return request.parts.map((part) => {
     let path = join(defaultDir, `consent-${part}-${day}.csv`)
@@ -103,7 +115,9 @@ function main(): number {
   }
   // A mistyped folder would otherwise export nothing, silently.
   if (!existsSync(request.dataDir)) {
-    process.stderr.write(`npm run export: ${request.dataDir}: there is no such folder; give the bot's data folder with --data-dir (or DATA_DIR in .env)\n`)
+    process.stderr.write(
+      `npm run export: ${request.dataDir}: there is no such folder; give the bot's data folder with --data-dir (or DATA_DIR in .env)\n`,
+    )
     return 1
   }
   let data: ConsentData

@@ -40,12 +40,14 @@ async function main(): Promise<number> {
   const markdownFile = resolve(projectDir, out ?? 'flow-diagram.md')
   const htmlFile = extname(markdownFile) === '.md' ? `${markdownFile.slice(0, -3)}.html` : `${markdownFile}.html`
 
-  let files
+  let files: Awaited<ReturnType<typeof loadBusinessFiles>>
   try {
     files = await loadBusinessFiles(flowsDir, localesDir, language, projectDir)
   } catch (error) {
     if (!(error instanceof OwnerFileError)) throw error
-    process.stderr.write(`The diagram was not drawn. Please fix these problems in your files (npm run check lists them too):\n\n${error.message}\n`)
+    process.stderr.write(
+      `The diagram was not drawn. Please fix these problems in your files (npm run check lists them too):\n\n${error.message}\n`,
+    )
     return 1
   }
   const { business, texts, locales } = files
@@ -57,7 +59,10 @@ async function main(): Promise<number> {
     language,
     text: (key) => texts.render(language, key, vars),
     // The words as written for this language (Texts pools command words across languages).
-    words: (intent) => (intent === CHANNEL_INTENT ? policy.channels.map((c) => texts.render(language, `channels.${c.channel}`)) : answers.words[intent] ?? []),
+    words: (intent) =>
+      intent === CHANNEL_INTENT
+        ? policy.channels.map((c) => texts.render(language, `channels.${c.channel}`))
+        : (answers.words[intent] ?? []),
   }
   const graph = flowGraph(flow, lookup)
 

@@ -52,7 +52,14 @@ export function verifyLedgerFile(file: string): LedgerVerdict {
   }
   const check = verifyChain(entries())
   if (!check.intact) {
-    return { intact: false, line: lineOf[check.count - 1] ?? check.count, seq: check.seq, ...(check.recordId ? { recordId: check.recordId } : {}), reason: check.reason, intactBefore: check.count - 1 }
+    return {
+      intact: false,
+      line: lineOf[check.count - 1] ?? check.count,
+      seq: check.seq,
+      ...(check.recordId ? { recordId: check.recordId } : {}),
+      reason: check.reason,
+      intactBefore: check.count - 1,
+    }
   }
   if (unreadable) return { intact: false, ...unreadable, intactBefore: check.count }
   return { intact: true, count: check.count, cutShort }
@@ -61,7 +68,9 @@ export function verifyLedgerFile(file: string): LedgerVerdict {
 /** The verdict as the owner reads it. */
 export function describeVerdict(file: string, verdict: LedgerVerdict): string {
   if (verdict.intact) {
-    const note = verdict.cutShort ? ` (the last line, cut short by a crash before it was confirmed, is not counted; the bot removes it when it starts)` : ''
+    const note = verdict.cutShort
+      ? ` (the last line, cut short by a crash before it was confirmed, is not counted; the bot removes it when it starts)`
+      : ''
     return `${verdict.count} records, chain intact${note}`
   }
   const record = verdict.seq === undefined ? 'this line' : `record ${verdict.seq}${verdict.recordId ? ` (${verdict.recordId})` : ''}`
@@ -73,7 +82,12 @@ function main(): number {
   const projectDir = process.cwd()
   let dataDir: string
   try {
-    const { values } = parseArgs({ args: process.argv.slice(2), options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
+    const { values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    })
     if (values.help) {
       process.stdout.write(`${USAGE}\n`)
       return 0

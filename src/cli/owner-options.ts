@@ -20,7 +20,13 @@ export interface ToolOptions {
  * Parses `argv` accepting only `shared` (a subset of the start flags), the tool's `own` flags and
  * `--help`. Throws ConfigError on anything else, so a typo is a usage error rather than ignored.
  */
-export function parseToolOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: string, shared: readonly SharedFlag[], own: readonly string[] = []): ToolOptions | 'help' {
+export function parseToolOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  shared: readonly SharedFlag[],
+  own: readonly string[] = [],
+): ToolOptions | 'help' {
   const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = { help: { type: 'boolean', short: 'h' } }
   for (const flag of [...shared, ...own]) options[flag] = { type: 'string' }
   let values: Record<string, string | boolean | undefined>

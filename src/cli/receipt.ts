@@ -27,7 +27,12 @@ async function main(): Promise<number> {
   let values: Record<string, string | boolean | undefined>
   let positionals: string[]
   try {
-    ;({ values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, strict: true, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }))
+    ;({ values, positionals } = parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      strict: true,
+      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }))
   } catch (error) {
     throw new ConfigError((error as Error).message)
   }
@@ -39,7 +44,7 @@ async function main(): Promise<number> {
   const config = parseConfig(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : [], process.env, projectDir)
   if (config === 'help') return 0
 
-  let data
+  let data: ReturnType<typeof readConsentData>
   try {
     data = readConsentData(config.dataDir)
   } catch (error) {
@@ -59,13 +64,18 @@ async function main(): Promise<number> {
     policy = files.business.policy
     describe = (purpose, language) =>
       isLanguage(language) && policy!.purposes.some((p) => p.id === purpose)
-        ? { name: files.texts.render(language, `purposes.${purpose}.name`), description: files.texts.render(language, `purposes.${purpose}.description`) }
+        ? {
+            name: files.texts.render(language, `purposes.${purpose}.name`),
+            description: files.texts.render(language, `purposes.${purpose}.description`),
+          }
         : undefined
   } catch {
     // Broken owner files do not stop a receipt: the purposes are then named by their ids.
   }
   const describeIfSame = policy?.version === entry.record.notice.policyVersion ? describe : undefined
-  process.stdout.write(`${JSON.stringify(consentReceipt(entry, { data, ...(policy ? { policy } : {}), ...(describeIfSame ? { describe: describeIfSame } : {}) }), null, 2)}\n`)
+  process.stdout.write(
+    `${JSON.stringify(consentReceipt(entry, { data, ...(policy ? { policy } : {}), ...(describeIfSame ? { describe: describeIfSame } : {}) }), null, 2)}\n`,
+  )
   return 0
 }
 

@@ -88,7 +88,9 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
       erase: () => {},
       // Remembers the question now open (none on a step that asks nothing) and starts its count afresh.
       ask: assign((_, params: { key?: string }) => ({ prompt: params.key, unclear: 0, aside: undefined })),
-      openAside: assign((_, params: { command: string; intents: string[] }) => ({ aside: { command: params.command, intents: params.intents } })),
+      openAside: assign((_, params: { command: string; intents: string[] }) => ({
+        aside: { command: params.command, intents: params.intents },
+      })),
       closeAside: assign({ aside: undefined }),
       countUnclear: assign({ unclear: ({ context }) => context.unclear + 1 }),
       setLanguage: assign((_, params: { language: Language }) => ({ language: params.language })),
@@ -135,7 +137,10 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     const hint = says(unclear?.say ?? [])
     if (!unclear?.after || !unclear.then?.length) return [{ actions: ['countUnclear' as const, ...hint] }]
     return [
-      { guard: { type: 'unclearAgain' as const, params: { after: unclear.after } }, actions: ['countUnclear' as const, ...says(unclear.then)] },
+      {
+        guard: { type: 'unclearAgain' as const, params: { after: unclear.after } },
+        actions: ['countUnclear' as const, ...says(unclear.then)],
+      },
       { actions: ['countUnclear' as const, ...hint] },
     ]
   }
@@ -152,7 +157,10 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
         const { actions, ...rest } = outcome(a)
         return { guard: { type: 'asideMeans' as const, params: { command, intent } }, ...rest, actions: [close, ...actions] }
       }),
-      { guard: { type: 'asideOpen' as const, params: { command } }, actions: [close, ...says(o.aside.unclear?.say ?? []), { type: 'reprompt' as const }] },
+      {
+        guard: { type: 'asideOpen' as const, params: { command } },
+        actions: [close, ...says(o.aside.unclear?.say ?? []), { type: 'reprompt' as const }],
+      },
     ]
   })
 
@@ -240,7 +248,11 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
           on: {
             answer: [
               ...asideTransitions,
-              { guard: { type: 'means' as const, params: { intent: 'yes' } }, target: 'done', actions: [settle, ...says(['channel.saved'])] },
+              {
+                guard: { type: 'means' as const, params: { intent: 'yes' } },
+                target: 'done',
+                actions: [settle, ...says(['channel.saved'])],
+              },
               { guard: { type: 'means' as const, params: { intent: 'no' } }, target: 'handle' },
               ...backTransition,
               { actions: ['countUnclear' as const, ...says(['channel.confirmHint'])] },
@@ -340,7 +352,15 @@ export function expectedIntents(snapshot: ConversationSnapshot): string[] {
   return [...new Set(metas.flatMap((m) => m?.intents ?? []))]
 }
 
-const EFFECTS: ReadonlySet<string> = new Set<Effect['type']>(['reply', 'reprompt', 'recordConsent', 'withdrawConsent', 'setChannel', 'accessData', 'erase'])
+const EFFECTS: ReadonlySet<string> = new Set<Effect['type']>([
+  'reply',
+  'reprompt',
+  'recordConsent',
+  'withdrawConsent',
+  'setChannel',
+  'accessData',
+  'erase',
+])
 
 function toEffects(actions: readonly { type: string; params?: unknown }[]): Effect[] {
   return actions.filter((a) => EFFECTS.has(a.type)).map((a) => ({ ...(a.params as object), type: a.type }) as Effect)

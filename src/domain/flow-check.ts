@@ -21,7 +21,10 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   const known = (name: string) => name in flow.steps
   const unknown = (line: number, name: string, field: string) => {
     const hint = nearest(name, stepNames)
-    problems.push({ line, message: `${field} "${name}" is not a step${hint ? ` (did you mean "${hint}"?)` : ''}; steps are: ${stepNames.join(', ')}` })
+    problems.push({
+      line,
+      message: `${field} "${name}" is not a step${hint ? ` (did you mean "${hint}"?)` : ''}; steps are: ${stepNames.join(', ')}`,
+    })
   }
   const purposes = policy.purposes.map((p) => p.id)
   const optional = policy.purposes.filter((p) => !p.required).map((p) => p.id)
@@ -32,34 +35,56 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   const checkOutcome = (o: Outcome, where: string, asked: boolean, intent: string) => {
     if (o.next && !known(o.next)) unknown(o.line, o.next, `next of ${where}`)
     if (o.next && flow.steps[o.next]?.channelDetails && intent !== CHANNEL_INTENT) {
-      problems.push({ line: o.line, message: `${where} leads to the channel step ${o.next}, but only the "channel" answer (the contact picking a channel) may lead there` })
+      problems.push({
+        line: o.line,
+        message: `${where} leads to the channel step ${o.next}, but only the "channel" answer (the contact picking a channel) may lead there`,
+      })
     }
     if (o.right === 'erasure' && (!asked || NEVER_CONSENT.has(intent))) {
-      problems.push({ line: o.line, message: `${where} erases the contact's data without a confirmation: put "right: erasure" on the yes of a step that asks whether to delete, and lead the command there with "next"` })
+      problems.push({
+        line: o.line,
+        message: `${where} erases the contact's data without a confirmation: put "right: erasure" on the yes of a step that asks whether to delete, and lead the command there with "next"`,
+      })
     }
     if (o.right === 'erasure' && o.next) {
-      problems.push({ line: o.line, message: `${where} erases the contact's data and then goes to ${o.next}, but after an erasure there is no conversation left to continue: remove "next"` })
+      problems.push({
+        line: o.line,
+        message: `${where} erases the contact's data and then goes to ${o.next}, but after an erasure there is no conversation left to continue: remove "next"`,
+      })
     }
     if (Array.isArray(o.withdraw)) {
       for (const purpose of o.withdraw) {
         const declared = policy.purposes.find((p) => p.id === purpose)
         if (!declared) {
-          problems.push({ line: o.line, message: `withdraw in ${where} names "${purpose}", which is not a purpose in policy.yaml; declared purposes: ${purposes.join(', ')}` })
+          problems.push({
+            line: o.line,
+            message: `withdraw in ${where} names "${purpose}", which is not a purpose in policy.yaml; declared purposes: ${purposes.join(', ')}`,
+          })
         } else if (declared.required) {
-          problems.push({ line: o.line, message: `withdraw in ${where} names "${purpose}", a required purpose: withdrawing it is withdrawing everything; list optional purposes only (${optional.join(', ') || 'none declared'}), or write "withdraw: all"` })
+          problems.push({
+            line: o.line,
+            message: `withdraw in ${where} names "${purpose}", a required purpose: withdrawing it is withdrawing everything; list optional purposes only (${optional.join(', ') || 'none declared'}), or write "withdraw: all"`,
+          })
         }
       }
     }
     if (o.aside) {
       for (const [answer, a] of Object.entries(o.aside.answers)) checkOutcome(a, `answer ${answer} of ${where}`, false, answer)
-      if (Object.keys(o.aside.answers).length === 0) problems.push({ line: o.aside.line, message: `${where} asks "${o.aside.ask}" but lists no answers; add "answers:"` })
+      if (Object.keys(o.aside.answers).length === 0)
+        problems.push({ line: o.aside.line, message: `${where} asks "${o.aside.ask}" but lists no answers; add "answers:"` })
     }
     if (!o.record) return
     if (!asked) {
-      problems.push({ line: o.line, message: `${where} records consent without asking: consent may only be recorded as the answer to a question ("ask")` })
+      problems.push({
+        line: o.line,
+        message: `${where} records consent without asking: consent may only be recorded as the answer to a question ("ask")`,
+      })
     }
     if (!purposes.includes(o.record.purpose)) {
-      problems.push({ line: o.line, message: `purpose "${o.record.purpose}" is not declared in policy.yaml; declared purposes: ${purposes.join(', ')}` })
+      problems.push({
+        line: o.line,
+        message: `purpose "${o.record.purpose}" is not declared in policy.yaml; declared purposes: ${purposes.join(', ')}`,
+      })
     }
     if (o.record.given && NEVER_CONSENT.has(intent)) {
       problems.push({ line: o.line, message: `the answer "${intent}" cannot grant consent; use "refuse" here, or grant on a yes` })
@@ -71,20 +96,42 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   for (const step of Object.values(flow.steps)) checkStep(step)
 
   function checkStep(step: Step) {
-    const shape = [step.ask && 'ask', step.channelDetails && 'channel', !step.ask && !step.channelDetails && step.next && 'next', step.rest && 'rest'].filter(Boolean)
-    if (step.ask && step.rest) problems.push({ line: step.line, message: `step ${step.id} has both "ask" and "rest"; a question already waits for the answer, remove "rest"` })
-    if (step.rest && step.next) problems.push({ line: step.line, message: `step ${step.id} has both "next" and "rest"; use "next" to move on at once, or "rest" to wait for the contact's next message` })
+    const shape = [
+      step.ask && 'ask',
+      step.channelDetails && 'channel',
+      !step.ask && !step.channelDetails && step.next && 'next',
+      step.rest && 'rest',
+    ].filter(Boolean)
+    if (step.ask && step.rest)
+      problems.push({
+        line: step.line,
+        message: `step ${step.id} has both "ask" and "rest"; a question already waits for the answer, remove "rest"`,
+      })
+    if (step.rest && step.next)
+      problems.push({
+        line: step.line,
+        message: `step ${step.id} has both "next" and "rest"; use "next" to move on at once, or "rest" to wait for the contact's next message`,
+      })
     if (shape.length === 0) {
-      problems.push({ line: step.line, message: `step ${step.id} has no way out: a contact reaching it would be stuck; give it "ask" with answers, "next" or "rest"` })
+      problems.push({
+        line: step.line,
+        message: `step ${step.id} has no way out: a contact reaching it would be stuck; give it "ask" with answers, "next" or "rest"`,
+      })
     }
     if (step.ask && Object.keys(step.answers).length === 0) {
-      problems.push({ line: step.line, message: `step ${step.id} asks "${step.ask}" but lists no answers; add "answers:" (e.g. yes and no)` })
+      problems.push({
+        line: step.line,
+        message: `step ${step.id} asks "${step.ask}" but lists no answers; add "answers:" (e.g. yes and no)`,
+      })
     }
     if (!step.ask && !step.channelDetails && Object.keys(step.answers).length > 0) {
       problems.push({ line: step.line, message: `step ${step.id} lists answers but asks nothing; add "ask: <question>"` })
     }
     if (step.ask && !step.unclear) {
-      problems.push({ line: step.line, message: `step ${step.id} needs "unclear: { say: <hint> }": what to tell a contact whose answer is not understood` })
+      problems.push({
+        line: step.line,
+        message: `step ${step.id} needs "unclear: { say: <hint> }": what to tell a contact whose answer is not understood`,
+      })
     }
     if (step.channelDetails && !step.next) {
       problems.push({ line: step.line, message: `channel step ${step.id} needs "next": where to go once the channel is settled` })
@@ -95,14 +142,24 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
     if (CHANNEL_INTENT in step.answers && policy.channels.length === 0) {
       problems.push({ line: step.answers[CHANNEL_INTENT]!.line, message: 'the "channel" answer needs channels declared in policy.yaml' })
     }
-    for (const [field, target] of [['next', step.next], ['rest', step.rest], ['back', step.channelDetails?.back]] as const) {
+    for (const [field, target] of [
+      ['next', step.next],
+      ['rest', step.rest],
+      ['back', step.channelDetails?.back],
+    ] as const) {
       if (target && !known(target)) unknown(step.line, target, `${field} of step ${step.id}`)
     }
     if (step.next && flow.steps[step.next]?.channelDetails && !step.channelDetails) {
-      problems.push({ line: step.line, message: `step ${step.id} leads to the channel step ${step.next} without a channel being chosen; only a "channel" answer may lead there` })
+      problems.push({
+        line: step.line,
+        message: `step ${step.id} leads to the channel step ${step.next} without a channel being chosen; only a "channel" answer may lead there`,
+      })
     }
     if (step.rest && flow.steps[step.rest]?.channelDetails) {
-      problems.push({ line: step.line, message: `rest of ${step.id} leads to the channel step ${step.rest} without a channel being chosen` })
+      problems.push({
+        line: step.line,
+        message: `rest of ${step.id} leads to the channel step ${step.rest} without a channel being chosen`,
+      })
     }
     for (const [intent, o] of Object.entries(step.answers)) checkOutcome(o, `answer ${intent} of ${step.id}`, Boolean(step.ask), intent)
   }
@@ -118,7 +175,10 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
     }
     const first = Math.min(...seen.map((id) => flow.steps[id]!.line))
     if (current?.id === step.id && first === step.line) {
-      problems.push({ line: step.line, message: `steps ${[...seen, step.id].join(' → ')} lead to each other without asking anything: a contact would be stuck; give one of them "ask" or "rest"` })
+      problems.push({
+        line: step.line,
+        message: `steps ${[...seen, step.id].join(' → ')} lead to each other without asking anything: a contact would be stuck; give one of them "ask" or "rest"`,
+      })
     }
   }
 
@@ -138,7 +198,10 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   }
   for (const step of Object.values(flow.steps)) {
     if (!reached.has(step.id) && known(flow.start)) {
-      problems.push({ line: step.line, message: `step ${step.id} can never be reached: no step leads to it; link it with "next" or remove it` })
+      problems.push({
+        line: step.line,
+        message: `step ${step.id} can never be reached: no step leads to it; link it with "next" or remove it`,
+      })
     }
   }
   return problems.sort((a, b) => a.line - b.line)

@@ -73,7 +73,8 @@ export interface FlowGraph {
 const CAPTIONS = {
   es: {
     title: 'La conversación, paso a paso',
-    source: 'Dibujado a partir de flows/consent.yaml y de los textos de locales/es por `npm run flow:diagram`. Vuelve a ejecutarlo después de cada cambio.',
+    source:
+      'Dibujado a partir de flows/consent.yaml y de los textos de locales/es por `npm run flow:diagram`. Vuelve a ejecutarlo después de cada cambio.',
     anyStep: 'En cualquier paso',
     reconsent: 'política nueva o permiso caducado',
     access: '📄 le muestra sus datos',
@@ -114,7 +115,7 @@ const CAPTIONS = {
       '↻: the answer does not change step; the bot replies and asks again.',
       '📄 and 🗑: the contact exercises their right to see their data or to erase it (it is recorded).',
       'A black dot: where the conversation starts; with a note, where a contact whose consent no longer holds comes back.',
-      'Dashed arrow: the bot waits for the contact\'s next message. An answer it does not understand never counts as a yes: it asks again.',
+      "Dashed arrow: the bot waits for the contact's next message. An answer it does not understand never counts as a yes: it asks again.",
       '"At any step": the commands that work at every moment.',
     ],
     legendTitle: 'How to read it',
@@ -140,7 +141,8 @@ export function flowGraph(flow: FlowDefinition, texts: DiagramTexts): FlowGraph 
       edges.push({ from: step.id, to: o.next ?? step.id, kind: 'answer', label: label(intent, o) })
     }
     if (step.channelDetails) {
-      if (step.channelDetails.back) edges.push({ from: step.id, to: step.channelDetails.back, kind: 'back', label: label(BACK_INTENT, undefined) })
+      if (step.channelDetails.back)
+        edges.push({ from: step.id, to: step.channelDetails.back, kind: 'back', label: label(BACK_INTENT, undefined) })
       if (step.next) edges.push({ from: step.id, to: step.next, kind: 'channelSaved', label: { words: captions.channelSaved, marks: [] } })
     } else if (step.next && !step.ask) {
       edges.push({ from: step.id, to: step.next, kind: 'next', label: { words: '', marks: [] } })
@@ -159,7 +161,14 @@ export function flowGraph(flow: FlowDefinition, texts: DiagramTexts): FlowGraph 
 
 /** At most three words, so an arrow stays short; the rest are in answers.json. */
 function wordsOf(texts: DiagramTexts, intent: string): string {
-  const words = [...new Set(texts.words(intent).map((w) => w.trim()).filter(Boolean))]
+  const words = [
+    ...new Set(
+      texts
+        .words(intent)
+        .map((w) => w.trim())
+        .filter(Boolean),
+    ),
+  ]
   if (words.length === 0) return intent === CHANNEL_INTENT ? CHANNEL_INTENT : intent
   return words.slice(0, 3).join(' / ') + (words.length > 3 ? ' …' : '')
 }
@@ -175,8 +184,17 @@ function marksOf(o: Outcome, language: Language): Mark[] {
 
 /** The first line of a text, without WhatsApp's *bold* marks and with unfilled variables as "…". */
 function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
-  return line.replace(/\{\{[^}]*\}\}/g, '…').replace(/[*~]/g, '').replace(/\s+/g, ' ').replace(/\s*:$/, '').trim()
+  const line =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  return line
+    .replace(/\{\{[^}]*\}\}/g, '…')
+    .replace(/[*~]/g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*:$/, '')
+    .trim()
 }
 
 /** `text` cut at a word boundary to at most `max` characters, with "…" when cut. */
@@ -201,7 +219,25 @@ export function labelText(label: Label): string {
 // ——— Mermaid ———
 
 // Words Mermaid's state-diagram grammar reads as keywords; a step so named gets an alias.
-const MERMAID_KEYWORDS = new Set(['state', 'note', 'end', 'direction', 'class', 'classDef', 'style', 'as', 'left', 'right', 'of', 'accTitle', 'accDescr', 'click', 'hide', 'empty', 'description'])
+const MERMAID_KEYWORDS = new Set([
+  'state',
+  'note',
+  'end',
+  'direction',
+  'class',
+  'classDef',
+  'style',
+  'as',
+  'left',
+  'right',
+  'of',
+  'accTitle',
+  'accDescr',
+  'click',
+  'hide',
+  'empty',
+  'description',
+])
 
 /**
  * Text Mermaid takes as written: its grammar ends a label at ":" or ";", and reads "#…;" as an
@@ -228,7 +264,9 @@ export function mermaidDiagram(graph: FlowGraph): string {
   }
   for (const edge of graph.edges) {
     const text = labelText(edge.label)
-    lines.push(`  ${id(edge.from)} --> ${id(edge.to)}${text ? ` : ${mermaidText(edge.kind === 'answer' && edge.from === edge.to ? `↻ ${text}` : text)}` : ''}`)
+    lines.push(
+      `  ${id(edge.from)} --> ${id(edge.to)}${text ? ` : ${mermaidText(edge.kind === 'answer' && edge.from === edge.to ? `↻ ${text}` : text)}` : ''}`,
+    )
   }
   if (graph.commands.length > 0) {
     lines.push(`  state "${mermaidText(captions.anyStep)}" as ${anyStep}`)
@@ -315,7 +353,9 @@ export function svgDiagram(graph: FlowGraph): string {
   const slotsOf = (id: string, side: Side) => slots.get(`${id}:${side}`) ?? []
   for (const side of ['left', 'right'] as const) {
     for (const id of order) {
-      const leaving = around.filter((e) => e.from === id && sideOf(e) === side).sort((a, b) => (side === 'left' ? lanes.get(b)! - lanes.get(a)! : lanes.get(a)! - lanes.get(b)!))
+      const leaving = around
+        .filter((e) => e.from === id && sideOf(e) === side)
+        .sort((a, b) => (side === 'left' ? lanes.get(b)! - lanes.get(a)! : lanes.get(a)! - lanes.get(b)!))
       const arriving = around.some((e) => e.to === id && sideOf(e) === side) ? ['arrival' as const] : []
       slots.set(`${id}:${side}`, side === 'left' ? [...arriving, ...leaving] : [...leaving, ...arriving])
     }
@@ -326,7 +366,8 @@ export function svgDiagram(graph: FlowGraph): string {
   for (const id of order) {
     const step = byId.get(id)!
     const lines = wrap(step.text ?? '', TEXT_CHARS, 2).map((text) => ({ svg: escapeXml(text), className: 'text' }))
-    for (const edge of stays.filter((e) => e.from === id)) lines.push({ svg: `↻ ${labelSvg(edge.label, TEXT_CHARS - 2)}`, className: 'stay' })
+    for (const edge of stays.filter((e) => e.from === id))
+      lines.push({ svg: `↻ ${labelSvg(edge.label, TEXT_CHARS - 2)}`, className: 'stay' })
     const busiestSide = Math.max(slotsOf(id, 'left').length, slotsOf(id, 'right').length)
     const height = Math.max(TITLE_HEIGHT + lines.length * LINE_HEIGHT + BOX_PADDING, SLOT_MARGIN + busiestSide * SLOT_HEIGHT)
     boxes.set(id, { step, x: 0, y: 0, height, lines })
@@ -353,7 +394,10 @@ export function svgDiagram(graph: FlowGraph): string {
   // above its step's right end, clear of the straight arrows, which run down the middle.
   const entry = (box: Box | undefined, x: number, label?: string) => {
     if (!box) return
-    parts.push(`<circle cx="${r(x)}" cy="${r(box.y - 44)}" r="7" class="start"/>`, `<path d="M${r(x)},${r(box.y - 37)} V${r(box.y - 2)}" class="edge"/>`)
+    parts.push(
+      `<circle cx="${r(x)}" cy="${r(box.y - 44)}" r="7" class="start"/>`,
+      `<path d="M${r(x)},${r(box.y - 37)} V${r(box.y - 2)}" class="edge"/>`,
+    )
     if (label) parts.push(text(x - 14, box.y - 40, escapeXml(label), 'label', 'end'))
   }
   entry(boxes.get(graph.start), left + BOX_WIDTH / 2)
@@ -373,7 +417,15 @@ export function svgDiagram(graph: FlowGraph): string {
       parts.push(`<path d="M${r(x)},${r(y1)} V${r(y2)}" class="edge ${e.kind}"/>`)
       if (labelText(e.label)) {
         const leftOfLine = group.length > 1 && offset < 0
-        parts.push(text(x + (leftOfLine ? -6 : 6), (y1 + y2) / 2 + 4, labelSvg(e.label, group.length > 1 ? 24 : SIDE_CHARS), 'label', leftOfLine ? 'end' : 'start'))
+        parts.push(
+          text(
+            x + (leftOfLine ? -6 : 6),
+            (y1 + y2) / 2 + 4,
+            labelSvg(e.label, group.length > 1 ? 24 : SIDE_CHARS),
+            'label',
+            leftOfLine ? 'end' : 'start',
+          ),
+        )
       }
     })
   }
@@ -392,7 +444,8 @@ export function svgDiagram(graph: FlowGraph): string {
     const y1 = slotY(e.from, side, e)
     const y2 = slotY(e.to, side, 'arrival')
     parts.push(`<path d="M${r(edgeX)},${r(y1)} H${r(laneX)} V${r(y2)} H${r(edgeX + sign * 2)}" class="edge ${e.kind}"/>`)
-    if (labelText(e.label)) parts.push(text(edgeX + sign * 6, y1 - 4, labelSvg(e.label, SIDE_CHARS), 'label', side === 'left' ? 'end' : 'start'))
+    if (labelText(e.label))
+      parts.push(text(edgeX + sign * 6, y1 - 4, labelSvg(e.label, SIDE_CHARS), 'label', side === 'left' ? 'end' : 'start'))
   }
 
   // The boxes last, so arrows never hide their text.
@@ -503,7 +556,8 @@ function columnOrder(graph: FlowGraph): string[] {
 
 /** Lanes for arrows round the side: the shortest nearest the boxes, no two overlapping in one lane. */
 function assignLanes(edges: DiagramEdge[], position: Map<string, number>): Map<DiagramEdge, number> {
-  const span = (e: DiagramEdge) => [Math.min(position.get(e.from)!, position.get(e.to)!), Math.max(position.get(e.from)!, position.get(e.to)!)] as const
+  const span = (e: DiagramEdge) =>
+    [Math.min(position.get(e.from)!, position.get(e.to)!), Math.max(position.get(e.from)!, position.get(e.to)!)] as const
   const lanes = new Map<DiagramEdge, number>()
   const taken: { side: boolean; lane: number; from: number; to: number }[] = []
   const sorted = [...edges].sort((a, b) => span(a)[1] - span(a)[0] - (span(b)[1] - span(b)[0]) || span(a)[0] - span(b)[0])

@@ -17,6 +17,7 @@
 export type AnswerWords = Record<string, readonly string[]>
 
 const EMOJI = /\p{Extended_Pictographic}/u
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists the joiners and skin tones that follow an emoji, on purpose
 const EMOJI_RUN = /(\p{Extended_Pictographic})[\u{FE0F}\u{200D}\u{1F3FB}-\u{1F3FF}]*/gu
 
 /** Splits a message into comparable tokens: lower case, no accents, no punctuation. */
@@ -77,7 +78,10 @@ export const CONTAINS_UNCLEAR = 'unclear'
 export function createRecognizer(words: AnswerWords): Recognizer {
   const phrases = new Map<string, string[][]>()
   for (const [intent, list] of Object.entries(words)) {
-    phrases.set(intent, list.map(intent.startsWith(CONTAINS_PREFIX) ? tokenizePhrase : tokenize).filter((p) => p.length > 0))
+    phrases.set(
+      intent,
+      list.map(intent.startsWith(CONTAINS_PREFIX) ? tokenizePhrase : tokenize).filter((p) => p.length > 0),
+    )
   }
   const filler = new Set((phrases.get(FILLER_INTENT) ?? []).flat())
   const knownEmoji = new Set([...phrases.values()].flat(2).filter((t) => EMOJI.test(t)))

@@ -58,16 +58,18 @@ function entryHash(prev: string, seq: number, record: ConsentRecord, personalDig
 }
 
 /** The entry that follows `previous` (undefined: the first entry of the ledger). */
-export function sealEntry(previous: Pick<LedgerEntry, 'seq' | 'hash'> | undefined, record: ConsentRecord, personal: PersonalDetails | null): LedgerEntry {
+export function sealEntry(
+  previous: Pick<LedgerEntry, 'seq' | 'hash'> | undefined,
+  record: ConsentRecord,
+  personal: PersonalDetails | null,
+): LedgerEntry {
   const seq = (previous?.seq ?? 0) + 1
   const prev = previous?.hash ?? GENESIS
   const personalDigest = personal ? digestPersonal(personal) : ''
   return { seq, prev, hash: entryHash(prev, seq, record, personalDigest), record, personalDigest, personal }
 }
 
-export type ChainCheck =
-  | { intact: true; count: number }
-  | { intact: false; count: number; seq: number; recordId?: string; reason: string }
+export type ChainCheck = { intact: true; count: number } | { intact: false; count: number; seq: number; recordId?: string; reason: string }
 
 /** Walks the whole chain; names the first entry that does not hold. */
 export function verifyChain(entries: Iterable<LedgerEntry>): ChainCheck {
@@ -77,10 +79,14 @@ export function verifyChain(entries: Iterable<LedgerEntry>): ChainCheck {
     count++
     const broken = (reason: string): ChainCheck => ({ intact: false, count, seq: entry?.seq ?? count, recordId: entry?.record?.id, reason })
     if (!entry || typeof entry !== 'object' || !entry.record) return broken('is not a ledger entry')
-    if (entry.seq !== count) return broken(`has number ${String(entry.seq)} where ${count} was expected (an entry is missing, repeated or moved)`)
-    if (entry.prev !== (previous?.hash ?? GENESIS)) return broken('does not follow the entry before it (that one was changed, removed or moved)')
-    if (entry.hash !== entryHash(entry.prev, entry.seq, entry.record, entry.personalDigest)) return broken('was changed after it was written')
-    if (entry.personal && digestPersonal(entry.personal) !== entry.personalDigest) return broken('has personal details that were changed after they were written')
+    if (entry.seq !== count)
+      return broken(`has number ${String(entry.seq)} where ${count} was expected (an entry is missing, repeated or moved)`)
+    if (entry.prev !== (previous?.hash ?? GENESIS))
+      return broken('does not follow the entry before it (that one was changed, removed or moved)')
+    if (entry.hash !== entryHash(entry.prev, entry.seq, entry.record, entry.personalDigest))
+      return broken('was changed after it was written')
+    if (entry.personal && digestPersonal(entry.personal) !== entry.personalDigest)
+      return broken('has personal details that were changed after they were written')
     previous = entry
   }
   return { intact: true, count }

@@ -25,7 +25,9 @@ describe('Baileys messages, as the bot reads them', () => {
     const fake = await fakeWhatsApp()
     const heard = collect(fake.whatsapp)
     for (const event of shape.events) await fake.emit(event)
-    const expected = shape.expected.map((e) => (e.messageId === '<generated>' ? { ...e, messageId: expect.stringMatching(/^local-[0-9a-f-]{36}$/) } : e))
+    const expected = shape.expected.map((e) =>
+      e.messageId === '<generated>' ? { ...e, messageId: expect.stringMatching(/^local-[0-9a-f-]{36}$/) } : e,
+    )
     expect(heard.messages).toEqual(expected)
   })
 
@@ -33,7 +35,12 @@ describe('Baileys messages, as the bot reads them', () => {
     const fake = await fakeWhatsApp()
     const heard = collect(fake.whatsapp)
     const one = await baileysMessage({ id: 'B1', from: PN, t: T, content: { conversation: 'uno' } })
-    const two = await baileysMessage({ id: 'B2', from: PN, t: T, content: { reactionMessage: { key: { remoteJid: PN, id: 'X', fromMe: true }, text: '👍' } } })
+    const two = await baileysMessage({
+      id: 'B2',
+      from: PN,
+      t: T,
+      content: { reactionMessage: { key: { remoteJid: PN, id: 'X', fromMe: true }, text: '👍' } },
+    })
     const three = await baileysMessage({ id: 'B3', from: PN, t: T, content: { conversation: 'tres' } })
     fake.socket.emit('messages.upsert', { messages: [...one.messages, ...two.messages, ...three.messages], type: 'append' })
     expect(heard.messages.map((m) => m.text)).toEqual(['uno', 'tres'])
@@ -45,7 +52,12 @@ describe('Baileys messages, as the bot reads them', () => {
     const fake = await fakeWhatsApp(createLogger('debug', (l) => lines.push(l)))
     const heard = collect(fake.whatsapp)
     const good = await baileysMessage({ id: 'G1', from: PN, t: T, content: { conversation: 'sí acepto' } })
-    const hostile = { key: { remoteJid: PN, id: 'H1', addressingMode: 'pn' }, get message(): never { throw new Error('boom') } }
+    const hostile = {
+      key: { remoteJid: PN, id: 'H1', addressingMode: 'pn' },
+      get message(): never {
+        throw new Error('boom')
+      },
+    }
     fake.socket.emit('messages.upsert', { messages: [hostile, null, 42, ...good.messages], type: 'notify' })
     fake.socket.emit('messages.upsert', { nonsense: true })
     fake.socket.emit('call', 'not a list')
@@ -106,7 +118,10 @@ describe('readBaileysMessage, on what a socket rarely sends', () => {
   it('reads a Long timestamp (history and stored messages carry one)', () => {
     const { messageTimestamp } = proto.WebMessageInfo.decode(proto.WebMessageInfo.encode({ key: {}, messageTimestamp: T }).finish())
     expect(typeof messageTimestamp).toBe('object')
-    expect(readBaileysMessage({ ...base, messageTimestamp, message: proto.Message.fromObject({ conversation: 'hola' }) })).toMatchObject({ sentAt: T * 1000, text: 'hola' })
+    expect(readBaileysMessage({ ...base, messageTimestamp, message: proto.Message.fromObject({ conversation: 'hola' }) })).toMatchObject({
+      sentAt: T * 1000,
+      text: 'hola',
+    })
   })
 
   it('replaces lone surrogates, which cannot be stored or sent, with U+FFFD', () => {
@@ -119,23 +134,36 @@ describe('readBaileysMessage, on what a socket rarely sends', () => {
 
   it('ignores a message decoded from bytes a sender chose (a resend, forged or not), even without its requestId', () => {
     // process-message.js, PEER_DATA_OPERATION_REQUEST_RESPONSE_MESSAGE: proto.WebMessageInfo.decode(webMessageInfoBytes).
-    const bytes = proto.WebMessageInfo.encode({ key: { remoteJid: PN, fromMe: false, id: 'F1' }, messageTimestamp: T, message: { conversation: 'sí' } }).finish()
+    const bytes = proto.WebMessageInfo.encode({
+      key: { remoteJid: PN, fromMe: false, id: 'F1' },
+      messageTimestamp: T,
+      message: { conversation: 'sí' },
+    }).finish()
     expect(readBaileysMessage(proto.WebMessageInfo.decode(bytes) as never)).toBeUndefined()
   })
 
   it('ignores messages with nothing in them, and garbage', () => {
     expect(readBaileysMessage({ ...base, message: null })).toBeUndefined()
-    expect(readBaileysMessage({ ...base, message: proto.Message.fromObject({ messageContextInfo: { messageSecret: new Uint8Array(32) } }) })).toBeUndefined()
+    expect(
+      readBaileysMessage({ ...base, message: proto.Message.fromObject({ messageContextInfo: { messageSecret: new Uint8Array(32) } }) }),
+    ).toBeUndefined()
     expect(readBaileysMessage({ key: { remoteJid: '__proto__', id: 'x' }, message: { conversation: 'hola' } })).toBeUndefined()
     expect(readBaileysMessage({ key: { remoteJid: '13135550002@bot', id: 'x' }, message: { conversation: 'hola' } })).toBeUndefined()
     expect(readBaileysMessage(null as never)).toBeUndefined()
   })
 
   it('answers a view-once photo the phone keeps from linked devices as media', () => {
-    expect(readBaileysMessage({ key: { ...base.key, isViewOnce: true }, messageTimestamp: T } as never)).toEqual({ contact: PHONE, messageId: 'R1', kind: 'media', sentAt: T * 1000 })
+    expect(readBaileysMessage({ key: { ...base.key, isViewOnce: true }, messageTimestamp: T } as never)).toEqual({
+      contact: PHONE,
+      messageId: 'R1',
+      kind: 'media',
+      sentAt: T * 1000,
+    })
   })
 
   it('reads a hosted (Business API) contact by its number', () => {
-    expect(readBaileysMessage({ ...base, key: { ...base.key, remoteJid: `${PHONE}@hosted` }, message: { conversation: 'hola' } })?.contact).toBe(PHONE)
+    expect(
+      readBaileysMessage({ ...base, key: { ...base.key, remoteJid: `${PHONE}@hosted` }, message: { conversation: 'hola' } })?.contact,
+    ).toBe(PHONE)
   })
 })

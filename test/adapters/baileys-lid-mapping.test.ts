@@ -73,7 +73,12 @@ describe('the LID mapping Baileys keeps', () => {
     // Before: the person wrote from the LID alone, then from the number: two contacts.
     const store = await openLowdbStore(dataDir, { keepBackups: 1 })
     const { engine } = await testEngine(store, [], { rateLimit: false })
-    for (const [from, id, body] of [[LID, 'a', 'hola'], [LID, 'b', 'sí'], [NUMBER, 'c', 'hola']] as const) await engine.handle({ contact: from, messageId: id, text: body, kind: 'text' })
+    for (const [from, id, body] of [
+      [LID, 'a', 'hola'],
+      [LID, 'b', 'sí'],
+      [NUMBER, 'c', 'hola'],
+    ] as const)
+      await engine.handle({ contact: from, messageId: id, text: body, kind: 'text' })
     await engine.settled()
     await store.close()
     expect(Object.keys(readConsentData(dataDir).contacts).sort()).toEqual([LID, NUMBER].sort())

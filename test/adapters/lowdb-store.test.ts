@@ -34,7 +34,9 @@ describe('the data directory', () => {
 
     expect(statSync(dir).mode & 0o777).toBe(0o700)
     const all = listAll(dir)
-    expect(all.map((f) => f.path)).toEqual(expect.arrayContaining(['store.json', 'contacts', 'journal.jsonl', 'ledger.jsonl', 'notices.json', 'backups']))
+    expect(all.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['store.json', 'contacts', 'journal.jsonl', 'ledger.jsonl', 'notices.json', 'backups']),
+    )
     expect(all.some((f) => f.path.startsWith('backups/') && f.path.endsWith('ledger.jsonl'))).toBe(true)
     for (const f of all) expect([f.path, f.mode]).toEqual([f.path, f.isDir ? 0o700 : 0o600])
     expect(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8'))).toMatchObject({ schemaVersion: 2, shards: 8 })
@@ -135,7 +137,8 @@ describe('compaction', () => {
     for (const name of readdirSync(join(dir, 'contacts'))) {
       const shard = JSON.parse(readFileSync(join(dir, 'contacts', name), 'utf8'))
       expect(shard.schemaVersion).toBe(2)
-      for (const [id, c] of Object.entries(shard.contacts)) expect([shardFileName(shardOf(id, 8)), (c as { id: string }).id]).toEqual([name, id])
+      for (const [id, c] of Object.entries(shard.contacts))
+        expect([shardFileName(shardOf(id, 8)), (c as { id: string }).id]).toEqual([name, id])
     }
 
     synced.length = 0
@@ -273,7 +276,10 @@ describe('a damaged file', () => {
     const error = await open(dir).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DatabaseFileError)
     // (A copy still being made when the kill came is not a backup.)
-    const newest = readdirSync(join(dir, 'backups')).filter((name) => !name.endsWith('.partial')).sort().at(-1)!
+    const newest = readdirSync(join(dir, 'backups'))
+      .filter((name) => !name.endsWith('.partial'))
+      .sort()
+      .at(-1)!
     expect((error as Error).message).toMatch(new RegExp(`^${journal}:2: is not valid JSON \\(unexpected .* at column \\d+`))
     expect((error as Error).message).toContain(`The newest backup is ${join(dir, 'backups', newest)}`)
     expect((error as Error).message).not.toContain(B)
@@ -341,7 +347,9 @@ describe('a damaged file', () => {
     const dir = tempDir()
     const legacy = JSON.stringify({ schemaVersion: 1, contacts: {}, ledger: [], notices: {}, conversations: {} })
     writeFileSync(join(dir, 'consent-db.json'), legacy)
-    await expect(open(dir)).rejects.toThrow(/consent-db\.json: is the database of an earlier version of the bot.*Move it out of the data directory/)
+    await expect(open(dir)).rejects.toThrow(
+      /consent-db\.json: is the database of an earlier version of the bot.*Move it out of the data directory/,
+    )
     expect(() => readConsentData(dir)).toThrow(DatabaseFileError)
     expect(readdirSync(dir)).toEqual(['consent-db.json'])
     expect(readFileSync(join(dir, 'consent-db.json'), 'utf8')).toBe(legacy)
@@ -362,7 +370,9 @@ describe('backups', () => {
     expect(backups).toEqual(['2026-11-25T10-03-00.000Z', '2026-11-25T10-04-00.000Z', '2026-11-25T10-05-00.000Z'])
     // The newest was taken when the fifth start began: everything of the four before it.
     const newest = join(dir, 'backups', backups[2]!)
-    expect(readFileSync(join(newest, 'ledger.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'ledger.jsonl'), 'utf8').split('\n').slice(0, 4).join('\n') + '\n')
+    expect(readFileSync(join(newest, 'ledger.jsonl'), 'utf8')).toBe(
+      `${readFileSync(join(dir, 'ledger.jsonl'), 'utf8').split('\n').slice(0, 4).join('\n')}\n`,
+    )
     const backedUp = readConsentData(newest)
     expect(Object.keys(backedUp.contacts).sort()).toEqual([1, 2, 3, 4].map(contact))
   })

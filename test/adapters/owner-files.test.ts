@@ -109,7 +109,9 @@ function expectationsOf(caseDir: string): Expectation[] {
   return Array.isArray(raw) ? raw : [raw]
 }
 
-const cases = readdirSync(CORPUS).filter((name) => statSync(join(CORPUS, name)).isDirectory()).sort()
+const cases = readdirSync(CORPUS)
+  .filter((name) => statSync(join(CORPUS, name)).isDirectory())
+  .sort()
 
 describe('the real owner files', () => {
   it('load with no problem', () => {
@@ -130,11 +132,15 @@ describe('broken owner files are reported as file:line: what to do', () => {
     const caseDir = join(CORPUS, name)
 
     // The case holds only edits or changed owner files (at their real paths), and expect.json.
-    const overlays = filesUnder(caseDir).map((path) => relative(caseDir, path)).filter((path) => path !== 'expect.json' && path !== 'edits.json')
+    const overlays = filesUnder(caseDir)
+      .map((path) => relative(caseDir, path))
+      .filter((path) => path !== 'expect.json' && path !== 'edits.json')
     expect(overlays.length + editsOf(caseDir).length, 'a case changes at least one owner file').toBeGreaterThan(0)
     for (const path of overlays) {
       expect(existsSync(join(ROOT, path)), `${path} is not one of the real owner files`).toBe(true)
-      expect(readFileSync(join(caseDir, path), 'utf8'), `${path} is identical to the real one`).not.toBe(readFileSync(join(ROOT, path), 'utf8'))
+      expect(readFileSync(join(caseDir, path), 'utf8'), `${path} is identical to the real one`).not.toBe(
+        readFileSync(join(ROOT, path), 'utf8'),
+      )
     }
     const expectations = expectationsOf(caseDir)
     expect(expectations.length).toBeGreaterThan(0)

@@ -23,7 +23,7 @@ afterAll(() => {
 })
 
 describe('the WhatsApp provider wrapper', () => {
-  it('keeps the process\'s own SIGINT and SIGTERM handlers, which Baileys removes on construction', async () => {
+  it("keeps the process's own SIGINT and SIGTERM handlers, which Baileys removes on construction", async () => {
     const onSigint = () => {}
     const onSigterm = () => {}
     process.on('SIGINT', onSigint)
@@ -62,12 +62,15 @@ describe('the WhatsApp provider wrapper', () => {
     expect(drawn).toMatch(/[▀▄█]/)
   })
 
-  it('passes Baileys\' connection lines to our log, and never its lines about messages', async () => {
+  it("passes Baileys' connection lines to our log, and never its lines about messages", async () => {
     const lines: string[] = []
     const whatsapp = await createWhatsApp({ logger: createLogger('info', (l) => lines.push(l)), terminal: new PassThrough() })
     const baileysLog = (whatsapp.provider as unknown as { logger: Console }).logger
     baileysLog.log('[2026-11-25T10:00:00.000Z] Connection closed. Status: 428, Reason: Connection Terminated')
-    baileysLog.log('[2026-11-25T10:00:01.000Z] Message received from phone, id=ABC', { pushName: 'Ana', message: { conversation: 'sí, acepto' } })
+    baileysLog.log('[2026-11-25T10:00:01.000Z] Message received from phone, id=ABC', {
+      pushName: 'Ana',
+      message: { conversation: 'sí, acepto' },
+    })
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/"event":"whatsapp.connection","detail":"Connection closed. Status: 428/)
     expect(lines.join('')).not.toMatch(/acepto|Ana/)
@@ -108,7 +111,8 @@ async function supervised(extra: Partial<WhatsAppOptions> = {}) {
   }
   const authFailures: unknown[] = []
   whatsapp.provider.on('auth_failure', ((detail: unknown) => authFailures.push(detail)) as never)
-  const close = (status: number) => sockets.at(-1)!.emit('connection.update', { connection: 'close', lastDisconnect: { error: { output: { statusCode: status } } } })
+  const close = (status: number) =>
+    sockets.at(-1)!.emit('connection.update', { connection: 'close', lastDisconnect: { error: { output: { statusCode: status } } } })
   /** Runs the pending reconnection and waits until its new socket is listened to. */
   const runScheduled = async () => {
     const before = sockets.length
@@ -127,7 +131,9 @@ describe('a lost WhatsApp connection', () => {
       close(i % 2 ? 428 : 408)
       await runScheduled()
     }
-    expect(scheduled.map((s) => s.ms)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000])
+    expect(scheduled.map((s) => s.ms)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000,
+    ])
     expect(sockets).toHaveLength(16)
 
     // Baileys' own close handler asks these two after every close: its loop must do nothing,
@@ -158,7 +164,7 @@ describe('a lost WhatsApp connection', () => {
     expect(scheduled.map((s) => s.ms)).toEqual([1_000, 2_000, 1_000])
   })
 
-  it('reads contacts\' messages from each new socket, once', async () => {
+  it("reads contacts' messages from each new socket, once", async () => {
     const { whatsapp, sockets, close, runScheduled } = await supervised()
     const heard: string[] = []
     whatsapp.inbound.onMessage((m) => heard.push(`${m.messageId}:${m.text}`))
@@ -167,7 +173,11 @@ describe('a lost WhatsApp connection', () => {
     await runScheduled()
     expect(sockets).toHaveLength(2)
     // A message as Baileys upserts it (decodeMessageNode's key, a decoded proto.Message).
-    const message = { key: { remoteJid: '34612345678@s.whatsapp.net', fromMe: false, id: 'M1', addressingMode: 'pn' }, messageTimestamp: 1_767_000_000, message: { conversation: 'hola' } }
+    const message = {
+      key: { remoteJid: '34612345678@s.whatsapp.net', fromMe: false, id: 'M1', addressingMode: 'pn' },
+      messageTimestamp: 1_767_000_000,
+      message: { conversation: 'hola' },
+    }
     sockets.at(-1)!.emit('messages.upsert', { messages: [message], type: 'notify' })
     expect(heard).toEqual(['M1:hola'])
     expect(sockets.map((s) => s.listenerCount('messages.upsert'))).toEqual([1, 1])

@@ -89,14 +89,22 @@ describe('parseConfig: environment', () => {
   it('flags override it', () => {
     const c = config(
       [
-        '--provider', 'console',
-        '--data-dir', '/tmp/bot-data',
-        '--flows-dir', 'my-flows',
-        '--locales-dir', 'my-locales',
-        '--lang', 'es',
-        '--from', '447700900123',
-        '--pairing-code', '525512345678',
-        '--log-level', 'error',
+        '--provider',
+        'console',
+        '--data-dir',
+        '/tmp/bot-data',
+        '--flows-dir',
+        'my-flows',
+        '--locales-dir',
+        'my-locales',
+        '--lang',
+        'es',
+        '--from',
+        '447700900123',
+        '--pairing-code',
+        '525512345678',
+        '--log-level',
+        'error',
       ],
       env,
     )
@@ -127,7 +135,17 @@ describe('parseConfig: help', () => {
   })
 
   it('the usage text lists every flag', () => {
-    for (const flag of ['--provider', '--data-dir', '--from', '--lang', '--pairing-code', '--flows-dir', '--locales-dir', '--log-level', '--help']) {
+    for (const flag of [
+      '--provider',
+      '--data-dir',
+      '--from',
+      '--lang',
+      '--pairing-code',
+      '--flows-dir',
+      '--locales-dir',
+      '--log-level',
+      '--help',
+    ]) {
       expect(USAGE).toContain(flag)
     }
   })

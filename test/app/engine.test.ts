@@ -12,7 +12,6 @@ const ES = '34612345678'
 
 const engineWith = (store: ConsentStore, logLines: string[] = []) => testEngine(store, logLines)
 
-
 describe('the engine', () => {
   it('handles a message delivered twice only once', async () => {
     const store = createMemoryStore()
@@ -54,7 +53,7 @@ describe('the engine', () => {
     expect(logs.some((l) => l.includes('"message.failed"') && l.includes('disk full'))).toBe(true)
   })
 
-  it('does not make one contact wait for another contact\'s slow step', async () => {
+  it("does not make one contact wait for another contact's slow step", async () => {
     const store = createMemoryStore()
     let release!: () => void
     const slow = new Promise<void>((resolve) => (release = resolve))
@@ -85,7 +84,8 @@ describe('the engine', () => {
   it('never logs a phone number or message text', async () => {
     const logs: string[] = []
     const { engine } = await engineWith(createMemoryStore(), logs)
-    for (const [i, body] of ['hola', 'sí', 'no', 'email', 'ana@example.com', 'sí', 'BAJA'].entries()) await engine.handle(text(MX, `m${i}`, body))
+    for (const [i, body] of ['hola', 'sí', 'no', 'email', 'ana@example.com', 'sí', 'BAJA'].entries())
+      await engine.handle(text(MX, `m${i}`, body))
     const all = logs.join('\n')
     expect(logs.length).toBeGreaterThan(5)
     expect(all).not.toContain(MX)

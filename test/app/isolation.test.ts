@@ -85,7 +85,14 @@ describe('one contact does not hold up another', () => {
     let release!: () => void
     const hung = new Promise<void>((resolve) => (release = resolve))
     messenger.before = (to) => (to === MX ? hung : undefined)
-    const bot = await startBot({ flowsDir: join(ROOT, 'flows'), localesDir: join(ROOT, 'locales'), dataDir, defaultLanguage: 'es', provider, messenger })
+    const bot = await startBot({
+      flowsDir: join(ROOT, 'flows'),
+      localesDir: join(ROOT, 'locales'),
+      dataDir,
+      defaultLanguage: 'es',
+      provider,
+      messenger,
+    })
     bots.push(bot)
 
     deliver(provider, text(MX, 'hola'))

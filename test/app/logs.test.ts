@@ -59,7 +59,8 @@ function leaks(lines: string[], messages: string[]): string[] {
     // A one-word message ("sí", "email", "BAJA") is a word any log could hold: only a value that
     // is that word is a leak. Anything longer may not appear anywhere.
     for (const message of messages) {
-      if (/\s/.test(message.trim()) || message.length > 20 ? strings.some((s) => s.includes(message)) : strings.includes(message)) found.push(`message "${message}" in ${line}`)
+      if (/\s/.test(message.trim()) || message.length > 20 ? strings.some((s) => s.includes(message)) : strings.includes(message))
+        found.push(`message "${message}" in ${line}`)
     }
   }
   return found
@@ -112,7 +113,8 @@ describe('the logs of a whole scripted run through the bridge', () => {
     await say(MX, { body: '_event_media__3f1c9a52-6d2e-4b8a-9c1d-2e3f4a5b6c7d' })
     await say(US, { body: 'x'.repeat(5000) })
     // A flood: one note, the rest dropped (and counted in the log, never quoted).
-    for (let i = 0; i < 30; i++) provider.emit('message', { from: FLOODER, key: { id: `FLOOD-${i}` }, body: `spam ${i} llámame al 5215512345678` } as never)
+    for (let i = 0; i < 30; i++)
+      provider.emit('message', { from: FLOODER, key: { id: `FLOOD-${i}` }, body: `spam ${i} llámame al 5215512345678` } as never)
     await bot.settled()
     await bot.close()
 
@@ -131,13 +133,19 @@ describe('text from elsewhere in a log line', () => {
       'could not send to [number], [number] or [number]',
     )
     expect(maskPersonalData('bounce from ana.lopez@example.com')).toBe('bounce from [email]')
-    expect(maskPersonalData('Connection closed. Status: 428, Reason: Connection Terminated')).toBe('Connection closed. Status: 428, Reason: Connection Terminated')
+    expect(maskPersonalData('Connection closed. Status: 428, Reason: Connection Terminated')).toBe(
+      'Connection closed. Status: 428, Reason: Connection Terminated',
+    )
     expect(maskPersonalData('EACCES: permission denied, open consent-db.json')).toBe('EACCES: permission denied, open consent-db.json')
   })
 
   it('is masked only in the fields that carry it', () => {
     const lines: string[] = []
-    createLogger('info', (l) => lines.push(l)).error('message.failed', { contact: '123456789012', error: 'to 5215512345678', records: 1234567 })
+    createLogger('info', (l) => lines.push(l)).error('message.failed', {
+      contact: '123456789012',
+      error: 'to 5215512345678',
+      records: 1234567,
+    })
     expect(JSON.parse(lines[0]!)).toMatchObject({ contact: '123456789012', error: 'to [number]', records: 1234567 })
   })
 })
@@ -160,7 +168,12 @@ describe('the logs of the CLI on piped input', () => {
     expect(run.stdout).toMatch(/Te contactaremos por \*Correo electrónico\* en: \*ana\.lopez@example\.com\*/)
     const lines = run.stderr.split('\n').filter(Boolean)
     expect(lines.filter((l) => l.includes('"message.handled"')).length).toBe(script.length)
-    expect(leaks(lines, script.filter((s) => !s.startsWith('/')))).toEqual([])
+    expect(
+      leaks(
+        lines,
+        script.filter((s) => !s.startsWith('/')),
+      ),
+    ).toEqual([])
 
     // What BuilderBot and Baileys write into the working directory is checked as text.
     const runtime = join(dataDir, 'runtime')

@@ -20,7 +20,25 @@ describe('npm run bench', () => {
     const out = join(scratch, 'bench.json')
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--sizes', '50', '--seconds', '0.5', '--warmup', '0.2', '--concurrency', '5', '--burst', '0', '--cache-dir', join(scratch, 'cache'), '--out', out],
+      [
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--sizes',
+        '50',
+        '--seconds',
+        '0.5',
+        '--warmup',
+        '0.2',
+        '--concurrency',
+        '5',
+        '--burst',
+        '0',
+        '--cache-dir',
+        join(scratch, 'cache'),
+        '--out',
+        out,
+      ],
       { cwd: ROOT },
     )
     const report = JSON.parse(readFileSync(out, 'utf8')) as { results: SizeResult[]; targets: TargetCheck[] }

@@ -32,16 +32,23 @@ describe('npm run check', () => {
     const lines = run.stdout.trimEnd().split('\n')
     for (const line of lines) expect(line).toMatch(PROBLEM_LINE)
     for (const { file, line, match } of expectationsOf('next-unknown-step')) {
-      expect(lines.some((l) => l.startsWith(`${file}:${line}: `) && new RegExp(match).test(l)), `${file}:${line} /${match}/ in:\n${run.stdout}`).toBe(true)
+      expect(
+        lines.some((l) => l.startsWith(`${file}:${line}: `) && new RegExp(match).test(l)),
+        `${file}:${line} /${match}/ in:\n${run.stdout}`,
+      ).toBe(true)
     }
-    expect(run.stderr).toMatch(new RegExp(`^\\n${lines.length} problems? in flows/ and locales/\\. Fix (it|them) and run npm run check again\\.\\n$`))
+    expect(run.stderr).toMatch(
+      new RegExp(`^\\n${lines.length} problems? in flows/ and locales/\\. Fix (it|them) and run npm run check again\\.\\n$`),
+    )
   })
 
   it('reads the folders given with --flows-dir and --locales-dir, naming files from the project folder', async () => {
     const project = ownerProject({ brokenCase: 'answers-unknown-channel', under: 'owner' })
     const run = await check(['--flows-dir', 'owner/flows', '--locales-dir', join(project, 'owner/locales')], project)
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/^owner\/locales\/en\/answers\.json:19: "telgram" is not a channel the bot knows \(did you mean "telegram"\?\)/m)
+    expect(run.stdout).toMatch(
+      /^owner\/locales\/en\/answers\.json:19: "telgram" is not a channel the bot knows \(did you mean "telegram"\?\)/m,
+    )
     expect(run.stdout).toMatch(/^owner\/locales\/en\/answers\.json:17: no words for the channel "telegram"/m)
     for (const line of run.stdout.trimEnd().split('\n')) expect(line).toMatch(PROBLEM_LINE)
   })
@@ -89,7 +96,14 @@ describe('npm run check', () => {
     writeFileSync(file, lines.join('\n'))
     const run = await check([], project)
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(new RegExp(`^flows/consent\\.yaml:${at + 1}: withdraw in command stopOffers names "service", a required purpose`, 'm'))
-    expect(run.stdout).toMatch(new RegExp(`^flows/consent\\.yaml:${at + 1}: withdraw in command stopOffers names "surveys", which is not a purpose in policy\\.yaml`, 'm'))
+    expect(run.stdout).toMatch(
+      new RegExp(`^flows/consent\\.yaml:${at + 1}: withdraw in command stopOffers names "service", a required purpose`, 'm'),
+    )
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^flows/consent\\.yaml:${at + 1}: withdraw in command stopOffers names "surveys", which is not a purpose in policy\\.yaml`,
+        'm',
+      ),
+    )
   })
 })

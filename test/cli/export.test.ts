@@ -90,7 +90,23 @@ describe('npm run export', () => {
     // Excel needs the byte-order mark to read UTF-8 ("Sí" rather than "SÃ­").
     expect(ledgerText.startsWith('\uFEFF')).toBe(true)
     const [header, ...records] = parseCsv(ledgerText.slice(1))
-    expect(header).toEqual(['seq', 'receipt', 'time (UTC)', 'event', 'purposes', 'service after', 'marketing after', 'policy version', 'notice hash', 'language', 'collection method', 'message id', 'contact', 'answer', 'pseudonym'])
+    expect(header).toEqual([
+      'seq',
+      'receipt',
+      'time (UTC)',
+      'event',
+      'purposes',
+      'service after',
+      'marketing after',
+      'policy version',
+      'notice hash',
+      'language',
+      'collection method',
+      'message id',
+      'contact',
+      'answer',
+      'pseudonym',
+    ])
     expect(records.map((r) => [r[3], r[4], r[12]])).toEqual([
       ['given', 'service', MX],
       ['refused', 'marketing', MX],
@@ -109,7 +125,22 @@ describe('npm run export', () => {
     expect(new Set(records.slice(4).map((r) => r[14])).size).toBe(1)
 
     const [contactsHeader, ...contacts] = parseCsv(readFileSync(contactsFile, 'utf8').slice(1))
-    expect(contactsHeader).toEqual(['contact', 'language', 'first seen (UTC)', 'last seen (UTC)', 'policy version', 'service', 'service since', 'marketing', 'marketing since', 'channel', 'channel handle or link', 'channel since', 'step', 'pseudonym'])
+    expect(contactsHeader).toEqual([
+      'contact',
+      'language',
+      'first seen (UTC)',
+      'last seen (UTC)',
+      'policy version',
+      'service',
+      'service since',
+      'marketing',
+      'marketing since',
+      'channel',
+      'channel handle or link',
+      'channel since',
+      'step',
+      'pseudonym',
+    ])
     expect(contacts.map((c) => [c[0], c[5], c[7], c[9], c[10]])).toEqual([
       [MX, 'given', 'refused', 'email', 'ana@example.com'],
       // A cell a spreadsheet would run as a formula starts with an apostrophe.
@@ -126,10 +157,25 @@ describe('npm run export', () => {
     const json = JSON.parse(readFileSync(out, 'utf8'))
     expect(json.schema).toBe('consent-export/1')
     expect(json.ledger).toHaveLength(7)
-    expect(json.ledger[0]).toMatchObject({ seq: 1, event: 'given', purposes: ['service'], consents: { service: 'given' }, contact: MX, answer: 'Sí, claro', policyVersion: '2026-11-01', language: 'es', collectionMethod: 'whatsapp-chat' })
+    expect(json.ledger[0]).toMatchObject({
+      seq: 1,
+      event: 'given',
+      purposes: ['service'],
+      consents: { service: 'given' },
+      contact: MX,
+      answer: 'Sí, claro',
+      policyVersion: '2026-11-01',
+      language: 'es',
+      collectionMethod: 'whatsapp-chat',
+    })
     expect(json.ledger.at(-1)).toMatchObject({ event: 'erased', contact: null, answer: null })
     expect(json.contacts.map((c: { contact: string }) => c.contact)).toEqual([MX, ES])
-    expect(json.contacts[1]).toMatchObject({ language: 'es', consents: { marketing: { state: 'given' } }, channel: { channel: 'sms', handle: `+${ES}` }, step: 'thanks' })
+    expect(json.contacts[1]).toMatchObject({
+      language: 'es',
+      consents: { marketing: { state: 'given' } },
+      channel: { channel: 'sms', handle: `+${ES}` },
+      step: 'thanks',
+    })
   })
 
   it('keeps to records from --since on, and writes one part to the screen with --out -', async () => {
@@ -138,7 +184,18 @@ describe('npm run export', () => {
     const [, ...records] = parseCsv(run.stdout.slice(1))
     expect(records.map((r) => r[3])).toEqual(['given', 'refused', 'erased'])
 
-    const contacts = await runExport(['--since', '2026-11-20T12:00:00Z', '--what', 'contacts', '--format', 'json', '--out', '-', '--data-dir', dataDir])
+    const contacts = await runExport([
+      '--since',
+      '2026-11-20T12:00:00Z',
+      '--what',
+      'contacts',
+      '--format',
+      'json',
+      '--out',
+      '-',
+      '--data-dir',
+      dataDir,
+    ])
     // Ana was last seen at 10:00, Eva after noon.
     expect(JSON.parse(contacts.stdout).contacts.map((c: { contact: string }) => c.contact)).toEqual([ES])
   })

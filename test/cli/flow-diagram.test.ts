@@ -32,7 +32,9 @@ describe('npm run flow:diagram', () => {
     const run = await draw(['--out', 'docs/flow.md', '--lang', 'en'], project)
     expect(run.code).toBe(0)
     expect(run.stdout).toBe('Wrote docs/flow.md (Mermaid) and docs/flow.html (open it in a browser).\n')
-    expect(readFileSync(join(project, 'docs/flow.md'), 'utf8')).toMatch(/^ {2}anyStep --> withdrawn : stop \/ unsubscribe \/ cancel … ✗ all$/m)
+    expect(readFileSync(join(project, 'docs/flow.md'), 'utf8')).toMatch(
+      /^ {2}anyStep --> withdrawn : stop \/ unsubscribe \/ cancel … ✗ all$/m,
+    )
     expect(readFileSync(join(project, 'docs/flow.html'), 'utf8')).toMatch(/^<html lang="en">$/m)
     expect(existsSync(join(project, 'flow-diagram.md'))).toBe(false)
   })

@@ -29,7 +29,9 @@ describe('npm run receipt', () => {
       consentTimestamp: Math.floor(Date.parse(record.at) / 1000),
       language: 'es',
       piiPrincipalId: MX,
-      piiControllers: [{ piiController: 'Tienda Ejemplo', email: 'privacidad@tienda.example', piiControllerUrl: 'https://tienda.example/privacidad' }],
+      piiControllers: [
+        { piiController: 'Tienda Ejemplo', email: 'privacidad@tienda.example', piiControllerUrl: 'https://tienda.example/privacidad' },
+      ],
       policyUrl: 'https://tienda.example/privacidad',
       sensitive: false,
       event: 'refused',
@@ -39,7 +41,14 @@ describe('npm run receipt', () => {
     })
     expect(receipt.collectionMethod).toMatch(/WhatsApp chat .*message test-/)
     const [service, marketing] = receipt.services[0].purposes
-    expect(service).toMatchObject({ purposeCategory: ['service'], consentType: 'EXPLICIT', primaryPurpose: true, consentState: 'given', termination: '2 years', piiCategory: ['phone', 'messages', 'channel'] })
+    expect(service).toMatchObject({
+      purposeCategory: ['service'],
+      consentType: 'EXPLICIT',
+      primaryPurpose: true,
+      consentState: 'given',
+      termination: '2 years',
+      piiCategory: ['phone', 'messages', 'channel'],
+    })
     expect(service.purpose).toMatch(/^atender esta conversación y tus pedidos: Usamos tu número/)
     expect(marketing).toMatchObject({ purposeCategory: ['marketing'], primaryPurpose: false, consentState: 'refused' })
     expect(receipt.notice.text).toMatch(/Aviso de privacidad de Tienda Ejemplo/)

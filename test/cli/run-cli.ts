@@ -18,7 +18,10 @@ export type { Run }
 
 export function runCli(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   // Settings in the developer's environment must not change what the test sees.
-  return runScript(`src/cli/${script}`, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env } })
+  return runScript(`src/cli/${script}`, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
+  })
 }
 
 const projects: string[] = []

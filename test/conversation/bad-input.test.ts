@@ -60,7 +60,10 @@ function payloadOf(c: Case, caseIndex: number, phase: Phase): unknown {
     return value
   }
   const payload = fill(c.payload)
-  if (c.bodyRepeat) (payload as Record<string, unknown>).body = c.bodyRepeat.text.repeat(Math.ceil(c.bodyRepeat.length / c.bodyRepeat.text.length)).slice(0, c.bodyRepeat.length)
+  if (c.bodyRepeat)
+    (payload as Record<string, unknown>).body = c.bodyRepeat.text
+      .repeat(Math.ceil(c.bodyRepeat.length / c.bodyRepeat.text.length))
+      .slice(0, c.bodyRepeat.length)
   return payload
 }
 
@@ -132,7 +135,10 @@ describe('the bad-input corpus', () => {
   it('brought every contact to its phase before the corpus', () => {
     const sample = PHASES.map((phase) => before.get(phoneOf(0, phase)))
     expect(sample[0]).toMatchObject({ consents: {} })
-    expect(sample[1]).toMatchObject({ consents: { service: { state: 'given' }, marketing: { state: 'refused' } }, channel: { channel: 'whatsapp' } })
+    expect(sample[1]).toMatchObject({
+      consents: { service: { state: 'given' }, marketing: { state: 'refused' } },
+      channel: { channel: 'whatsapp' },
+    })
     expect(sample[2]).toMatchObject({ consents: { service: { state: 'given' }, marketing: { state: 'given' } } })
   })
 
@@ -176,13 +182,18 @@ describe('the bad-input corpus', () => {
     expect(await fresh.say('sí')).toEqual([expect.stringMatching(/¿Y aceptas que usemos tus datos para \*enviarte ofertas/)])
     // A contact whose question was open throughout answers it as if nothing had happened.
     const pending = bot.chat(phoneOf(0, 'pending'))
-    expect(await pending.say('no')).toEqual([expect.stringMatching(/^Entendido: no usaremos tus datos/), expect.stringMatching(/¿Por dónde prefieres/)])
+    expect(await pending.say('no')).toEqual([
+      expect.stringMatching(/^Entendido: no usaremos tus datos/),
+      expect.stringMatching(/¿Por dónde prefieres/),
+    ])
   })
 
   it('kept every consent and channel stored before, and stored no contact that should have been ignored', async () => {
     await bot.close()
     const after = await readSettled(dataDir, contacts)
-    const changed = contacts.filter((id) => id !== phoneOf(0, 'pending') && JSON.stringify(after.get(id)) !== JSON.stringify(before.get(id)))
+    const changed = contacts.filter(
+      (id) => id !== phoneOf(0, 'pending') && JSON.stringify(after.get(id)) !== JSON.stringify(before.get(id)),
+    )
     expect(changed).toEqual([])
     expect(await storedContactIds(dataDir)).toEqual([...new Set([...contacts, '5215519999999'])].sort())
   })

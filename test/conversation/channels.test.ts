@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest'
 import { MX, readDatabase, testBots, type Chat, type TestBot } from '../support/chat.js'
 
-
 const open = testBots()
 let bot: TestBot
 
@@ -44,7 +43,9 @@ describe('choosing a channel', () => {
     expect(await chat.say('correo')).toEqual(['¿A qué dirección de correo electrónico te escribimos?'])
     expect((await chat.say('ana@example'))[0]).toMatch(/no parece válida.*nombre@ejemplo\.com/)
     expect((await chat.say('ana lopez@example.com'))[0]).toMatch(/no parece válida/)
-    expect((await chat.say('Ana.Lopez@Example.com'))[0]).toMatch(/por \*Correo electrónico\* en: \*ana\.lopez@example\.com\*\n¿Es correcto\?/)
+    expect((await chat.say('Ana.Lopez@Example.com'))[0]).toMatch(
+      /por \*Correo electrónico\* en: \*ana\.lopez@example\.com\*\n¿Es correcto\?/,
+    )
     // Not yet saved: the contact has not confirmed.
     expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toBeUndefined()
     const saved = await chat.say('sí')
@@ -63,7 +64,7 @@ describe('choosing a channel', () => {
     expect(readDatabase(bot.dataDir).contacts[MX]!.channel!.handle).toBe('ana@example.org')
   })
 
-  it('SMS: a number typed without country code takes the contact\'s own', async () => {
+  it("SMS: a number typed without country code takes the contact's own", async () => {
     const chat = await atChannelQuestion()
     expect((await chat.say('sms'))[0]).toMatch(/número de teléfono.*\*SMS\*/)
     expect((await chat.say('12'))[0]).toMatch(/no parece válido/)

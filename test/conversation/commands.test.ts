@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest'
 import { MX, US, readDatabase, testBots, type TestBot } from '../support/chat.js'
 
-
 const open = testBots()
 let bot: TestBot
 
@@ -33,7 +32,10 @@ describe('STOP at any point', () => {
     await chat.say('sí')
     await chat.say('email')
     expect((await chat.say('unsubscribe'))[0]).toMatch(/has retirado tu permiso/)
-    expect(readDatabase(bot.dataDir).contacts[MX]!.consents).toMatchObject({ service: { state: 'withdrawn' }, marketing: { state: 'withdrawn' } })
+    expect(readDatabase(bot.dataDir).contacts[MX]!.consents).toMatchObject({
+      service: { state: 'withdrawn' },
+      marketing: { state: 'withdrawn' },
+    })
   })
 
   it('as the very first message: honoured without a greeting, nothing recorded as given, the request itself kept with its receipt', async () => {

@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest'
 import { MX, US, readDatabase, testBots, type TestBot } from '../support/chat.js'
 
-
 const open = testBots()
 let bot: TestBot
 

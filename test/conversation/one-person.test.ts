@@ -33,7 +33,13 @@ async function bot(dir = tempDir(), rateLimit: { messages: number; seconds: numb
   /** A text from `from` (with the other address beside it, as Baileys gives it), awaited. */
   const say = async (from: string, body: string, extra: Partial<Inbound> = {}) => {
     const before = sent.length
-    await engine.handle({ contact: from, messageId: extra.messageId ?? `m${++n}-${Math.random().toString(36).slice(2, 8)}`, text: body, kind: 'text', ...extra })
+    await engine.handle({
+      contact: from,
+      messageId: extra.messageId ?? `m${++n}-${Math.random().toString(36).slice(2, 8)}`,
+      text: body,
+      kind: 'text',
+      ...extra,
+    })
     await engine.settled()
     return sent.slice(before).map((s) => s.text)
   }
@@ -64,7 +70,7 @@ describe('a number and its WhatsApp LID', () => {
     expect(Object.keys(readConsentData(dir).contacts)).toEqual([NUMBER])
   })
 
-  it('a LID newcomer whose number is known is greeted in the number\'s language', async () => {
+  it("a LID newcomer whose number is known is greeted in the number's language", async () => {
     const { say } = await bot()
     const replies = await say('987654321098765@lid', 'hi', { alias: '14155550123' })
     expect(replies.join('\n')).toMatch(/Hi|Hello/)
@@ -164,7 +170,14 @@ describe('a redelivered message', () => {
 })
 
 describe('a flood of messages', () => {
-  for (const [size, stop] of [[21, 'STOP'], [30, 'BAJA'], [40, 'stop'], [25, 'borrar'], [35, 'por favor no me escriban más'], [22, 'please stop messaging me']] as const) {
+  for (const [size, stop] of [
+    [21, 'STOP'],
+    [30, 'BAJA'],
+    [40, 'stop'],
+    [25, 'borrar'],
+    [35, 'por favor no me escriban más'],
+    [22, 'please stop messaging me'],
+  ] as const) {
     it(`of ${size} ending in ${stop} still honours the ${stop}`, async () => {
       const { dir, say } = await bot(undefined, { messages: 20, seconds: 10 })
       await say(NUMBER, 'hola')

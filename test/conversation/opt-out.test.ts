@@ -11,7 +11,10 @@ import type { Language } from '../../src/domain/language.js'
 import { testEngine, text } from '../support/engine.js'
 
 type Kind = 'all' | 'offers' | 'unsure'
-const corpus = JSON.parse(readFileSync(new URL('../fixtures/opt-out/corpus.json', import.meta.url), 'utf8')) as Record<Kind | 'precision', Record<Language, string[]>>
+const corpus = JSON.parse(readFileSync(new URL('../fixtures/opt-out/corpus.json', import.meta.url), 'utf8')) as Record<
+  Kind | 'precision',
+  Record<Language, string[]>
+>
 
 /** How each language reaches each point of the conversation from a first message. */
 const PATHS: Record<Language, Record<string, string[]>> = {
@@ -48,13 +51,24 @@ const PATHS: Record<Language, Record<string, string[]>> = {
 }
 
 const REPLY: Record<Language, { done: RegExp; offers: RegExp; which: RegExp; kept: RegExp }> = {
-  es: { done: /has retirado tu permiso/, offers: /ya no te enviaremos ofertas|no te enviaremos ofertas|así quedan tus permisos/, which: /¿Quieres darte de baja de todo o solo de las ofertas\?/, kept: /no cambiamos nada/ },
-  en: { done: /you have withdrawn your permission/, offers: /no longer send you offers|will not send you offers|these are your permissions now/, which: /stop everything, or only the offers\?/, kept: /nothing changes/ },
+  es: {
+    done: /has retirado tu permiso/,
+    offers: /ya no te enviaremos ofertas|no te enviaremos ofertas|así quedan tus permisos/,
+    which: /¿Quieres darte de baja de todo o solo de las ofertas\?/,
+    kept: /no cambiamos nada/,
+  },
+  en: {
+    done: /you have withdrawn your permission/,
+    offers: /no longer send you offers|will not send you offers|these are your permissions now/,
+    which: /stop everything, or only the offers\?/,
+    kept: /nothing changes/,
+  },
 }
 
 let serial = 0
 /** A new contact of that language (the language is guessed from the number's country). */
-const newContact = (language: Language) => (language === 'es' ? `5215${String(10_000_000 + ++serial)}` : `1415${String(1_000_000 + ++serial)}`)
+const newContact = (language: Language) =>
+  language === 'es' ? `5215${String(10_000_000 + ++serial)}` : `1415${String(1_000_000 + ++serial)}`
 
 async function conversation() {
   const store = createMemoryStore()
@@ -66,7 +80,10 @@ async function conversation() {
     async say(contact: string, body: string): Promise<string[]> {
       const before = sent.length
       await engine.handle(text(contact, `m${++id}`, body))
-      return sent.slice(before).filter((m) => m.to === contact).map((m) => m.text)
+      return sent
+        .slice(before)
+        .filter((m) => m.to === contact)
+        .map((m) => m.text)
     },
     ledger: (contact: string) => {
       const principal = store.data.contacts[contact]?.principal
@@ -98,13 +115,18 @@ async function honoured(chat: Chat, language: Language, point: string, phrase: s
     if (after.service?.state !== before.service?.state) return `service changed: ${before.service?.state} → ${after.service?.state}`
     if (!replies.some((t) => r.offers.test(t))) return `no confirmation: ${JSON.stringify(replies)}`
     // Withdrawn; or refused where the open question is the offers one ("no quiero ofertas" is its no).
-    if (before.marketing?.state === 'given' && !records.some((x) => x.purposes.includes('marketing') && (x.event === 'withdrawn' || x.event === 'refused'))) {
+    if (
+      before.marketing?.state === 'given' &&
+      !records.some((x) => x.purposes.includes('marketing') && (x.event === 'withdrawn' || x.event === 'refused'))
+    ) {
       return 'no withdrawal of marketing recorded'
     }
     return undefined
   }
   if (!records.some((x) => x.event === 'withdrawn')) return `no withdrawal recorded: ${JSON.stringify(records.map((x) => x.event))}`
-  const given = Object.entries(before).filter(([, c]) => c.state === 'given').map(([p]) => p)
+  const given = Object.entries(before)
+    .filter(([, c]) => c.state === 'given')
+    .map(([p]) => p)
   const withdrawn = records.filter((x) => x.event === 'withdrawn').flatMap((x) => x.purposes)
   if (given.some((p) => !withdrawn.includes(p))) return `withdrew ${withdrawn} of ${given}`
   if (!replies.some((t) => r.done.test(t))) return `no confirmation: ${JSON.stringify(replies)}`
@@ -128,7 +150,9 @@ describe('opt-outs in natural language', () => {
       }
     }
     const rate = 1 - failed.length / total
-    console.log(`opt-outs honoured: ${total - failed.length}/${total} (${(rate * 100).toFixed(1)}%)${failed.length ? `\nnot honoured:\n${failed.join('\n')}` : ''}`)
+    console.log(
+      `opt-outs honoured: ${total - failed.length}/${total} (${(rate * 100).toFixed(1)}%)${failed.length ? `\nnot honoured:\n${failed.join('\n')}` : ''}`,
+    )
     expect(total).toBeGreaterThanOrEqual(150 * 13)
     expect(rate).toBeGreaterThanOrEqual(0.98)
   }, 120_000)
@@ -159,18 +183,32 @@ describe('opt-outs in natural language', () => {
     const es = newContact('es')
     await chat.say(es, 'hola')
     await chat.say(es, 'sí')
-    expect((await chat.say(es, 'spam'))).toEqual([expect.stringMatching(REPLY.es.which)])
+    expect(await chat.say(es, 'spam')).toEqual([expect.stringMatching(REPLY.es.which)])
     // Only the offers: marketing was not asked yet, so the objection is on record; service stays.
     const offers = await chat.say(es, 'solo las ofertas')
-    expect(offers).toEqual([expect.stringMatching(/ya no te enviaremos ofertas/), expect.stringMatching(/aceptas que usemos tus datos para \*enviarte ofertas/)])
+    expect(offers).toEqual([
+      expect.stringMatching(/ya no te enviaremos ofertas/),
+      expect.stringMatching(/aceptas que usemos tus datos para \*enviarte ofertas/),
+    ])
     expect(chat.consents(es)).toMatchObject({ service: { state: 'given' }, marketing: { state: 'withdrawn' } })
     // NO: nothing changes, and the question they stood at comes again.
     await chat.say(es, 'ya no')
-    expect(await chat.say(es, 'no')).toEqual([expect.stringMatching(REPLY.es.kept), expect.stringMatching(/aceptas que usemos tus datos para \*enviarte ofertas/)])
+    expect(await chat.say(es, 'no')).toEqual([
+      expect.stringMatching(REPLY.es.kept),
+      expect.stringMatching(/aceptas que usemos tus datos para \*enviarte ofertas/),
+    ])
     // Something else closes the question: never read as consent, the step's question again.
     await chat.say(es, 'molestan mucho')
-    expect(await chat.say(es, 'sí')).toEqual([expect.stringMatching(REPLY.es.kept), expect.stringMatching(/aceptas que usemos tus datos para \*enviarte ofertas/)])
-    expect(chat.ledger(es).filter((r) => r.event === 'given').map((r) => r.purposes)).toEqual([['service']])
+    expect(await chat.say(es, 'sí')).toEqual([
+      expect.stringMatching(REPLY.es.kept),
+      expect.stringMatching(/aceptas que usemos tus datos para \*enviarte ofertas/),
+    ])
+    expect(
+      chat
+        .ledger(es)
+        .filter((r) => r.event === 'given')
+        .map((r) => r.purposes),
+    ).toEqual([['service']])
     // ...and the step still works: its own answer now.
     await chat.say(es, 'no')
     expect(chat.consents(es).marketing!.state).toBe('refused')
@@ -197,17 +235,28 @@ describe('opt-outs in natural language', () => {
       const contact = newContact(language)
       for (const body of PATHS[language].menu!) await chat.say(contact, body)
       await chat.say(contact, phrase)
-      expect(chat.ledger(contact).filter((r) => r.event === 'withdrawn'), phrase).toEqual([])
+      expect(
+        chat.ledger(contact).filter((r) => r.event === 'withdrawn'),
+        phrase,
+      ).toEqual([])
     }
   })
 
   it('a negated opt-out does not withdraw', async () => {
     const chat = await conversation()
-    for (const [language, phrase] of [['es', 'no quiero darme de baja'], ['es', 'no me den de baja porfa'], ['en', "i don't want to unsubscribe"], ['en', "don't stop"]] as const) {
+    for (const [language, phrase] of [
+      ['es', 'no quiero darme de baja'],
+      ['es', 'no me den de baja porfa'],
+      ['en', "i don't want to unsubscribe"],
+      ['en', "don't stop"],
+    ] as const) {
       const contact = newContact(language)
       for (const body of PATHS[language].menu!) await chat.say(contact, body)
       await chat.say(contact, phrase)
-      expect(chat.ledger(contact).filter((r) => r.event === 'withdrawn'), phrase).toEqual([])
+      expect(
+        chat.ledger(contact).filter((r) => r.event === 'withdrawn'),
+        phrase,
+      ).toEqual([])
     }
   })
 })

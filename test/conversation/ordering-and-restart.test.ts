@@ -47,7 +47,13 @@ describe('ordering', () => {
       }
     }
     const provider = new CheckingProvider()
-    const bot = await startBot({ flowsDir: join(ROOT, 'flows'), localesDir: join(ROOT, 'locales'), dataDir, defaultLanguage: 'es', provider })
+    const bot = await startBot({
+      flowsDir: join(ROOT, 'flows'),
+      localesDir: join(ROOT, 'locales'),
+      dataDir,
+      defaultLanguage: 'es',
+      provider,
+    })
     const say = async (body: string) => {
       provider.emit('message', { from: MX, body, name: 'Ana' } as never)
       await bot.settled()
@@ -119,7 +125,9 @@ describe('restart and return', () => {
     writeFileSync(flowFile, readFileSync(flowFile, 'utf8').replaceAll('askMarketing', 'askOffers'))
     const second = await open({ dataDir: first.dataDir, flowsDir: join(project, 'flows') })
     const replies = await second.chat(MX).say('sí')
-    expect(replies[0]).toBe('Hemos actualizado esta conversación y tenemos que retomarla desde el principio. Lo que ya nos dijiste sigue guardado.')
+    expect(replies[0]).toBe(
+      'Hemos actualizado esta conversación y tenemos que retomarla desde el principio. Lo que ya nos dijiste sigue guardado.',
+    )
     expect(replies.at(-1)).toMatch(/¿Aceptas que usemos tus datos para \*atender/)
     // What was recorded stays; the stray "sí" was not taken as an answer to a question never shown.
     const db = readDatabase(second.dataDir)

@@ -21,9 +21,12 @@ let count = 0
 const nextId = () => `3EB0D${String(++count).padStart(15, '0')}`
 let clock = T
 /** A text as the contact's phone sends it, one second after the previous one. */
-const fromNumber = (body: string, extra: Partial<StanzaSpec> = {}) => ({ stanza: { id: nextId(), from: PN, t: ++clock, notify: 'Ana', content: { conversation: body }, ...extra } })
+const fromNumber = (body: string, extra: Partial<StanzaSpec> = {}) => ({
+  stanza: { id: nextId(), from: PN, t: ++clock, notify: 'Ana', content: { conversation: body }, ...extra },
+})
 /** The same person after WhatsApp moved the chat to LID addressing. */
-const fromLid = (body: string, extra: Partial<StanzaSpec> = {}) => fromNumber(body, { from: LID, addressing_mode: 'lid', sender_pn: PN, ...extra })
+const fromLid = (body: string, extra: Partial<StanzaSpec> = {}) =>
+  fromNumber(body, { from: LID, addressing_mode: 'lid', sender_pn: PN, ...extra })
 
 describe('a contact whose chat moves to LID addressing', () => {
   it('stays one contact: a STOP from the LID chat withdraws what the number gave, and is answered on the LID chat', async () => {

@@ -76,16 +76,30 @@ describe('a Spanish contact on WhatsApp', () => {
     const yes = text('sí')
     await bot.send(PHONE, yes)
     const botMessage = { remoteJid: PN, fromMe: true, id: 'BAE5F00000000001' }
-    expect(await bot.send(PHONE, from({ reactionMessage: { key: botMessage, text: '👍', senderTimestampMs: T * 1000 } }, { type: 'reaction' }))).toEqual([])
-    expect(await bot.send(PHONE, from({ reactionMessage: { key: botMessage, text: '', senderTimestampMs: T * 1000 } }, { type: 'reaction' }))).toEqual([])
-    const edited = { key: { remoteJid: PN, fromMe: false, id: yes.stanza.id }, type: 'MESSAGE_EDIT', editedMessage: { conversation: 'no' }, timestampMs: T * 1000 }
+    expect(
+      await bot.send(PHONE, from({ reactionMessage: { key: botMessage, text: '👍', senderTimestampMs: T * 1000 } }, { type: 'reaction' })),
+    ).toEqual([])
+    expect(
+      await bot.send(PHONE, from({ reactionMessage: { key: botMessage, text: '', senderTimestampMs: T * 1000 } }, { type: 'reaction' })),
+    ).toEqual([])
+    const edited = {
+      key: { remoteJid: PN, fromMe: false, id: yes.stanza.id },
+      type: 'MESSAGE_EDIT',
+      editedMessage: { conversation: 'no' },
+      timestampMs: T * 1000,
+    }
     expect(await bot.send(PHONE, from({ editedMessage: { message: { protocolMessage: edited } } }))).toEqual([])
     expect(await bot.send(PHONE, from({ protocolMessage: edited }))).toEqual([])
-    expect(await bot.send(PHONE, from({ protocolMessage: { key: { remoteJid: PN, fromMe: false, id: yes.stanza.id }, type: 'REVOKE' } }))).toEqual([])
+    expect(
+      await bot.send(PHONE, from({ protocolMessage: { key: { remoteJid: PN, fromMe: false, id: yes.stanza.id }, type: 'REVOKE' } })),
+    ).toEqual([])
     expect(readDatabase(bot.dataDir).contacts[PHONE]!.consents.service!.state).toBe('given')
     // The conversation goes on where it was: the next answer is to the marketing question.
     expect(await bot.send(PHONE, text('no'))).not.toEqual([])
-    expect(readDatabase(bot.dataDir).contacts[PHONE]!.consents).toMatchObject({ service: { state: 'given' }, marketing: { state: 'refused' } })
+    expect(readDatabase(bot.dataDir).contacts[PHONE]!.consents).toMatchObject({
+      service: { state: 'given' },
+      marketing: { state: 'refused' },
+    })
   })
 
   it('sends a photo and is told the bot reads text only', async () => {
@@ -107,14 +121,24 @@ describe('a Spanish contact on WhatsApp', () => {
     // Receipt codes differ from one withdrawal to another; the rest is the same.
     const unreceipted = (replies: string[]) => replies.map((r) => r.replace(/\*[0-9A-Z]{4}(-[0-9A-Z]{2,4})+\*/g, '*…*'))
     expect(unreceipted(toCaption)).toEqual(unreceipted(toText))
-    const states = (bot: RealWhatsAppBot) => Object.entries(readDatabase(bot.dataDir).contacts[PHONE]?.consents ?? {}).map(([purpose, c]) => [purpose, c?.state])
+    const states = (bot: RealWhatsAppBot) =>
+      Object.entries(readDatabase(bot.dataDir).contacts[PHONE]?.consents ?? {}).map(([purpose, c]) => [purpose, c?.state])
     expect(states(captioned)).toEqual(states(written))
     expect(states(captioned)).not.toContainEqual(['service', 'given'])
   })
 
   it('calls the bot and is told it reads text only', async () => {
     const bot = await greeted()
-    const call = { chatId: PN, from: PN, id: 'C0FFEE000000000000000000000000A', date: new Date(), offline: false, status: 'offer' as const, isVideo: false, isGroup: false }
+    const call = {
+      chatId: PN,
+      from: PN,
+      id: 'C0FFEE000000000000000000000000A',
+      date: new Date(),
+      offline: false,
+      status: 'offer' as const,
+      isVideo: false,
+      isGroup: false,
+    }
     expect((await bot.send(PHONE, { call: [call] })).join('\n')).toMatch(TEXT_ONLY)
     expect(await bot.send(PHONE, { call: [{ ...call, status: 'terminate' as const }] })).toEqual([])
   })
@@ -140,7 +164,7 @@ describe('messages WhatsApp delivers in other ways', () => {
     expect(readDatabase(bot.dataDir).contacts[PHONE]!.consents.service!.state).toBe('given')
   })
 
-  it('a group message, a status update and the business\'s own messages get no reply', async () => {
+  it("a group message, a status update and the business's own messages get no reply", async () => {
     const bot = await open()
     expect(await bot.send(GROUP, text('hola', { from: GROUP, participant: PN }))).toEqual([])
     expect(await bot.send('status@broadcast', text('hola', { from: 'status@broadcast', participant: PN }))).toEqual([])

@@ -56,7 +56,12 @@ describe('a new policy version', () => {
     const after = readDatabase(second.dataDir)
     // Append-only: the records under the old version are untouched, byte for byte.
     expect(after.entries.slice(0, before.length)).toEqual(before)
-    expect(after.ledger.at(-1)).toMatchObject({ event: 'given', purposes: ['service'], notice: { policyVersion: '2026-12-01' }, retention: '3 years' })
+    expect(after.ledger.at(-1)).toMatchObject({
+      event: 'given',
+      purposes: ['service'],
+      notice: { policyVersion: '2026-12-01' },
+      retention: '3 years',
+    })
     expect(after.contacts[MX]!.policyVersion).toBe('2026-12-01')
     expect(verifyChain(after.entries).intact).toBe(true)
     removeDir(join(files.flowsDir, '..'))
@@ -82,7 +87,9 @@ describe('a new policy version', () => {
 
     const files = ownerFiles(['version: 2026-11-01', 'version: 2027-01-01'])
     const second = await open({ dataDir: first.dataDir, ...files })
-    expect((await second.chat(US).say('hello'))[0]).toMatch(/^Before we go on, we need your permission again:\n• Our privacy notice has changed \(version 2026-11-01 → 2027-01-01\)\.$/)
+    expect((await second.chat(US).say('hello'))[0]).toMatch(
+      /^Before we go on, we need your permission again:\n• Our privacy notice has changed \(version 2026-11-01 → 2027-01-01\)\.$/,
+    )
     expect((await second.chat(US).say('yes'))[0]).toMatch(/^And do you agree that we use your data to \*send you offers/)
     // Not a consenting contact: continues where they stood.
     expect((await second.chat(MX).say('sí'))[0]).toMatch(/¿Y aceptas que usemos tus datos para \*enviarte ofertas/)
@@ -136,7 +143,10 @@ describe('consent that lapses', () => {
       ['given', ['service']],
       ['lapsed', ['marketing']],
     ])
-    expect(db.ledger.at(-1)).toMatchObject({ collection: { method: 'policy-rule', rule: 'lapseUnansweredAfterDays' }, personal: { contact: MX } })
+    expect(db.ledger.at(-1)).toMatchObject({
+      collection: { method: 'policy-rule', rule: 'lapseUnansweredAfterDays' },
+      personal: { contact: MX },
+    })
     // The question is still open: a late yes is a new record.
     expect((await chat.say('sí'))[0]).toMatch(/¡Gracias!/)
     expect(readDatabase(bot.dataDir).contacts[MX]!.consents.marketing!.state).toBe('given')

@@ -38,12 +38,19 @@ describe('MY DATA', () => {
     const service = before.contacts[MX]!.consents.service!
     expect(reply).toMatch(/^Esto es lo que guardamos sobre ti:/)
     expect(reply).toContain('• Idioma: español')
-    expect(reply).toMatch(new RegExp(`• atender esta conversación y tus pedidos: sí el \\d+ de \\w+ de \\d{4} \\(comprobante ${service.record}\\)`))
+    expect(reply).toMatch(
+      new RegExp(`• atender esta conversación y tus pedidos: sí el \\d+ de \\w+ de \\d{4} \\(comprobante ${service.record}\\)`),
+    )
     expect(reply).toMatch(/• enviarte ofertas adaptadas a ti: no el/)
     expect(reply).toContain('• Canal preferido: Correo electrónico (ana@example.com)')
     const after = readDatabase(bot.dataDir)
     const access = after.ledger.at(-1)!
-    expect(access).toMatchObject({ event: 'accessed', purposes: [], consents: { service: 'given', marketing: 'refused' }, personal: { contact: MX, answer: 'Mis datos' } })
+    expect(access).toMatchObject({
+      event: 'accessed',
+      purposes: [],
+      consents: { service: 'given', marketing: 'refused' },
+      personal: { contact: MX, answer: 'Mis datos' },
+    })
     // Looking is not changing: the consents stand as they were.
     expect(after.contacts[MX]!.consents).toEqual(before.contacts[MX]!.consents)
   })

@@ -8,7 +8,15 @@ import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadBusinessFiles, type BusinessFiles } from '../../src/app/bot.js'
 import { CHANNEL_INTENT, type FlowDefinition } from '../../src/domain/flow.js'
-import { diagramHtml, diagramMarkdown, flowGraph, mermaidDiagram, svgDiagram, type DiagramTexts, type FlowGraph } from '../../src/domain/flow-diagram.js'
+import {
+  diagramHtml,
+  diagramMarkdown,
+  flowGraph,
+  mermaidDiagram,
+  svgDiagram,
+  type DiagramTexts,
+  type FlowGraph,
+} from '../../src/domain/flow-diagram.js'
 import type { Language } from '../../src/domain/language.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -24,7 +32,10 @@ function realGraph(language: Language): FlowGraph {
   const texts_: DiagramTexts = {
     language,
     text: (key) => texts.render(language, key, { business: business.policy.controller.name }),
-    words: (intent) => (intent === CHANNEL_INTENT ? business.policy.channels.map((c) => texts.render(language, `channels.${c.channel}`)) : locales.answers[language].words[intent] ?? []),
+    words: (intent) =>
+      intent === CHANNEL_INTENT
+        ? business.policy.channels.map((c) => texts.render(language, `channels.${c.channel}`))
+        : (locales.answers[language].words[intent] ?? []),
   }
   return flowGraph(business.flow, texts_)
 }
@@ -51,7 +62,8 @@ function readMermaid(text: string): { states: Set<string>; edges: { from: string
       } else note.push(line.trim())
     } else if ((m = /^ {2}state "([^"]+)" as (\w+)$/.exec(line))) states.add(m[2]!)
     else if ((m = /^ {2}(\w+) : ([^:;]+)$/.exec(line))) described.push(m[1]!)
-    else if ((m = /^ {2}(\[\*\]|\w+) --> (\w+)(?: : ([^:;]+))?$/.exec(line))) edges.push({ from: m[1]!, to: m[2]!, ...(m[3] ? { label: m[3] } : {}) })
+    else if ((m = /^ {2}(\[\*\]|\w+) --> (\w+)(?: : ([^:;]+))?$/.exec(line)))
+      edges.push({ from: m[1]!, to: m[2]!, ...(m[3] ? { label: m[3] } : {}) })
     else if ((m = /^ {2}note (?:left|right) of (\w+)$/.exec(line))) {
       described.push(m[1]!)
       note = []
@@ -78,14 +90,18 @@ interface Rect {
 
 /** The boxes of the SVG (steps, then the commands box) and the two ends of every arrow. */
 function readSvg(svg: string) {
-  const steps: Rect[] = [...svg.matchAll(/<g class="step[^"]*" data-step="([^"]+)">\n<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g)].map((m) => ({
+  const steps: Rect[] = [
+    ...svg.matchAll(/<g class="step[^"]*" data-step="([^"]+)">\n<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g),
+  ].map((m) => ({
     id: m[1]!,
     x: Number(m[2]),
     y: Number(m[3]),
     width: Number(m[4]),
     height: Number(m[5]),
   }))
-  const titles = [...svg.matchAll(/<g class="step[^"]*" data-step="([^"]+)">\n<rect [^>]+\/>\n<text [^>]*class="title"[^>]*>([^<]*)<\/text>/g)].map((m) => [m[1], m[2]])
+  const titles = [
+    ...svg.matchAll(/<g class="step[^"]*" data-step="([^"]+)">\n<rect [^>]+\/>\n<text [^>]*class="title"[^>]*>([^<]*)<\/text>/g),
+  ].map((m) => [m[1], m[2]])
   const dots = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }))
   const arrows = [...svg.matchAll(/<path d="([^"]+)" class="edge[^"]*"\/>/g)].map((m) => {
     const numbers = [...m[1]!.matchAll(/([MHV])([\d.]+)(?:,([\d.]+))?/g)]
@@ -104,8 +120,14 @@ function readSvg(svg: string) {
 }
 
 const onEdge = (p: { x: number; y: number }, r: Rect, slack: number) =>
-  p.x >= r.x - slack && p.x <= r.x + r.width + slack && p.y >= r.y - slack && p.y <= r.y + r.height + slack &&
-  (Math.abs(p.x - r.x) <= slack || Math.abs(p.x - r.x - r.width) <= slack || Math.abs(p.y - r.y) <= slack || Math.abs(p.y - r.y - r.height) <= slack)
+  p.x >= r.x - slack &&
+  p.x <= r.x + r.width + slack &&
+  p.y >= r.y - slack &&
+  p.y <= r.y + r.height + slack &&
+  (Math.abs(p.x - r.x) <= slack ||
+    Math.abs(p.x - r.x - r.width) <= slack ||
+    Math.abs(p.y - r.y) <= slack ||
+    Math.abs(p.y - r.y - r.height) <= slack)
 
 describe('the Mermaid diagram of the real flow', () => {
   it('declares every step, starts at the start, and every arrow joins declared states', () => {
@@ -173,7 +195,8 @@ describe('the HTML page of the real flow', () => {
     expect(steps.map((s) => s.id).sort()).toEqual(Object.keys(files.business.flow.steps).sort())
     expect(titles.every(([id, title]) => id === title)).toBe(true)
     expect(steps[0]!.id).toBe(files.business.flow.start)
-    for (const [above, below] of steps.slice(0, -1).map((s, i) => [s, steps[i + 1]!])) expect(above!.y + above!.height).toBeLessThan(below.y)
+    for (const [above, below] of steps.slice(0, -1).map((s, i) => [s, steps[i + 1]!]))
+      expect(above!.y + above!.height).toBeLessThan(below.y)
   })
 
   it('draws every move as an arrow from one box to another, with its words and marks', () => {
@@ -186,8 +209,15 @@ describe('the HTML page of the real flow', () => {
     expect(arrows).toHaveLength(moves.length + dots.length)
     for (const [i, { start, end }] of arrows.entries()) {
       const fromDot = dots.some((d) => Math.abs(d.x - start.x) < 1 && Math.abs(d.y - start.y) < 8)
-      if (!fromDot) expect(steps.some((r) => onEdge(start, r, 0.5)), `arrow ${i} starts on a box: ${JSON.stringify(start)}`).toBe(true)
-      expect(steps.some((r) => onEdge(end, r, 2.5)), `arrow ${i} ends at a box: ${JSON.stringify(end)}`).toBe(true)
+      if (!fromDot)
+        expect(
+          steps.some((r) => onEdge(start, r, 0.5)),
+          `arrow ${i} starts on a box: ${JSON.stringify(start)}`,
+        ).toBe(true)
+      expect(
+        steps.some((r) => onEdge(end, r, 2.5)),
+        `arrow ${i} ends at a box: ${JSON.stringify(end)}`,
+      ).toBe(true)
     }
     expect(svg).toMatch(/sí \/ si \/ acepto … <tspan class="mark grant">✓ service<\/tspan>/)
     expect(svg).toMatch(/<tspan class="mark refuse">✗ marketing<\/tspan>/)
@@ -195,7 +225,9 @@ describe('the HTML page of the real flow', () => {
     expect(svg).toMatch(/data-step="askService">(?:(?!<\/g>)[\s\S])*↻ info \/ información/)
     // What a staying answer does is never cut off: erasing the contact's data, say.
     expect(svg).toMatch(/data-step="confirmErase">(?:(?!<\/g>)[\s\S])*↻ sí [^<]*<tspan class="mark erasure">🗑 borra sus datos<\/tspan>/)
-    expect(svg).toMatch(/<g class="commands">(?:(?!<\/g>)[\s\S])*En cualquier paso(?:(?!<\/g>)[\s\S])*baja \/ stop \/ cancelar … → withdrawn <tspan class="mark withdraw">✗ todos<\/tspan>/)
+    expect(svg).toMatch(
+      /<g class="commands">(?:(?!<\/g>)[\s\S])*En cualquier paso(?:(?!<\/g>)[\s\S])*baja \/ stop \/ cancelar … → withdrawn <tspan class="mark withdraw">✗ todos<\/tspan>/,
+    )
   })
 
   it('needs no network and is well formed', () => {
@@ -204,7 +236,9 @@ describe('the HTML page of the real flow', () => {
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|src=|href=/i)
     expect(html.replace('xmlns="http://www.w3.org/2000/svg"', '')).not.toMatch(/https?:\/\//)
     for (const tag of ['svg', 'g', 'text', 'style', 'defs', 'marker', 'ul', 'main', 'body', 'html']) {
-      expect(html.match(new RegExp(`<${tag}[ >]`, 'g'))?.length, `<${tag}> opened and closed`).toBe(html.match(new RegExp(`</${tag}>`, 'g'))?.length)
+      expect(html.match(new RegExp(`<${tag}[ >]`, 'g'))?.length, `<${tag}> opened and closed`).toBe(
+        html.match(new RegExp(`</${tag}>`, 'g'))?.length,
+      )
     }
   })
 })

@@ -174,7 +174,7 @@ describe('the longest listed phrase wins its words', () => {
     expect(es.recognize('acepto, no acepto', CONSENT_QUESTION)).toBeUndefined()
     expect(en.recognize("I agree, I don't agree", CONSENT_QUESTION)).toBeUndefined()
   })
-  it('without the longer phrase\'s intent among the candidates, its leftover words are unclear', () => {
+  it("without the longer phrase's intent among the candidates, its leftover words are unclear", () => {
     expect(es.recognize('no acepto', ['yes', 'info'])).toBeUndefined()
     expect(en.recognize("I don't agree", ['yes', 'info'])).toBeUndefined()
   })

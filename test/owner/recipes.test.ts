@@ -55,17 +55,34 @@ describe('the README recipes', () => {
     for (const body of ['hola', 'sí', 'no', 'whatsapp']) await first.chat(MX).say(body)
     await first.close()
 
-    owner.edit('flows/policy.yaml', (t) => t.replace('  marketing: { required: false }    # offers and segmentation', '  marketing: { required: false }    # offers and segmentation\n  surveys: { required: false }').replace('version: 2026-11-01', 'version: 2026-12-01'))
+    owner.edit('flows/policy.yaml', (t) =>
+      t
+        .replace(
+          '  marketing: { required: false }    # offers and segmentation',
+          '  marketing: { required: false }    # offers and segmentation\n  surveys: { required: false }',
+        )
+        .replace('version: 2026-11-01', 'version: 2026-12-01'),
+    )
     const texts = {
-      es: { name: 'pedirte tu opinión en encuestas', description: 'Te escribiríamos de vez en cuando para saber qué te pareció.', ask: '¿Aceptas que te escribamos para *$t(purposes.surveys.name)*?\nResponde *SÍ* o *NO*.' },
-      en: { name: 'ask your opinion in surveys', description: 'We would write now and then to ask how it went.', ask: 'Do you agree that we write to *$t(purposes.surveys.name)*?\nReply *YES* or *NO*.' },
+      es: {
+        name: 'pedirte tu opinión en encuestas',
+        description: 'Te escribiríamos de vez en cuando para saber qué te pareció.',
+        ask: '¿Aceptas que te escribamos para *$t(purposes.surveys.name)*?\nResponde *SÍ* o *NO*.',
+      },
+      en: {
+        name: 'ask your opinion in surveys',
+        description: 'We would write now and then to ask how it went.',
+        ask: 'Do you agree that we write to *$t(purposes.surveys.name)*?\nReply *YES* or *NO*.',
+      },
     }
     for (const language of ['es', 'en'] as const) {
       owner.json(`locales/${language}/messages.json`, (m) => {
         m.purposes!.surveys = { name: texts[language].name, description: texts[language].description }
         m.consent!.surveys = texts[language].ask
       })
-      owner.edit(`locales/${language}/answers.json`, (t) => t.replace('  "channels": {', `  "surveys": ["3", "${language === 'es' ? 'encuestas' : 'surveys'}"],\n  "channels": {`))
+      owner.edit(`locales/${language}/answers.json`, (t) =>
+        t.replace('  "channels": {', `  "surveys": ["3", "${language === 'es' ? 'encuestas' : 'surveys'}"],\n  "channels": {`),
+      )
     }
     owner.edit('flows/consent.yaml', (t) =>
       t
@@ -77,7 +94,10 @@ describe('the README recipes', () => {
           '  askChannel:\n',
           '  askSurveys:\n    ask: consent.surveys\n    answers:\n      yes:  { record: { grant: surveys }, next: askChannel }\n      no:   { record: { refuse: surveys }, next: askChannel }\n      info: { say: notice.full }\n    unclear: { say: consent.hint, after: 3, then: human.contact }\n\n  askChannel:\n',
         )
-        .replace('      marketing: { next: changeMarketing }\n', '      marketing: { next: changeMarketing }\n      surveys:   { next: changeSurveys }\n')
+        .replace(
+          '      marketing: { next: changeMarketing }\n',
+          '      marketing: { next: changeMarketing }\n      surveys:   { next: changeSurveys }\n',
+        )
         .replace(
           '  # DELETE:',
           '  changeSurveys:\n    ask: consent.surveys\n    answers:\n      yes:  { record: { grant: surveys }, say: rights.changed, next: settled }\n      no:   { record: { refuse: surveys }, say: rights.changed, next: settled }\n      info: { say: notice.full }\n    unclear: { say: consent.hint, after: 3, then: human.contact }\n\n  # DELETE:',

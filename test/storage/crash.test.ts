@@ -41,7 +41,9 @@ beforeAll(async () => {
       {
         name: 'packages-by-path',
         setup(build) {
-          build.onResolve({ filter: /^[^./]/ }, ({ path }) => (isBuiltin(path) ? { path, external: true } : { path: import.meta.resolve(path), external: true }))
+          build.onResolve({ filter: /^[^./]/ }, ({ path }) =>
+            isBuiltin(path) ? { path, external: true } : { path: import.meta.resolve(path), external: true },
+          )
         },
       },
     ],
@@ -70,7 +72,9 @@ function startProcess(dataDir: string, onLine: (line: string) => void): Run {
   const waiting: { line: string; resolve: () => void }[] = []
   let confirmations = 0
   const counting: { count: number; resolve: () => void }[] = []
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => child.on('close', (code, signal) => done({ code, signal, stderr })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) =>
+    child.on('close', (code, signal) => done({ code, signal, stderr })),
+  )
   const run: Run = {
     child,
     exited,
@@ -115,7 +119,9 @@ function expectEveryFileParses(dataDir: string): void {
 }
 
 describe('a bot killed with SIGKILL at random points', () => {
-  it('loses no confirmed consent or channel, leaves files that parse and a chain that holds, and resumes', { timeout: 120_000 }, async () => {
+  it('loses no confirmed consent or channel, leaves files that parse and a chain that holds, and resumes', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = tempDir('crash-data-')
     const confirmed: [contact: string, what: string][] = []
     const onLine = (line: string) => {

@@ -132,7 +132,11 @@ export function resendUpsert(spec: ResendSpec): { messages: WAMessage[]; type: '
 }
 
 /** An event on Baileys' socket: a message stanza, a placeholder resend, a call, or a LID learned. */
-export type SocketEvent = { stanza: StanzaSpec } | { resend: ResendSpec } | { call: CallSpec[] } | { lidMapping: { lid: string; pn: string } }
+export type SocketEvent =
+  | { stanza: StanzaSpec }
+  | { resend: ResendSpec }
+  | { call: CallSpec[] }
+  | { lidMapping: { lid: string; pn: string } }
 
 export interface FakeWhatsApp {
   whatsapp: WhatsApp
@@ -228,7 +232,10 @@ export function realWhatsAppBots(options: { flowsDir?: string; localesDir?: stri
         const before = fake.sent.length
         for (const event of events) await fake.emit(event)
         await bot.settled()
-        return fake.sent.slice(before).filter((m) => m.jid === jidOf(contact)).map((m) => m.text)
+        return fake.sent
+          .slice(before)
+          .filter((m) => m.jid === jidOf(contact))
+          .map((m) => m.text)
       },
     }
   }

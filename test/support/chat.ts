@@ -39,7 +39,9 @@ export interface TestBot {
   close(): Promise<void>
 }
 
-export async function openTestBot(options: { dataDir?: string; flowsDir?: string; localesDir?: string; defaultLanguage?: Language; clock?: () => Date } = {}): Promise<TestBot> {
+export async function openTestBot(
+  options: { dataDir?: string; flowsDir?: string; localesDir?: string; defaultLanguage?: Language; clock?: () => Date } = {},
+): Promise<TestBot> {
   const dataDir = options.dataDir ?? tempDir()
   const provider = new RecordingProvider()
   const bot = await startBot({
@@ -79,15 +81,22 @@ export class Chat {
     const before = this.provider.sent.length
     this.provider.emit('message', { from: this.from, name: this.name, key: { id: `test-${++messageCount}` }, ...payload } as never)
     await this.bot.settled()
-    return this.provider.sent.slice(before).filter((m) => m.to === this.from).map((m) => m.text)
+    return this.provider.sent
+      .slice(before)
+      .filter((m) => m.to === this.from)
+      .map((m) => m.text)
   }
 
   /** Sends several messages at once, without waiting in between, and returns all replies. */
   async burst(bodies: string[]): Promise<string[]> {
     const before = this.provider.sent.length
-    for (const body of bodies) this.provider.emit('message', { from: this.from, name: this.name, key: { id: `test-${++messageCount}` }, body } as never)
+    for (const body of bodies)
+      this.provider.emit('message', { from: this.from, name: this.name, key: { id: `test-${++messageCount}` }, body } as never)
     await this.bot.settled()
-    return this.provider.sent.slice(before).filter((m) => m.to === this.from).map((m) => m.text)
+    return this.provider.sent
+      .slice(before)
+      .filter((m) => m.to === this.from)
+      .map((m) => m.text)
   }
 }
 

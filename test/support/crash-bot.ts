@@ -41,7 +41,8 @@ function nextMessage(id: string, contact: Contact | undefined): { text: string; 
   if (!contact) return { text: 'hola', confirms: 'greeted' }
   if (!contact.consents.service) return { text: 'sí', confirms: 'service:given' }
   const refusesMarketing = Number(id.slice(-1)) % 2 === 1
-  if (!contact.consents.marketing) return refusesMarketing ? { text: 'no', confirms: 'marketing:refused' } : { text: 'sí', confirms: 'marketing:given' }
+  if (!contact.consents.marketing)
+    return refusesMarketing ? { text: 'no', confirms: 'marketing:refused' } : { text: 'sí', confirms: 'marketing:given' }
   if (!contact.channel) return { text: '1', confirms: 'channel:whatsapp' }
   return undefined
 }
@@ -49,7 +50,9 @@ function nextMessage(id: string, contact: Contact | undefined): { text: string; 
 /** What the contact's record looks like once `confirms` is done (the driver's own picture). */
 function advance(contact: Contact | undefined, id: string, confirms: string): Contact {
   const at = new Date().toISOString()
-  const next: Contact = contact ? { ...contact, consents: { ...contact.consents } } : { id, principal: '', language: 'es', firstSeen: at, lastSeen: at, consents: {} }
+  const next: Contact = contact
+    ? { ...contact, consents: { ...contact.consents } }
+    : { id, principal: '', language: 'es', firstSeen: at, lastSeen: at, consents: {} }
   const [what, state] = confirms.split(':') as [string, string]
   if (what === 'service' || what === 'marketing') next.consents[what] = { state: state as 'given' | 'refused', at, record: '' }
   if (what === 'channel') next.channel = { channel: 'whatsapp', at }

@@ -31,7 +31,16 @@ beforeAll(async () => {
     acceptDownloads: true,
     // The phone of a contact in Mexico: the page speaks the browser's language unless asked otherwise.
     locale: 'es-MX',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   browser.on('request', (request) => requested.push(request.url()))
 }, 60_000)
@@ -100,7 +109,11 @@ describe('the public privacy notice', () => {
 
 describe('the dashboard', () => {
   it('refuses a missing or a wrong token and shows nothing', async () => {
-    for (const url of [`${web.url}/admin`, `${web.url}/admin?token=wrong-token-of-some-length`, `${web.url}/admin/export.csv?what=ledger`]) {
+    for (const url of [
+      `${web.url}/admin`,
+      `${web.url}/admin?token=wrong-token-of-some-length`,
+      `${web.url}/admin/export.csv?what=ledger`,
+    ]) {
       const { page, status } = await open(url)
       expect(status).toBe(401)
       const body = (await page.textContent('body')) ?? ''
@@ -117,7 +130,13 @@ describe('the dashboard', () => {
 
     expect(await page.textContent('#total-contacts')).toBe('5')
     expect(await page.textContent('#total-records')).toBe('7')
-    expect(await titles('chart-days')).toEqual(['2026-11-20: 3 given', '2026-11-20: 1 refused', '2026-11-21: 1 given', '2026-11-21: 1 refused', '2026-11-21: 2 withdrawn'])
+    expect(await titles('chart-days')).toEqual([
+      '2026-11-20: 3 given',
+      '2026-11-20: 1 refused',
+      '2026-11-21: 1 given',
+      '2026-11-21: 1 refused',
+      '2026-11-21: 2 withdrawn',
+    ])
     expect(await titles('chart-purposes')).toEqual([
       'service: 2 given',
       'service: 1 refused',
@@ -131,10 +150,18 @@ describe('the dashboard', () => {
     expect(await titles('chart-steps')).toEqual(['askService: 1 contact', 'askMarketing: 1 contact', 'askChannel: 1 contact'])
 
     // The same numbers as text, for a reader without the charts.
-    expect(await page.locator('#table-purposes tr[data-purpose="service"] td').allTextContents()).toEqual(['service', '2', '1', '1', '0', '1'])
+    expect(await page.locator('#table-purposes tr[data-purpose="service"] td').allTextContents()).toEqual([
+      'service',
+      '2',
+      '1',
+      '1',
+      '0',
+      '1',
+    ])
     expect(await page.locator('#table-channels tr[data-channel="none"] td').allTextContents()).toEqual(['not chosen yet', '3', '60%'])
     // A longer bar for more contacts: the chart is drawn to scale.
-    const width = async (title: string) => Number(await page.locator(`svg#chart-purposes rect:has(title:text-is("${title}"))`).getAttribute('width'))
+    const width = async (title: string) =>
+      Number(await page.locator(`svg#chart-purposes rect:has(title:text-is("${title}"))`).getAttribute('width'))
     expect(await width('marketing: 3 not answered')).toBeCloseTo(3 * (await width('marketing: 1 refused')), 0)
     await page.close()
   })

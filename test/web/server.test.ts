@@ -68,7 +68,15 @@ describe('who is let in', () => {
       expect(response.headers.get('allow')).toBe('GET, HEAD')
     }
     expect((await get('/admin', { method: 'POST', ...bearer(ADMIN_TOKEN) })).status).toBe(405)
-    for (const path of ['/', '/privacy/', '/privacy.html', '/admin/../privacy/x', '/admin/export.xml', '/favicon.ico', '/%2e%2e/etc/passwd']) {
+    for (const path of [
+      '/',
+      '/privacy/',
+      '/privacy.html',
+      '/admin/../privacy/x',
+      '/admin/export.xml',
+      '/favicon.ico',
+      '/%2e%2e/etc/passwd',
+    ]) {
       const response = await get(path, bearer(ADMIN_TOKEN))
       expect(response.status, path).toBe(404)
     }
@@ -98,13 +106,20 @@ describe('the settings', () => {
     expect(parse(['--http-port', '0']).http).toBeUndefined()
     expect(parse([], { HTTP_PORT: '0' }).http).toBeUndefined()
     expect(parse(['--no-http']).http).toBeUndefined()
-    expect(parse([], { HTTP_PORT: '8080', HTTP_HOST: '0.0.0.0', ADMIN_TOKEN }).http).toEqual({ port: 8080, host: '0.0.0.0', adminToken: ADMIN_TOKEN, explicit: true })
+    expect(parse([], { HTTP_PORT: '8080', HTTP_HOST: '0.0.0.0', ADMIN_TOKEN }).http).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      adminToken: ADMIN_TOKEN,
+      explicit: true,
+    })
     expect(parse([]).http).toEqual({ port: 3210, host: '127.0.0.1', explicit: false })
     expect(() => parse(['--admin-token', ADMIN_TOKEN])).toThrow(/Unknown option '--admin-token'/)
   })
 
   it('refuse a token short enough to guess, a port that is not one, and an address that is not a web address', () => {
-    expect(() => parse([], { ADMIN_TOKEN: 'secret' })).toThrow(/ADMIN_TOKEN is too short to be safe \(6 characters, at least 16 needed\); make one with: node -e/)
+    expect(() => parse([], { ADMIN_TOKEN: 'secret' })).toThrow(
+      /ADMIN_TOKEN is too short to be safe \(6 characters, at least 16 needed\); make one with: node -e/,
+    )
     expect(() => parse([], { ADMIN_TOKEN: 'secret' })).not.toThrow(/secret/)
     expect(() => parse(['--http-port', '99999'])).toThrow(/--http-port \(HTTP_PORT\) must be a port number from 1 to 65535, or 0/)
     expect(() => parse(['--http-port', 'web'])).toThrow(/must be a port number/)
@@ -115,7 +130,12 @@ describe('the settings', () => {
 
 describe('what every answer carries', () => {
   it('forbids loading anything from anywhere, framing, sniffing and referrers', async () => {
-    for (const [path, init] of [['/privacy', {}], ['/admin', bearer(ADMIN_TOKEN)], ['/nowhere', {}], ['/admin', {}]] as const) {
+    for (const [path, init] of [
+      ['/privacy', {}],
+      ['/admin', bearer(ADMIN_TOKEN)],
+      ['/nowhere', {}],
+      ['/admin', {}],
+    ] as const) {
       const response = await get(path, init)
       expect(response.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
       expect(CONTENT_SECURITY_POLICY).toMatch(/default-src 'none'/)
@@ -137,7 +157,8 @@ describe('what every answer carries', () => {
 
 describe('the privacy page', () => {
   it("speaks the language asked for, else the browser's, else the bot's default", async () => {
-    const lang = async (path: string, acceptLanguage?: string) => (await get(path, acceptLanguage ? { headers: { 'Accept-Language': acceptLanguage } } : {})).headers.get('content-language')
+    const lang = async (path: string, acceptLanguage?: string) =>
+      (await get(path, acceptLanguage ? { headers: { 'Accept-Language': acceptLanguage } } : {})).headers.get('content-language')
     expect(await lang('/privacy')).toBe('es')
     expect(await lang('/privacy?lang=en')).toBe('en')
     expect(await lang('/privacy', 'en-GB,en;q=0.9')).toBe('en')
@@ -150,7 +171,10 @@ describe('the privacy page', () => {
     const flowsDir = join(tempDir('consent-bot-flows-'), 'flows')
     cpSync(join(ROOT, 'flows'), flowsDir, { recursive: true })
     const policy = join(flowsDir, 'policy.yaml')
-    writeFileSync(policy, readFileSync(policy, 'utf8').replace(/^  name: .*$/m, '  name: "Tienda <b>Ejemplo</b> & <script>alert(1)</script>"'))
+    writeFileSync(
+      policy,
+      readFileSync(policy, 'utf8').replace(/^ {2}name: .*$/m, '  name: "Tienda <b>Ejemplo</b> & <script>alert(1)</script>"'),
+    )
     const owner = await openWebBot({ flowsDir })
     try {
       const page = await (await fetch(`${owner.url}/privacy`)).text()
@@ -184,10 +208,16 @@ describe('the exports', () => {
     expect(rows).toHaveLength(1 + 5)
     expect(rows.slice(1).map((r) => r.split(',')[0])).toEqual([MX, ES, US, MX2, MX3])
 
-    const json = (await (await get('/admin/export.json', bearer(ADMIN_TOKEN))).json()) as { ledger: unknown[]; contacts: { contact: string }[] }
+    const json = (await (await get('/admin/export.json', bearer(ADMIN_TOKEN))).json()) as {
+      ledger: unknown[]
+      contacts: { contact: string }[]
+    }
     expect(json.ledger).toHaveLength(7)
     expect(json.contacts).toHaveLength(5)
-    expect(json.contacts.find((c) => c.contact === ES)).toMatchObject({ channel: { channel: 'telegram' }, consents: { service: { state: 'given' }, marketing: { state: 'refused' } } })
+    expect(json.contacts.find((c) => c.contact === ES)).toMatchObject({
+      channel: { channel: 'telegram' },
+      consents: { service: { state: 'given' }, marketing: { state: 'refused' } },
+    })
   })
 
   it('takes since, and refuses what it cannot read', async () => {
@@ -275,11 +305,25 @@ describe('with the bot', () => {
   it('starts with npm start on the configured port, on this computer only, with the dashboard behind ADMIN_TOKEN', async () => {
     const port = await freePort()
     const dataDir = tempDir()
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts'), '--data-dir', dataDir, '--http-port', String(port), '--log-level', 'info'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', ADMIN_TOKEN, HTTP_HOST: '', PUBLIC_URL: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        join(ROOT, 'src/main.ts'),
+        '--data-dir',
+        dataDir,
+        '--http-port',
+        String(port),
+        '--log-level',
+        'info',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'production', ADMIN_TOKEN, HTTP_HOST: '', PUBLIC_URL: '' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    )
     try {
       // The server's own log line says where it listens.
       const url = await new Promise<string>((resolve, reject) => {

@@ -23,7 +23,9 @@ export interface WebBot {
   close(): Promise<void>
 }
 
-export async function openWebBot(options: { adminToken?: string; publicUrl?: string; port?: number; flowsDir?: string; logger?: Logger; dataDir?: string } = {}): Promise<WebBot> {
+export async function openWebBot(
+  options: { adminToken?: string; publicUrl?: string; port?: number; flowsDir?: string; logger?: Logger; dataDir?: string } = {},
+): Promise<WebBot> {
   const dataDir = options.dataDir ?? tempDir()
   const provider = new RecordingProvider()
   let now = new Date('2026-11-20T10:00:00Z')

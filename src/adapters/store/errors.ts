@@ -25,7 +25,8 @@ export class DatabaseFileError extends Error {
 function advice(backup: string | null | undefined): string {
   const untouched = 'The file was left as it is'
   if (backup === undefined) return `${untouched}.`
-  if (backup === null) return `${untouched}. There is no backup yet: mend the file by hand, or move the data directory away to start empty (keep it: it is your evidence).`
+  if (backup === null)
+    return `${untouched}. There is no backup yet: mend the file by hand, or move the data directory away to start empty (keep it: it is your evidence).`
   return `${untouched}. The newest backup is ${backup}: to go back to it, stop the bot, move the files of the data directory (not backups/) aside and copy the backup's files in; or mend the file by hand.`
 }
 
@@ -64,7 +65,7 @@ export function firstJsonError(text: string): number {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++
   }
   const literal = (word: string) => {
-    for (const ch of word) if (text[i++] !== ch) (i--, fail())
+    for (const ch of word) if (text[i++] !== ch) i--, fail()
   }
   const string = () => {
     if (text[i] !== '"') fail()
@@ -78,8 +79,9 @@ export function firstJsonError(text: string): number {
         i++
         if (text[i] === 'u') {
           i++
-          for (let k = 0; k < 4; k++) if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail()
-          else i++
+          for (let k = 0; k < 4; k++)
+            if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail()
+            else i++
         } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail()
         else i++
       } else i++

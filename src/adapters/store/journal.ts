@@ -60,7 +60,8 @@ export function parseJournalLine(file: string, line: number, text: string): Jour
     record.removed = value.removed as string
   }
   if (value.contact !== undefined) {
-    const problem = contactProblem(value.contact) ?? (value.conversation === undefined ? undefined : conversationProblem(value.conversation))
+    const problem =
+      contactProblem(value.contact) ?? (value.conversation === undefined ? undefined : conversationProblem(value.conversation))
     if (problem) fail(problem)
     const contact = value.contact as { id: string }
     record.contact = { id: contact.id, json: JSON.stringify(contact) }

@@ -23,7 +23,8 @@ export function ledgerEntryProblem(value: unknown): string | undefined {
   if (typeof value.prev !== 'string' || typeof value.hash !== 'string') return 'holds a ledger entry without prev and hash'
   if (!isObject(value.record) || typeof value.record.id !== 'string') return 'holds a ledger entry without a record'
   if (typeof value.personalDigest !== 'string') return 'holds a ledger entry without a personalDigest'
-  if (value.personal !== null && !isObject(value.personal)) return 'holds a ledger entry whose personal details are neither an object nor null'
+  if (value.personal !== null && !isObject(value.personal))
+    return 'holds a ledger entry whose personal details are neither an object nor null'
   return undefined
 }
 
@@ -158,7 +159,14 @@ export function* readLinesSync(file: string): Generator<FileLine> {
  * with the personal details of the entries of `addresses` (a person's number and `…@lid`) set to
  * null. Only lines that mention one of them are parsed. Returns the number of lines copied.
  */
-export async function copyRedacted(file: string, out: FileHandle, addresses: readonly string[], start: number, end: number, firstLine: number): Promise<number> {
+export async function copyRedacted(
+  file: string,
+  out: FileHandle,
+  addresses: readonly string[],
+  start: number,
+  end: number,
+  firstLine: number,
+): Promise<number> {
   const needles = addresses.map((a) => JSON.stringify(a).slice(1, -1))
   const pending: string[] = []
   let pendingLength = 0

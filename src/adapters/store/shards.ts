@@ -96,8 +96,10 @@ export function parseShard(text: string, file: string, index: number, shards: nu
   const entries = parseOwnLayout(text, file, index, shards)
   if (entries) return entries
   const value = parseJsonFile<{ contacts: Record<string, unknown>; conversations: Record<string, unknown> }>(file, text, (value) => {
-    if (!isObject(value) || !isObject(value.contacts) || !isObject(value.conversations)) return 'is not a contacts file (it needs schemaVersion, contacts and conversations)'
-    if (value.schemaVersion !== SCHEMA_VERSION) return `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`
+    if (!isObject(value) || !isObject(value.contacts) || !isObject(value.conversations))
+      return 'is not a contacts file (it needs schemaVersion, contacts and conversations)'
+    if (value.schemaVersion !== SCHEMA_VERSION)
+      return `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`
     return undefined
   })
   const parsed: ShardEntries = new Map()
@@ -150,7 +152,10 @@ function parseOwnLayout(text: string, file: string, index: number, shards: numbe
     return true
   }
   const contactsRead = read(1, middle, (id, json, value, line) => {
-    const problem = contactProblem(value, id) ?? placementProblem(id, index, shards) ?? (parsed.has(id) ? 'repeats a contact already in the file' : undefined)
+    const problem =
+      contactProblem(value, id) ??
+      placementProblem(id, index, shards) ??
+      (parsed.has(id) ? 'repeats a contact already in the file' : undefined)
     if (problem) throw new DatabaseFileError(file, line, problem)
     parsed.set(id, { contact: json })
   })
@@ -186,7 +191,9 @@ function readSealed(body: string): ShardEntries {
 
 function placementProblem(id: string, index: number, shards: number): string | undefined {
   const home = shardOf(id, shards)
-  return home === index ? undefined : `holds a contact that belongs in contacts/${shardFileName(home)} (contacts are placed by a hash of their id)`
+  return home === index
+    ? undefined
+    : `holds a contact that belongs in contacts/${shardFileName(home)} (contacts are placed by a hash of their id)`
 }
 
 /**

@@ -49,7 +49,14 @@ export function dashboardStats(data: ConsentData, flow: FlowDefinition, policy: 
   // ---- consent answers per day ----
   const byDay = new Map<string, DayCount>()
   for (const { record } of data.ledger) {
-    const kind = record.event === 'given' ? 'given' : record.event === 'refused' ? 'refused' : record.event === 'withdrawn' || record.event === 'lapsed' ? 'withdrawn' : undefined
+    const kind =
+      record.event === 'given'
+        ? 'given'
+        : record.event === 'refused'
+          ? 'refused'
+          : record.event === 'withdrawn' || record.event === 'lapsed'
+            ? 'withdrawn'
+            : undefined
     if (!kind) continue
     const day = record.at.slice(0, 10)
     const count = byDay.get(day) ?? { day, given: 0, refused: 0, withdrawn: 0 }
@@ -127,7 +134,15 @@ export function firstTimeQuestions(flow: FlowDefinition): string[] {
 
 // ---- drawing ----------------------------------------------------------------------------------
 
-const COLORS = { given: '#2e9d6e', refused: '#e0a030', withdrawn: '#d0543f', lapsed: '#8a8f98', unanswered: '#b9c0ca', bar: '#3b7dd8', step: '#8e6bd1' }
+const COLORS = {
+  given: '#2e9d6e',
+  refused: '#e0a030',
+  withdrawn: '#d0543f',
+  lapsed: '#8a8f98',
+  unanswered: '#b9c0ca',
+  bar: '#3b7dd8',
+  step: '#8e6bd1',
+}
 
 interface Segment {
   name: string
@@ -150,21 +165,21 @@ function barChart(id: string, label: string, rows: { label: string; segments: Se
   const max = Math.max(1, ...rows.map((r) => r.segments.reduce((n, s) => n + s.value, 0)))
   return html`<svg id="${id}" class="chart" role="img" aria-label="${label}" viewBox="0 0 ${labelWidth + barWidth + 60} ${height}" width="100%">
 ${rows.map((row, i) => {
-    const y = 5 + i * rowHeight
-    let x = labelWidth
-    const total = row.segments.reduce((n, s) => n + s.value, 0)
-    return html`<g data-row="${row.label}"><text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${row.label}</text>
+  const y = 5 + i * rowHeight
+  let x = labelWidth
+  const total = row.segments.reduce((n, s) => n + s.value, 0)
+  return html`<g data-row="${row.label}"><text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${row.label}</text>
 ${row.segments
-      .filter((s) => s.value > 0)
-      .map((s) => {
-        const w = (s.value / max) * barWidth
-        const name = s.name === 'contacts' && s.value === 1 ? 'contact' : s.name
-        const rect = html`<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${s.color}" data-series="${s.name}" data-value="${s.value}"><title>${row.label}: ${s.value} ${name}</title></rect>\n`
-        x += w
-        return rect
-      })}<text x="${(x + 6).toFixed(1)}" y="${y + 19}" class="total">${total}</text></g>
+  .filter((s) => s.value > 0)
+  .map((s) => {
+    const w = (s.value / max) * barWidth
+    const name = s.name === 'contacts' && s.value === 1 ? 'contact' : s.name
+    const rect = html`<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${s.color}" data-series="${s.name}" data-value="${s.value}"><title>${row.label}: ${s.value} ${name}</title></rect>\n`
+    x += w
+    return rect
+  })}<text x="${(x + 6).toFixed(1)}" y="${y + 19}" class="total">${total}</text></g>
 `
-  })}</svg>`
+})}</svg>`
 }
 
 /** One column per day, stacked given / refused / withdrawn. */
@@ -183,7 +198,8 @@ function dayChart(days: DayCount[]): Html {
   const ticks = [...new Set([0, Math.round(max / 2), max])]
   const labelEvery = Math.ceil(days.length / 6)
   return html`<svg id="chart-days" class="chart" role="img" aria-label="Consent answers per day" viewBox="0 0 ${width} ${height}" width="100%">
-${ticks.map((t) => html`<line x1="${left}" x2="${width - 10}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>\n`)}${days.map((d, i) => {
+${ticks.map((t) => html`<line x1="${left}" x2="${width - 10}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>\n`)}${days.map(
+  (d, i) => {
     const x = left + i * step + (step - barWidth) / 2
     let base = 0
     const segments: Segment[] = [
@@ -200,7 +216,8 @@ ${ticks.map((t) => html`<line x1="${left}" x2="${width - 10}" y1="${y(t).toFixed
         return rect
       })}${i % labelEvery === 0 || i === days.length - 1 ? html`<text x="${(left + i * step + step / 2).toFixed(1)}" y="${height - 8}" text-anchor="middle">${d.day.slice(5)}</text>` : ''}</g>
 `
-  })}</svg>`
+  },
+)}</svg>`
 }
 
 export interface Downloads {
@@ -245,8 +262,11 @@ ${dayChart(stats.days)}
 <details><summary>As a table</summary>
 <table id="table-days"><thead><tr><th>Day</th><th class="n">Given</th><th class="n">Refused</th><th class="n">Withdrawn or lapsed</th><th class="n">Given (%)</th></tr></thead>
 <tbody>${stats.days
-  .filter((d) => d.given + d.refused + d.withdrawn > 0)
-  .map((d) => html`<tr data-day="${d.day}"><td>${d.day}</td><td class="n">${d.given}</td><td class="n">${d.refused}</td><td class="n">${d.withdrawn}</td><td class="n">${percent(d.given, d.given + d.refused + d.withdrawn)}</td></tr>\n`)}</tbody></table>
+    .filter((d) => d.given + d.refused + d.withdrawn > 0)
+    .map(
+      (d) =>
+        html`<tr data-day="${d.day}"><td>${d.day}</td><td class="n">${d.given}</td><td class="n">${d.refused}</td><td class="n">${d.withdrawn}</td><td class="n">${percent(d.given, d.given + d.refused + d.withdrawn)}</td></tr>\n`,
+    )}</tbody></table>
 </details>
 </section>
 
@@ -267,7 +287,10 @@ ${barChart(
 ${barChart(
   'chart-channels',
   'Preferred channels',
-  stats.channels.map((c) => ({ label: c.channel === 'none' ? 'not chosen yet' : c.channel, segments: [{ name: 'contacts', value: c.contacts, color: c.channel === 'none' ? COLORS.unanswered : COLORS.bar }] })),
+  stats.channels.map((c) => ({
+    label: c.channel === 'none' ? 'not chosen yet' : c.channel,
+    segments: [{ name: 'contacts', value: c.contacts, color: c.channel === 'none' ? COLORS.unanswered : COLORS.bar }],
+  })),
 )}
 <table id="table-channels"><thead><tr><th>Channel</th><th class="n">Contacts</th><th class="n">Share</th></tr></thead>
 <tbody>${stats.channels.map((c) => html`<tr data-channel="${c.channel}"><td>${c.channel === 'none' ? 'not chosen yet' : c.channel}</td><td class="n">${c.contacts}</td><td class="n">${percent(c.contacts, stats.contacts)}</td></tr>\n`)}</tbody></table>

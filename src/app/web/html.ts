@@ -78,7 +78,8 @@ export function whatsappToHtml(text: string): Html {
 /** A whole page: no script, no external resource; the styles are inline (see the CSP). */
 export function page(options: { title: string; language: string; body: Html; style?: string }): string {
   return `<!doctype html>
-${html`<html lang="${options.language}">
+${
+  html`<html lang="${options.language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -90,7 +91,8 @@ ${html`<html lang="${options.language}">
 <body>
 ${options.body}
 </body>
-</html>`.value}
+</html>`.value
+}
 `
 }
 

@@ -13,7 +13,10 @@ import { html, page, whatsappToHtml } from './html.js'
  * are the page's frame, the same for every business, and every language the bot speaks has them
  * (the type says so).
  */
-const FRAME: Record<Language, { name: string; title: string; version: string; since: string; channels: string; controller: string; dateLocale: string }> = {
+const FRAME: Record<
+  Language,
+  { name: string; title: string; version: string; since: string; channels: string; controller: string; dateLocale: string }
+> = {
   es: {
     name: 'Español',
     title: 'Aviso de privacidad',
@@ -39,7 +42,9 @@ function versionDate(version: string, language: Language): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) return undefined
   const date = new Date(`${version}T00:00:00Z`)
   if (Number.isNaN(date.getTime())) return undefined
-  return new Intl.DateTimeFormat(FRAME[language].dateLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date)
+  return new Intl.DateTimeFormat(FRAME[language].dateLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    date,
+  )
 }
 
 /**
@@ -54,7 +59,12 @@ export function pickLanguage(requested: string | null, acceptLanguage: string | 
     .split(',')
     .map((part) => {
       const [tag, ...params] = part.split(';')
-      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? '1')
+      const q = Number(
+        params
+          .find((p) => p.trim().startsWith('q='))
+          ?.trim()
+          .slice(2) ?? '1',
+      )
       return { tag, q: Number.isNaN(q) ? 0 : q }
     })
     .filter((p) => p.q > 0)
@@ -75,7 +85,9 @@ export function privacyPage(policy: Policy, texts: Texts, language: Language): s
   const t = (key: string) => texts.render(language, key, vars)
   const body = html`<main>
 <nav class="languages" aria-label="${frame.name}">${LANGUAGES.map((l) =>
-    l === language ? html`<span aria-current="true" lang="${l}">${FRAME[l].name}</span>` : html`<a href="?lang=${l}" hreflang="${l}" lang="${l}">${FRAME[l].name}</a>`,
+    l === language
+      ? html`<span aria-current="true" lang="${l}">${FRAME[l].name}</span>`
+      : html`<a href="?lang=${l}" hreflang="${l}" lang="${l}">${FRAME[l].name}</a>`,
   )}</nav>
 <header>
 <h1>${policy.controller.name}</h1>

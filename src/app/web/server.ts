@@ -46,7 +46,8 @@ export interface WebServer {
 }
 
 /** Pages may use their own inline styles and data: images, and nothing else at all. */
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -67,7 +68,12 @@ interface Reply {
   headers?: Record<string, string>
 }
 
-const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, type: 'text/plain; charset=utf-8', body: `${body}\n`, ...(headers ? { headers } : {}) })
+const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({
+  status,
+  type: 'text/plain; charset=utf-8',
+  body: `${body}\n`,
+  ...(headers ? { headers } : {}),
+})
 const NOT_FOUND = text(404, 'Not found')
 
 export function createWebHandler(options: WebOptions): (request: IncomingMessage, response: ServerResponse) => void {
@@ -91,7 +97,12 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
       const language = pickLanguage(url.searchParams.get('lang'), request.headers['accept-language'], options.defaultLanguage)
       return {
         name: 'privacy',
-        reply: { status: 200, type: 'text/html; charset=utf-8', body: privacyPage(options.policy, options.texts, language), headers: { 'Content-Language': language, Vary: 'Accept-Language', 'Cache-Control': 'no-cache' } },
+        reply: {
+          status: 200,
+          type: 'text/html; charset=utf-8',
+          body: privacyPage(options.policy, options.texts, language),
+          headers: { 'Content-Language': language, Vary: 'Accept-Language', 'Cache-Control': 'no-cache' },
+        },
       }
     }
     if (path !== '/admin' && !path.startsWith('/admin/')) return { name: 'not_found', reply: NOT_FOUND }
@@ -101,7 +112,9 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     if (!auth.ok) {
       return {
         name: 'admin_unauthorized',
-        reply: text(401, 'Unauthorized: open /admin?token=<ADMIN_TOKEN>, or send Authorization: Bearer <ADMIN_TOKEN>.', { 'WWW-Authenticate': 'Bearer realm="consent-bot admin"' }),
+        reply: text(401, 'Unauthorized: open /admin?token=<ADMIN_TOKEN>, or send Authorization: Bearer <ADMIN_TOKEN>.', {
+          'WWW-Authenticate': 'Bearer realm="consent-bot admin"',
+        }),
       }
     }
     const noStore = { 'Cache-Control': 'no-store' }
@@ -124,20 +137,31 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     if (path === '/admin/export.csv' || path === '/admin/export.json') {
       const sinceText = url.searchParams.get('since')
       const since = sinceText ? parseSince(sinceText) : undefined
-      if (sinceText && !since) return { name: 'export', reply: text(400, 'since must be a day like 2026-11-01 or a moment like 2026-11-01T09:30:00Z') }
+      if (sinceText && !since)
+        return { name: 'export', reply: text(400, 'since must be a day like 2026-11-01 or a moment like 2026-11-01T09:30:00Z') }
       const what = url.searchParams.get('what') ?? (path.endsWith('.csv') ? 'ledger' : 'both')
-      const parts: ExportPart[] | undefined = what === 'ledger' || what === 'contacts' ? [what] : what === 'both' && path.endsWith('.json') ? ['ledger', 'contacts'] : undefined
-      if (!parts) return { name: 'export', reply: text(400, path.endsWith('.csv') ? 'what must be ledger or contacts' : 'what must be ledger, contacts or both') }
+      const parts: ExportPart[] | undefined =
+        what === 'ledger' || what === 'contacts' ? [what] : what === 'both' && path.endsWith('.json') ? ['ledger', 'contacts'] : undefined
+      if (!parts)
+        return {
+          name: 'export',
+          reply: text(400, path.endsWith('.csv') ? 'what must be ledger or contacts' : 'what must be ledger, contacts or both'),
+        }
       const data = await readData(options.dataDir)
       const now = clock()
       const day = now.toISOString().slice(0, 10)
       const range = since ? { since } : {}
-      const file = path.endsWith('.csv') ? `consent-${parts[0]}-${day}.csv` : `consent-${parts.length > 1 ? 'export' : parts[0]}-${day}.json`
+      const file = path.endsWith('.csv')
+        ? `consent-${parts[0]}-${day}.csv`
+        : `consent-${parts.length > 1 ? 'export' : parts[0]}-${day}.json`
       const body = path.endsWith('.csv')
         ? exportCsv(data, parts[0]!, { ...range, purposes: options.policy.purposes.map((p) => p.id) })
         : exportJson(data, parts, { ...range, exportedAt: now })
       const type = path.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8'
-      return { name: 'export', reply: { status: 200, type, body, headers: { ...noStore, 'Content-Disposition': `attachment; filename="${file}"` } } }
+      return {
+        name: 'export',
+        reply: { status: 200, type, body, headers: { ...noStore, 'Content-Disposition': `attachment; filename="${file}"` } },
+      }
     }
     return { name: 'not_found', reply: NOT_FOUND }
   }
@@ -161,7 +185,12 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
       reply = text(500, 'Something went wrong reading the data; the bot log says more.')
     }
     const body = Buffer.from(reply.body, 'utf8')
-    response.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.type, 'Content-Length': String(body.length), ...reply.headers })
+    response.writeHead(reply.status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': reply.type,
+      'Content-Length': String(body.length),
+      ...reply.headers,
+    })
     response.end(request.method === 'HEAD' ? undefined : body)
     log.debug('http.request', { method: request.method, route: name, status: reply.status, ms: Math.round(performance.now() - started) })
   }

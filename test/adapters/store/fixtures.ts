@@ -14,7 +14,9 @@ export function record(principal: string, event: ConsentRecord['event'] = 'given
     notice: { policyVersion: '2026-11-01', hash: NOTICE_HASH, language: 'es' },
     event,
     purposes,
-    consents: Object.fromEntries(purposes.map((p) => [p, event === 'given' || event === 'refused' || event === 'withdrawn' || event === 'lapsed' ? event : 'given'])),
+    consents: Object.fromEntries(
+      purposes.map((p) => [p, event === 'given' || event === 'refused' || event === 'withdrawn' || event === 'lapsed' ? event : 'given']),
+    ),
     personalData: ['phone', 'messages'],
     retention: '2 years',
     collection: { method: 'whatsapp-chat', messageId: `3EB0${records}` },
@@ -39,9 +41,16 @@ export function change(id: string, version: number, answer?: string): ContactCha
       lastSeen: at,
       consents: given ? { service: { state: 'given', at, record: given.id, policyVersion: '2026-11-01' } } : {},
     },
-    conversation: { flowVersion: 'f1', snapshot: { status: 'active', value: 'askMarketing', context: { phone: id, version } }, updatedAt: at, recentMessageIds: [`m${version}`] },
+    conversation: {
+      flowVersion: 'f1',
+      snapshot: { status: 'active', value: 'askMarketing', context: { phone: id, version } },
+      updatedAt: at,
+      recentMessageIds: [`m${version}`],
+    },
     records: given ? [{ record: given, personal: { salt: `salt-${records}`, contact: id, answer: answer! } }] : [],
-    notices: given ? { [NOTICE_HASH]: { policyVersion: '2026-11-01', language: 'es', text: 'Tienda Ejemplo usa tus datos para atenderte.' } } : {},
+    notices: given
+      ? { [NOTICE_HASH]: { policyVersion: '2026-11-01', language: 'es', text: 'Tienda Ejemplo usa tus datos para atenderte.' } }
+      : {},
   }
 }
 

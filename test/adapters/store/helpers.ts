@@ -29,7 +29,11 @@ export function listAll(dir: string): { path: string; isDir: boolean; mode: numb
 
 /** Each file's content by path: to show a refused start changed nothing. */
 export function contents(dir: string): Record<string, string> {
-  return Object.fromEntries(listAll(dir).filter((f) => !f.isDir).map((f) => [f.path, readFileSync(join(dir, f.path), 'latin1')]))
+  return Object.fromEntries(
+    listAll(dir)
+      .filter((f) => !f.isDir)
+      .map((f) => [f.path, readFileSync(join(dir, f.path), 'latin1')]),
+  )
 }
 
 /** Files under `dir` (recursively) whose bytes contain `text`. */
@@ -64,12 +68,15 @@ export function recordingLogger(): Logger & { lines: string[]; events: string[];
   const lines: string[] = []
   const events: string[] = []
   const waiting: { event: string; resolve: (fields: Record<string, unknown>) => void }[] = []
-  const log = (level: string) => (event: string, fields: Record<string, unknown> = {}) => {
-    lines.push(JSON.stringify({ level, event, ...fields }))
-    events.push(event)
-    for (const w of waiting.splice(0)) if (w.event === event) w.resolve(fields)
-    else waiting.push(w)
-  }
+  const log =
+    (level: string) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      lines.push(JSON.stringify({ level, event, ...fields }))
+      events.push(event)
+      for (const w of waiting.splice(0))
+        if (w.event === event) w.resolve(fields)
+        else waiting.push(w)
+    }
   return {
     lines,
     events,

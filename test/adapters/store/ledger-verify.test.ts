@@ -41,19 +41,42 @@ describe('ledger:verify', () => {
     expect(edited[4]).not.toBe(lines[4])
     write(file, edited)
     const verdict = verifyLedgerFile(file)
-    expect(verdict).toEqual({ intact: false, line: 5, seq: 5, recordId: idOn(lines, 5), reason: 'was changed after it was written', intactBefore: 4 })
-    expect(describeVerdict(file, verdict)).toBe(`${file}:5: record 5 (${idOn(lines, 5)}) was changed after it was written. The 4 records before it are intact; compare this line with the same line in a backup (backups/) to see what changed.`)
+    expect(verdict).toEqual({
+      intact: false,
+      line: 5,
+      seq: 5,
+      recordId: idOn(lines, 5),
+      reason: 'was changed after it was written',
+      intactBefore: 4,
+    })
+    expect(describeVerdict(file, verdict)).toBe(
+      `${file}:5: record 5 (${idOn(lines, 5)}) was changed after it was written. The 4 records before it are intact; compare this line with the same line in a backup (backups/) to see what changed.`,
+    )
   })
 
   it('names the place of a deleted line and of two swapped lines', async () => {
     const { file, lines } = await tenRecords()
-    write(file, lines.filter((_, i) => i !== 3))
-    expect(verifyLedgerFile(file)).toMatchObject({ intact: false, line: 4, seq: 5, recordId: idOn(lines, 5), reason: expect.stringMatching(/^has number 5 where 4 was expected/) })
+    write(
+      file,
+      lines.filter((_, i) => i !== 3),
+    )
+    expect(verifyLedgerFile(file)).toMatchObject({
+      intact: false,
+      line: 4,
+      seq: 5,
+      recordId: idOn(lines, 5),
+      reason: expect.stringMatching(/^has number 5 where 4 was expected/),
+    })
 
     const swapped = [...lines]
     ;[swapped[2], swapped[6]] = [lines[6]!, lines[2]!]
     write(file, swapped)
-    expect(verifyLedgerFile(file)).toMatchObject({ intact: false, line: 3, seq: 7, reason: expect.stringMatching(/^has number 7 where 3 was expected/) })
+    expect(verifyLedgerFile(file)).toMatchObject({
+      intact: false,
+      line: 3,
+      seq: 7,
+      reason: expect.stringMatching(/^has number 7 where 3 was expected/),
+    })
   })
 
   it("names a record whose contact's answer was rewritten, and a line that no longer parses", async () => {
@@ -61,11 +84,21 @@ describe('ledger:verify', () => {
     const edited = [...lines]
     edited[7] = edited[7]!.replace('"answer":"sí"', '"answer":"no"')
     write(file, edited)
-    expect(verifyLedgerFile(file)).toMatchObject({ intact: false, line: 8, seq: 8, reason: 'has personal details that were changed after they were written' })
+    expect(verifyLedgerFile(file)).toMatchObject({
+      intact: false,
+      line: 8,
+      seq: 8,
+      reason: 'has personal details that were changed after they were written',
+    })
 
     edited[7] = lines[7]!.slice(0, 100)
     write(file, edited)
-    expect(verifyLedgerFile(file)).toMatchObject({ intact: false, line: 8, reason: expect.stringMatching(/^is not valid JSON/), intactBefore: 7 })
+    expect(verifyLedgerFile(file)).toMatchObject({
+      intact: false,
+      line: 8,
+      reason: expect.stringMatching(/^is not valid JSON/),
+      intactBefore: 7,
+    })
   })
 
   it('does not count a last line a crash cut short, and says so', async () => {
