@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { startBot, type RunningBot } from '../src/app/bot.js'
+import { startBot, type RunningBot } from '../src/main/bot.js'
 import type { Target } from './load.js'
 import { ROOT } from './paths.js'
 import { TimingProvider } from './timing-provider.js'

@@ -9,7 +9,7 @@ import { readDatabase, removeDir, ROOT, tempDir } from './support/chat.js'
 import { runScript } from './support/run-script.js'
 
 function runBot(args: string[], input: string, cwd = ROOT) {
-  return runScript('src/main.ts', args, { input, cwd })
+  return runScript('src/main/start.ts', args, { input, cwd })
 }
 
 const dirs: string[] = []

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { ProviderClass } from '@builderbot/bot'
 import type { Inbound, InboundSource } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
-import { silentLogger, type Logger } from '../app/logger.js'
+import { silentLogger, type Logger } from '../ports/logger.js'
 
 /**
  * The part of a provider's message payload the bridge reads. Nothing in it is trusted: any field

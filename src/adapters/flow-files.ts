@@ -7,17 +7,10 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { isMap, isSeq, type Node } from 'yaml'
 import { checkFlow } from '../domain/flow-check.js'
-import { RIGHTS, type FlowDefinition, type Outcome, type Right, type Step, type Unclear } from '../domain/flow.js'
+import { RIGHTS, type BusinessFlow, type FlowDefinition, type Outcome, type Right, type Step, type Unclear } from '../domain/flow.js'
 import { isLanguage, LANGUAGES } from '../domain/language.js'
 import { CHANNELS, type Channel, type OfferedChannel, type Policy, type Purpose, type RetentionUnit } from '../domain/policy.js'
 import { OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
-
-export interface BusinessFlow {
-  policy: Policy
-  flow: FlowDefinition
-  /** Changes whenever the conversation file changes; stored with every conversation snapshot. */
-  flowVersion: string
-}
 
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/
 

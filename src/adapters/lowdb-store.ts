@@ -24,7 +24,7 @@ import { chmod, mkdir, open, readdir, readFile, rename, truncate, unlink } from 
 import { basename, join } from 'node:path'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { Low } from 'lowdb'
-import { silentLogger, type Logger } from '../app/logger.js'
+import { silentLogger, type Logger } from '../ports/logger.js'
 import type { Contact, ConsentRecord } from '../domain/consent.js'
 import { GENESIS, sealEntry, type LedgerEntry } from '../domain/ledger.js'
 import type { ConsentData, ConsentStore, ContactChange, StoredConversation, StoredNotice } from '../ports/consent-store.js'

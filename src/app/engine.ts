@@ -31,7 +31,7 @@ import {
   type Vocabularies,
 } from '../domain/language.js'
 import type { Channel } from '../domain/policy.js'
-import type { BusinessFlow } from '../adapters/flow-files.js'
+import type { BusinessFlow } from '../domain/flow.js'
 import type { ConsentStore, NewRecord, StoredConversation, StoredNotice } from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
@@ -453,7 +453,7 @@ export class ConsentEngine {
     const { policy, flow } = this.deps.business
     if (!flow.reconsent || Object.keys(contact.consents).length === 0) return []
     const changed = contact.terms ? termsChanges(contact.terms, policy) : []
-    return [...changed, ...expiredConsents(contact, policy, now)]
+    return [...changed, ...expiredConsents(contact.consents, policy, now)]
   }
 
   /**

@@ -3,16 +3,12 @@
  * contacts appear as a short one-way hash, and message text is never logged.
  */
 import { createHash } from 'node:crypto'
+import type { Logger } from '../ports/logger.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
 
-export interface Logger {
-  debug(event: string, fields?: Record<string, unknown>): void
-  info(event: string, fields?: Record<string, unknown>): void
-  warn(event: string, fields?: Record<string, unknown>): void
-  error(event: string, fields?: Record<string, unknown>): void
-}
+export { type Logger, silentLogger } from '../ports/logger.js'
 
 /** A stable pseudonym for a contact, so one contact's log lines can be followed without their number. */
 export function contactRef(contactId: string): string {
@@ -48,5 +44,3 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     }
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
-
-export const silentLogger: Logger = createLogger('silent')

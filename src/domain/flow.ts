@@ -4,6 +4,7 @@
  * `locales/<lang>/answers.json`. Line numbers are kept so later checks can point at the file.
  */
 import type { Language } from './language.js'
+import type { Policy } from './policy.js'
 
 /** What an answer (or a command) does. Effects come from this closed vocabulary. */
 export interface Outcome {
@@ -94,3 +95,11 @@ export const BACK_INTENT = 'back'
 export const CHANNEL_INTENT = 'channel'
 /** The intent for "use this same WhatsApp number" when a phone number is asked. */
 export const SAME_NUMBER_INTENT = 'same'
+
+/** The owner's business as the bot runs it: the policy, the conversation, and the conversation's version. */
+export interface BusinessFlow {
+  policy: Policy
+  flow: FlowDefinition
+  /** Changes whenever the conversation file changes; stored with every conversation snapshot. */
+  flowVersion: string
+}

@@ -3,7 +3,6 @@
  * for how long. Kept on the contact so that when the owner changes the policy, the contact can
  * be told what changed, not only that something did.
  */
-import type { Contact } from './consent.js'
 import type { Policy, RetentionUnit } from './policy.js'
 
 export interface Terms {
@@ -49,11 +48,15 @@ export function termsChanges(old: Terms, policy: Policy): TermsChange[] {
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-/** Purposes whose consent, given more than `consentValidForDays` ago, no longer holds. */
-export function expiredConsents(contact: Contact, policy: Policy, now: Date): TermsChange[] {
+/** Purposes whose consent (a contact's, by purpose), given more than `consentValidForDays` ago, no longer holds. */
+export function expiredConsents(
+  consents: Readonly<Record<string, { state: string; at: string }>>,
+  policy: Policy,
+  now: Date,
+): TermsChange[] {
   const days = policy.consentValidForDays
   if (!days) return []
-  return Object.entries(contact.consents)
+  return Object.entries(consents)
     .filter(([, c]) => c.state === 'given' && now.getTime() - Date.parse(c.at) > days * DAY_MS)
     .map(([purpose, c]) => ({ kind: 'expired' as const, purpose, since: c.at, days }))
 }

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startBot, type RunningBot } from '../../src/app/bot.js'
+import { startBot, type RunningBot } from '../../src/main/bot.js'
 import { createLogger, maskPersonalData } from '../../src/app/logger.js'
 import type { Messenger } from '../../src/ports/messenger.js'
 import { RecordingProvider, removeDir, ROOT, tempDir } from '../support/chat.js'
@@ -151,7 +151,7 @@ describe('text from elsewhere in a log line', () => {
 })
 
 function runCli(args: string[], input: string) {
-  return runScript('src/main.ts', args, { input })
+  return runScript('src/main/start.ts', args, { input })
 }
 
 describe('the logs of the CLI on piped input', () => {

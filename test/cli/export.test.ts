@@ -7,12 +7,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csvCell } from '../../src/app/export.js'
-import { parseExportOptions } from '../../src/cli/export.js'
+import { parseExportOptions } from '../../src/main/commands/export.js'
 import { ES, MX, openTestBot, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 import { runScript } from '../support/run-script.js'
 
 function runExport(args: string[]) {
-  return runScript('src/cli/export.ts', args, { env: { ...process.env, DATA_DIR: '' } })
+  return runScript('src/main/commands/export.ts', args, { env: { ...process.env, DATA_DIR: '' } })
 }
 
 /** CSV as a spreadsheet reads it (RFC 4180: quoted cells may hold commas, quotes and line breaks). */

@@ -1,5 +1,5 @@
 /**
- * Runs one of the owner's commands (`src/cli/*.ts`) as `npm run …` would: a separate Node process
+ * Runs one of the owner's commands (`src/main/commands/*.ts`) as `npm run …` would: a separate Node process
  * through tsx, in a project folder of the test's own (a copy of the real owner files, optionally
  * with a broken-corpus case laid over them), so nothing is written into this repository.
  */
@@ -18,7 +18,7 @@ export type { Run }
 
 export function runCli(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   // Settings in the developer's environment must not change what the test sees.
-  return runScript(`src/cli/${script}`, args, {
+  return runScript(`src/main/commands/${script}`, args, {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
   })

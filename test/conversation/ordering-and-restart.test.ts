@@ -5,7 +5,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { startBot } from '../../src/app/bot.js'
+import { startBot } from '../../src/main/bot.js'
 import { ES, MX, readDatabase, RecordingProvider, removeDir, ROOT, tempDir, testBots } from '../support/chat.js'
 
 const open = testBots()

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { loadBusinessFiles, type BusinessFiles } from '../../src/app/bot.js'
+import { loadBusinessFiles, type BusinessFiles } from '../../src/main/bot.js'
 import { CHANNEL_INTENT, type FlowDefinition } from '../../src/domain/flow.js'
 import {
   diagramHtml,

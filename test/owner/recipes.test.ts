@@ -5,7 +5,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadBusinessFiles } from '../../src/app/bot.js'
+import { loadBusinessFiles } from '../../src/main/bot.js'
 import { MX, readDatabase, removeDir, ROOT, tempDir, testBots } from '../support/chat.js'
 
 const open = testBots()

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readConsentData } from '../../src/adapters/lowdb-store.js'
-import { verifyLedgerFile } from '../../src/cli/ledger-verify.js'
+import { verifyLedgerFile } from '../../src/main/commands/ledger-verify.js'
 import { verifyChain } from '../../src/domain/ledger.js'
 import { listAll, tempDir } from '../adapters/store/helpers.js'
 

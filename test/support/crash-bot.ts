@@ -23,7 +23,7 @@ if (!dataDir || !contactCount) throw new Error('usage: crash-bot.ts <data dir> <
 const ROOT = projectDir ?? resolve(import.meta.dirname, '../..')
 
 const { TestTool } = await import('@builderbot/bot')
-const { loadBusinessFiles, startBot } = await import('../../src/app/bot.js')
+const { loadBusinessFiles, startBot } = await import('../../src/main/bot.js')
 const { readConsentData } = await import('../../src/adapters/lowdb-store.js')
 const out = (line: string) => process.stdout.write(`${line}\n`)
 

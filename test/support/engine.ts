@@ -3,7 +3,7 @@
  * Replies are collected in `sent`, log lines in the array given.
  */
 import { join } from 'node:path'
-import { loadBusinessFiles } from '../../src/app/bot.js'
+import { loadBusinessFiles } from '../../src/main/bot.js'
 import { ConsentEngine, type EngineDeps, type Inbound } from '../../src/app/engine.js'
 import { createLogger } from '../../src/app/logger.js'
 import type { ConsentStore } from '../../src/ports/consent-store.js'

@@ -1,5 +1,5 @@
 /**
- * Runs one of the project's scripts (`src/main.ts`, `src/cli/*.ts`) as `npm start` / `npm run`
+ * Runs one of the project's scripts (`src/main/start.ts`, `src/main/commands/*.ts`) as `npm start` / `npm run`
  * would: a separate Node process through tsx, with its output collected for the test.
  */
 import { spawn } from 'node:child_process'
@@ -23,7 +23,7 @@ export interface RunOptions {
   input?: string
 }
 
-/** `script` is relative to the project, e.g. `src/main.ts`. */
+/** `script` is relative to the project, e.g. `src/main/start.ts`. */
 export function runScript(script: string, args: string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, script), ...args], {

@@ -250,7 +250,7 @@ describe('the log', () => {
     const lines: string[] = []
     const { createWebHandler } = await import('../../src/app/web/server.js')
     const { createServer } = await import('node:http')
-    const files = await (await import('../../src/app/bot.js')).loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
+    const files = await (await import('../../src/main/bot.js')).loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
     const handler = createWebHandler({
       dataDir: web.dataDir,
       policy: files.business.policy,
@@ -281,7 +281,7 @@ describe('with the bot', () => {
   it('keeps the bot running when the port is taken, and says so', async () => {
     const lines: string[] = []
     const port = web.bot.web!.address().port
-    const { startBot } = await import('../../src/app/bot.js')
+    const { startBot } = await import('../../src/main/bot.js')
     const { RecordingProvider } = await import('../support/chat.js')
     const dataDir = tempDir()
     const bot = await startBot({
@@ -310,7 +310,7 @@ describe('with the bot', () => {
       [
         '--import',
         import.meta.resolve('tsx'),
-        join(ROOT, 'src/main.ts'),
+        join(ROOT, 'src/main/start.ts'),
         '--data-dir',
         dataDir,
         '--http-port',

@@ -5,7 +5,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { startBot, type RunningBot } from '../../src/app/bot.js'
+import { startBot, type RunningBot } from '../../src/main/bot.js'
 import type { Logger } from '../../src/app/logger.js'
 import { Chat, ES, MX, RecordingProvider, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 

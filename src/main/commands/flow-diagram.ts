@@ -7,11 +7,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, extname, relative, resolve, sep } from 'node:path'
-import { OwnerFileError } from '../adapters/owner-file.js'
-import { loadBusinessFiles } from '../app/bot.js'
-import { ConfigError, loadDotEnv } from '../app/config.js'
-import { CHANNEL_INTENT } from '../domain/flow.js'
-import { diagramHtml, diagramMarkdown, flowGraph, type DiagramTexts } from '../domain/flow-diagram.js'
+import { OwnerFileError } from '../../adapters/owner-file.js'
+import { loadBusinessFiles } from '../bot.js'
+import { ConfigError, loadDotEnv } from '../../app/config.js'
+import { CHANNEL_INTENT } from '../../domain/flow.js'
+import { diagramHtml, diagramMarkdown, flowGraph, type DiagramTexts } from '../../domain/flow-diagram.js'
 import { parseToolOptions } from './owner-options.js'
 
 const USAGE = `Usage: npm run flow:diagram -- [options]

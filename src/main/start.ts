@@ -4,11 +4,11 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { OwnerFileError } from './adapters/owner-file.js'
-import { DatabaseFileError } from './adapters/lowdb-store.js'
-import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './app/bot.js'
-import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from './app/config.js'
-import { createLogger, type Logger } from './app/logger.js'
+import { OwnerFileError } from '../adapters/owner-file.js'
+import { DatabaseFileError } from '../adapters/lowdb-store.js'
+import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
+import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from '../app/config.js'
+import { createLogger, type Logger } from '../app/logger.js'
 
 async function main(): Promise<void> {
   const projectDir = process.cwd()
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 type Options = Omit<BotOptions, 'provider'>
 
 async function runConsole(config: Config, options: Options): Promise<void> {
-  const { ConsoleProvider } = await import('./adapters/console-provider.js')
+  const { ConsoleProvider } = await import('../adapters/console-provider.js')
   const interactive = Boolean(process.stdin.isTTY)
   const botLabel = options.files!.business.policy.controller.name
   const provider = new ConsoleProvider({ input: process.stdin, output: process.stdout, from: config.from, interactive, botLabel })
@@ -74,7 +74,7 @@ async function runConsole(config: Config, options: Options): Promise<void> {
 }
 
 async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {
-  const { createWhatsApp } = await import('./adapters/whatsapp-provider.js')
+  const { createWhatsApp } = await import('../adapters/whatsapp-provider.js')
   const whatsapp = await createWhatsApp({
     logger,
     terminal: process.stdout,

@@ -5,12 +5,12 @@
  * when all is valid; exits 2 on a bad option.
  */
 import { relative, sep } from 'node:path'
-import { readBusinessFlow } from '../adapters/flow-files.js'
-import { readLocales } from '../adapters/locale-files.js'
-import { formatProblem, OwnerFileError, type Problem } from '../adapters/owner-file.js'
-import { loadBusinessFiles } from '../app/bot.js'
-import { ConfigError, loadDotEnv } from '../app/config.js'
-import { LANGUAGES } from '../domain/language.js'
+import { readBusinessFlow } from '../../adapters/flow-files.js'
+import { readLocales } from '../../adapters/locale-files.js'
+import { formatProblem, OwnerFileError, type Problem } from '../../adapters/owner-file.js'
+import { loadBusinessFiles } from '../bot.js'
+import { ConfigError, loadDotEnv } from '../../app/config.js'
+import { LANGUAGES } from '../../domain/language.js'
 import { parseToolOptions } from './owner-options.js'
 
 const USAGE = `Usage: npm run check -- [options]

@@ -4,7 +4,8 @@
  */
 import { relative, sep } from 'node:path'
 import type { ProviderClass } from '@builderbot/bot'
-import { readBusinessFlow, type BusinessFlow } from '../adapters/flow-files.js'
+import { readBusinessFlow } from '../adapters/flow-files.js'
+import type { BusinessFlow } from '../domain/flow.js'
 import { OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { createI18nTexts } from '../adapters/i18n-texts.js'
 import { readLocales, type LocaleBundle } from '../adapters/locale-files.js'
@@ -14,11 +15,11 @@ import type { InboundSource } from '../ports/inbound-source.js'
 import type { Language } from '../domain/language.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
-import { ConsentEngine } from './engine.js'
-import { silentLogger, type Logger } from './logger.js'
-import { withNoticePage } from './web/privacy-page.js'
-import { startWebServer, type WebServer } from './web/server.js'
-import type { RateLimit } from './rate-limit.js'
+import { ConsentEngine } from '../app/engine.js'
+import { silentLogger, type Logger } from '../app/logger.js'
+import { withNoticePage } from '../app/web/privacy-page.js'
+import { startWebServer, type WebServer } from '../app/web/server.js'
+import type { RateLimit } from '../app/rate-limit.js'
 
 export interface BusinessFiles {
   business: BusinessFlow

@@ -4,7 +4,7 @@
  * `.env`, then the default), so a tool always reads the same files the bot would.
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, parseConfig, type Config } from '../app/config.js'
+import { ConfigError, parseConfig, type Config } from '../../app/config.js'
 
 /** Flags that mean the same as in `npm start`; they are handed to parseConfig as written. */
 const SHARED = ['flows-dir', 'locales-dir', 'lang'] as const

@@ -3,12 +3,12 @@
  * record, e.g. the id a contact was given in the chat. Reads the data folder, never writes it.
  */
 import { parseArgs } from 'node:util'
-import { readConsentData } from '../adapters/lowdb-store.js'
-import { loadBusinessFiles } from '../app/bot.js'
-import { ConfigError, loadDotEnv, parseConfig } from '../app/config.js'
-import { consentReceipt, findEntry, type PurposeDescriber } from '../app/receipt.js'
-import { isLanguage } from '../domain/language.js'
-import type { Policy } from '../domain/policy.js'
+import { readConsentData } from '../../adapters/lowdb-store.js'
+import { loadBusinessFiles } from '../bot.js'
+import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
+import { consentReceipt, findEntry, type PurposeDescriber } from '../../app/receipt.js'
+import { isLanguage } from '../../domain/language.js'
+import type { Policy } from '../../domain/policy.js'
 
 const USAGE = `Usage: npm run receipt -- <receipt id> [--data-dir DIR]
 

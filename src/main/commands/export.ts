@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { readConsentData } from '../adapters/lowdb-store.js'
-import { ConfigError, loadDotEnv, parseConfig } from '../app/config.js'
-import { contactRows, exportCsv, exportJson, ledgerRows, parseSince, type ExportPart } from '../app/export.js'
-import type { ConsentData } from '../ports/consent-store.js'
+import { readConsentData } from '../../adapters/lowdb-store.js'
+import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
+import { contactRows, exportCsv, exportJson, ledgerRows, parseSince, type ExportPart } from '../../app/export.js'
+import type { ConsentData } from '../../ports/consent-store.js'
 
 const USAGE = `Usage: npm run export -- [options]
 

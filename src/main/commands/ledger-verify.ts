@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
-import { DatabaseFileError } from '../adapters/lowdb-store.js'
-import { LEDGER_FILE, parseLedgerLine, readLinesSync } from '../adapters/store/ledger-file.js'
-import { loadDotEnv, parseConfig } from '../app/config.js'
-import { verifyChain, type LedgerEntry } from '../domain/ledger.js'
+import { DatabaseFileError } from '../../adapters/lowdb-store.js'
+import { LEDGER_FILE, parseLedgerLine, readLinesSync } from '../../adapters/store/ledger-file.js'
+import { loadDotEnv, parseConfig } from '../../app/config.js'
+import { verifyChain, type LedgerEntry } from '../../domain/ledger.js'
 
 const USAGE = `Usage: npm run ledger:verify -- [--data-dir DIR]
 
