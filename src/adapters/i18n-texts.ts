@@ -2,6 +2,7 @@
 import i18next from 'i18next'
 import { CONTAINS_PREFIX, FILLER_INTENT, type AnswerWords } from '../domain/intents.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
+import { PAGES_NAMESPACE } from '../ports/page-texts.js'
 import type { Texts } from '../ports/texts.js'
 import type { LocaleBundle } from './locale-files.js'
 
@@ -23,8 +24,9 @@ export async function createI18nTexts(
   const pooledIntents = [...commands, FILLER_INTENT]
   const i18n = i18next.createInstance()
   await i18n.init({
-    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { messages: bundle.messages[l] }])),
-    ns: ['messages'],
+    // The pages' words (pages.json) are a namespace of their own: `pages:<key>`.
+    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { messages: bundle.messages[l], [PAGES_NAMESPACE]: bundle.pages?.[l] ?? {} }])),
+    ns: ['messages', PAGES_NAMESPACE],
     defaultNS: 'messages',
     lng: fallback,
     fallbackLng: false,

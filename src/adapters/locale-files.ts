@@ -10,6 +10,7 @@ import { handleKindOf } from '../domain/handles.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
 import { CHANNELS, type Policy } from '../domain/policy.js'
 import { nearest, OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
+import { readPages, type PageTextsFile } from './page-files.js'
 import { createRecognizer, tokenize, CONTAINS_PREFIX, CONTAINS_UNCLEAR, FILLER_INTENT } from '../domain/intents.js'
 
 /** The section of answers.json whose phrases count when contained in a longer message. */
@@ -20,6 +21,8 @@ export interface LocaleBundle {
   messages: Record<Language, Messages>
   /** Intent → words; `channels` holds channel → words. */
   answers: Record<Language, { words: Record<string, string[]>; channels: Record<string, string[]>; contains?: Record<string, string[]> }>
+  /** The words of the pages and pictures (locales/<lang>/pages.json); see src/ports/page-texts.ts. */
+  pages?: Record<Language, PageTextsFile>
 }
 
 interface LoadedFile {
@@ -138,6 +141,7 @@ export function readLocales(
       }
     }
   }
+  const pages = readPages(localesDir, shownDir, problems)
   checkAnswerShapes(answers)
   checkContains(flow, answers, flowFile)
   if (failed()) return undefined
@@ -145,7 +149,7 @@ export function readLocales(
   if (failed()) return undefined
   if (warnings) warnOptOutCollisions(answers, warnings)
 
-  const bundle = { messages: {}, answers: {} } as LocaleBundle
+  const bundle = { messages: {}, answers: {}, ...(pages ? { pages } : {}) } as LocaleBundle
   for (const language of LANGUAGES) {
     bundle.messages[language] = messages[language]!.data as Messages
     const {

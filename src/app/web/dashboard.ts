@@ -8,7 +8,12 @@ import type { FlowDefinition } from '../../domain/flow.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 import { purposesIn, stepOf } from '../export.js'
+import { bundledEnglishPageTexts } from './bundled-page-texts.js'
+import { firstTimeQuestions } from './first-time-questions.js'
 import { html, page, type Html } from './html.js'
+import type { PageText } from './page-texts.js'
+
+export { firstTimeQuestions }
 
 export interface DayCount {
   /** YYYY-MM-DD, UTC. */
@@ -111,27 +116,6 @@ export function dashboardStats(data: ConsentData, flow: FlowDefinition, policy: 
   return { contacts: contacts.length, records: data.ledger.length, days, purposes, channels, steps }
 }
 
-/**
- * The questions of a first conversation, in the order of the flow file: the steps reached from the
- * start by answers alone. Steps reached only through a command (DELETE, CHANGE) or after the
- * conversation has come to rest (the menu of a returning contact) are not on that way.
- */
-export function firstTimeQuestions(flow: FlowDefinition): string[] {
-  const reached = new Set<string>()
-  const visit = (id: string | undefined) => {
-    const step = id === undefined ? undefined : flow.steps[id]
-    if (!step || reached.has(step.id)) return
-    reached.add(step.id)
-    visit(step.next)
-    visit(step.channelDetails?.back)
-    for (const outcome of Object.values(step.answers)) visit(outcome.next)
-  }
-  visit(flow.start)
-  return Object.values(flow.steps)
-    .filter((s) => reached.has(s.id) && (s.ask || s.channelDetails))
-    .map((s) => s.id)
-}
-
 // ---- drawing ----------------------------------------------------------------------------------
 
 const COLORS = {
@@ -145,6 +129,9 @@ const COLORS = {
 }
 
 interface Segment {
+  /** The series, as the chart's data names it (`data-series`). */
+  series: string
+  /** As the page shows it. */
   name: string
   value: number
   color: string
@@ -157,7 +144,7 @@ function legend(segments: { name: string; color: string }[]): Html {
 }
 
 /** Horizontal bars, one row per label, each split into segments; every segment titled with its number. */
-function barChart(id: string, label: string, rows: { label: string; segments: Segment[] }[]): Html {
+function barChart(id: string, label: string, rows: { label: string; segments: Segment[] }[], t: PageText): Html {
   const rowHeight = 30
   const labelWidth = 150
   const barWidth = 420
@@ -173,8 +160,8 @@ ${row.segments
   .filter((s) => s.value > 0)
   .map((s) => {
     const w = (s.value / max) * barWidth
-    const name = s.name === 'contacts' && s.value === 1 ? 'contact' : s.name
-    const rect = html`<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${s.color}" data-series="${s.name}" data-value="${s.value}"><title>${row.label}: ${s.value} ${name}</title></rect>\n`
+    const name = s.series === 'contacts' && s.value === 1 ? t('dashboard.series.contact') : s.name
+    const rect = html`<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${row.label}: ${s.value} ${name}</title></rect>\n`
     x += w
     return rect
   })}<text x="${(x + 6).toFixed(1)}" y="${y + 19}" class="total">${total}</text></g>
@@ -183,8 +170,8 @@ ${row.segments
 }
 
 /** One column per day, stacked given / refused / withdrawn. */
-function dayChart(days: DayCount[]): Html {
-  if (!days.length) return html`<p class="muted">No answers recorded yet.</p>`
+function dayChart(days: DayCount[], t: PageText): Html {
+  if (!days.length) return html`<p class="muted">${t('dashboard.days.empty')}</p>`
   const width = 640
   const height = 220
   const left = 36
@@ -197,21 +184,21 @@ function dayChart(days: DayCount[]): Html {
   const y = (value: number) => 10 + plotHeight - (value / max) * plotHeight
   const ticks = [...new Set([0, Math.round(max / 2), max])]
   const labelEvery = Math.ceil(days.length / 6)
-  return html`<svg id="chart-days" class="chart" role="img" aria-label="Consent answers per day" viewBox="0 0 ${width} ${height}" width="100%">
+  return html`<svg id="chart-days" class="chart" role="img" aria-label="${t('dashboard.days.chart')}" viewBox="0 0 ${width} ${height}" width="100%">
 ${ticks.map((t) => html`<line x1="${left}" x2="${width - 10}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>\n`)}${days.map(
   (d, i) => {
     const x = left + i * step + (step - barWidth) / 2
     let base = 0
     const segments: Segment[] = [
-      { name: 'given', value: d.given, color: COLORS.given },
-      { name: 'refused', value: d.refused, color: COLORS.refused },
-      { name: 'withdrawn', value: d.withdrawn, color: COLORS.withdrawn },
+      { series: 'given', name: t('dashboard.series.given'), value: d.given, color: COLORS.given },
+      { series: 'refused', name: t('dashboard.series.refused'), value: d.refused, color: COLORS.refused },
+      { series: 'withdrawn', name: t('dashboard.series.withdrawn'), value: d.withdrawn, color: COLORS.withdrawn },
     ]
     return html`<g data-day="${d.day}">${segments
       .filter((s) => s.value > 0)
       .map((s) => {
         const top = y(base + s.value)
-        const rect = html`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(y(base) - top).toFixed(1)}" fill="${s.color}" data-series="${s.name}" data-value="${s.value}"><title>${d.day}: ${s.value} ${s.name}</title></rect>`
+        const rect = html`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(y(base) - top).toFixed(1)}" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${d.day}: ${s.value} ${s.name}</title></rect>`
         base += s.value
         return rect
       })}${i % labelEvery === 0 || i === days.length - 1 ? html`<text x="${(left + i * step + step / 2).toFixed(1)}" y="${height - 8}" text-anchor="middle">${d.day.slice(5)}</text>` : ''}</g>
@@ -226,41 +213,55 @@ export interface Downloads {
   json: string
 }
 
-export function dashboardPage(stats: DashboardStats, business: string, readAt: Date, downloads: Downloads): string {
+/**
+ * The dashboard page; its words come from pages.json (English unless `t` says otherwise: the
+ * project's own locales/en/pages.json when none is given).
+ */
+export function dashboardPage(
+  stats: DashboardStats,
+  business: string,
+  readAt: Date,
+  downloads: Downloads,
+  t: PageText = bundledEnglishPageTexts,
+): string {
   const answers = stats.days.reduce((n, d) => n + d.given + d.refused + d.withdrawn, 0)
   const given = stats.days.reduce((n, d) => n + d.given, 0)
   const outcomeSegments = (p: PurposeOutcome): Segment[] => [
-    { name: 'given', value: p.given, color: COLORS.given },
-    { name: 'refused', value: p.refused, color: COLORS.refused },
-    { name: 'withdrawn', value: p.withdrawn, color: COLORS.withdrawn },
-    { name: 'lapsed', value: p.lapsed, color: COLORS.lapsed },
-    { name: 'not answered', value: p.unanswered, color: COLORS.unanswered },
+    { series: 'given', name: t('dashboard.series.given'), value: p.given, color: COLORS.given },
+    { series: 'refused', name: t('dashboard.series.refused'), value: p.refused, color: COLORS.refused },
+    { series: 'withdrawn', name: t('dashboard.series.withdrawn'), value: p.withdrawn, color: COLORS.withdrawn },
+    { series: 'lapsed', name: t('dashboard.series.lapsed'), value: p.lapsed, color: COLORS.lapsed },
+    { series: 'not answered', name: t('dashboard.series.notAnswered'), value: p.unanswered, color: COLORS.unanswered },
   ]
+  const channelName = (channel: string) => (channel === 'none' ? t('dashboard.channels.none') : channel)
+  const contacts = t('dashboard.series.contacts')
   const stillInFlow = stats.steps.reduce((n, s) => n + s.contacts, 0)
+  const first = stats.days[0]
+  const last = stats.days.at(-1)
   const body = html`<main class="wide">
 <header>
-<h1>${business}: consent dashboard</h1>
-<p class="muted">Read from the data folder at ${readAt.toISOString().replace('T', ' ').slice(0, 16)} UTC. Reload the page to read it again.</p>
+<h1>${t('dashboard.title', { business })}</h1>
+<p class="muted">${t('dashboard.readAt', { time: readAt.toISOString().replace('T', ' ').slice(0, 16) })}</p>
 </header>
 <section id="totals">
 <table>
-<tr><th>Contacts</th><td class="n" id="total-contacts">${stats.contacts}</td></tr>
-<tr><th>Ledger records</th><td class="n" id="total-records">${stats.records}</td></tr>
-<tr><th>Answers given / all answers${stats.days.length ? ` (${stats.days[0]!.day} to ${stats.days.at(-1)!.day})` : ''}</th><td class="n" id="consent-rate">${given} / ${answers} (${percent(given, answers)})</td></tr>
+<tr><th>${t('dashboard.contacts')}</th><td class="n" id="total-contacts">${stats.contacts}</td></tr>
+<tr><th>${t('dashboard.records')}</th><td class="n" id="total-records">${stats.records}</td></tr>
+<tr><th>${first && last ? t('dashboard.rateBetween', { from: first.day, to: last.day }) : t('dashboard.rate')}</th><td class="n" id="consent-rate">${given} / ${answers} (${percent(given, answers)})</td></tr>
 </table>
 </section>
 
 <section id="days">
-<h2>Consent answers per day</h2>
-<p class="muted">Each column is one day (UTC); an answer about two purposes counts twice. Up to the last ${MAX_DAYS} days with answers.</p>
+<h2>${t('dashboard.days.title')}</h2>
+<p class="muted">${t('dashboard.days.note', { days: MAX_DAYS })}</p>
 ${legend([
-  { name: 'given', color: COLORS.given },
-  { name: 'refused', color: COLORS.refused },
-  { name: 'withdrawn or lapsed', color: COLORS.withdrawn },
+  { name: t('dashboard.series.given'), color: COLORS.given },
+  { name: t('dashboard.series.refused'), color: COLORS.refused },
+  { name: t('dashboard.series.withdrawnOrLapsed'), color: COLORS.withdrawn },
 ])}
-${dayChart(stats.days)}
-<details><summary>As a table</summary>
-<table id="table-days"><thead><tr><th>Day</th><th class="n">Given</th><th class="n">Refused</th><th class="n">Withdrawn or lapsed</th><th class="n">Given (%)</th></tr></thead>
+${dayChart(stats.days, t)}
+<details><summary>${t('dashboard.asTable')}</summary>
+<table id="table-days"><thead><tr><th>${t('dashboard.columns.day')}</th><th class="n">${t('dashboard.columns.given')}</th><th class="n">${t('dashboard.columns.refused')}</th><th class="n">${t('dashboard.columns.withdrawnOrLapsed')}</th><th class="n">${t('dashboard.columns.givenShare')}</th></tr></thead>
 <tbody>${stats.days
     .filter((d) => d.given + d.refused + d.withdrawn > 0)
     .map(
@@ -271,54 +272,57 @@ ${dayChart(stats.days)}
 </section>
 
 <section id="purposes">
-<h2>Where contacts stand, per purpose</h2>
+<h2>${t('dashboard.purposes.title')}</h2>
 ${legend(outcomeSegments({ purpose: '', given: 0, refused: 0, withdrawn: 0, lapsed: 0, unanswered: 0 }))}
 ${barChart(
   'chart-purposes',
-  'Consent per purpose',
+  t('dashboard.purposes.chart'),
   stats.purposes.map((p) => ({ label: p.purpose, segments: outcomeSegments(p) })),
+  t,
 )}
-<table id="table-purposes"><thead><tr><th>Purpose</th><th class="n">Given</th><th class="n">Refused</th><th class="n">Withdrawn</th><th class="n">Lapsed</th><th class="n">Not answered</th></tr></thead>
+<table id="table-purposes"><thead><tr><th>${t('dashboard.columns.purpose')}</th><th class="n">${t('dashboard.columns.given')}</th><th class="n">${t('dashboard.columns.refused')}</th><th class="n">${t('dashboard.columns.withdrawn')}</th><th class="n">${t('dashboard.columns.lapsed')}</th><th class="n">${t('dashboard.columns.notAnswered')}</th></tr></thead>
 <tbody>${stats.purposes.map((p) => html`<tr data-purpose="${p.purpose}"><td>${p.purpose}</td><td class="n">${p.given}</td><td class="n">${p.refused}</td><td class="n">${p.withdrawn}</td><td class="n">${p.lapsed}</td><td class="n">${p.unanswered}</td></tr>\n`)}</tbody></table>
 </section>
 
 <section id="channels">
-<h2>Preferred channels</h2>
+<h2>${t('dashboard.channels.title')}</h2>
 ${barChart(
   'chart-channels',
-  'Preferred channels',
+  t('dashboard.channels.chart'),
   stats.channels.map((c) => ({
-    label: c.channel === 'none' ? 'not chosen yet' : c.channel,
-    segments: [{ name: 'contacts', value: c.contacts, color: c.channel === 'none' ? COLORS.unanswered : COLORS.bar }],
+    label: channelName(c.channel),
+    segments: [{ series: 'contacts', name: contacts, value: c.contacts, color: c.channel === 'none' ? COLORS.unanswered : COLORS.bar }],
   })),
+  t,
 )}
-<table id="table-channels"><thead><tr><th>Channel</th><th class="n">Contacts</th><th class="n">Share</th></tr></thead>
-<tbody>${stats.channels.map((c) => html`<tr data-channel="${c.channel}"><td>${c.channel === 'none' ? 'not chosen yet' : c.channel}</td><td class="n">${c.contacts}</td><td class="n">${percent(c.contacts, stats.contacts)}</td></tr>\n`)}</tbody></table>
+<table id="table-channels"><thead><tr><th>${t('dashboard.columns.channel')}</th><th class="n">${t('dashboard.columns.contacts')}</th><th class="n">${t('dashboard.columns.share')}</th></tr></thead>
+<tbody>${stats.channels.map((c) => html`<tr data-channel="${c.channel}"><td>${channelName(c.channel)}</td><td class="n">${c.contacts}</td><td class="n">${percent(c.contacts, stats.contacts)}</td></tr>\n`)}</tbody></table>
 </section>
 
 <section id="steps">
-<h2>Where contacts stop</h2>
-<p class="muted">Contacts who have not been through the whole flow yet, by the question their conversation is waiting at (${stillInFlow} in all).</p>
+<h2>${t('dashboard.steps.title')}</h2>
+<p class="muted">${t('dashboard.steps.note', { contacts: stillInFlow })}</p>
 ${barChart(
   'chart-steps',
-  'Contacts waiting at each step',
-  stats.steps.map((s) => ({ label: s.step, segments: [{ name: 'contacts', value: s.contacts, color: COLORS.step }] })),
+  t('dashboard.steps.chart'),
+  stats.steps.map((s) => ({ label: s.step, segments: [{ series: 'contacts', name: contacts, value: s.contacts, color: COLORS.step }] })),
+  t,
 )}
-<table id="table-steps"><thead><tr><th>Step</th><th class="n">Contacts</th></tr></thead>
+<table id="table-steps"><thead><tr><th>${t('dashboard.columns.step')}</th><th class="n">${t('dashboard.columns.contacts')}</th></tr></thead>
 <tbody>${stats.steps.map((s) => html`<tr data-step="${s.step}"><td>${s.step}</td><td class="n">${s.contacts}</td></tr>\n`)}</tbody></table>
 </section>
 
 <section id="export">
-<h2>Export</h2>
-<p>The files hold phone numbers and answers: keep them private.</p>
+<h2>${t('dashboard.export.title')}</h2>
+<p>${t('dashboard.export.warning')}</p>
 <ul>
-<li><a href="${downloads.ledgerCsv}" download id="download-ledger">Ledger (CSV)</a>: every answer, one row per record</li>
-<li><a href="${downloads.contactsCsv}" download id="download-contacts">Contacts (CSV)</a>: where every contact stands now</li>
-<li><a href="${downloads.json}" download id="download-json">Everything (JSON)</a></li>
+<li><a href="${downloads.ledgerCsv}" download id="download-ledger">${t('dashboard.export.ledger')}</a>: ${t('dashboard.export.ledgerNote')}</li>
+<li><a href="${downloads.contactsCsv}" download id="download-contacts">${t('dashboard.export.contacts')}</a>: ${t('dashboard.export.contactsNote')}</li>
+<li><a href="${downloads.json}" download id="download-json">${t('dashboard.export.json')}</a></li>
 </ul>
 </section>
 </main>`
-  return page({ title: `Consent dashboard · ${business}`, language: 'en', body, style: DASHBOARD_STYLE })
+  return page({ title: t('dashboard.pageTitle', { business }), language: 'en', body, style: DASHBOARD_STYLE })
 }
 
 const DASHBOARD_STYLE = `

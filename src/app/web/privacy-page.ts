@@ -7,44 +7,14 @@ import type { Policy } from '../../domain/policy.js'
 import type { Texts } from '../../ports/texts.js'
 import { noticeVars } from '../notice.js'
 import { html, page, whatsappToHtml } from './html.js'
-
-/**
- * The few words of the page around the owner's texts. Fixed here rather than in locales/: they
- * are the page's frame, the same for every business, and every language the bot speaks has them
- * (the type says so).
- */
-const FRAME: Record<
-  Language,
-  { name: string; title: string; version: string; since: string; channels: string; controller: string; dateLocale: string }
-> = {
-  es: {
-    name: 'Español',
-    title: 'Aviso de privacidad',
-    version: 'Versión',
-    since: 'vigente desde el',
-    channels: 'Dónde podemos hablar',
-    controller: 'Responsable de tus datos',
-    dateLocale: 'es',
-  },
-  en: {
-    name: 'English',
-    title: 'Privacy notice',
-    version: 'Version',
-    since: 'in effect since',
-    channels: 'Where we can talk',
-    controller: 'Who is responsible for your data',
-    dateLocale: 'en-GB',
-  },
-}
+import { pageTexts } from './page-texts.js'
 
 /** The policy version as a date, when the owner wrote it as one (the usual way: `2026-11-01`). */
-function versionDate(version: string, language: Language): string | undefined {
+function versionDate(version: string, dateLocale: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) return undefined
   const date = new Date(`${version}T00:00:00Z`)
   if (Number.isNaN(date.getTime())) return undefined
-  return new Intl.DateTimeFormat(FRAME[language].dateLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-    date,
-  )
+  return new Intl.DateTimeFormat(dateLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date)
 }
 
 /**
@@ -77,36 +47,39 @@ export function pickLanguage(requested: string | null, acceptLanguage: string | 
 }
 
 export function privacyPage(policy: Policy, texts: Texts, language: Language): string {
-  const frame = FRAME[language]
+  // The page's own words, around the owner's texts: locales/<lang>/pages.json.
+  const frame = pageTexts(texts, language)
+  const languageName = (l: Language) => pageTexts(texts, l)('privacy.languageName')
   // The page is the notice: its own "full notice at <link>" line would point at itself.
   const vars = { ...noticeVars(policy, texts, language), noticeLink: '' }
   const notice = whatsappToHtml(texts.render(language, 'notice.full', vars))
-  const date = versionDate(policy.version, language)
+  const date = versionDate(policy.version, frame('privacy.dateLocale'))
   const t = (key: string) => texts.render(language, key, vars)
+  const title = frame('privacy.title')
   const body = html`<main>
-<nav class="languages" aria-label="${frame.name}">${LANGUAGES.map((l) =>
+<nav class="languages" aria-label="${languageName(language)}">${LANGUAGES.map((l) =>
     l === language
-      ? html`<span aria-current="true" lang="${l}">${FRAME[l].name}</span>`
-      : html`<a href="?lang=${l}" hreflang="${l}" lang="${l}">${FRAME[l].name}</a>`,
+      ? html`<span aria-current="true" lang="${l}">${languageName(l)}</span>`
+      : html`<a href="?lang=${l}" hreflang="${l}" lang="${l}">${languageName(l)}</a>`,
   )}</nav>
 <header>
 <h1>${policy.controller.name}</h1>
-<p class="muted" id="policy-version">${frame.title} · ${frame.version} ${policy.version}${date ? ` · ${frame.since} ${date}` : ''}</p>
+<p class="muted" id="policy-version">${title} · ${frame('privacy.version', { version: policy.version })}${date ? ` · ${frame('privacy.since', { date })}` : ''}</p>
 </header>
 <section id="notice">
 ${notice}
 </section>
 <section id="channels">
-<h2>${frame.channels}</h2>
+<h2>${frame('privacy.channels')}</h2>
 <ul>
 ${policy.channels.map((c) => html`<li>${c.link ? html`<a href="${c.link}" rel="noopener noreferrer">${t(`channels.${c.channel}`)}</a>` : t(`channels.${c.channel}`)}</li>\n`)}</ul>
 </section>
 <section id="controller">
-<h2>${frame.controller}</h2>
+<h2>${frame('privacy.controller')}</h2>
 ${whatsappToHtml(`${policy.controller.name}: ${policy.controller.contact}`)}
 </section>
 </main>`
-  return page({ title: `${frame.title} · ${policy.controller.name}`, language, body })
+  return page({ title: `${title} · ${policy.controller.name}`, language, body })
 }
 
 /**
