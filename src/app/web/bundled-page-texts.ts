@@ -4,7 +4,7 @@
  * Texts it holds. Then this file can go.
  */
 import english from '../../../locales/en/pages.json' with { type: 'json' }
-import type { PageText } from './page-texts.js'
+import type { PageText } from '../page-texts.js'
 
 type Tree = { [key: string]: string | Tree }
 

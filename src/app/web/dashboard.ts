@@ -11,7 +11,7 @@ import { purposesIn, stepOf } from '../export.js'
 import { bundledEnglishPageTexts } from './bundled-page-texts.js'
 import { firstTimeQuestions } from './first-time-questions.js'
 import { html, page, type Html } from './html.js'
-import type { PageText } from './page-texts.js'
+import type { PageText } from '../page-texts.js'
 
 export { firstTimeQuestions }
 

@@ -7,7 +7,7 @@ import type { Policy } from '../../domain/policy.js'
 import type { Texts } from '../../ports/texts.js'
 import { noticeVars } from '../notice.js'
 import { html, page, whatsappToHtml } from './html.js'
-import { pageTexts } from './page-texts.js'
+import { pageTexts } from '../page-texts.js'
 
 /** The policy version as a date, when the owner wrote it as one (the usual way: `2026-11-01`). */
 function versionDate(version: string, dateLocale: string): string | undefined {

@@ -11,7 +11,7 @@ import { OwnerFileError } from '../../adapters/owner-file.js'
 import { loadBusinessFiles } from '../bot.js'
 import { ConfigError, loadDotEnv } from '../../app/config.js'
 import { CHANNEL_INTENT } from '../../domain/flow.js'
-import { diagramHtml, diagramMarkdown, flowGraph, type DiagramTexts } from '../../domain/flow-diagram.js'
+import { diagramCaptions, diagramHtml, diagramMarkdown, flowGraph, type DiagramTexts } from '../../app/diagram/index.js'
 import { parseToolOptions } from './owner-options.js'
 
 const USAGE = `Usage: npm run flow:diagram -- [options]
@@ -63,6 +63,8 @@ async function main(): Promise<number> {
       intent === CHANNEL_INTENT
         ? policy.channels.map((c) => texts.render(language, `channels.${c.channel}`))
         : (answers.words[intent] ?? []),
+    // The picture's own words: headings, legend, captions (locales/<lang>/pages.json).
+    captions: diagramCaptions(texts, language),
   }
   const graph = flowGraph(flow, lookup)
 

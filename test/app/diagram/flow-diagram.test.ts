@@ -6,9 +6,10 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { loadBusinessFiles, type BusinessFiles } from '../../src/main/bot.js'
-import { CHANNEL_INTENT, type FlowDefinition } from '../../src/domain/flow.js'
+import { loadBusinessFiles, type BusinessFiles } from '../../../src/main/bot.js'
+import { CHANNEL_INTENT, type FlowDefinition } from '../../../src/domain/flow.js'
 import {
+  diagramCaptions,
   diagramHtml,
   diagramMarkdown,
   flowGraph,
@@ -16,10 +17,10 @@ import {
   svgDiagram,
   type DiagramTexts,
   type FlowGraph,
-} from '../../src/domain/flow-diagram.js'
-import type { Language } from '../../src/domain/language.js'
+} from '../../../src/app/diagram/index.js'
+import type { Language } from '../../../src/domain/language.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 let files: BusinessFiles
 beforeAll(async () => {
@@ -36,6 +37,7 @@ function realGraph(language: Language): FlowGraph {
       intent === CHANNEL_INTENT
         ? business.policy.channels.map((c) => texts.render(language, `channels.${c.channel}`))
         : (locales.answers[language].words[intent] ?? []),
+    captions: diagramCaptions(texts, language),
   }
   return flowGraph(business.flow, texts_)
 }
@@ -264,15 +266,15 @@ describe('texts an owner may write', () => {
       end: { id: 'end', say: ['bye'], answers: {}, rest: 'note', line: 7 },
     },
   }
-  const texts: DiagramTexts = {
+  const texts: Omit<DiagramTexts, 'captions'> = {
     language: 'en',
     text: (key) => ({ question: 'Is "this" <b>fine</b>; really: yes? #1 & {{name}}', notice: 'n', hint: 'h', bye: '*Bye*: see you' })[key],
     words: (intent) => ({ yes: ['yes: sure', 'a;b', '#hash;'], info: ['<script>'] })[intent] ?? [],
   }
-  const graph = flowGraph(flow, texts)
+  const graph = () => flowGraph(flow, { ...texts, captions: diagramCaptions(files.texts, 'en') })
 
   it('keep the Mermaid diagram readable', () => {
-    const text = mermaidDiagram(graph)
+    const text = mermaidDiagram(graph())
     const { states, edges } = readMermaid(text)
     expect([...states]).toEqual(['note_step', 'end_step', 'anyStep'])
     expect(text).toMatch(/^ {2}state "note" as note_step$/m)
@@ -282,7 +284,7 @@ describe('texts an owner may write', () => {
   })
 
   it('are escaped in the page, never taken as markup', () => {
-    const html = diagramHtml(graph, 'A & B <shop>')
+    const html = diagramHtml(graph(), 'A & B <shop>')
     expect(html).toContain('<title>A &amp; B &lt;shop&gt;: The conversation, step by step</title>')
     expect(html).toContain('Is &quot;this&quot; &lt;b&gt;fine&lt;/b&gt;; really: yes? #1 &amp; …')
     expect(html).toContain('↻ &lt;script&gt;')

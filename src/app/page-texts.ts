@@ -3,9 +3,9 @@
  * src/ports/page-texts.ts for every key and its `{{variables}}`). The page escapes them, like
  * every other text it shows.
  */
-import type { Language } from '../../domain/language.js'
-import { PAGES_NAMESPACE, type PageTextKey, type PageTextVars } from '../../ports/page-texts.js'
-import type { Texts } from '../../ports/texts.js'
+import type { Language } from '../domain/language.js'
+import { PAGES_NAMESPACE, type PageTextKey, type PageTextVars } from '../ports/page-texts.js'
+import type { Texts } from '../ports/texts.js'
 
 export type PageText = <K extends PageTextKey>(
   key: K,

@@ -1,0 +1,53 @@
+/**
+ * The diagram's own words (not the bot's): headings, the legend and a few arrow captions, from
+ * `locales/<lang>/pages.json` (`diagram`), so an owner can edit them.
+ */
+import type { Language } from '../../domain/language.js'
+import type { Texts } from '../../ports/texts.js'
+import { pageTexts } from '../page-texts.js'
+
+export interface DiagramCaptions {
+  title: string
+  /** Where the picture comes from, with the command in `backticks` (Markdown code). */
+  source: string
+  anyStep: string
+  reconsent: string
+  access: string
+  erasure: string
+  all: string
+  language: string
+  nextMessage: string
+  channelSaved: string
+  channelStep: string
+  legendTitle: string
+  /** How to read the picture, one line each. */
+  legend: string[]
+}
+
+export function diagramCaptions(texts: Texts, language: Language): DiagramCaptions {
+  const t = pageTexts(texts, language)
+  return {
+    title: t('diagram.title'),
+    source: t('diagram.source'),
+    anyStep: t('diagram.anyStep'),
+    reconsent: t('diagram.reconsent'),
+    access: t('diagram.access'),
+    erasure: t('diagram.erasure'),
+    all: t('diagram.all'),
+    language: t('diagram.language'),
+    nextMessage: t('diagram.nextMessage'),
+    channelSaved: t('diagram.channelSaved'),
+    channelStep: t('diagram.channelStep'),
+    legendTitle: t('diagram.legendTitle'),
+    legend: [
+      t('diagram.legend.steps'),
+      t('diagram.legend.answers'),
+      t('diagram.legend.marks'),
+      t('diagram.legend.stays'),
+      t('diagram.legend.rights'),
+      t('diagram.legend.start'),
+      t('diagram.legend.waits'),
+      t('diagram.legend.anyStep'),
+    ],
+  }
+}
