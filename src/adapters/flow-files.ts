@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { isMap, isSeq, type Node } from 'yaml'
 import { checkFlow } from '../domain/flow-check.js'
-import { RIGHTS, type BusinessFlow, type FlowDefinition, type Outcome, type Right, type Step, type Unclear } from '../domain/flow.js'
+import { RIGHTS, type BusinessFlow, type Flow, type Outcome, type Right, type Step, type Unclear } from '../domain/flow.js'
 import { isLanguage, LANGUAGES } from '../domain/language.js'
 import { CHANNELS, type Channel, type OfferedChannel, type Policy, type Purpose, type RetentionUnit } from '../domain/policy.js'
 import { OwnerFile, OwnerFileError, type Problem } from './owner-file.js'
@@ -188,19 +188,33 @@ function readPolicy(file: OwnerFile): Policy {
   }
 }
 
-const STEP_FIELDS = ['say', 'ask', 'answers', 'unclear', 'next', 'rest', 'channel', 'back'] as const
+const STEP_FIELDS = ['say', 'ask', 'answers', 'unclear', 'numbered', 'media', 'next', 'rest', 'channel', 'back'] as const
 const OUTCOME_FIELDS = ['say', 'record', 'withdraw', 'language', 'right', 'next'] as const
 /** A command may ask a question of its own without leaving the contact's step. */
 const ASIDE_FIELDS = ['ask', 'answers', 'unclear'] as const
+/** An answer a question does not take although the flow's defaults give it: `info: off`. */
+const OFF = 'off'
 
-function readFlow(file: OwnerFile): FlowDefinition {
+/** What every question takes unless it says otherwise (`defaults:` at the top of consent.yaml). */
+interface Defaults {
+  answers: Record<string, Outcome>
+  unclear?: Unclear
+  media?: Outcome
+}
+
+function readFlow(file: OwnerFile): Flow {
   const top = file.entries(file.doc.contents as Node, 'consent.yaml', 1)
-  file.onlyKnownKeys(top, ['start', 'reconsent', 'commands', 'steps'], 'consent.yaml')
+  file.onlyKnownKeys(top, ['start', 'reconsent', 'defaults', 'commands', 'steps'], 'consent.yaml')
   const startEntry = top.find((e) => e.key === 'start')
   if (!startEntry) file.problem(1, '"start" is missing: add "start: <the first step>"')
   const start = (startEntry && file.text(startEntry.value, 'start', startEntry.line)) ?? ''
   const reconsentEntry = top.find((e) => e.key === 'reconsent')
   const reconsent = reconsentEntry && file.text(reconsentEntry.value, 'reconsent', reconsentEntry.line)
+
+  const defaults = readDefaults(
+    file,
+    top.find((e) => e.key === 'defaults'),
+  )
 
   const commands: Record<string, Outcome> = {}
   const commandsEntry = top.find((e) => e.key === 'commands')
@@ -213,18 +227,42 @@ function readFlow(file: OwnerFile): FlowDefinition {
   if (!stepsEntry) file.problem(1, '"steps" is missing: the conversation needs at least one step')
   for (const entry of file.entries(stepsEntry?.value, 'steps', stepsEntry?.line ?? 1)) {
     if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `step name "${entry.key}" must be one word (letters, digits, _)`)
-    steps[entry.key] = readStep(file, entry.key, entry.value, entry.line)
+    steps[entry.key] = readStep(file, entry.key, entry.value, entry.line, defaults)
   }
   return {
     start,
     startLine: startEntry?.line ?? 1,
     ...(reconsent ? { reconsent, reconsentLine: reconsentEntry!.line } : {}),
     commands,
+    media: defaults.media ?? { say: ['errors.textOnly'], line: 1 },
     steps,
   }
 }
 
-function readStep(file: OwnerFile, id: string, node: Node | null, line: number): Step {
+function readDefaults(file: OwnerFile, entry: { value: Node | null; line: number } | undefined): Defaults {
+  const defaults: Defaults = { answers: {} }
+  if (!entry) return defaults
+  const fields = file.entries(entry.value, 'defaults', entry.line)
+  file.onlyKnownKeys(fields, ['answers', 'unclear', 'media'], 'defaults')
+  for (const field of fields) {
+    if (field.key === 'answers') {
+      for (const a of file.entries(field.value, 'the answers of defaults', field.line)) {
+        defaults.answers[a.key] = { ...readOutcome(file, a.value, `default answer ${a.key}`, a.line), fromDefaults: true }
+      }
+    } else if (field.key === 'unclear') defaults.unclear = readUnclear(file, field.value, 'defaults', field.line)
+    else if (field.key === 'media') defaults.media = readOutcome(file, field.value, 'media of defaults', field.line)
+  }
+  return defaults
+}
+
+/** A step's own `unclear`, its missing `after` and `then` taken from the defaults. */
+function withDefaults(own: Unclear | undefined, defaults: Unclear | undefined): Unclear | undefined {
+  if (!own || !defaults) return own ?? defaults
+  if (own.after !== undefined || own.then !== undefined || defaults.after === undefined) return own
+  return { ...own, after: defaults.after, then: defaults.then! }
+}
+
+function readStep(file: OwnerFile, id: string, node: Node | null, line: number, defaults: Defaults): Step {
   const fields = file.entries(node, `step ${id}`, line)
   file.onlyKnownKeys(fields, STEP_FIELDS, `step ${id}`)
   const get = (key: string) => fields.find((f) => f.key === key)
@@ -233,12 +271,19 @@ function readStep(file: OwnerFile, id: string, node: Node | null, line: number):
     return f ? file.text(f.value, key, f.line) : undefined
   }
   const say = get('say')
+  const base = { id, say: say ? file.texts(say.value, 'say', say.line) : [], line }
   const answers: Record<string, Outcome> = {}
+  const off = new Set<string>()
   const answersEntry = get('answers')
   for (const entry of file.entries(answersEntry?.value, `the answers of ${id}`, answersEntry?.line ?? line)) {
+    if (entry.key in defaults.answers && entry.value && !isMap(entry.value) && file.text(entry.value, entry.key, entry.line) === OFF) {
+      off.add(entry.key)
+      continue
+    }
     answers[entry.key] = readOutcome(file, entry.value, `answer ${entry.key} of ${id}`, entry.line)
   }
   const unclearEntry = get('unclear')
+  const unclear = unclearEntry ? readUnclear(file, unclearEntry.value, id, unclearEntry.line) : undefined
   const channel = text('channel')
   if (channel !== undefined && channel !== 'details')
     file.problem(get('channel')!.line, `"channel: ${channel}" is not known; write "channel: details"`)
@@ -247,17 +292,48 @@ function readStep(file: OwnerFile, id: string, node: Node | null, line: number):
   const rest = text('rest')
   const back = text('back')
   if (back && channel !== 'details') file.problem(get('back')!.line, `"back" only works in a "channel: details" step; remove it from ${id}`)
-  return {
-    id,
-    say: say ? file.texts(say.value, 'say', say.line) : [],
-    ...(ask ? { ask } : {}),
-    answers,
-    ...(unclearEntry ? { unclear: readUnclear(file, unclearEntry.value, id, unclearEntry.line) } : {}),
-    ...(next ? { next } : {}),
-    ...(rest ? { rest } : {}),
-    ...(channel === 'details' ? { channelDetails: back ? { back } : {} } : {}),
-    line,
+  const only = (field: 'numbered' | 'media', what: string) => {
+    const f = get(field)
+    if (f && !ask) file.problem(f.line, `"${field}" only works in a step that asks a question (${what}); remove it from ${id}`)
+    return f
   }
+  const numberedEntry = only('numbered', 'its answers are then numbered 1, 2, … in the order written')
+  const numbered = numberedEntry && file.text(numberedEntry.value, 'numbered', numberedEntry.line)
+  if (numbered !== undefined && numbered !== 'true' && numbered !== 'false')
+    file.problem(numberedEntry!.line, `write "numbered: true" (the answers can be picked by number) or remove the line`)
+  const mediaEntry = only('media', 'what a photo or a voice note gets there')
+  const media = mediaEntry && ask ? readOutcome(file, mediaEntry.value, `media of ${id}`, mediaEntry.line) : undefined
+
+  // What kind of step it is; fields of another kind are a mistake the owner is told about.
+  const problem = (message: string) => file.problem(line, message)
+  if (ask && rest) problem(`step ${id} has both "ask" and "rest"; a question already waits for the answer, remove "rest"`)
+  if (rest && next)
+    problem(`step ${id} has both "next" and "rest"; use "next" to move on at once, or "rest" to wait for the contact's next message`)
+  if (!ask && channel !== 'details' && !next && !rest)
+    problem(`step ${id} has no way out: a contact reaching it would be stuck; give it "ask" with answers, "next" or "rest"`)
+  if (!ask && channel !== 'details' && Object.keys(answers).length > 0)
+    problem(`step ${id} lists answers but asks nothing; add "ask: <question>"`)
+  if (channel === 'details') {
+    if (!next) problem(`channel step ${id} needs "next": where to go once the channel is settled`)
+    if (ask) problem(`channel step ${id} asks its own questions; remove "ask"`)
+    return { ...base, kind: 'channel', next: next ?? '', channelDetails: back ? { back } : {}, answers: {} }
+  }
+  if (ask) {
+    if (Object.keys(answers).length === 0) problem(`step ${id} asks "${ask}" but lists no answers; add "answers:" (e.g. yes and no)`)
+    for (const [intent, o] of Object.entries(defaults.answers)) if (!(intent in answers) && !off.has(intent)) answers[intent] = o
+    const asked = withDefaults(unclear, defaults.unclear)
+    return {
+      ...base,
+      kind: 'ask',
+      ask,
+      answers,
+      ...(asked ? { unclear: asked } : {}),
+      ...(numbered === 'true' ? { numbered: true } : {}),
+      ...(media ? { media } : {}),
+    }
+  }
+  if (next && !rest) return { ...base, kind: 'say', next, answers: {} }
+  return { ...base, kind: 'rest', ...(rest ? { rest } : {}), answers: {} }
 }
 
 function readOutcome(file: OwnerFile, node: Node | null, where: string, line: number, command = false): Outcome {

@@ -77,6 +77,11 @@ export class ContactTexts {
       .join('\n')
   }
 
+  /** The numbered answers of a question, one a line ("1. Change channel"): the words under `choices`. */
+  choices(language: Language, intents: readonly string[]): string {
+    return intents.map((intent, i) => `${i + 1}. ${this.plain(language, `choices.${intent}`)}`).join('\n')
+  }
+
   /** Everything stored about the contact, in words: the answer to MY DATA. */
   myData(contact: Contact): string {
     const t = this.t(contact.language)

@@ -5,12 +5,24 @@
  * the engine steps it with XState's `transition()` and carries the effects out. Where a
  * conversation stands is the machine's snapshot, persisted per contact.
  */
-import { assign, initialTransition, setup, transition, type MachineConfig, type SnapshotFrom, type StateNodeConfig } from 'xstate'
+import { assign, initialTransition, raise, setup, transition, type MachineConfig, type SnapshotFrom, type StateNodeConfig } from 'xstate'
 import type { CountryCode } from 'libphonenumber-js'
-import { BACK_INTENT, CHANNEL_INTENT, SAME_NUMBER_INTENT, type FlowDefinition, type Outcome, type Step } from './flow.js'
+import {
+  BACK_INTENT,
+  CHANNEL_INTENT,
+  SAME_NUMBER_INTENT,
+  type AskStep,
+  type ChannelStep,
+  type Flow,
+  type Outcome,
+  type RestStep,
+  type SayStep,
+} from './flow.js'
 import { handleKindOf, parseHandle } from './handles.js'
 import type { Language } from './language.js'
 import type { Channel, Policy } from './policy.js'
+import { channelQuestions, choicesOf, purposesAsked } from './steps.js'
+import type { TermsChange } from './terms.js'
 
 export interface ConversationContext {
   language: Language
@@ -33,42 +45,76 @@ export interface ConversationContext {
 export type ConversationInput = Pick<ConversationContext, 'language' | 'phone' | 'country'>
 
 /**
- * One inbound message, already read: `intent` is what it means among the answers the current
- * step expects (undefined: unclear). `channel` is set for the channel intent; `text` is kept for
- * steps that take free text (a handle).
+ * What happens to a conversation. A message, as the engine read it: `answer` (`intent` is what it
+ * means among the answers the current question takes, undefined: unclear; `channel` is set for
+ * the channel intent; `text` is kept for steps that take free text, a handle), `command`, or
+ * `media` (no text: a photo, a voice note). And what the engine knows about the contact:
+ * `language` (they write in the other language), `reconsent` (what they agreed to no longer
+ * holds), `restarted` (the step they stood on is gone from the flow).
  */
 export type ConversationEvent =
   | { type: 'answer'; intent?: string; channel?: Channel; text: string }
-  | { type: 'command'; command: string }
-  /** What the contact agreed to no longer holds (new policy version, consent expired): ask again. */
-  | { type: 'reconsent' }
+  /** `greeted`: set by the machine for a command that was the first message, after the greeting. */
+  | { type: 'command'; command: string; greeted?: boolean }
+  | { type: 'media' }
+  /** The contact wrote clearly in `language`: switch as its command would (saying so), without asking again. */
+  | { type: 'language'; language: Language }
+  /** What the contact agreed to no longer holds (new policy version, consent expired): say what, ask again. */
+  | { type: 'reconsent'; changes: TermsChange[] }
+  /** The owner removed the step the contact stood on: their conversation starts again, saying so. */
+  | { type: 'restarted' }
 
-/** The effects the machine describes; the engine performs them. */
-export type Effect =
-  | { type: 'reply'; key: string }
-  | { type: 'reprompt' }
-  | { type: 'recordConsent'; purpose: string; given: boolean }
+/** Each effect the machine describes, with what it carries: declared once, here. The engine performs them. */
+interface EffectParams {
+  reply: { key: string }
+  /** Ask the open question again. */
+  reprompt: object
+  recordConsent: { purpose: string; given: boolean }
   /** Withdraws the given consents: every one, or only `purposes` (optional ones) when set. */
-  | { type: 'withdrawConsent'; purposes?: string[] }
-  | { type: 'setChannel'; channel: Channel; handle?: string; link?: string }
+  withdrawConsent: { purposes?: string[] }
+  /** Consents that lapsed by a rule of the policy (none: nothing to record). */
+  lapseConsent: { purposes: string[]; rule: string }
+  setChannel: { channel: Channel; handle?: string; link?: string }
   /** The right of access: the contact is shown what is stored about them (and it is recorded). */
-  | { type: 'accessData' }
+  accessData: object
   /** The right to erasure, confirmed: every trace of the contact goes. */
-  | { type: 'erase' }
+  erase: object
+  /** The contact is shown the current notice (a new conversation, or asked again): `changes` says what is new. */
+  showTerms: { changes: TermsChange[] }
+}
+
+export type Effect = { [K in keyof EffectParams]: { type: K } & EffectParams[K] }[keyof EffectParams]
+
+/** Every effect's name (checked against `EffectParams` both ways). */
+const EFFECTS = {
+  reply: true,
+  reprompt: true,
+  recordConsent: true,
+  withdrawConsent: true,
+  lapseConsent: true,
+  setChannel: true,
+  accessData: true,
+  erase: true,
+  showTerms: true,
+} as const satisfies Record<Effect['type'], true>
 
 /** What the engine reads off a state to know which answers the current question takes. */
 export interface StepMeta {
   intents: string[]
   /** The purposes the current question asks consent for (they lapse if it stays unanswered). */
   purposes?: string[]
+  /** The answers numbered in the list shown (`{{choices}}`), in order. */
+  choices?: string[]
 }
 
-type Params<T extends Effect['type']> = Omit<Extract<Effect, { type: T }>, 'type'>
+/** The state a conversation is in before its first message (no step can have this name). */
+export const FIRST_MESSAGE = '(first message)'
+
 type Ctx = { context: ConversationContext; event: ConversationEvent }
 
 const ref = (step: string) => `#${step}`
 
-export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
+export function buildConversationMachine(flow: Flow, policy: Policy) {
   const linkOf = (channel: Channel) => policy.channels.find((c) => c.channel === channel)?.link
 
   const base = setup({
@@ -78,14 +124,8 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
       input: {} as ConversationInput,
     },
     actions: {
-      // Described, not performed: see the engine.
-      reply: (_: unknown, _params: Params<'reply'>) => {},
-      reprompt: () => {},
-      recordConsent: (_: unknown, _params: Params<'recordConsent'>) => {},
-      withdrawConsent: (_: unknown, _params: Params<'withdrawConsent'>) => {},
-      setChannel: (_: unknown, _params: Params<'setChannel'>) => {},
-      accessData: () => {},
-      erase: () => {},
+      // Effects are described, not performed: see the engine.
+      ...(Object.fromEntries(Object.keys(EFFECTS).map((type) => [type, () => {}])) as Record<Effect['type'], () => void>),
       // Remembers the question now open (none on a step that asks nothing) and starts its count afresh.
       ask: assign((_, params: { key?: string }) => ({ prompt: params.key, unclear: 0, aside: undefined })),
       openAside: assign((_, params: { command: string; intents: string[] }) => ({
@@ -97,7 +137,9 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     },
     guards: {
       means: ({ event }, params: { intent: string }) => event.type === 'answer' && event.intent === params.intent,
-      isCommand: ({ event }, params: { command: string }) => event.type === 'command' && event.command === params.command,
+      isCommand: ({ event }, params: { command: string; greeted?: boolean }) =>
+        event.type === 'command' && event.command === params.command && (!params.greeted || event.greeted === true),
+      inLanguage: ({ event }, params: { language: Language }) => event.type === 'language' && event.language === params.language,
       asideOpen: ({ context }, params: { command: string }) => context.aside?.command === params.command,
       asideMeans: ({ context, event }, params: { command: string; intent: string }) =>
         context.aside?.command === params.command && event.type === 'answer' && event.intent === params.intent,
@@ -132,7 +174,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     }
   }
 
-  const unclearTransitions = (step: Step) => {
+  const unclearTransitions = (step: AskStep) => {
     const unclear = step.unclear
     const hint = says(unclear?.say ?? [])
     if (!unclear?.after || !unclear.then?.length) return [{ actions: ['countUnclear' as const, ...hint] }]
@@ -164,16 +206,20 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     ]
   })
 
-  const askStep = (step: Step) => {
+  const askStep = (step: AskStep) => {
     const answers = Object.entries(step.answers)
+    const choices = choicesOf(step)
     return {
       id: step.id,
       meta: {
         intents: answers.map(([intent]) => intent),
-        purposes: [...new Set(answers.flatMap(([, o]) => (o.record ? [o.record.purpose] : [])))],
+        purposes: purposesAsked(step),
+        ...(choices.length ? { choices } : {}),
       } satisfies StepMeta,
-      entry: [...says([...step.say, step.ask!]), { type: 'ask' as const, params: { key: step.ask! } }],
+      entry: [...says([...step.say, step.ask]), { type: 'ask' as const, params: { key: step.ask } }],
       on: {
+        // A photo or a voice note: what this step says, else the flow's rule (at the root).
+        ...(step.media ? { media: outcome(step.media, step.id) } : {}),
         answer: [
           ...asideTransitions,
           ...answers.map(([intent, o]) => {
@@ -191,10 +237,10 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
   }
 
   /** The built-in channel step: link, or handle asked, checked and read back. */
-  const channelStep = (step: Step) => {
-    const back = step.channelDetails?.back
+  const channelStep = (step: ChannelStep) => {
+    const back = step.channelDetails.back
     const backTransition = back ? [{ guard: { type: 'means' as const, params: { intent: BACK_INTENT } }, target: ref(back) }] : []
-    const backIntent = back ? [BACK_INTENT] : []
+    const questions = channelQuestions(step)
     const handlePrompt = ({ context }: Ctx) => ({ key: `channel.ask.${handleTexts(context)}` })
     const settle = {
       type: 'setChannel' as const,
@@ -217,7 +263,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
           ],
         },
         handle: {
-          meta: { intents: [...backIntent, SAME_NUMBER_INTENT] } satisfies StepMeta,
+          meta: { intents: questions.handle } satisfies StepMeta,
           entry: [
             { type: 'reply' as const, params: handlePrompt },
             { type: 'ask' as const, params: handlePrompt },
@@ -243,7 +289,7 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
           },
         },
         confirm: {
-          meta: { intents: ['yes', 'no', ...backIntent] } satisfies StepMeta,
+          meta: { intents: questions.confirm } satisfies StepMeta,
           entry: [...says(['channel.confirm']), { type: 'ask' as const, params: { key: 'channel.confirm' } }],
           on: {
             answer: [
@@ -261,12 +307,12 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
         },
         done: { type: 'final' as const },
       },
-      ...(step.next ? { onDone: { target: ref(step.next) } } : {}),
+      onDone: { target: ref(step.next) },
     }
   }
 
   const noQuestion = { type: 'ask' as const, params: {} }
-  const restStep = (step: Step) => ({
+  const restStep = (step: RestStep) => ({
     id: step.id,
     meta: { intents: [] } satisfies StepMeta,
     entry: [noQuestion, ...says(step.say)],
@@ -274,41 +320,116 @@ export function buildConversationMachine(flow: FlowDefinition, policy: Policy) {
     ...(step.rest ? { on: { answer: [...asideTransitions, { target: ref(step.rest) }] } } : {}),
   })
 
-  const passStep = (step: Step) => ({ id: step.id, entry: [noQuestion, ...says(step.say)], always: { target: ref(step.next!) } })
+  const passStep = (step: SayStep) => ({ id: step.id, entry: [noQuestion, ...says(step.say)], always: { target: ref(step.next) } })
 
   const states: Record<string, StateNodeConfig<any, any, any, any, any, any, any, any, any, any>> = {}
   for (const step of Object.values(flow.steps)) {
-    states[step.id] = step.channelDetails ? channelStep(step) : step.ask ? askStep(step) : step.next ? passStep(step) : restStep(step)
+    switch (step.kind) {
+      case 'ask':
+        states[step.id] = askStep(step)
+        break
+      case 'say':
+        states[step.id] = passStep(step)
+        break
+      case 'rest':
+        states[step.id] = restStep(step)
+        break
+      case 'channel':
+        states[step.id] = channelStep(step)
+        break
+    }
   }
 
-  const commands = Object.entries(flow.commands).map(([command, o]) => {
+  const withoutReprompt = <A>(actions: A[]) => actions.filter((a) => typeof a === 'string' || (a as { type: string }).type !== 'reprompt')
+  const commands = Object.entries(flow.commands).flatMap(([command, o]): object[] => {
     const guard = { type: 'isCommand' as const, params: { command } }
     // Any command closes an aside question left open; one with a question of its own opens it.
     if (!o.aside) {
       const { actions, ...rest } = outcome(o)
-      return { guard, ...rest, actions: ['closeAside' as const, ...actions] }
+      // The first message, after the greeting and the first question: that question is not asked twice.
+      const greeted = o.next
+        ? []
+        : [{ guard: { type: 'isCommand' as const, params: { command, greeted: true } }, actions: withoutReprompt(actions) }]
+      return [...greeted, { guard, ...rest, actions: ['closeAside' as const, ...actions] }]
     }
     const { actions } = outcome({ ...o, next: undefined })
     const intents = Object.keys(o.aside.answers)
-    return {
-      guard,
-      actions: [
-        ...actions.filter((a) => typeof a === 'string' || a.type !== 'reprompt'),
-        { type: 'reply' as const, params: { key: o.aside.ask } },
-        { type: 'openAside' as const, params: { command, intents } },
-      ],
-    }
+    return [
+      {
+        guard,
+        actions: [
+          ...withoutReprompt(actions),
+          { type: 'reply' as const, params: { key: o.aside.ask } },
+          { type: 'openAside' as const, params: { command, intents } },
+        ],
+      },
+    ]
+  })
+
+  /**
+   * The first message is not an answer to anything, but a command in it counts: "ENGLISH" greets
+   * in English, "STOP" is honoured without a greeting, "HELP" is answered after the greeting and
+   * the first question. Whatever else it is, the contact is greeted.
+   */
+  const shown = { type: 'showTerms' as const, params: { changes: [] } }
+  const greet = { target: ref(flow.start), actions: [shown] }
+  states[FIRST_MESSAGE] = {
+    on: {
+      restarted: { actions: says(['errors.restarted']) },
+      command: Object.entries(flow.commands).map(([command, o]) => {
+        const guard = { type: 'isCommand' as const, params: { command } }
+        if (o.language) return { guard, ...greet, actions: [shown, { type: 'setLanguage' as const, params: { language: o.language } }] }
+        if (o.next && !o.aside) {
+          const { actions, ...rest } = outcome(o)
+          return { guard, ...rest, actions: [shown, ...actions] }
+        }
+        return { guard, ...greet, actions: [shown, raise({ type: 'command', command, greeted: true } as ConversationEvent as never)] }
+      }),
+      '*': greet,
+    },
+  }
+
+  // Written in the other language: switch as its command would, saying so; the question comes with what follows.
+  const languages = Object.values(flow.commands).flatMap((o) => {
+    if (!o.language) return []
+    const { actions } = outcome({ ...o, next: undefined })
+    return [
+      {
+        guard: { type: 'inLanguage' as const, params: { language: o.language } },
+        actions: ['closeAside' as const, ...withoutReprompt(actions)],
+      },
+    ]
   })
 
   const config = {
     id: 'consent',
     context: ({ input }: { input: ConversationInput }) => ({ ...input, unclear: 0 }),
-    initial: flow.start,
+    initial: FIRST_MESSAGE,
     on: {
       command: commands,
       // A step that takes no answer still hears the answer to an aside question.
       ...(asideTransitions.length ? { answer: asideTransitions } : {}),
-      ...(flow.reconsent ? { reconsent: { target: ref(flow.reconsent) } } : {}),
+      // The flow's rule for a message with no text, unless the step has its own: say so, ask again.
+      media: outcome(flow.media),
+      language: languages,
+      ...(flow.reconsent
+        ? {
+            reconsent: {
+              target: ref(flow.reconsent),
+              actions: [
+                // Consents that expired are recorded as lapsed before the contact is asked again.
+                {
+                  type: 'lapseConsent' as const,
+                  params: ({ event }: Ctx) => ({
+                    purposes: (event as { changes: TermsChange[] }).changes.flatMap((c) => (c.kind === 'expired' ? [c.purpose] : [])),
+                    rule: 'consentValidForDays',
+                  }),
+                },
+                { type: 'showTerms' as const, params: ({ event }: Ctx) => ({ changes: (event as { changes: TermsChange[] }).changes }) },
+              ],
+            },
+          }
+        : {}),
     },
     states,
   }
@@ -345,31 +466,49 @@ export function pendingPurposes(snapshot: ConversationSnapshot): string[] {
 }
 
 /** The answers the contact's current question takes (the engine matches messages against them). */
-export function expectedIntents(snapshot: ConversationSnapshot): string[] {
+export function expectedIntents(snapshot: ConversationSnapshot, options: { aside?: boolean } = {}): string[] {
   // While a command's question is open aside, its answers are what the contact is expected to say.
-  if (snapshot.context.aside) return [...snapshot.context.aside.intents]
+  if (snapshot.context.aside && options.aside !== false) return [...snapshot.context.aside.intents]
   const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)
   return [...new Set(metas.flatMap((m) => m?.intents ?? []))]
 }
 
-const EFFECTS: ReadonlySet<string> = new Set<Effect['type']>([
-  'reply',
-  'reprompt',
-  'recordConsent',
-  'withdrawConsent',
-  'setChannel',
-  'accessData',
-  'erase',
-])
-
 function toEffects(actions: readonly { type: string; params?: unknown }[]): Effect[] {
-  return actions.filter((a) => EFFECTS.has(a.type)).map((a) => ({ ...(a.params as object), type: a.type }) as Effect)
+  return actions.filter((a) => a.type in EFFECTS).map((a) => ({ ...(a.params as object), type: a.type }) as Effect)
 }
 
-/** A new conversation: its first snapshot and the effects of reaching its first question. */
-export function startConversation(machine: ConversationMachine, input: ConversationInput) {
-  const [snapshot, actions] = initialTransition(machine, input)
-  return { snapshot: snapshot as ConversationSnapshot, effects: toEffects(actions) }
+/**
+ * A new conversation and its first message (by default one that is no command: the contact is
+ * greeted and asked the first question). `events` may start with `restarted`.
+ */
+export function startConversation(
+  machine: ConversationMachine,
+  input: ConversationInput,
+  events: readonly ConversationEvent[] = [{ type: 'answer', text: '' }],
+) {
+  return stepThrough(machine, newConversation(machine, input), events)
+}
+
+/** The numbered answers of the contact's current question, in the order shown. */
+export function currentChoices(snapshot: ConversationSnapshot): string[] {
+  const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)
+  return metas.flatMap((m) => m?.choices ?? [])
+}
+
+/** A conversation before its first message. */
+export function newConversation(machine: ConversationMachine, input: ConversationInput): ConversationSnapshot {
+  return initialTransition(machine, input)[0] as ConversationSnapshot
+}
+
+/** Steps through `events` in order: the last snapshot and every effect described on the way. */
+export function stepThrough(machine: ConversationMachine, snapshot: ConversationSnapshot, events: readonly ConversationEvent[]) {
+  const effects: Effect[] = []
+  for (const event of events) {
+    const stepped = stepConversation(machine, snapshot, event)
+    snapshot = stepped.snapshot
+    effects.push(...stepped.effects)
+  }
+  return { snapshot, effects }
 }
 
 /** One step of a conversation, without performing anything. */

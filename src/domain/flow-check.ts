@@ -3,7 +3,8 @@
  * every step exists and can be reached, every step has a way out, consent is recorded only
  * as the answer to a question, and only for purposes the policy declares.
  */
-import { BACK_INTENT, CHANNEL_INTENT, type FlowDefinition, type Outcome, type Step } from './flow.js'
+import { BACK_INTENT, CHANNEL_INTENT, type Flow, type Outcome, type Step } from './flow.js'
+import { answersOf, reachable } from './steps.js'
 import type { Policy } from './policy.js'
 import { nearest } from './names.js'
 
@@ -15,7 +16,7 @@ export interface FlowProblem {
 /** Intents that can never mean consent. */
 const NEVER_CONSENT = new Set(['no', 'info', 'help', 'stop', BACK_INTENT])
 
-export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
+export function checkFlow(flow: Flow, policy: Policy): FlowProblem[] {
   const problems: FlowProblem[] = []
   const stepNames = Object.keys(flow.steps)
   const known = (name: string) => name in flow.steps
@@ -34,7 +35,7 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
 
   const checkOutcome = (o: Outcome, where: string, asked: boolean, intent: string) => {
     if (o.next && !known(o.next)) unknown(o.line, o.next, `next of ${where}`)
-    if (o.next && flow.steps[o.next]?.channelDetails && intent !== CHANNEL_INTENT) {
+    if (o.next && flow.steps[o.next]?.kind === 'channel' && intent !== CHANNEL_INTENT) {
       problems.push({
         line: o.line,
         message: `${where} leads to the channel step ${o.next}, but only the "channel" answer (the contact picking a channel) may lead there`,
@@ -92,86 +93,58 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   }
 
   for (const [command, o] of Object.entries(flow.commands)) checkOutcome(o, `command ${command}`, false, command)
+  checkOutcome(flow.media, 'media of defaults', false, 'media')
 
   for (const step of Object.values(flow.steps)) checkStep(step)
 
+  // What makes a step one kind or another (ask and rest, next and rest…) is checked as the file is read.
   function checkStep(step: Step) {
-    const shape = [
-      step.ask && 'ask',
-      step.channelDetails && 'channel',
-      !step.ask && !step.channelDetails && step.next && 'next',
-      step.rest && 'rest',
-    ].filter(Boolean)
-    if (step.ask && step.rest)
+    if (step.kind === 'ask' && !step.unclear) {
       problems.push({
         line: step.line,
-        message: `step ${step.id} has both "ask" and "rest"; a question already waits for the answer, remove "rest"`,
-      })
-    if (step.rest && step.next)
-      problems.push({
-        line: step.line,
-        message: `step ${step.id} has both "next" and "rest"; use "next" to move on at once, or "rest" to wait for the contact's next message`,
-      })
-    if (shape.length === 0) {
-      problems.push({
-        line: step.line,
-        message: `step ${step.id} has no way out: a contact reaching it would be stuck; give it "ask" with answers, "next" or "rest"`,
+        message: `step ${step.id} needs "unclear: { say: <hint> }": what to tell a contact whose answer is not understood (or give every question one under "defaults")`,
       })
     }
-    if (step.ask && Object.keys(step.answers).length === 0) {
-      problems.push({
-        line: step.line,
-        message: `step ${step.id} asks "${step.ask}" but lists no answers; add "answers:" (e.g. yes and no)`,
-      })
-    }
-    if (!step.ask && !step.channelDetails && Object.keys(step.answers).length > 0) {
-      problems.push({ line: step.line, message: `step ${step.id} lists answers but asks nothing; add "ask: <question>"` })
-    }
-    if (step.ask && !step.unclear) {
-      problems.push({
-        line: step.line,
-        message: `step ${step.id} needs "unclear: { say: <hint> }": what to tell a contact whose answer is not understood`,
-      })
-    }
-    if (step.channelDetails && !step.next) {
-      problems.push({ line: step.line, message: `channel step ${step.id} needs "next": where to go once the channel is settled` })
-    }
-    if (step.channelDetails && step.ask) {
-      problems.push({ line: step.line, message: `channel step ${step.id} asks its own questions; remove "ask"` })
-    }
-    if (CHANNEL_INTENT in step.answers && policy.channels.length === 0) {
+    if (step.kind === 'ask' && CHANNEL_INTENT in step.answers && policy.channels.length === 0) {
       problems.push({ line: step.answers[CHANNEL_INTENT]!.line, message: 'the "channel" answer needs channels declared in policy.yaml' })
     }
-    for (const [field, target] of [
-      ['next', step.next],
-      ['rest', step.rest],
-      ['back', step.channelDetails?.back],
-    ] as const) {
+    const fields: [string, string | undefined][] =
+      step.kind === 'say'
+        ? [['next', step.next]]
+        : step.kind === 'rest'
+          ? [['rest', step.rest]]
+          : step.kind === 'channel'
+            ? [
+                ['next', step.next],
+                ['back', step.channelDetails.back],
+              ]
+            : []
+    for (const [field, target] of fields) {
       if (target && !known(target)) unknown(step.line, target, `${field} of step ${step.id}`)
     }
-    if (step.next && flow.steps[step.next]?.channelDetails && !step.channelDetails) {
+    if (step.kind === 'say' && flow.steps[step.next]?.kind === 'channel') {
       problems.push({
         line: step.line,
         message: `step ${step.id} leads to the channel step ${step.next} without a channel being chosen; only a "channel" answer may lead there`,
       })
     }
-    if (step.rest && flow.steps[step.rest]?.channelDetails) {
+    if (step.kind === 'rest' && step.rest && flow.steps[step.rest]?.kind === 'channel') {
       problems.push({
         line: step.line,
         message: `rest of ${step.id} leads to the channel step ${step.rest} without a channel being chosen`,
       })
     }
-    for (const [intent, o] of Object.entries(step.answers)) checkOutcome(o, `answer ${intent} of ${step.id}`, Boolean(step.ask), intent)
+    for (const [intent, o] of answersOf(step)) checkOutcome(o, `answer ${intent} of ${step.id}`, true, intent)
+    if (step.kind === 'ask' && step.media) checkOutcome(step.media, `media of ${step.id}`, false, 'media')
   }
 
   // Steps that ask nothing move on at once: a loop of them would never stop to listen.
-  const passes = (step: Step | undefined) => step && !step.ask && !step.channelDetails && !step.rest && step.next
   for (const step of Object.values(flow.steps)) {
     const seen: string[] = []
     let current: Step | undefined = step
-    while (passes(current) && !seen.includes(current!.id)) {
-      seen.push(current!.id)
-      current = flow.steps[current!.next!]
+    while (current?.kind === 'say' && !seen.includes(current.id)) {
+      seen.push(current.id)
+      current = flow.steps[current.next]
     }
     const first = Math.min(...seen.map((id) => flow.steps[id]!.line))
     if (current?.id === step.id && first === step.line) {
@@ -183,19 +156,7 @@ export function checkFlow(flow: FlowDefinition, policy: Policy): FlowProblem[] {
   }
 
   // Every step can be reached from the start (or from a command, which works anywhere).
-  const reached = new Set<string>()
-  const visit = (name: string | undefined) => {
-    if (!name || reached.has(name) || !known(name)) return
-    reached.add(name)
-    const step = flow.steps[name]!
-    for (const target of [step.next, step.rest, step.channelDetails?.back, ...Object.values(step.answers).map((o) => o.next)]) visit(target)
-  }
-  visit(flow.start)
-  visit(flow.reconsent)
-  for (const o of Object.values(flow.commands)) {
-    visit(o.next)
-    for (const a of Object.values(o.aside?.answers ?? {})) visit(a.next)
-  }
+  const reached = reachable(flow)
   for (const step of Object.values(flow.steps)) {
     if (!reached.has(step.id) && known(flow.start)) {
       problems.push({

@@ -32,6 +32,8 @@ export interface Outcome {
    * contact goes on at their step.
    */
   aside?: AsideQuestion
+  /** Taken from the flow's `defaults` rather than written on the step. */
+  fromDefaults?: true
   line: number
 }
 
@@ -54,20 +56,69 @@ export interface Unclear {
   line: number
 }
 
-export interface Step {
+/** What every step has: its name, the messages sent on arrival, and where it is in the file. */
+interface StepBase {
   id: string
   /** Sent on arrival. */
   say: string[]
-  /** The question; the bot waits for an answer. */
+  line: number
+}
+
+/** No answers: a step that asks nothing (kept as `{}` for readers of the older, untagged shape). */
+type NoAnswers = Readonly<Record<string, never>>
+
+/** A question: the bot waits for one of its answers. */
+export interface AskStep extends StepBase {
+  kind: 'ask'
+  ask: string
+  /** Intent name → outcome, the flow's default answers included. `channel` matches any offered channel. */
+  answers: Record<string, Outcome>
+  /** What an answer that is none of them gets (the flow's default filled in); absent only in a refused flow. */
+  unclear?: Unclear
+  /** The step's answers can be picked by their place in the list shown (`{{choices}}`): 1, 2, … in the order written. */
+  numbered?: boolean
+  /** What a message with no text (a photo, a voice note) gets here, instead of the flow's `media`. */
+  media?: Outcome
+}
+
+/** Says its messages and moves on at once (`next`). */
+export interface SayStep extends StepBase {
+  kind: 'say'
+  next: string
+  answers: NoAnswers
+}
+
+/** Says its messages and waits: the contact's next message opens `rest` (absent only in a refused flow). */
+export interface RestStep extends StepBase {
+  kind: 'rest'
+  rest?: string
+  answers: NoAnswers
+}
+
+/** The built-in channel-details step: send the link, or ask, check and read back the handle; then `next`. */
+export interface ChannelStep extends StepBase {
+  kind: 'channel'
+  next: string
+  /** `back`: where "another channel" leads. */
+  channelDetails: { back?: string }
+  answers: NoAnswers
+}
+
+/** A step of the conversation; what it does is its `kind` (see steps.ts for what follows from it). */
+export type Step = AskStep | SayStep | RestStep | ChannelStep
+
+/**
+ * The older, untagged shape of a step, which every `Step` still satisfies.
+ * @deprecated for readers not yet switched to `Step` and `steps.ts` (the flow diagram, the dashboard).
+ */
+export interface StepFields {
+  id: string
+  say: string[]
   ask?: string
-  /** Intent name → outcome. The special intent `channel` matches any offered channel. */
   answers: Record<string, Outcome>
   unclear?: Unclear
-  /** Without `ask`: where to go at once. For a channel step: where to go once it is settled. */
   next?: string
-  /** Without `ask` and `next`: the step the contact's next message opens. */
   rest?: string
-  /** The built-in channel-details step: send the link, or ask, check and read back the handle. */
   channelDetails?: { back?: string }
   line: number
 }
@@ -75,7 +126,7 @@ export interface Step {
 export const RIGHTS = ['access', 'erasure'] as const
 export type Right = (typeof RIGHTS)[number]
 
-export interface FlowDefinition {
+interface FlowHead {
   start: string
   startLine: number
   /**
@@ -86,20 +137,36 @@ export interface FlowDefinition {
   reconsentLine?: number
   /** Global commands: intent → outcome, understood at every step. */
   commands: Record<string, Outcome>
+}
+
+/** The conversation, validated: what the machine, the checks and the texts are built from. */
+export interface Flow extends FlowHead {
+  /** What a message with no text gets at a step that does not say (default: errors.textOnly, then the question again). */
+  media: Outcome
   steps: Record<string, Step>
+}
+
+/**
+ * A flow as the older readers take it (every `Flow` is one).
+ * @deprecated use `Flow`; kept while the flow diagram and the dashboard switch.
+ */
+export interface FlowDefinition extends FlowHead {
+  steps: Record<string, StepFields>
 }
 
 /** The intent a channel step uses for "let me pick another channel". */
 export const BACK_INTENT = 'back'
 /** The intent a channel-choice question uses for any offered channel, by name or number. */
 export const CHANNEL_INTENT = 'channel'
+/** A channel's own intent: `channel:<name>` (its words are under `channels` in answers.json). */
+export const channelIntent = (channel: string): string => `${CHANNEL_INTENT}:${channel}`
 /** The intent for "use this same WhatsApp number" when a phone number is asked. */
 export const SAME_NUMBER_INTENT = 'same'
 
 /** The owner's business as the bot runs it: the policy, the conversation, and the conversation's version. */
 export interface BusinessFlow {
   policy: Policy
-  flow: FlowDefinition
+  flow: Flow
   /** Changes whenever the conversation file changes; stored with every conversation snapshot. */
   flowVersion: string
 }

@@ -66,3 +66,18 @@ export function unansweredTooLong(policy: Policy, since: string, now: Date): boo
   const days = policy.lapseUnansweredAfterDays
   return !!days && now.getTime() - Date.parse(since) > days * DAY_MS
 }
+
+/**
+ * Why what a contact agreed to no longer holds, if it does not: the policy has a new version
+ * since they were shown it, or a consent is older than the policy allows. Only a contact who
+ * answered something is asked again.
+ */
+export function outdatedTerms(
+  contact: { terms?: Terms; consents: Readonly<Record<string, { state: string; at: string }>> },
+  policy: Policy,
+  now: Date,
+): TermsChange[] {
+  if (Object.keys(contact.consents).length === 0) return []
+  const changed = contact.terms ? termsChanges(contact.terms, policy) : []
+  return [...changed, ...expiredConsents(contact.consents, policy, now)]
+}

@@ -12,7 +12,7 @@ import {
   stepConversation,
   type ConversationSnapshot,
 } from '../../src/domain/conversation.js'
-import type { FlowDefinition } from '../../src/domain/flow.js'
+import type { Flow } from '../../src/domain/flow.js'
 import { ROOT } from '../support/chat.js'
 
 const { flow, policy } = loadBusinessFlow(join(ROOT, 'flows'))
@@ -27,6 +27,8 @@ describe('the conversation machine', () => {
   it('starts by describing the greeting, the notice and the first question, and waits for yes/no/info', () => {
     const { snapshot, effects } = startConversation(machine, input)
     expect(effects).toEqual([
+      // A new conversation: the contact is shown the current notice.
+      { type: 'showTerms', changes: [] },
       { type: 'reply', key: 'greeting.hello' },
       { type: 'reply', key: 'notice.summary' },
       { type: 'reply', key: 'consent.service' },
@@ -74,12 +76,14 @@ describe('the conversation machine', () => {
   })
 
   it('an answer leading back to its own step asks the question again', () => {
-    const loop: FlowDefinition = {
+    const loop: Flow = {
       start: 'ask',
       startLine: 1,
       commands: {},
+      media: { say: ['errors.textOnly'], line: 1 },
       steps: {
         ask: {
+          kind: 'ask',
           id: 'ask',
           say: [],
           ask: 'consent.service',
@@ -90,7 +94,7 @@ describe('the conversation machine', () => {
           unclear: { say: ['consent.hint'], line: 5 },
           line: 2,
         },
-        done: { id: 'done', say: ['thanks.summary'], answers: {}, rest: 'ask', line: 6 },
+        done: { kind: 'rest', id: 'done', say: ['thanks.summary'], answers: {}, rest: 'ask', line: 6 },
       },
     }
     const m = buildConversationMachine(loop, policy)
