@@ -2,6 +2,7 @@
  * Reads `locales/<lang>/messages.json` (every text) and `locales/<lang>/answers.json` (the words
  * that count as each answer) and checks them against the flow: every key the bot can send exists
  * in every language, and every answer has words. Problems are `file:line: what to do`.
+ * `locales/<lang>/pages.json` (the words of the pages and pictures) is read by page-files.ts.
  */
 import { join } from 'node:path'
 import { isMap, isScalar, isSeq, type Node } from 'yaml'
