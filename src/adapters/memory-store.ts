@@ -1,8 +1,10 @@
 /** The consent store in memory: for tests and trials, where nothing needs to outlive the process. */
 import { sealEntry } from '../domain/ledger.js'
+import type { ConsentReader } from '../ports/consent-reader.js'
 import type { ConsentData, ConsentStore } from '../ports/consent-store.js'
 
-export function createMemoryStore(): ConsentStore & { readonly data: ConsentData } {
+/** The store, its reader (the owner's tools' view of it), and its data to look at in a test. */
+export function createMemoryStore(): ConsentStore & ConsentReader & { readonly data: ConsentData } {
   const data: ConsentData = { contacts: {}, conversations: {}, ledger: [], notices: {} }
   // A person's `…@lid` → their number, as the file store keeps it.
   const lids = new Map<string, string>()
@@ -40,5 +42,12 @@ export function createMemoryStore(): ConsentStore & { readonly data: ConsentData
         yield { contact: structuredClone(contact), conversation: structuredClone(data.conversations[contact.id]) }
     },
     async close() {},
+    async read() {
+      return structuredClone(data)
+    },
+    async *ledger() {
+      // A copy taken now: commits made during the walk are not in it, as in a read.
+      for (const entry of structuredClone(data.ledger)) yield { kind: 'record', where: `ledger entry ${entry.seq}`, entry }
+    },
   }
 }

@@ -9,7 +9,7 @@ import type { BusinessFlow } from '../domain/flow.js'
 import { OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { createI18nTexts } from '../adapters/i18n-texts.js'
 import { readLocales, type LocaleBundle } from '../adapters/locale-files.js'
-import { openLowdbStore, type LowdbStoreOptions } from '../adapters/lowdb-store.js'
+import { openConsentReader, openLowdbStore, type LowdbStoreOptions } from '../adapters/lowdb-store.js'
 import { attachSource, builderbotSource, providerMessenger } from '../adapters/builderbot-bridge.js'
 import type { InboundSource } from '../ports/inbound-source.js'
 import type { Language } from '../domain/language.js'
@@ -152,7 +152,7 @@ async function startWeb(
   try {
     const server = await startWebServer(
       {
-        dataDir: options.dataDir,
+        reader: openConsentReader(options.dataDir),
         policy,
         flow,
         texts,

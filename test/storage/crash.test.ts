@@ -12,8 +12,8 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { readConsentData } from '../../src/adapters/lowdb-store.js'
-import { verifyLedgerFile } from '../../src/main/commands/ledger-verify.js'
+import { openConsentReader, readConsentData } from '../../src/adapters/lowdb-store.js'
+import { verifyLedger } from '../../src/main/commands/ledger-verify.js'
 import { verifyChain } from '../../src/domain/ledger.js'
 import { listAll, tempDir } from '../adapters/store/helpers.js'
 
@@ -159,7 +159,7 @@ describe('a bot killed with SIGKILL at random points', () => {
         expect([contact, what, found]).toEqual([contact, what, item === 'greeted' ? true : state])
       }
       expect(verifyChain(data.ledger)).toMatchObject({ intact: true })
-      expect(verifyLedgerFile(join(dataDir, 'ledger.jsonl'))).toMatchObject({ intact: true })
+      expect(await verifyLedger(openConsentReader(dataDir))).toMatchObject({ intact: true })
       if (code === 0) break
     }
     for (const waiting of ahead) waiting.child.kill('SIGKILL')

@@ -252,7 +252,6 @@ describe('the log', () => {
     const { createServer } = await import('node:http')
     const files = await (await import('../../src/main/bot.js')).loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
     const handler = createWebHandler({
-      dataDir: web.dataDir,
       policy: files.business.policy,
       flow: files.business.flow,
       texts: files.texts,
@@ -260,7 +259,7 @@ describe('the log', () => {
       adminToken: ADMIN_TOKEN,
       logger: createLogger('debug', (line) => lines.push(line)),
       // A damaged file: JSON.parse quotes the text around the fault in its message.
-      readData: () => JSON.parse(`{"contacts": {"${MX}": x}}`),
+      reader: { read: async () => JSON.parse(`{"contacts": {"${MX}": x}}`), ledger: async function* () {} },
     })
     const server = createServer(handler)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -8,7 +8,11 @@
 import { readdirSync } from 'node:fs'
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import type { CommitLog } from './commit-log.js'
 import { DIR_MODE, FILE_MODE, syncDir, type OnSync } from './durable-file.js'
+import { JOURNAL_FILE } from './journal.js'
+import { CONTACTS_DIR, MANIFEST_FILE, NOTICES_FILE } from './layout.js'
+import { LEDGER_FILE } from './ledger-file.js'
 
 export const BACKUPS_DIR = 'backups'
 const PARTIAL = '.partial'
@@ -59,6 +63,26 @@ export async function openBackupSources(dataDir: string, files: { path: string; 
     throw error
   }
   return sources
+}
+
+/**
+ * Copies the store's files into a new backup. They are opened together between two batches, then
+ * copied while commits and compactions go on. notices.json is opened last: every line up to
+ * the sizes noted refers only to notices already in it.
+ */
+export async function backupStore(dataDir: string, commits: CommitLog, keep: number, clock: () => Date, onSync?: OnSync): Promise<string> {
+  const sources = await commits.io.run(async () => {
+    const shardFiles = (await readdir(join(dataDir, CONTACTS_DIR)))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => join(CONTACTS_DIR, name))
+    return openBackupSources(dataDir, [
+      ...[MANIFEST_FILE, ...shardFiles, ...commits.rotated].map((path) => ({ path })),
+      { path: JOURNAL_FILE, bytes: commits.journal.size },
+      { path: LEDGER_FILE, bytes: commits.ledger.size },
+      { path: NOTICES_FILE },
+    ])
+  })
+  return takeBackup(dataDir, sources, keep, clock(), onSync)
 }
 
 /**

@@ -6,7 +6,7 @@
  * The ledger grows with every answer ever given (about 1 KB a record), so the bot never loads it
  * whole: it reads the last line at start-up, and streams the file for an erasure.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import type { LedgerEntry } from '../../domain/ledger.js'
 import { DatabaseFileError } from './errors.js'
@@ -44,21 +44,21 @@ export interface LedgerTail {
   tornBytes: number
 }
 
-/** The ledger's last entry, read from the end of the file. */
-export async function readLedgerTail(file: string): Promise<LedgerTail> {
-  let handle: FileHandle
+/** The ledger's last entry, read from the end of the file (at start-up, before anything else runs). */
+export function readLedgerTail(file: string): LedgerTail {
+  let fd: number
   try {
-    handle = await open(file, 'r')
+    fd = openSync(file, 'r')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { completeBytes: 0, tornBytes: 0 }
     throw new DatabaseFileError(file, undefined, `cannot be read (${(error as NodeJS.ErrnoException).code})`)
   }
   try {
-    const { size } = await handle.stat()
+    const { size } = fstatSync(fd)
     // Read ever larger pieces of the end until they hold the last complete line whole.
     for (let length = Math.min(size, 64 * 1024); ; length = Math.min(size, length * 4)) {
       const buffer = Buffer.alloc(length)
-      await handle.read(buffer, 0, length, size - length)
+      readSync(fd, buffer, 0, length, size - length)
       const lastNewline = buffer.lastIndexOf(NEWLINE)
       const start = lastNewline < 0 ? -1 : buffer.lastIndexOf(NEWLINE, lastNewline - 1) + 1
       const whole = length === size
@@ -66,21 +66,21 @@ export async function readLedgerTail(file: string): Promise<LedgerTail> {
       if (lastNewline >= 0 && (start > 0 || whole)) {
         const completeBytes = size - length + lastNewline + 1
         const text = buffer.toString('utf8', start, lastNewline)
-        const line = await countLines(handle, size - length + start)
+        const line = countLines(fd, size - length + start)
         return { last: parseLedgerLine(file, line + 1, text), completeBytes, tornBytes: size - completeBytes }
       }
     }
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 
 /** Lines that end before `offset` (only needed to name a line; costs a read of the file). */
-async function countLines(handle: FileHandle, offset: number): Promise<number> {
+function countLines(fd: number, offset: number): number {
   const buffer = Buffer.alloc(CHUNK)
   let lines = 0
   for (let position = 0; position < offset; ) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, offset - position), position)
+    const bytesRead = readSync(fd, buffer, 0, Math.min(CHUNK, offset - position), position)
     if (bytesRead === 0) break
     for (let i = buffer.indexOf(NEWLINE); i !== -1 && i < bytesRead; i = buffer.indexOf(NEWLINE, i + 1)) lines++
     position += bytesRead

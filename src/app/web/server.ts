@@ -13,11 +13,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { readConsentDataInTurns } from '../../adapters/lowdb-store.js'
 import type { FlowDefinition } from '../../domain/flow.js'
 import type { Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
-import type { ConsentData } from '../../ports/consent-store.js'
+import type { ConsentReader } from '../../ports/consent-reader.js'
 import type { Texts } from '../../ports/texts.js'
 import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js'
 import { silentLogger, type Logger } from '../logger.js'
@@ -25,7 +24,8 @@ import { dashboardPage, dashboardStats } from './dashboard.js'
 import { pickLanguage, privacyPage } from './privacy-page.js'
 
 export interface WebOptions {
-  dataDir: string
+  /** Where the dashboard and downloads read the data (in turns, so the bot goes on answering). */
+  reader: ConsentReader
   policy: Policy
   flow: FlowDefinition
   texts: Texts
@@ -34,8 +34,6 @@ export interface WebOptions {
   adminToken?: string
   logger?: Logger
   clock?: () => Date
-  /** How the data is read (the store's files by default, in turns so the bot goes on answering). */
-  readData?: (dataDir: string) => ConsentData | Promise<ConsentData>
 }
 
 export interface WebServer {
@@ -79,7 +77,6 @@ const NOT_FOUND = text(404, 'Not found')
 export function createWebHandler(options: WebOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const log = options.logger ?? silentLogger
   const clock = options.clock ?? (() => new Date())
-  const readData = options.readData ?? readConsentDataInTurns
   // Only a digest of the token is kept; comparing digests keeps lengths equal for timingSafeEqual.
   const tokenDigest = options.adminToken ? digest(options.adminToken) : undefined
 
@@ -119,7 +116,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     }
     const noStore = { 'Cache-Control': 'no-store' }
     if (path === '/admin') {
-      const data = await readData(options.dataDir)
+      const data = await options.reader.read()
       const now = clock()
       // Links opened from the page carry the token the page was opened with (a header does not follow a link).
       const token = auth.viaQuery ? `token=${encodeURIComponent(url.searchParams.get('token')!)}` : ''
@@ -147,7 +144,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
           name: 'export',
           reply: text(400, path.endsWith('.csv') ? 'what must be ledger or contacts' : 'what must be ledger, contacts or both'),
         }
-      const data = await readData(options.dataDir)
+      const data = await options.reader.read()
       const now = clock()
       const day = now.toISOString().slice(0, 10)
       const range = since ? { since } : {}

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { readConsentData } from '../../adapters/lowdb-store.js'
+import { openConsentReader } from '../../adapters/lowdb-store.js'
 import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
 import { contactRows, exportCsv, exportJson, ledgerRows, parseSince, type ExportPart } from '../../app/export.js'
 import type { ConsentData } from '../../ports/consent-store.js'
@@ -105,7 +105,7 @@ export function exportFiles(data: ConsentData, request: ExportRequest, now: Date
   })
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const projectDir = process.cwd()
   loadDotEnv(projectDir)
   const request = parseExportOptions(process.argv.slice(2), process.env, projectDir)
@@ -122,7 +122,7 @@ function main(): number {
   }
   let data: ConsentData
   try {
-    data = readConsentData(request.dataDir)
+    data = await openConsentReader(request.dataDir).read()
   } catch (error) {
     process.stderr.write(`npm run export: ${(error as Error).message}\n`)
     return 1
@@ -143,13 +143,14 @@ function main(): number {
 
 // Run only as the command, not when a test imports the functions above.
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  try {
-    process.exit(main())
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`npm run export: ${error.message}\n\n${USAGE}\n`)
-      process.exit(2)
-    }
-    throw error
-  }
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`npm run export: ${error.message}\n\n${USAGE}\n`)
+        process.exit(2)
+      }
+      throw error
+    },
+  )
 }

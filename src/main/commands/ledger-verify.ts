@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
-import { DatabaseFileError } from '../../adapters/lowdb-store.js'
-import { LEDGER_FILE, parseLedgerLine, readLinesSync } from '../../adapters/store/ledger-file.js'
+import { LEDGER_FILE, openConsentReader } from '../../adapters/lowdb-store.js'
 import { loadDotEnv, parseConfig } from '../../app/config.js'
 import { verifyChain, type LedgerEntry } from '../../domain/ledger.js'
+import type { ConsentReader } from '../../ports/consent-reader.js'
 
 const USAGE = `Usage: npm run ledger:verify -- [--data-dir DIR]
 
@@ -25,36 +25,31 @@ Exit status: 0 when the chain is intact, 1 when a record does not hold, 2 on a b
 
 export type LedgerVerdict =
   | { intact: true; count: number; cutShort: boolean }
-  | { intact: false; line: number; seq?: number; recordId?: string; reason: string; intactBefore: number }
+  /** `where`: the record's place as the store names it (for ledger.jsonl, `file:line`). */
+  | { intact: false; where: string; seq?: number; recordId?: string; reason: string; intactBefore: number }
 
-/** Walks `file` line by line; stops at the first record that does not hold. */
-export function verifyLedgerFile(file: string): LedgerVerdict {
-  const lineOf: number[] = []
-  let unreadable: { line: number; reason: string } | undefined
+/** Walks the ledger record by record; names the first record that does not hold. */
+export async function verifyLedger(reader: ConsentReader): Promise<LedgerVerdict> {
+  const entries: LedgerEntry[] = []
+  const places: string[] = []
+  let unreadable: { where: string; reason: string } | undefined
   let cutShort = false
-  function* entries(): Generator<LedgerEntry> {
-    for (const { line, text, complete } of readLinesSync(file)) {
-      if (!complete) {
-        // A write a kill cut short: never confirmed, and the bot removes it when it starts.
-        cutShort = true
-        return
-      }
-      try {
-        const entry = parseLedgerLine(file, line, text)
-        lineOf.push(line)
-        yield entry
-      } catch (error) {
-        if (!(error instanceof DatabaseFileError)) throw error
-        unreadable = { line, reason: error.reason }
-        return
-      }
+  for await (const step of reader.ledger()) {
+    if (step.kind === 'record') {
+      entries.push(step.entry)
+      places.push(step.where)
+      continue
     }
+    if (step.kind === 'unreadable') unreadable = { where: step.where, reason: step.reason }
+    // A write a kill cut short: never confirmed, and the bot removes it when it starts.
+    else cutShort = true
+    break
   }
-  const check = verifyChain(entries())
+  const check = verifyChain(entries)
   if (!check.intact) {
     return {
       intact: false,
-      line: lineOf[check.count - 1] ?? check.count,
+      where: places[check.count - 1]!,
       seq: check.seq,
       ...(check.recordId ? { recordId: check.recordId } : {}),
       reason: check.reason,
@@ -66,7 +61,7 @@ export function verifyLedgerFile(file: string): LedgerVerdict {
 }
 
 /** The verdict as the owner reads it. */
-export function describeVerdict(file: string, verdict: LedgerVerdict): string {
+export function describeVerdict(verdict: LedgerVerdict): string {
   if (verdict.intact) {
     const note = verdict.cutShort
       ? ` (the last line, cut short by a crash before it was confirmed, is not counted; the bot removes it when it starts)`
@@ -75,10 +70,10 @@ export function describeVerdict(file: string, verdict: LedgerVerdict): string {
   }
   const record = verdict.seq === undefined ? 'this line' : `record ${verdict.seq}${verdict.recordId ? ` (${verdict.recordId})` : ''}`
   const before = `The ${verdict.intactBefore} record${verdict.intactBefore === 1 ? '' : 's'} before it are intact`
-  return `${file}:${verdict.line}: ${record} ${verdict.reason}. ${before}; compare this line with the same line in a backup (backups/) to see what changed.`
+  return `${verdict.where}: ${record} ${verdict.reason}. ${before}; compare this line with the same line in a backup (backups/) to see what changed.`
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const projectDir = process.cwd()
   let dataDir: string
   try {
@@ -106,18 +101,19 @@ function main(): number {
     process.stderr.write(`${file}: there is no ledger here. Is --data-dir the folder the bot keeps its data in?\n`)
     return 1
   }
-  const verdict = verifyLedgerFile(file)
-  const text = describeVerdict(file, verdict)
+  const verdict = await verifyLedger(openConsentReader(dataDir))
+  const text = describeVerdict(verdict)
   if (verdict.intact) process.stdout.write(`${text}\n`)
   else process.stderr.write(`${text}\n`)
   return verdict.intact ? 0 : 1
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    process.exitCode = main()
-  } catch (error) {
-    process.stderr.write(`ledger:verify stopped: ${(error as Error).message}\n`)
-    process.exitCode = 1
-  }
+  main().then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`ledger:verify stopped: ${(error as Error).message}\n`)
+      process.exitCode = 1
+    },
+  )
 }

@@ -3,12 +3,13 @@
  * record, e.g. the id a contact was given in the chat. Reads the data folder, never writes it.
  */
 import { parseArgs } from 'node:util'
-import { readConsentData } from '../../adapters/lowdb-store.js'
+import { openConsentReader } from '../../adapters/lowdb-store.js'
 import { loadBusinessFiles } from '../bot.js'
 import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
 import { consentReceipt, findEntry, type PurposeDescriber } from '../../app/receipt.js'
 import { isLanguage } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
+import type { ConsentData } from '../../ports/consent-store.js'
 
 const USAGE = `Usage: npm run receipt -- <receipt id> [--data-dir DIR]
 
@@ -44,9 +45,9 @@ async function main(): Promise<number> {
   const config = parseConfig(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : [], process.env, projectDir)
   if (config === 'help') return 0
 
-  let data: ReturnType<typeof readConsentData>
+  let data: ConsentData
   try {
-    data = readConsentData(config.dataDir)
+    data = await openConsentReader(config.dataDir).read()
   } catch (error) {
     process.stderr.write(`npm run receipt: ${config.dataDir}: ${(error as Error).message}\n`)
     return 1

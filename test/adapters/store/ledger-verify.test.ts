@@ -6,8 +6,8 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openLowdbStore } from '../../../src/adapters/lowdb-store.js'
-import { describeVerdict, verifyLedgerFile } from '../../../src/main/commands/ledger-verify.js'
+import { openConsentReader, openLowdbStore } from '../../../src/adapters/lowdb-store.js'
+import { describeVerdict, verifyLedger } from '../../../src/main/commands/ledger-verify.js'
 import type { LedgerEntry } from '../../../src/domain/ledger.js'
 import { runCli } from '../../cli/run-cli.js'
 import { change } from './fixtures.js'
@@ -23,46 +23,47 @@ async function tenRecords(): Promise<{ dir: string; file: string; lines: string[
   return { dir, file, lines: readFileSync(file, 'utf8').split('\n').slice(0, -1) }
 }
 
+const verify = (dir: string) => verifyLedger(openConsentReader(dir))
 const write = (file: string, lines: string[]) => writeFileSync(file, `${lines.join('\n')}\n`)
 const idOn = (lines: string[], line: number) => (JSON.parse(lines[line - 1]!) as LedgerEntry).record.id
 
 describe('ledger:verify', () => {
   it('says how many records there are and that the chain is intact', async () => {
-    const { file } = await tenRecords()
-    const verdict = verifyLedgerFile(file)
+    const { dir } = await tenRecords()
+    const verdict = await verify(dir)
     expect(verdict).toEqual({ intact: true, count: 10, cutShort: false })
-    expect(describeVerdict(file, verdict)).toBe('10 records, chain intact')
+    expect(describeVerdict(verdict)).toBe('10 records, chain intact')
   })
 
   it('names a middle record whose field was changed in a text editor', async () => {
-    const { file, lines } = await tenRecords()
+    const { dir, file, lines } = await tenRecords()
     const edited = [...lines]
     edited[4] = edited[4]!.replace('"event":"given"', '"event":"refused"')
     expect(edited[4]).not.toBe(lines[4])
     write(file, edited)
-    const verdict = verifyLedgerFile(file)
+    const verdict = await verify(dir)
     expect(verdict).toEqual({
       intact: false,
-      line: 5,
+      where: `${file}:5`,
       seq: 5,
       recordId: idOn(lines, 5),
       reason: 'was changed after it was written',
       intactBefore: 4,
     })
-    expect(describeVerdict(file, verdict)).toBe(
+    expect(describeVerdict(verdict)).toBe(
       `${file}:5: record 5 (${idOn(lines, 5)}) was changed after it was written. The 4 records before it are intact; compare this line with the same line in a backup (backups/) to see what changed.`,
     )
   })
 
   it('names the place of a deleted line and of two swapped lines', async () => {
-    const { file, lines } = await tenRecords()
+    const { dir, file, lines } = await tenRecords()
     write(
       file,
       lines.filter((_, i) => i !== 3),
     )
-    expect(verifyLedgerFile(file)).toMatchObject({
+    expect(await verify(dir)).toMatchObject({
       intact: false,
-      line: 4,
+      where: `${file}:4`,
       seq: 5,
       recordId: idOn(lines, 5),
       reason: expect.stringMatching(/^has number 5 where 4 was expected/),
@@ -71,42 +72,42 @@ describe('ledger:verify', () => {
     const swapped = [...lines]
     ;[swapped[2], swapped[6]] = [lines[6]!, lines[2]!]
     write(file, swapped)
-    expect(verifyLedgerFile(file)).toMatchObject({
+    expect(await verify(dir)).toMatchObject({
       intact: false,
-      line: 3,
+      where: `${file}:3`,
       seq: 7,
       reason: expect.stringMatching(/^has number 7 where 3 was expected/),
     })
   })
 
   it("names a record whose contact's answer was rewritten, and a line that no longer parses", async () => {
-    const { file, lines } = await tenRecords()
+    const { dir, file, lines } = await tenRecords()
     const edited = [...lines]
     edited[7] = edited[7]!.replace('"answer":"sí"', '"answer":"no"')
     write(file, edited)
-    expect(verifyLedgerFile(file)).toMatchObject({
+    expect(await verify(dir)).toMatchObject({
       intact: false,
-      line: 8,
+      where: `${file}:8`,
       seq: 8,
       reason: 'has personal details that were changed after they were written',
     })
 
     edited[7] = lines[7]!.slice(0, 100)
     write(file, edited)
-    expect(verifyLedgerFile(file)).toMatchObject({
+    expect(await verify(dir)).toMatchObject({
       intact: false,
-      line: 8,
+      where: `${file}:8`,
       reason: expect.stringMatching(/^is not valid JSON/),
       intactBefore: 7,
     })
   })
 
   it('does not count a last line a crash cut short, and says so', async () => {
-    const { file, lines } = await tenRecords()
+    const { dir, file, lines } = await tenRecords()
     appendFileSync(file, lines[9]!.slice(0, 50))
-    const verdict = verifyLedgerFile(file)
+    const verdict = await verify(dir)
     expect(verdict).toEqual({ intact: true, count: 10, cutShort: true })
-    expect(describeVerdict(file, verdict)).toMatch(/^10 records, chain intact \(the last line, cut short by a crash/)
+    expect(describeVerdict(verdict)).toMatch(/^10 records, chain intact \(the last line, cut short by a crash/)
   })
 
   it('runs as npm run ledger:verify: exit 0 when intact, 1 naming the line when not', async () => {

@@ -1,0 +1,153 @@
+/**
+ * Group commit: a commit appends one journal line and its ledger lines and resolves once an fsync
+ * covers them; memory is updated then, so it only ever holds what is on disk. Commits that
+ * arrive while an fsync is in flight share the next one, so a burst of messages costs a few
+ * fsyncs, and the cost of a message does not grow with the number of contacts.
+ *
+ * It holds the journal and ledger files, so it also does what must not interleave with an
+ * append: the journal's rotation (compaction) and the ledger file's replacement (erasure).
+ */
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Low } from 'lowdb'
+import type { ConsentRecord } from '../../domain/consent.js'
+import { sealEntry, type LedgerEntry } from '../../domain/ledger.js'
+import type { Logger } from '../../ports/logger.js'
+import { AppendFile, syncDir, type OnSync } from './durable-file.js'
+import { JOURNAL_FILE, rotatedJournalName } from './journal.js'
+import type { Notices } from './layout.js'
+import { Mutex } from './mutex.js'
+
+/** Commits waiting for the next write + fsync. */
+interface Batch {
+  journal: string[]
+  ledger: string[]
+  newNotice: boolean
+  /** Run once the batch is durable: memory only ever holds what is on disk. */
+  applies: (() => void)[]
+  waiters: { resolve: () => void; reject: (error: Error) => void }[]
+}
+
+export interface CommitLogFiles {
+  dataDir: string
+  journal: AppendFile
+  ledger: AppendFile
+  /** The ledger's last entry. */
+  ledgerTail: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
+  /** Journals rotated out and not yet folded into the contact files, oldest first. */
+  rotated: { name: string; n: number }[]
+  notices: Low<Notices>
+  log: Logger
+  onSync?: OnSync | undefined
+  /** Past this many journal bytes, `onFull` is called after a write (to start a compaction). */
+  limit: number
+  onFull: () => void
+}
+
+export class CommitLog {
+  /** Serialises appends with what must not interleave with them (journal rotation, ledger swap). */
+  readonly io = new Mutex()
+  /** Set once a write failed: the ledger chain in memory is then ahead of the file. */
+  failed: Error | undefined
+  journal: AppendFile
+  ledger: AppendFile
+  /** Journals rotated out and not yet folded into the contact files. */
+  rotated: string[]
+  private nextJournal: number
+  /** The last ledger entry sealed (committed or waiting to be). */
+  private ledgerTail: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
+  private next: Batch | undefined
+  private flushing: Promise<void> | undefined
+
+  constructor(private readonly files: CommitLogFiles) {
+    this.journal = files.journal
+    this.ledger = files.ledger
+    this.ledgerTail = files.ledgerTail
+    this.rotated = files.rotated.map((r) => r.name)
+    this.nextJournal = (files.rotated.at(-1)?.n ?? 0) + 1
+  }
+
+  /** Seals the next ledger entry now, so entries are chained in the order commits were made. */
+  seal(record: ConsentRecord, personal: LedgerEntry['personal']): string {
+    const entry = sealEntry(this.ledgerTail, record, personal)
+    this.ledgerTail = entry
+    return JSON.stringify(entry)
+  }
+
+  /** Resolves once `journal` and `ledger` lines are durable, and `apply` (memory) has run. */
+  enqueue(journal: string, ledger: string[], newNotice: boolean, apply: () => void): Promise<void> {
+    const batch = (this.next ??= { journal: [], ledger: [], newNotice: false, applies: [], waiters: [] })
+    batch.journal.push(journal)
+    batch.ledger.push(...ledger)
+    batch.newNotice ||= newNotice
+    batch.applies.push(apply)
+    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))
+    this.flushing ??= this.flushLoop()
+    return done
+  }
+
+  /** Waits until every batch queued so far is written. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing
+  }
+
+  /**
+   * Renames the journal aside and starts a fresh one (call it inside `io.run`). Returns the
+   * journals rotated out and not yet folded, oldest first.
+   */
+  async rotateJournal(): Promise<string[]> {
+    const { dataDir, onSync } = this.files
+    if (this.journal.size > 0) {
+      await this.journal.close()
+      const name = rotatedJournalName(this.nextJournal++)
+      await rename(join(dataDir, JOURNAL_FILE), join(dataDir, name))
+      this.journal = await AppendFile.open(join(dataDir, JOURNAL_FILE), onSync)
+      await syncDir(dataDir, onSync)
+      this.rotated.push(name)
+    }
+    return [...this.rotated]
+  }
+
+  /** Journals folded into the contact files and deleted. */
+  folded(journals: string[]): void {
+    this.rotated = this.rotated.filter((name) => !journals.includes(name))
+  }
+
+  async close(): Promise<void> {
+    await this.journal.close()
+    await this.ledger.close()
+  }
+
+  /** Writes batches one after another; commits made meanwhile gather into the next one. */
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.next) await this.io.run(() => this.writeBatch())
+    } finally {
+      this.flushing = undefined
+    }
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.next
+    if (!batch) return
+    this.next = undefined
+    try {
+      if (this.failed) throw this.failed
+      // A notice is on disk before any line that refers to it (a backup copies notices.json last).
+      if (batch.newNotice) await this.files.notices.write()
+      await Promise.all([
+        this.journal.append(batch.journal.join('')),
+        batch.ledger.length ? this.ledger.append(`${batch.ledger.join('\n')}\n`) : undefined,
+      ])
+    } catch (error) {
+      // The ledger chain in memory is now ahead of the file: confirm nothing more.
+      this.failed ??= new Error(`The consent store could not write to ${this.files.dataDir}: ${(error as Error).message}`)
+      this.files.log.error('store.write_failed', { error: (error as Error).message })
+      for (const waiter of batch.waiters) waiter.reject(this.failed)
+      return
+    }
+    for (const apply of batch.applies) apply()
+    for (const waiter of batch.waiters) waiter.resolve()
+    if (this.journal.size > this.files.limit) this.files.onFull()
+  }
+}
