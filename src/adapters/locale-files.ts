@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path'
 import { isMap, isScalar, isSeq, type Node } from 'yaml'
-import { CHANNEL_INTENT, SAME_NUMBER_INTENT, BACK_INTENT, type FlowDefinition } from '../domain/flow.js'
+import { CHANNEL_INTENT, type Flow } from '../domain/flow.js'
+import { answersOf, channelQuestions, choicesOf, numberWords, questionOf, questionsOf } from '../domain/steps.js'
 import { handleKindOf } from '../domain/handles.js'
 import { LANGUAGES, type Language } from '../domain/language.js'
 import { CHANNELS, type Policy } from '../domain/policy.js'
@@ -37,7 +38,7 @@ interface LoadedFile {
 
 export function loadLocales(
   localesDir: string,
-  flow: FlowDefinition,
+  flow: Flow,
   policy: Policy,
   shownDir = 'locales',
   flowFile = 'flows/consent.yaml',
@@ -51,7 +52,7 @@ export function loadLocales(
 /** Reads and checks the texts, adding every problem to `problems`; undefined when they cannot be used. */
 export function readLocales(
   localesDir: string,
-  flow: FlowDefinition,
+  flow: Flow,
   policy: Policy,
   shownDir: string,
   flowFile: string,
@@ -203,7 +204,7 @@ function isPluralVariant(key: string, keys: Map<string, number>): boolean {
 }
 
 /** Message keys the bot can send → where they are used (a flow line, or 'bot' for built-in ones). */
-function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, number | 'bot'> {
+function neededMessageKeys(flow: Flow, policy: Policy): Map<string, number | 'bot'> {
   const needed = new Map<string, number | 'bot'>()
   const use = (key: string, where: number | 'bot') => needed.has(key) || needed.set(key, where)
   const outcome = (o: { say: string[]; line: number }) => o.say.forEach((k) => use(k, o.line))
@@ -214,12 +215,18 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
     Object.values(o.aside.answers).forEach(outcome)
     o.aside.unclear?.say.forEach((k) => use(k, o.aside!.unclear!.line))
   }
+  outcome(flow.media)
   for (const step of Object.values(flow.steps)) {
     step.say.forEach((k) => use(k, step.line))
-    if (step.ask) use(step.ask, step.line)
-    Object.values(step.answers).forEach(outcome)
+    const asked = questionOf(step)
+    if (asked) use(asked, step.line)
+    answersOf(step).forEach(([, o]) => outcome(o))
+    if (step.kind !== 'ask') continue
+    if (step.media) outcome(step.media)
     step.unclear?.say.forEach((k) => use(k, step.unclear!.line))
     step.unclear?.then?.forEach((k) => use(k, step.unclear!.line))
+    // A numbered step's answers are listed with their words under "choices".
+    for (const intent of choicesOf(step)) use(`choices.${intent}`, step.answers[intent]!.line)
   }
   for (const key of [
     'channel.stay',
@@ -284,16 +291,19 @@ function neededMessageKeys(flow: FlowDefinition, policy: Policy): Map<string, nu
 }
 
 /** Answer intents the flow uses → the line that uses them. */
-function neededIntents(flow: FlowDefinition): Map<string, number> {
+function neededIntents(flow: Flow): Map<string, number> {
   const needed = new Map<string, number>()
   for (const [intent, o] of Object.entries(flow.commands)) needed.set(intent, o.line)
   for (const o of Object.values(flow.commands)) {
     for (const [intent, a] of Object.entries(o.aside?.answers ?? {})) if (!needed.has(intent)) needed.set(intent, a.line)
   }
   for (const step of Object.values(flow.steps)) {
-    for (const [intent, o] of Object.entries(step.answers)) if (intent !== CHANNEL_INTENT && !needed.has(intent)) needed.set(intent, o.line)
-    if (step.channelDetails) {
-      for (const intent of ['yes', 'no', SAME_NUMBER_INTENT, ...(step.channelDetails.back ? [BACK_INTENT] : [])])
+    const numbered = new Set(choicesOf(step))
+    for (const [intent, o] of answersOf(step))
+      if (intent !== CHANNEL_INTENT && !numbered.has(intent) && !needed.has(intent)) needed.set(intent, o.line)
+    if (step.kind === 'channel') {
+      const { handle, confirm } = channelQuestions(step)
+      for (const intent of [...confirm.slice(0, 2), ...handle.slice().reverse(), ...confirm.slice(2)])
         if (!needed.has(intent)) needed.set(intent, step.line)
     }
   }
@@ -337,7 +347,8 @@ function checkAnswerShapes(answers: Record<Language, LoadedFile | undefined>): v
 }
 
 /** A word that two answers of the same question both claim would make that question ambiguous. */
-function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Language, LoadedFile | undefined>): void {
+function checkOverlaps(flow: Flow, policy: Policy, answers: Record<Language, LoadedFile | undefined>): void {
+  const numbers = numberWords(flow, policy)
   for (const language of LANGUAGES) {
     const a = answers[language]!
     const data = a.data as Record<string, string[]> & { channels?: Record<string, string[]> }
@@ -346,29 +357,15 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
       intent in flow.commands
         ? LANGUAGES.flatMap((l) => (answers[l]!.data as Record<string, string[]>)[intent] ?? [])
         : (data[intent] ?? [])
+    // The numbers the bot adds count as words: "1" may not mean two answers of one question either.
     const wordsOf = (intent: string): string[] =>
       intent === CHANNEL_INTENT
-        ? policy.channels.flatMap((c) => data.channels?.[c.channel] ?? [])
+        ? policy.channels.flatMap((c) => [...(data.channels?.[c.channel] ?? []), ...(numbers[`channel:${c.channel}`] ?? [])])
         : intent === FILLER_INTENT
           ? []
-          : [...new Set(pooled(intent))]
+          : [...new Set([...pooled(intent), ...(numbers[intent] ?? [])])]
     const commands = Object.keys(flow.commands)
-    const asides = Object.entries(flow.commands).flatMap(([command, o]): [string, string[]][] =>
-      o.aside ? [[`the question of command ${command}`, [...Object.keys(o.aside.answers), ...commands]]] : [],
-    )
-    const questions: [string, string[]][] = [
-      ...asides,
-      ...Object.values(flow.steps).flatMap((s): [string, string[]][] => {
-        if (s.ask) return [[s.id, [...Object.keys(s.answers), ...commands]]]
-        if (!s.channelDetails) return []
-        const back = s.channelDetails.back ? [BACK_INTENT] : []
-        // The channel step's own questions: the handle, then its read-back.
-        return [
-          [`${s.id} (the address or number)`, [...back, SAME_NUMBER_INTENT, ...commands]],
-          [`${s.id} (the read-back)`, ['yes', 'no', ...back, ...commands]],
-        ]
-      }),
-    ]
+    const questions: [string, string[]][] = questionsOf(flow).map((q) => [q.where, [...q.intents, ...commands]])
     for (const [step, intents] of questions) {
       const owner = new Map<string, string>()
       for (const intent of intents) {
@@ -393,11 +390,11 @@ function checkOverlaps(flow: FlowDefinition, policy: Policy, answers: Record<Lan
  * of that name may grant consent: a phrase inside "sí, pero dejen de escribirme" must never
  * become a yes.
  */
-function checkContains(flow: FlowDefinition, answers: Record<Language, LoadedFile | undefined>, flowFile: string): void {
+function checkContains(flow: Flow, answers: Record<Language, LoadedFile | undefined>, flowFile: string): void {
   const commands = Object.keys(flow.commands)
   const grants = new Map<string, number>()
   for (const step of Object.values(flow.steps)) {
-    for (const [intent, o] of Object.entries(step.answers)) if (o.record?.given) grants.set(intent, o.line)
+    for (const [intent, o] of answersOf(step)) if (o.record?.given) grants.set(intent, o.line)
   }
   for (const language of LANGUAGES) {
     const a = answers[language]!

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { loadBusinessFlow } from '../../src/adapters/flow-files.js'
 import { createRecognizer, tokenize, type AnswerWords } from '../../src/domain/intents.js'
+import { numberWords } from '../../src/domain/steps.js'
 
-/** The owner's words, as src/adapters/i18n-texts.ts feeds them: channels become `channel:<name>`. */
+const { flow, policy } = loadBusinessFlow(fileURLToPath(new URL('../../flows', import.meta.url)))
+
+/**
+ * The owner's words, as src/adapters/i18n-texts.ts feeds them (channels become `channel:<name>`),
+ * with the numbers the bot adds (a menu's answers, purposes, channels by their place in the list).
+ */
 function localeWords(language: 'es' | 'en'): AnswerWords {
   // The test setup changes the working directory: resolve against this file, not cwd.
   const file = new URL(`../../locales/${language}/answers.json`, import.meta.url)
@@ -14,6 +22,7 @@ function localeWords(language: 'es' | 'en'): AnswerWords {
   for (const [channel, list] of Object.entries(channels)) table[`channel:${channel}`] = list
   // Phrases that count when contained in a message: `contains:<intent>`.
   for (const [intent, list] of Object.entries(contains)) table[`contains:${intent}`] = list
+  for (const [intent, list] of Object.entries(numberWords(flow, policy))) table[intent] = [...(table[intent] ?? []), ...list]
   return table
 }
 

@@ -81,7 +81,7 @@ describe('the README recipes', () => {
         m.consent!.surveys = texts[language].ask
       })
       owner.edit(`locales/${language}/answers.json`, (t) =>
-        t.replace('  "channels": {', `  "surveys": ["3", "${language === 'es' ? 'encuestas' : 'surveys'}"],\n  "channels": {`),
+        t.replace('  "channels": {', `  "surveys": ["${language === 'es' ? 'encuestas' : 'surveys'}"],\n  "channels": {`),
       )
     }
     owner.edit('flows/consent.yaml', (t) =>
@@ -92,7 +92,7 @@ describe('the README recipes', () => {
         )
         .replace(
           '  askChannel:\n',
-          '  askSurveys:\n    ask: consent.surveys\n    answers:\n      yes:  { record: { grant: surveys }, next: askChannel }\n      no:   { record: { refuse: surveys }, next: askChannel }\n      info: { say: notice.full }\n    unclear: { say: consent.hint, after: 3, then: human.contact }\n\n  askChannel:\n',
+          '  askSurveys:\n    ask: consent.surveys\n    answers:\n      yes:  { record: { grant: surveys }, next: askChannel }\n      no:   { record: { refuse: surveys }, next: askChannel }\n\n  askChannel:\n',
         )
         .replace(
           '      marketing: { next: changeMarketing }\n',
@@ -100,7 +100,7 @@ describe('the README recipes', () => {
         )
         .replace(
           '  # DELETE:',
-          '  changeSurveys:\n    ask: consent.surveys\n    answers:\n      yes:  { record: { grant: surveys }, say: rights.changed, next: settled }\n      no:   { record: { refuse: surveys }, say: rights.changed, next: settled }\n      info: { say: notice.full }\n    unclear: { say: consent.hint, after: 3, then: human.contact }\n\n  # DELETE:',
+          '  changeSurveys:\n    ask: consent.surveys\n    answers:\n      yes:  { record: { grant: surveys }, say: rights.changed, next: settled }\n      no:   { record: { refuse: surveys }, say: rights.changed, next: settled }\n\n  # DELETE:',
         ),
     )
     // Step 5: npm run check (the same check the bot runs at start).
@@ -121,6 +121,31 @@ describe('the README recipes', () => {
     await ana.say('3')
     await ana.say('no')
     expect(readDatabase(bot.dataDir).contacts['5215598765432']!.consents.surveys!.state).toBe('refused')
+    removeDir(owner.dir)
+  })
+
+  it('add a menu option: the check passes, the menu lists it numbered, and its number works', async () => {
+    const owner = ownerCopy()
+    owner.edit('flows/consent.yaml', (t) =>
+      t.replace(
+        '      done:          { say: menu.bye, next: settled }\n',
+        '      hours:         { say: hours.open }\n      done:          { say: menu.bye, next: settled }\n',
+      ),
+    )
+    const texts = { es: ['Ver el horario', 'Abrimos de 9 a 18.'], en: ['See our hours', 'We open 9 to 6.'] }
+    for (const language of ['es', 'en'] as const) {
+      owner.json(`locales/${language}/messages.json`, (m) => {
+        m.choices!.hours = texts[language][0]
+        m.hours = { open: texts[language][1] }
+      })
+    }
+    await expect(loadBusinessFiles(owner.flowsDir, owner.localesDir, 'es', owner.dir)).resolves.toBeDefined()
+    const bot = await open({ flowsDir: owner.flowsDir, localesDir: owner.localesDir })
+    const chat = bot.chat(MX)
+    for (const body of ['hola', 'sí', 'no', 'whatsapp']) await chat.say(body)
+    const menu = (await chat.say('hola'))[0]!
+    expect(menu).toContain('7. Ver el horario\n8. Nada, gracias')
+    expect((await chat.say('7'))[0]).toBe('Abrimos de 9 a 18.')
     removeDir(owner.dir)
   })
 })
