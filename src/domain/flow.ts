@@ -64,7 +64,7 @@ interface StepBase {
   line: number
 }
 
-/** No answers: a step that asks nothing (kept as `{}` for readers of the older, untagged shape). */
+/** No answers: a step that asks nothing (`{}`, so every step can be read for its answers alike). */
 type NoAnswers = Readonly<Record<string, never>>
 
 /** A question: the bot waits for one of its answers. */
@@ -107,22 +107,6 @@ export interface ChannelStep extends StepBase {
 /** A step of the conversation; what it does is its `kind` (see steps.ts for what follows from it). */
 export type Step = AskStep | SayStep | RestStep | ChannelStep
 
-/**
- * The older, untagged shape of a step, which every `Step` still satisfies.
- * @deprecated for readers not yet switched to `Step` and `steps.ts` (the flow diagram, the dashboard).
- */
-export interface StepFields {
-  id: string
-  say: string[]
-  ask?: string
-  answers: Record<string, Outcome>
-  unclear?: Unclear
-  next?: string
-  rest?: string
-  channelDetails?: { back?: string }
-  line: number
-}
-
 export const RIGHTS = ['access', 'erasure'] as const
 export type Right = (typeof RIGHTS)[number]
 
@@ -144,14 +128,6 @@ export interface Flow extends FlowHead {
   /** What a message with no text gets at a step that does not say (default: errors.textOnly, then the question again). */
   media: Outcome
   steps: Record<string, Step>
-}
-
-/**
- * A flow as the older readers take it (every `Flow` is one).
- * @deprecated use `Flow`; kept while the flow diagram and the dashboard switch.
- */
-export interface FlowDefinition extends FlowHead {
-  steps: Record<string, StepFields>
 }
 
 /** The intent a channel step uses for "let me pick another channel". */

@@ -2,14 +2,14 @@
  * The flow as the diagram's model: its steps and labelled arrows, in the language of `texts`, with
  * the words contacts actually write. Pure: texts and words come in through a lookup.
  */
-import { BACK_INTENT, CHANNEL_INTENT, type FlowDefinition, type Outcome } from '../../domain/flow.js'
+import { BACK_INTENT, CHANNEL_INTENT, type Flow, type Outcome } from '../../domain/flow.js'
+import { shownKeyOf } from '../../domain/steps.js'
 import type { DiagramCaptions } from './captions.js'
 import type { DiagramCommand, DiagramEdge, DiagramStep, DiagramTexts, FlowGraph, Label, Mark } from './model.js'
 import { stepExits } from './step-exits.js'
-import { stepKind } from './step-kind.js'
 
 /** The steps and arrows of `flow`, labelled in `texts.language`. */
-export function flowGraph(flow: FlowDefinition, texts: DiagramTexts): FlowGraph {
+export function flowGraph(flow: Flow, texts: DiagramTexts): FlowGraph {
   const { captions } = texts
   const label = (intent: string | undefined, o: Outcome | undefined): Label => ({
     words: intent ? wordsOf(texts, intent) : '',
@@ -18,10 +18,10 @@ export function flowGraph(flow: FlowDefinition, texts: DiagramTexts): FlowGraph 
   const steps: DiagramStep[] = []
   const edges: DiagramEdge[] = []
   for (const step of Object.values(flow.steps)) {
-    const kind = stepKind(step)
-    const shown = step.ask ?? step.say[0]
-    const text = kind === 'channel' ? captions.channelStep : shown !== undefined ? firstLine(texts.text(shown) ?? '') : undefined
-    steps.push({ id: step.id, ...(text ? { text } : {}), channel: kind === 'channel' })
+    const channel = step.kind === 'channel'
+    const shown = shownKeyOf(step)
+    const text = channel ? captions.channelStep : shown !== undefined ? firstLine(texts.text(shown) ?? '') : undefined
+    steps.push({ id: step.id, ...(text ? { text } : {}), channel })
     for (const exit of stepExits(step)) {
       const from = step.id
       if (exit.kind === 'answer') edges.push({ from, to: exit.to, kind: 'answer', label: label(exit.intent, exit.outcome) })

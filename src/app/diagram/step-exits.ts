@@ -1,11 +1,6 @@
-/**
- * Where a step can lead (the arrows leaving it), against the current `Step` shape of
- * src/domain/flow.ts; to be switched to the domain's step analysis (src/domain/steps.ts) once it
- * lands.
- */
-import type { FlowDefinition, Outcome } from '../../domain/flow.js'
-
-type FlowStep = FlowDefinition['steps'][string]
+/** Where a step can lead (the arrows leaving it), from the domain's step analysis. */
+import type { Outcome, Step } from '../../domain/flow.js'
+import { answersOf } from '../../domain/steps.js'
 
 export type StepExit =
   /** An answer; to the step itself when it stays and asks again. */
@@ -15,19 +10,21 @@ export type StepExit =
   | { kind: 'back' | 'channelSaved' | 'next' | 'rest'; to: string }
 
 /** The ways out of `step`, answers first in the order of the file. */
-export function stepExits(step: FlowStep): StepExit[] {
-  const exits: StepExit[] = Object.entries(step.answers).map(([intent, outcome]) => ({
-    kind: 'answer',
-    to: outcome.next ?? step.id,
-    intent,
-    outcome,
-  }))
-  if (step.channelDetails) {
-    if (step.channelDetails.back) exits.push({ kind: 'back', to: step.channelDetails.back })
-    if (step.next) exits.push({ kind: 'channelSaved', to: step.next })
-  } else if (step.next && !step.ask) {
-    exits.push({ kind: 'next', to: step.next })
+export function stepExits(step: Step): StepExit[] {
+  const exits: StepExit[] = answersOf(step).map(([intent, outcome]) => ({ kind: 'answer', to: outcome.next ?? step.id, intent, outcome }))
+  switch (step.kind) {
+    case 'channel':
+      if (step.channelDetails.back) exits.push({ kind: 'back', to: step.channelDetails.back })
+      exits.push({ kind: 'channelSaved', to: step.next })
+      break
+    case 'say':
+      exits.push({ kind: 'next', to: step.next })
+      break
+    case 'rest':
+      if (step.rest) exits.push({ kind: 'rest', to: step.rest })
+      break
+    case 'ask':
+      break
   }
-  if (step.rest) exits.push({ kind: 'rest', to: step.rest })
   return exits
 }

@@ -3,7 +3,7 @@
  * per day, where every contact stands per purpose, their channels, and where they stop).
  */
 import type { ConsentState } from '../../domain/consent.js'
-import type { FlowDefinition } from '../../domain/flow.js'
+import type { Flow } from '../../domain/flow.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 import { purposesIn, stepOf } from '../export.js'
@@ -44,7 +44,7 @@ const DAY = 86_400_000
 /** The daily chart shows at most this many days, ending at the last day with an answer. */
 export const MAX_DAYS = 90
 
-export function dashboardStats(data: ConsentData, flow: FlowDefinition, policy: Policy): DashboardStats {
+export function dashboardStats(data: ConsentData, flow: Flow, policy: Policy): DashboardStats {
   // ---- consent answers per day ----
   const byDay = new Map<string, DayCount>()
   for (const { record } of data.ledger) {

@@ -13,7 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { FlowDefinition } from '../../domain/flow.js'
+import type { Flow } from '../../domain/flow.js'
 import type { Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentReader } from '../../ports/consent-reader.js'
@@ -27,7 +27,7 @@ export interface WebOptions {
   /** Where the dashboard and downloads read the data (in turns, so the bot goes on answering). */
   reader: ConsentReader
   policy: Policy
-  flow: FlowDefinition
+  flow: Flow
   texts: Texts
   defaultLanguage: Language
   /** The owner's token for /admin; without it, /admin is off. */

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadBusinessFiles, type BusinessFiles } from '../../../src/main/bot.js'
-import { CHANNEL_INTENT, type FlowDefinition } from '../../../src/domain/flow.js'
+import { CHANNEL_INTENT, type Flow } from '../../../src/domain/flow.js'
 import {
   diagramCaptions,
   diagramHtml,
@@ -247,12 +247,14 @@ describe('the HTML page of the real flow', () => {
 
 describe('texts an owner may write', () => {
   // A step named like a Mermaid keyword, and texts and words full of characters its grammar reads.
-  const flow: FlowDefinition = {
+  const flow: Flow = {
     start: 'note',
     startLine: 1,
+    media: { say: ['notice'], line: 1 },
     commands: { stop: { say: [], withdraw: 'all', next: 'end', line: 2 } },
     steps: {
       note: {
+        kind: 'ask',
         id: 'note',
         say: [],
         ask: 'question',
@@ -263,7 +265,7 @@ describe('texts an owner may write', () => {
         unclear: { say: ['hint'], line: 6 },
         line: 3,
       },
-      end: { id: 'end', say: ['bye'], answers: {}, rest: 'note', line: 7 },
+      end: { kind: 'rest', id: 'end', say: ['bye'], answers: {}, rest: 'note', line: 7 },
     },
   }
   const texts: Omit<DiagramTexts, 'captions'> = {
