@@ -73,21 +73,43 @@ export type ChainCheck = { intact: true; count: number } | { intact: false; coun
 
 /** Walks the whole chain; names the first entry that does not hold. */
 export function verifyChain(entries: Iterable<LedgerEntry>): ChainCheck {
+  const chain = chainChecker()
+  for (const entry of entries) {
+    const broken = chain.next(entry)
+    if (broken) return broken
+  }
+  return chain.result()
+}
+
+/**
+ * The same check one entry at a time, for a ledger read as a stream (nothing of it kept but the
+ * entry before): `next` returns the verdict at the first broken entry, `result` once all are in.
+ */
+export function chainChecker(): { next(entry: LedgerEntry): ChainCheck | undefined; result(): ChainCheck } {
   let previous: LedgerEntry | undefined
   let count = 0
-  for (const entry of entries) {
-    count++
-    const broken = (reason: string): ChainCheck => ({ intact: false, count, seq: entry?.seq ?? count, recordId: entry?.record?.id, reason })
-    if (!entry || typeof entry !== 'object' || !entry.record) return broken('is not a ledger entry')
-    if (entry.seq !== count)
-      return broken(`has number ${String(entry.seq)} where ${count} was expected (an entry is missing, repeated or moved)`)
-    if (entry.prev !== (previous?.hash ?? GENESIS))
-      return broken('does not follow the entry before it (that one was changed, removed or moved)')
-    if (entry.hash !== entryHash(entry.prev, entry.seq, entry.record, entry.personalDigest))
-      return broken('was changed after it was written')
-    if (entry.personal && digestPersonal(entry.personal) !== entry.personalDigest)
-      return broken('has personal details that were changed after they were written')
-    previous = entry
+  return {
+    next(entry) {
+      count++
+      const broken = (reason: string): ChainCheck => ({
+        intact: false,
+        count,
+        seq: entry?.seq ?? count,
+        recordId: entry?.record?.id,
+        reason,
+      })
+      if (!entry || typeof entry !== 'object' || !entry.record) return broken('is not a ledger entry')
+      if (entry.seq !== count)
+        return broken(`has number ${String(entry.seq)} where ${count} was expected (an entry is missing, repeated or moved)`)
+      if (entry.prev !== (previous?.hash ?? GENESIS))
+        return broken('does not follow the entry before it (that one was changed, removed or moved)')
+      if (entry.hash !== entryHash(entry.prev, entry.seq, entry.record, entry.personalDigest))
+        return broken('was changed after it was written')
+      if (entry.personal && digestPersonal(entry.personal) !== entry.personalDigest)
+        return broken('has personal details that were changed after they were written')
+      previous = entry
+      return undefined
+    },
+    result: () => ({ intact: true, count }),
   }
-  return { intact: true, count }
 }

@@ -3,7 +3,6 @@
  * where in the flow they stop answering. Numbers are computed once per page from one read of
  * the data, then drawn as inline SVG (no script, no external request) and repeated in tables.
  */
-import { bundledEnglishPageTexts } from './bundled-page-texts.js'
 import { type DashboardStats, type DayCount, MAX_DAYS, type PurposeOutcome } from './dashboard-stats.js'
 import { html, page, type Html } from './html.js'
 import type { PageText } from '../page-texts.js'
@@ -108,17 +107,8 @@ export interface Downloads {
   json: string
 }
 
-/**
- * The dashboard page; its words come from pages.json (English unless `t` says otherwise: the
- * project's own locales/en/pages.json when none is given).
- */
-export function dashboardPage(
-  stats: DashboardStats,
-  business: string,
-  readAt: Date,
-  downloads: Downloads,
-  t: PageText = bundledEnglishPageTexts,
-): string {
+/** The dashboard page; its words come from pages.json, through `t` (English for now: the server passes it). */
+export function dashboardPage(stats: DashboardStats, business: string, readAt: Date, downloads: Downloads, t: PageText): string {
   const answers = stats.days.reduce((n, d) => n + d.given + d.refused + d.withdrawn, 0)
   const given = stats.days.reduce((n, d) => n + d.given, 0)
   const outcomeSegments = (p: PurposeOutcome): Segment[] => [

@@ -18,6 +18,7 @@ import type { Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentReader } from '../../ports/consent-reader.js'
 import type { Texts } from '../../ports/texts.js'
+import { pageTexts } from '../page-texts.js'
 import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { dashboardPage, dashboardStats } from './dashboard.js'
@@ -124,11 +125,17 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         const search = [query, token].filter(Boolean).join('&')
         return search ? `${to}?${search}` : to
       }
-      const body = dashboardPage(dashboardStats(data, options.flow, options.policy), options.policy.controller.name, now, {
-        ledgerCsv: link('/admin/export.csv', 'what=ledger'),
-        contactsCsv: link('/admin/export.csv', 'what=contacts'),
-        json: link('/admin/export.json'),
-      })
+      const body = dashboardPage(
+        dashboardStats(data, options.flow, options.policy),
+        options.policy.controller.name,
+        now,
+        {
+          ledgerCsv: link('/admin/export.csv', 'what=ledger'),
+          contactsCsv: link('/admin/export.csv', 'what=contacts'),
+          json: link('/admin/export.json'),
+        },
+        pageTexts(options.texts, 'en'),
+      )
       return { name: 'admin', reply: { status: 200, type: 'text/html; charset=utf-8', body, headers: noStore } }
     }
     if (path === '/admin/export.csv' || path === '/admin/export.json') {

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { LEDGER_FILE, openConsentReader } from '../../adapters/lowdb-store.js'
 import { loadDotEnv, parseConfig } from '../../app/config.js'
-import { verifyChain, type LedgerEntry } from '../../domain/ledger.js'
+import { chainChecker } from '../../domain/ledger.js'
 import type { ConsentReader } from '../../ports/consent-reader.js'
 
 const USAGE = `Usage: npm run ledger:verify -- [--data-dir DIR]
@@ -30,32 +30,29 @@ export type LedgerVerdict =
 
 /** Walks the ledger record by record; names the first record that does not hold. */
 export async function verifyLedger(reader: ConsentReader): Promise<LedgerVerdict> {
-  const entries: LedgerEntry[] = []
-  const places: string[] = []
+  // Streamed: only the entry before is kept, whatever the ledger's length.
+  const chain = chainChecker()
   let unreadable: { where: string; reason: string } | undefined
   let cutShort = false
   for await (const step of reader.ledger()) {
     if (step.kind === 'record') {
-      entries.push(step.entry)
-      places.push(step.where)
-      continue
+      const broken = chain.next(step.entry)
+      if (!broken || broken.intact) continue
+      return {
+        intact: false,
+        where: step.where,
+        seq: broken.seq,
+        ...(broken.recordId ? { recordId: broken.recordId } : {}),
+        reason: broken.reason,
+        intactBefore: broken.count - 1,
+      }
     }
     if (step.kind === 'unreadable') unreadable = { where: step.where, reason: step.reason }
     // A write a kill cut short: never confirmed, and the bot removes it when it starts.
     else cutShort = true
     break
   }
-  const check = verifyChain(entries)
-  if (!check.intact) {
-    return {
-      intact: false,
-      where: places[check.count - 1]!,
-      seq: check.seq,
-      ...(check.recordId ? { recordId: check.recordId } : {}),
-      reason: check.reason,
-      intactBefore: check.count - 1,
-    }
-  }
+  const check = chain.result()
   if (unreadable) return { intact: false, ...unreadable, intactBefore: check.count }
   return { intact: true, count: check.count, cutShort }
 }
