@@ -1,0 +1,89 @@
+/**
+ * The owner's steps as states of the machine: a question (`ask`), words said on the way (`say`),
+ * a resting place (`rest`), and the built-in channel step (channel-step.ts).
+ */
+import { assign, type StateNodeConfig } from 'xstate'
+import { CHANNEL_INTENT, type AskStep, type Flow, type RestStep, type SayStep } from '../flow.js'
+import type { Channel } from '../policy.js'
+import { choicesOf, purposesAsked } from '../steps.js'
+import { channelStep } from './channel-step.js'
+import type { AsideTransitions } from './commands.js'
+import type { StepMeta } from './declarations.js'
+import { outcome, ref, says, type Ctx } from './outcomes.js'
+
+/** Every step of the flow as a state, by its id (in the flow's order). */
+export function stepStates(flow: Flow, asideTransitions: AsideTransitions, linkOf: (channel: Channel) => string | undefined) {
+  const states: Record<string, StateNodeConfig<any, any, any, any, any, any, any, any, any, any>> = {}
+  for (const step of Object.values(flow.steps)) {
+    switch (step.kind) {
+      case 'ask':
+        states[step.id] = askStep(step, asideTransitions)
+        break
+      case 'say':
+        states[step.id] = passStep(step)
+        break
+      case 'rest':
+        states[step.id] = restStep(step, asideTransitions)
+        break
+      case 'channel':
+        states[step.id] = channelStep(step, asideTransitions, linkOf)
+        break
+    }
+  }
+  return states
+}
+
+const unclearTransitions = (step: AskStep) => {
+  const unclear = step.unclear
+  const hint = says(unclear?.say ?? [])
+  if (!unclear?.after || !unclear.then?.length) return [{ actions: ['countUnclear' as const, ...hint] }]
+  return [
+    {
+      guard: { type: 'unclearAgain' as const, params: { after: unclear.after } },
+      actions: ['countUnclear' as const, ...says(unclear.then)],
+    },
+    { actions: ['countUnclear' as const, ...hint] },
+  ]
+}
+
+const askStep = (step: AskStep, asideTransitions: AsideTransitions) => {
+  const answers = Object.entries(step.answers)
+  const choices = choicesOf(step)
+  return {
+    id: step.id,
+    meta: {
+      intents: answers.map(([intent]) => intent),
+      purposes: purposesAsked(step),
+      ...(choices.length ? { choices } : {}),
+    } satisfies StepMeta,
+    entry: [...says([...step.say, step.ask]), { type: 'ask' as const, params: { key: step.ask } }],
+    on: {
+      // A photo or a voice note: what this step says, else the flow's rule (at the root).
+      ...(step.media ? { media: outcome(step.media, step.id) } : {}),
+      answer: [
+        ...asideTransitions,
+        ...answers.map(([intent, o]) => {
+          const { actions, ...rest } = outcome(o, step.id)
+          const chosen =
+            intent === CHANNEL_INTENT
+              ? [assign({ pending: ({ event }: Ctx) => ({ channel: (event as { channel: Channel }).channel }) })]
+              : []
+          return { guard: { type: 'means' as const, params: { intent } }, ...rest, actions: [...chosen, ...actions] }
+        }),
+        ...unclearTransitions(step),
+      ],
+    },
+  }
+}
+
+const noQuestion = { type: 'ask' as const, params: {} }
+
+const restStep = (step: RestStep, asideTransitions: AsideTransitions) => ({
+  id: step.id,
+  meta: { intents: [] } satisfies StepMeta,
+  entry: [noQuestion, ...says(step.say)],
+  // Whatever the contact writes next opens the `rest` step (commands still apply first).
+  ...(step.rest ? { on: { answer: [...asideTransitions, { target: ref(step.rest) }] } } : {}),
+})
+
+const passStep = (step: SayStep) => ({ id: step.id, entry: [noQuestion, ...says(step.say)], always: { target: ref(step.next) } })
