@@ -4,7 +4,7 @@ import { CONTAINS_PREFIX, FILLER_INTENT, type AnswerWords } from '../domain/inte
 import { LANGUAGES, type Language } from '../domain/language.js'
 import { PAGES_NAMESPACE } from '../ports/page-texts.js'
 import type { Texts } from '../ports/texts.js'
-import type { LocaleBundle } from './locale-files.js'
+import type { LocaleBundle } from './locale-files/locale-bundle.js'
 
 /**
  * Commands (the flow's words that work at any step) are understood in any language: a contact

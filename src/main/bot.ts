@@ -4,11 +4,11 @@
  */
 import { relative, sep } from 'node:path'
 import type { ProviderClass } from '@builderbot/bot'
-import { readBusinessFlow } from '../adapters/flow-files.js'
+import { readBusinessFlow } from '../adapters/flow-files/business-flow.js'
 import type { BusinessFlow } from '../domain/flow.js'
 import { OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { createI18nTexts } from '../adapters/i18n-texts.js'
-import { readLocales, type LocaleBundle } from '../adapters/locale-files.js'
+import { readLocales, type LocaleBundle } from '../adapters/locale-files/locale-bundle.js'
 import { openConsentReader, openLowdbStore, type LowdbStoreOptions } from '../adapters/lowdb-store.js'
 import { attachSource, builderbotSource, providerMessenger } from '../adapters/builderbot-bridge.js'
 import type { InboundSource } from '../ports/inbound-source.js'

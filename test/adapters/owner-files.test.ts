@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadBusinessFlow } from '../../src/adapters/flow-files.js'
-import { loadLocales } from '../../src/adapters/locale-files.js'
+import { loadBusinessFlow } from '../../src/adapters/flow-files/business-flow.js'
+import { loadLocales } from '../../src/adapters/locale-files/locale-bundle.js'
 import { formatProblem, OwnerFileError, type Problem } from '../../src/adapters/owner-file.js'
 
 // The setup file moves the working directory to a scratch one: resolve paths from this file.

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadBusinessFlow } from '../../src/adapters/flow-files.js'
+import { loadBusinessFlow } from '../../src/adapters/flow-files/business-flow.js'
 import { expectationsOf, listFiles, ownerProject, ROOT, runCli } from './run-cli.js'
 
 const check = (args: string[], cwd: string) => runCli('check.ts', args, cwd)

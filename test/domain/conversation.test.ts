@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadBusinessFlow } from '../../src/adapters/flow-files.js'
+import { loadBusinessFlow } from '../../src/adapters/flow-files/business-flow.js'
 import {
   buildConversationMachine,
   expectedIntents,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { loadBusinessFlow } from '../../src/adapters/flow-files.js'
+import { loadBusinessFlow } from '../../src/adapters/flow-files/business-flow.js'
 import { createRecognizer, tokenize, type AnswerWords } from '../../src/domain/intents.js'
 import { numberWords } from '../../src/domain/steps.js'
 

@@ -5,8 +5,8 @@
  * when all is valid; exits 2 on a bad option.
  */
 import { relative, sep } from 'node:path'
-import { readBusinessFlow } from '../../adapters/flow-files.js'
-import { readLocales } from '../../adapters/locale-files.js'
+import { readBusinessFlow } from '../../adapters/flow-files/business-flow.js'
+import { readLocales } from '../../adapters/locale-files/locale-bundle.js'
 import { formatProblem, OwnerFileError, type Problem } from '../../adapters/owner-file.js'
 import { loadBusinessFiles } from '../bot.js'
 import { ConfigError, loadDotEnv } from '../../app/config.js'
