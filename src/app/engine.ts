@@ -5,28 +5,32 @@
  * Messages of one contact are handled one at a time, in arrival order, exactly once; different
  * contacts do not wait for each other. Everything a step changed is on disk before any reply of
  * that step is sent, so a confirmation never announces something that could still be lost.
+ *
+ * Who wrote (their queue, their contact with their two addresses as one) is people.ts; the sweep
+ * that records unanswered consents as lapsed is lapse.ts; the per-contact queues are queues.ts.
  */
-import type { Contact, ConsentRecord } from '../domain/consent.js'
+import type { Contact } from '../domain/consent.js'
 import {
   buildConversationMachine,
   currentChoices,
   expectedIntents,
   newConversation,
-  pendingPurposes,
   stepThrough,
   type ConversationMachine,
   type ConversationSnapshot,
 } from '../domain/conversation.js'
 import type { BusinessFlow } from '../domain/flow.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
-import { unansweredTooLong } from '../domain/terms.js'
 import type { ConsentStore, NewRecord, StoredConversation } from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
 import { perform } from './effects.js'
-import { addressesOf, isLid, mergeContacts, type Stored } from './identity.js'
+import { addressesOf, isLid, type Stored } from './identity.js'
+import { lapseUnanswered as sweepUnanswered } from './lapse.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
+import { People } from './people.js'
+import { ContactQueues } from './queues.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from './rate-limit.js'
 import { MessageReader } from './read.js'
 import { ConsentRecords, latestReceipt, newPrincipal, newReceiptId } from './records.js'
@@ -37,9 +41,6 @@ export { newReceiptId } from './records.js'
 
 /** How many message ids per contact are remembered to drop redeliveries (older ones: by their time). */
 const RECENT_MESSAGE_IDS = 20
-
-/** How many `…@lid` → number pairs are kept in memory for queueing (the store keeps them all). */
-const MAX_REMEMBERED_LIDS = 100_000
 
 export interface EngineDeps {
   business: BusinessFlow
@@ -61,9 +62,8 @@ export class ConsentEngine {
   private readonly reader: MessageReader
   private readonly records: ConsentRecords
   private readonly replies: ReplyTexts
-  private readonly queues = new Map<string, Promise<void>>()
-  private readonly inFlight = new Set<Promise<void>>()
-  private readonly numbers = new Map<string, string>()
+  private readonly queues: ContactQueues
+  private readonly people: People
   private readonly clock: () => Date
   private readonly log: Logger
   private readonly limiter?: RateLimiter
@@ -76,6 +76,15 @@ export class ConsentEngine {
     this.replies = new ReplyTexts(business.policy, texts)
     this.clock = deps.clock ?? (() => new Date())
     this.log = deps.logger ?? silentLogger
+    this.queues = new ContactQueues(this.log)
+    this.people = new People({
+      store: deps.store,
+      records: this.records,
+      log: this.log,
+      clock: this.clock,
+      numberOf: deps.numberOf,
+      enqueue: (contactId, work) => this.queues.enqueue(contactId, work),
+    })
     if (deps.rateLimit !== false) {
       const ended = ({ contact, dropped }: FloodEnded) => this.log.info('rate_limit.ended', { contact: contactRef(contact), dropped })
       this.limiter = new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => this.clock().getTime(), ended)
@@ -84,14 +93,14 @@ export class ConsentEngine {
 
   /** Queues a message; resolves once it has been handled and answered (errors are answered, not thrown). */
   handle(inbound: Inbound): Promise<void> {
-    const person = this.personOf(inbound)
+    const person = this.people.personOf(inbound)
     // Over the rate limit: one note, then silence; a dropped message is not loaded, stored or logged.
     // Except a request to stop or to erase: it is read just enough to find it, and honoured.
     let admission = this.limiter?.admit(person) ?? 'handle'
     if (admission !== 'handle' && inbound.text !== undefined && this.reader.isOptOut(inbound.text)) admission = 'handle'
     if (admission === 'drop') return Promise.resolve()
     const work = admission === 'note' ? () => this.slowDown(inbound) : () => this.process(inbound, person)
-    return this.enqueue(person, work, (error) => this.fail(inbound, error))
+    return this.queues.enqueue(person, work, (error) => this.fail(inbound, error))
   }
 
   /**
@@ -99,21 +108,7 @@ export class ConsentEngine {
    * become one, filed under the number, and the merge is recorded. Runs in the number's queue.
    */
   link(lid: string, number: string): Promise<void> {
-    if (!isLid(lid) || isLid(number) || !/^\d{5,20}$/.test(number)) return Promise.resolve()
-    this.remember(lid, number)
-    return this.enqueue(number, async () => {
-      const now = this.clock()
-      const { stored, replaces, records } = await this.identify(number, lid, now, { method: 'policy-rule', rule: 'whatsapp-lid-mapping' })
-      if (!stored || (!replaces && stored.contact.lid === lid) || !stored.conversation) return
-      const contact = { ...stored.contact, lid }
-      await this.deps.store.commit({
-        contact,
-        conversation: stored.conversation,
-        records,
-        notices: this.records.noticesFor(contact, records),
-        ...(replaces ? { replaces } : {}),
-      })
-    })
+    return this.people.link(lid, number)
   }
 
   /**
@@ -121,79 +116,8 @@ export class ConsentEngine {
    * before, or a mapping learned while the bot was off) are merged into the number's contact.
    * Returns how many were linked.
    */
-  async mergeSplitContacts(numberOf: (lid: string) => Promise<string | undefined>): Promise<number> {
-    const lids: string[] = []
-    for await (const { contact } of this.deps.store.scan()) if (isLid(contact.id)) lids.push(contact.id)
-    let merged = 0
-    for (const lid of lids) {
-      const number = await numberOf(lid)
-      if (!number) continue
-      await this.link(lid, number)
-      merged++
-    }
-    if (merged) this.log.info('contacts.linked_at_start', { linked: merged })
-    return merged
-  }
-
-  /** The queue a message waits in: the person's number whenever it is known, so both addresses share one. */
-  private personOf(inbound: Inbound): string {
-    const { lid, number } = addressesOf(inbound.contact, inbound.alias)
-    if (lid && number) this.remember(lid, number)
-    return number ?? (lid && this.numbers.get(lid)) ?? inbound.contact
-  }
-
-  /** A `…@lid` → number learned in this run (bounded: the store keeps them for good). */
-  private remember(lid: string, number: string): void {
-    if (this.numbers.get(lid) === number) return
-    if (this.numbers.size >= MAX_REMEMBERED_LIDS) this.numbers.delete(this.numbers.keys().next().value!)
-    this.numbers.set(lid, number)
-  }
-
-  /**
-   * The person's contact as stored, with a contact that the LID had on its own folded in (a
-   * `merged` record says so). `lid` undefined: only the number's.
-   */
-  private async identify(
-    number: string,
-    lid: string | undefined,
-    now: Date,
-    collection: ConsentRecord['collection'],
-  ): Promise<{ stored?: Stored; replaces?: string; records: NewRecord[] }> {
-    const byNumber = await this.deps.store.load(number)
-    const mine = byNumber.contact ? (byNumber as Stored) : undefined
-    if (!lid || mine?.contact.lid === lid) return { ...(mine ? { stored: mine } : {}), records: [] }
-    const byLid = await this.deps.store.load(lid)
-    if (!byLid.contact || byLid.contact.id !== lid) return { ...(mine ? { stored: mine } : {}), records: [] }
-    const merged = mergeContacts(number, mine, byLid as Stored)
-    const record = this.records.merged(merged.contact, lid, byLid.contact.principal, collection, now)
-    this.log.info('contact.merged', { contact: contactRef(number) })
-    return { stored: merged as Stored, replaces: lid, records: [record] }
-  }
-
-  /** The source's word on a LID's number (a valid one only; a failing lookup is no answer). */
-  private async askNumber(lid: string): Promise<string | undefined> {
-    const number = await this.deps.numberOf?.(lid).catch((error: unknown) => {
-      this.log.warn('contact.number_lookup_failed', { error: (error as Error)?.message ?? String(error) })
-      return undefined
-    })
-    return number && /^\d{5,20}$/.test(number) ? number : undefined
-  }
-
-  /** Runs `work` after everything already queued for this contact; one contact's work never overlaps. */
-  private enqueue(contactId: string, work: () => Promise<void>, onError?: (error: unknown) => Promise<void>): Promise<void> {
-    const previous = this.queues.get(contactId) ?? Promise.resolve()
-    const fail =
-      onError ??
-      (async (error: unknown) =>
-        this.log.error('contact.work_failed', { contact: contactRef(contactId), error: (error as Error)?.message ?? String(error) }))
-    const done = previous.then(work).catch(fail)
-    this.queues.set(contactId, done)
-    this.inFlight.add(done)
-    void done.finally(() => {
-      this.inFlight.delete(done)
-      if (this.queues.get(contactId) === done) this.queues.delete(contactId)
-    })
-    return done
+  mergeSplitContacts(numberOf: (lid: string) => Promise<string | undefined>): Promise<number> {
+    return this.people.mergeSplitContacts(numberOf)
   }
 
   /** The one note a contact over the rate limit gets, in their language. Nothing is stored. */
@@ -205,8 +129,8 @@ export class ConsentEngine {
   }
 
   /** Resolves once every message received so far has been handled and answered. */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+  settled(): Promise<void> {
+    return this.queues.settled()
   }
 
   /**
@@ -214,42 +138,16 @@ export class ConsentEngine {
    * (`lapseUnansweredAfterDays`). Goes through each contact's queue, so it never races a message
    * of theirs. Returns how many contacts it recorded a lapse for.
    */
-  async lapseUnanswered(): Promise<number> {
-    const { policy } = this.deps.business
-    if (!policy.lapseUnansweredAfterDays) return 0
-    const now = this.clock()
-    const due: string[] = []
-    for await (const { contact, conversation } of this.deps.store.scan()) {
-      if (conversation && unansweredTooLong(policy, conversation.updatedAt, now)) due.push(contact.id)
-    }
-    let lapsed = 0
-    await Promise.all(due.map((id) => this.enqueue(id, async () => void ((await this.lapse(id, now)) && lapsed++))))
-    return lapsed
-  }
-
-  private async lapse(contactId: string, now: Date): Promise<boolean> {
-    const { policy } = this.deps.business
-    const stored = await this.deps.store.load(contactId)
-    if (!stored.contact || !stored.conversation || !unansweredTooLong(policy, stored.conversation.updatedAt, now)) return false
-    const snapshot = this.restore(stored.conversation.snapshot, contactId)
-    if (!snapshot) return false
-    // Only what is still open: a purpose not answered under the current policy, not lapsed already.
-    const open = pendingPurposes(snapshot).filter((p) => {
-      const consent = stored.contact!.consents[p]
-      return !consent || (consent.policyVersion !== policy.version && consent.state !== 'lapsed')
+  lapseUnanswered(): Promise<number> {
+    return sweepUnanswered({
+      policy: this.deps.business.policy,
+      store: this.deps.store,
+      records: this.records,
+      log: this.log,
+      clock: this.clock,
+      enqueue: (contactId, work) => this.queues.enqueue(contactId, work),
+      restore: (persisted, contactId) => this.restore(persisted, contactId),
     })
-    if (open.length === 0) return false
-    const contact: Contact = { ...stored.contact, consents: { ...stored.contact.consents } }
-    const record = this.records.change(contact, 'lapsed', open, { method: 'policy-rule', rule: 'lapseUnansweredAfterDays' }, now)
-    // The conversation stays where it was: a late answer still counts, as a new record.
-    await this.deps.store.commit({
-      contact,
-      conversation: stored.conversation,
-      records: [record],
-      notices: this.records.noticesFor(contact, [record]),
-    })
-    this.log.info('consent.lapsed', { contact: contactRef(contactId), purposes: open })
-    return true
   }
 
   /** One message: load the person → read their words → step the conversation → record → commit → reply. */
@@ -317,16 +215,16 @@ export class ConsentEngine {
     let identity: { replaces?: string; records: NewRecord[] } = { records: [] }
     if (isLid(person)) {
       // Only the LID is known here; the store may know its number (then the number's queue it is).
-      const known = this.numbers.get(person)
+      const known = this.people.knownNumber(person)
       stored = known ? {} : await this.deps.store.load(person)
-      const numberOf = known ?? (stored.contact && stored.contact.id !== person ? stored.contact.id : await this.askNumber(person))
+      const numberOf = known ?? (stored.contact && stored.contact.id !== person ? stored.contact.id : await this.people.askNumber(person))
       if (numberOf) {
-        this.remember(person, numberOf)
-        await this.enqueue(numberOf, () => this.process(inbound, numberOf))
+        this.people.remember(person, numberOf)
+        await this.queues.enqueue(numberOf, () => this.process(inbound, numberOf))
         return undefined
       }
     } else {
-      const found = await this.identify(person, lid, now, { method: 'whatsapp-chat', messageId: inbound.messageId })
+      const found = await this.people.identify(person, lid, now, { method: 'whatsapp-chat', messageId: inbound.messageId })
       stored = found.stored ?? {}
       identity = found
     }
