@@ -146,6 +146,7 @@ export class ConsentEngine {
       log: this.log,
       clock: this.clock,
       enqueue: (contactId, work) => this.queues.enqueue(contactId, work),
+      machine: this.machine,
       restore: (persisted, contactId) => this.restore(persisted, contactId),
     })
   }

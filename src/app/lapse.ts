@@ -4,7 +4,7 @@
  * so the sweep never races a message of theirs.
  */
 import type { Contact } from '../domain/consent.js'
-import { pendingPurposes, type ConversationSnapshot } from '../domain/conversation.js'
+import { stepConversation, type ConversationMachine, type ConversationSnapshot } from '../domain/conversation.js'
 import type { Policy } from '../domain/policy.js'
 import { unansweredTooLong } from '../domain/terms.js'
 import type { ConsentStore } from '../ports/consent-store.js'
@@ -19,6 +19,8 @@ export interface LapseDeps {
   clock: () => Date
   /** Runs work in a contact's queue (the engine's: one contact's work never overlaps). */
   enqueue: (contactId: string, work: () => Promise<void>) => Promise<void>
+  /** The conversation machine: it says which consents lapse (the `lapse` event). */
+  machine: ConversationMachine
   /** The stored conversation as a snapshot; undefined when its step is gone from the flow. */
   restore: (persisted: unknown, contactId: string) => ConversationSnapshot | undefined
 }
@@ -47,7 +49,10 @@ async function lapse(deps: LapseDeps, contactId: string, now: Date): Promise<boo
   const snapshot = deps.restore(stored.conversation.snapshot, contactId)
   if (!snapshot) return false
   // Only what is still open: a purpose not answered under the current policy, not lapsed already.
-  const open = pendingPurposes(snapshot).filter((p) => {
+  // The machine says what the open question asks (a flow rule); the record says what is still open.
+  const { effects } = stepConversation(deps.machine, snapshot, { type: 'lapse' })
+  const asked = effects.flatMap((e) => (e.type === 'lapseConsent' ? e.purposes : []))
+  const open = asked.filter((p) => {
     const consent = stored.contact!.consents[p]
     return !consent || (consent.policyVersion !== policy.version && consent.state !== 'lapsed')
   })

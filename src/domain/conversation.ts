@@ -23,12 +23,6 @@ export {
 } from './conversation/declarations.js'
 export { buildConversationMachine, type ConversationMachine, type ConversationSnapshot } from './conversation/machine.js'
 
-/** The purposes the contact's current question asks consent for (none when it asks no consent). */
-export function pendingPurposes(snapshot: ConversationSnapshot): string[] {
-  const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)
-  return [...new Set(metas.flatMap((m) => m?.purposes ?? []))]
-}
-
 /** The answers the contact's current question takes (the engine matches messages against them). */
 export function expectedIntents(snapshot: ConversationSnapshot, options: { aside?: boolean } = {}): string[] {
   // While a command's question is open aside, its answers are what the contact is expected to say.

@@ -47,6 +47,11 @@ export type ConversationEvent =
   | { type: 'reconsent'; changes: TermsChange[] }
   /** The owner removed the step the contact stood on: their conversation starts again, saying so. */
   | { type: 'restarted' }
+  /**
+   * The open question has waited longer than the policy's `lapseUnansweredAfterDays`: the consents
+   * it asks for lapse; the conversation stays where it is (a late answer still counts).
+   */
+  | { type: 'lapse' }
 
 /** Each effect the machine describes, with what it carries: declared once, here. The engine performs them. */
 interface EffectParams {
@@ -85,8 +90,6 @@ export const EFFECTS = {
 /** What the engine reads off a state to know which answers the current question takes. */
 export interface StepMeta {
   intents: string[]
-  /** The purposes the current question asks consent for (they lapse if it stays unanswered). */
-  purposes?: string[]
   /** The answers numbered in the list shown (`{{choices}}`), in order. */
   choices?: string[]
 }

@@ -49,15 +49,21 @@ const unclearTransitions = (step: AskStep) => {
 const askStep = (step: AskStep, asideTransitions: AsideTransitions) => {
   const answers = Object.entries(step.answers)
   const choices = choicesOf(step)
+  const purposes = purposesAsked(step)
+  // Left unanswered too long: what this question asks consent for lapses (the engine records
+  // only the purposes still open).
+  const lapse = purposes.length
+    ? { lapse: { actions: [{ type: 'lapseConsent' as const, params: { purposes, rule: 'lapseUnansweredAfterDays' } }] } }
+    : {}
   return {
     id: step.id,
     meta: {
       intents: answers.map(([intent]) => intent),
-      purposes: purposesAsked(step),
       ...(choices.length ? { choices } : {}),
     } satisfies StepMeta,
     entry: [...says([...step.say, step.ask]), { type: 'ask' as const, params: { key: step.ask } }],
     on: {
+      ...lapse,
       // A photo or a voice note: what this step says, else the flow's rule (at the root).
       ...(step.media ? { media: outcome(step.media, step.id) } : {}),
       answer: [
