@@ -28,6 +28,7 @@
 export { DatabaseFileError } from './store/errors.js'
 export { CONTACTS_DIR, LEGACY_FILE, MANIFEST_FILE, NOTICES_FILE } from './store/layout.js'
 export { LEDGER_FILE } from './store/ledger-file.js'
+export { LOCK_DIR, PID_FILE, StoreLockedError } from './store/lock.js'
 export { openLowdbStore } from './store/open.js'
 export { openConsentReader, readConsentData, readConsentDataInTurns } from './store/reader.js'
 export type { LowdbStore, LowdbStoreOptions } from './store/sharded-store.js'

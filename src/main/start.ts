@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OwnerFileError } from '../adapters/owner-file.js'
-import { DatabaseFileError } from '../adapters/lowdb-store.js'
+import { DatabaseFileError, StoreLockedError } from '../adapters/lowdb-store.js'
 import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
 import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from '../app/config.js'
 import { createLogger, type Logger } from '../app/logger.js'
@@ -120,11 +120,25 @@ function onStopSignal(bot: RunningBot, stopProvider: () => void): void {
   process.on('SIGTERM', stop)
 }
 
+/** A disk that refuses writes, in one line with what to do (no stack trace: nothing is wrong with the bot). */
+function diskProblem(error: unknown): string | undefined {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException
+  const where = path ? ` (${path})` : ''
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk is full${where}. Free some space, then start the bot again.`
+  if (code === 'EROFS') return `the data folder is on a read-only disk${where}. Give the bot a writable folder (--data-dir or DATA_DIR).`
+  if (code === 'EACCES' || code === 'EPERM')
+    return `the bot may not write to its data folder${where}. Run it as the folder's owner, or give it a folder of its own (--data-dir or DATA_DIR).`
+  if (code === 'EIO') return `the disk failed to write${where}. Check the disk, then start the bot again.`
+  return undefined
+}
+
 main().catch((error: unknown) => {
   if (error instanceof OwnerFileError) {
     process.stderr.write(`The bot did not start. Please fix these problems in your files:\n\n${error.message}\n`)
-  } else if (error instanceof ConfigError || error instanceof DatabaseFileError) {
+  } else if (error instanceof ConfigError || error instanceof DatabaseFileError || error instanceof StoreLockedError) {
     process.stderr.write(`The bot did not start: ${error.message}\n`)
+  } else if (diskProblem(error)) {
+    process.stderr.write(`The bot stopped: ${diskProblem(error)}\n`)
   } else {
     process.stderr.write(`The bot stopped on an unexpected error: ${(error as Error)?.stack ?? String(error)}\n`)
   }

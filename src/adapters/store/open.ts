@@ -11,9 +11,11 @@ import { silentLogger } from '../../ports/logger.js'
 import { BACKUPS_DIR } from './backups.js'
 import { ContactFiles } from './contact-files.js'
 import { AppendFile, DIR_MODE, DurableJsonFile, syncDir, TEMP_SUFFIX } from './durable-file.js'
+import { readPendingErasures } from './erasure.js'
 import { JOURNAL_FILE } from './journal.js'
 import { CONTACTS_DIR, MANIFEST_FILE, manifestProblem, NOTICES_FILE, type Notices, noticesProblem } from './layout.js'
 import { LEDGER_FILE } from './ledger-file.js'
+import { lockDataDir, type StoreLock } from './lock.js'
 import { recoverAtOnce, withNewestBackup } from './recover.js'
 import { type LowdbStore, type LowdbStoreOptions, ShardedStore } from './sharded-store.js'
 
@@ -30,14 +32,27 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
 }
 
 async function open(dataDir: string, options: LowdbStoreOptions): Promise<ShardedStore> {
+  const log = options.logger ?? silentLogger
+  await mkdir(dataDir, { recursive: true, mode: DIR_MODE })
+  await chmod(dataDir, DIR_MODE)
+  // One bot per data folder, before anything is read: a second one would fork the ledger.
+  const lock = await lockDataDir(dataDir, (error) => log.error('store.lock_lost', { error: error.message }))
+  try {
+    return await openLocked(dataDir, options, lock)
+  } catch (error) {
+    await lock.release()
+    throw error
+  }
+}
+
+async function openLocked(dataDir: string, options: LowdbStoreOptions, lock: StoreLock): Promise<ShardedStore> {
   const started = performance.now()
   const log = options.logger ?? silentLogger
   const onSync = options.onSync
-  await mkdir(dataDir, { recursive: true, mode: DIR_MODE })
-  await chmod(dataDir, DIR_MODE)
 
   // Everything is read and checked before anything is written: a refused start changes no file.
   const found = recoverAtOnce(dataDir, { ledger: 'tail', shards: options.shards ?? DEFAULT_SHARDS })
+  const erasures = readPendingErasures(dataDir)
 
   if (!found.exists) await new DurableJsonFile(join(dataDir, MANIFEST_FILE), manifestProblem, onSync).write(found.manifest)
   for (const dir of [CONTACTS_DIR, BACKUPS_DIR]) {
@@ -66,8 +81,17 @@ async function open(dataDir: string, options: LowdbStoreOptions): Promise<Sharde
 
   const contacts = ContactFiles.of(dataDir, found.shards, found.replayed, onSync)
   const notices = new Low<Notices>(new DurableJsonFile(join(dataDir, NOTICES_FILE), noticesProblem, onSync), found.notices)
-  const store = new ShardedStore(dataDir, options, contacts, notices, { journal, ledger, ledgerTail: found.last, rotated: found.rotated })
+  const store = new ShardedStore(
+    dataDir,
+    options,
+    contacts,
+    notices,
+    { journal, ledger, ledgerTail: found.last, rotated: found.rotated },
+    lock,
+  )
   log.info('store.opened', { contacts: contacts.size, journalLines: found.journalLines, ms: Math.round(performance.now() - started) })
+  // An erasure a kill interrupted is finished before any message is handled.
+  if (erasures.length) await store.resumeErasures(erasures)
   if (found.rotated.length) store.compactInBackground()
   store
     .backup(options.keepBackups ?? DEFAULT_KEEP_BACKUPS)

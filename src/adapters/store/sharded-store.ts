@@ -14,8 +14,9 @@ import { CommitLog } from './commit-log.js'
 import { fold } from './compaction.js'
 import type { ContactFiles } from './contact-files.js'
 import type { AppendFile, OnSync } from './durable-file.js'
-import { redactLedger } from './erasure.js'
+import { type ErasureStep, ledgerHolds, type PendingErasure, redactLedger, writePendingErasures } from './erasure.js'
 import { journalLine } from './journal.js'
+import type { StoreLock } from './lock.js'
 import type { Notices } from './layout.js'
 import { Mutex } from './mutex.js'
 import type { StoredEntry } from './shards.js'
@@ -31,6 +32,8 @@ export interface LowdbStoreOptions {
   /** Told of every fsync (file or directory): tests count them. */
   onSync?: OnSync
   clock?: () => Date
+  /** Told once each step of an erasure is on disk (tests crash there). */
+  onErasureStep?: (step: ErasureStep) => void | Promise<void>
 }
 
 export interface LowdbStore extends ConsentStore {
@@ -57,6 +60,8 @@ export class ShardedStore implements LowdbStore {
   private closing: Promise<void> | undefined
   private compactionQueued = false
   private readonly log: Logger
+  /** Erasures asked for and not yet done (erasures.json holds them too). */
+  private pendingErasures: PendingErasure[] = []
 
   constructor(
     private readonly dataDir: string,
@@ -64,6 +69,7 @@ export class ShardedStore implements LowdbStore {
     private readonly contacts: ContactFiles,
     private readonly notices: Low<Notices>,
     opened: OpenedLog,
+    private readonly lock?: StoreLock,
   ) {
     this.log = options.logger ?? silentLogger
     this.commits = new CommitLog({
@@ -109,28 +115,57 @@ export class ShardedStore implements LowdbStore {
   erase(contactId: string, proof: ConsentRecord): Promise<void> {
     if (this.commits.failed || this.closing) return Promise.reject(this.commits.failed ?? new Error('The consent store is closed'))
     return this.maintenance.run(async () => {
-      const started = performance.now()
       // Every address of the person: the one they wrote from, their number, their `…@lid`.
-      const addresses = await this.commits.io.run(async () => {
-        const id = this.contacts.idOf(contactId)
-        const entry = this.contacts.get(id)
-        const lid = entry ? (JSON.parse(entry.contact) as Contact).lid : undefined
-        const all = [...new Set([contactId, id, ...(lid ? [lid] : [])])]
-        for (const address of all) {
-          this.contacts.remove(address)
-          this.contacts.forgetLid(address)
-        }
-        return all
-      })
-      // Their contact file is rewritten, and the journals that held their lines are deleted.
-      await this.fold()
-      await redactLedger(this.dataDir, this.commits, addresses, this.options.onSync)
-      // Every older backup holds them (one in progress included): keep only a fresh one.
-      await this.backup(1)
+      const id = this.contacts.idOf(contactId)
+      const entry = this.contacts.get(id)
+      const lid = entry ? (JSON.parse(entry.contact) as Contact).lid : undefined
+      const addresses = [...new Set([contactId, id, ...(lid ? [lid] : [])])]
+      // Recorded before anything is removed: a kill from here on is finished at the next start.
+      const pending = { addresses, proof }
+      const others = this.pendingErasures.filter((p) => p.proof.id !== proof.id)
+      await writePendingErasures(this.dataDir, [...others, pending], this.options.onSync)
+      this.pendingErasures = [...others, pending]
+      await this.options.onErasureStep?.('requested')
+      await this.eraseNow(pending, false)
+    })
+  }
+
+  /** Finishes the erasures a kill interrupted (at start, before any message is handled). */
+  async resumeErasures(pending: PendingErasure[]): Promise<void> {
+    this.pendingErasures = [...pending]
+    for (const erasure of pending) {
+      await this.maintenance.run(() => this.eraseNow(erasure, true))
+      this.log.warn('store.erasure_resumed', { record: erasure.proof.id })
+    }
+  }
+
+  private async eraseNow({ addresses, proof }: PendingErasure, resuming: boolean): Promise<void> {
+    const started = performance.now()
+    const step = this.options.onErasureStep ?? (() => {})
+    await this.commits.io.run(async () => {
+      for (const address of addresses) {
+        this.contacts.remove(address)
+        this.contacts.forgetLid(address)
+      }
+    })
+    // Their contact file is rewritten, and the journals that held their lines are deleted.
+    await this.fold()
+    await step('folded')
+    await redactLedger(this.dataDir, this.commits, addresses, this.options.onSync)
+    await step('redacted')
+    // Every older backup holds them (one in progress included): keep only a fresh one.
+    await this.backup(1)
+    await step('backed-up')
+    // A kill after the proof was appended and before the request was crossed off: once is enough.
+    if (!(resuming && (await ledgerHolds(this.dataDir, proof.id)))) {
       const sealed = this.commits.seal(proof, null)
       await this.commits.enqueue(journalLine(undefined, undefined, [sealed]), [sealed], false, () => {})
-      this.log.info('store.erased', { ms: Math.round(performance.now() - started) })
-    })
+    }
+    await step('proved')
+    const rest = this.pendingErasures.filter((p) => p.proof.id !== proof.id)
+    await writePendingErasures(this.dataDir, rest, this.options.onSync)
+    this.pendingErasures = rest
+    this.log.info('store.erased', { ms: Math.round(performance.now() - started) })
   }
 
   async *scan(): AsyncIterable<{ contact: Contact; conversation?: StoredConversation }> {
@@ -154,6 +189,7 @@ export class ShardedStore implements LowdbStore {
       })
       await this.backups.run(async () => {})
       await this.commits.close()
+      await this.lock?.release()
     })()
     return this.closing
   }
