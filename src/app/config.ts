@@ -86,6 +86,9 @@ const ENV = {
 
 /** Shorter tokens can be guessed; the owner is told how to make a good one. */
 const MIN_ADMIN_TOKEN = 16
+/** With the pages reachable from other computers (HTTP_HOST not a loopback address), a token must be this long. */
+export const MIN_REMOTE_ADMIN_TOKEN = 32
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]'])
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Config | 'help' {
   let values: Record<string, string | boolean | undefined>
@@ -171,10 +174,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
       `ADMIN_TOKEN is too short to be safe (${adminToken.length} characters, at least ${MIN_ADMIN_TOKEN} needed); make one with: node -e "console.log(crypto.randomBytes(24).toString('base64url'))"`,
     )
   }
+  const host = pick('http-host', 'httpHost', '127.0.0.1')!
+  // Off this computer, anyone on the network can try tokens: only a long random one stands that.
+  if (adminToken !== undefined && !(values['no-http'] || port === 0) && !LOOPBACK.has(host) && adminToken.length < MIN_REMOTE_ADMIN_TOKEN) {
+    throw new ConfigError(
+      `ADMIN_TOKEN is too short for a dashboard reachable from other computers (${ENV.httpHost} is ${host}): ${adminToken.length} characters, at least ${MIN_REMOTE_ADMIN_TOKEN} needed; make one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))", or keep ${ENV.httpHost} at 127.0.0.1`,
+    )
+  }
   const http: HttpConfig | undefined =
-    values['no-http'] || port === 0
-      ? undefined
-      : { port, host: pick('http-host', 'httpHost', '127.0.0.1')!, ...(adminToken ? { adminToken } : {}), explicit: portText !== undefined }
+    values['no-http'] || port === 0 ? undefined : { port, host, ...(adminToken ? { adminToken } : {}), explicit: portText !== undefined }
 
   const publicUrlText = pick('public-url', 'publicUrl')
   let publicUrl: string | undefined

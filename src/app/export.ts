@@ -5,7 +5,8 @@
  *
  * The export includes the contact's phone number (and their answer, word for word) where it has
  * not been erased: it is the owner's own evidence, asked for by an authority or a client. Erased
- * records keep only their pseudonym.
+ * records keep only their pseudonym. The files are the owner's copies: `npm run export` writes them
+ * outside the data folder (exports/), where an erasure does not reach and is not expected to.
  */
 import type { ConsentState } from '../domain/consent.js'
 import type { ConsentData } from '../ports/consent-store.js'

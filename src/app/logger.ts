@@ -1,8 +1,8 @@
 /**
  * Structured logs (one JSON object per line, on stderr) that never carry personal data:
- * contacts appear as a short one-way hash, and message text is never logged.
+ * contacts appear as a short keyed hash (HMAC), and message text is never logged.
  */
-import { createHash } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { Logger } from '../ports/logger.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -10,9 +10,26 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 export { type Logger, silentLogger } from '../ports/logger.js'
 
-/** A stable pseudonym for a contact, so one contact's log lines can be followed without their number. */
+/**
+ * The key of contact ids in logs. The bot's own (`data/log-key`, made at first start) is set by
+ * `npm start` with `useLogKey`; until then a random one, so ids are never guessable, only new
+ * each run (tests, the owner's commands).
+ */
+let logKey: Buffer = randomBytes(32)
+
+/** The secret contact ids are keyed with from now on (at least 32 bytes). */
+export function useLogKey(key: Buffer): void {
+  if (key.length < 32) throw new Error(`a log key must be at least 32 bytes, not ${key.length}`)
+  logKey = Buffer.from(key)
+}
+
+/**
+ * A stable pseudonym for a contact, so one contact's log lines can be followed without their
+ * number: HMAC-SHA256 with the log key, cut to 12 hex digits. Without the key, trying every
+ * number cannot find whose id it is (an unkeyed hash of a phone number can: there are few numbers).
+ */
 export function contactRef(contactId: string): string {
-  return createHash('sha256').update(`consent-bot:${contactId}`).digest('hex').slice(0, 12)
+  return createHmac('sha256', logKey).update(contactId).digest('hex').slice(0, 12)
 }
 
 /**

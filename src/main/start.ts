@@ -8,7 +8,8 @@ import { OwnerFileError } from '../adapters/owner-file.js'
 import { DatabaseFileError, StoreLockedError } from '../adapters/lowdb-store.js'
 import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
 import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from '../app/config.js'
-import { createLogger, type Logger } from '../app/logger.js'
+import { createLogger, type Logger, useLogKey } from '../app/logger.js'
+import { loadLogKey } from './log-key.js'
 
 async function main(): Promise<void> {
   const projectDir = process.cwd()
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   process.umask(0o077)
   const runtimeDir = join(config.dataDir, 'runtime')
   await mkdir(runtimeDir, { recursive: true, mode: 0o700 })
+  // Contact ids in the log are keyed with the data folder's secret: no number can be tried against them.
+  useLogKey(loadLogKey(config.dataDir))
   process.chdir(runtimeDir)
 
   process.on('unhandledRejection', (reason) => logger.error('unhandled_rejection', { error: (reason as Error)?.message ?? String(reason) }))

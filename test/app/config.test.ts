@@ -197,3 +197,26 @@ describe('parseConfig: bad values throw a ConfigError naming the flag', () => {
     expect(configError(['whatsapp']).message).toContain('whatsapp')
   })
 })
+
+describe('parseConfig: the dashboard off this computer needs a strong token', () => {
+  const short = 'a'.repeat(16)
+  const strong = 'b'.repeat(32)
+
+  it('HTTP_HOST=0.0.0.0 with a 16-character ADMIN_TOKEN is refused, naming the reason', () => {
+    const error = configError([], { HTTP_HOST: '0.0.0.0', ADMIN_TOKEN: short })
+    expect(error.message).toMatch(/ADMIN_TOKEN is too short for a dashboard reachable from other computers \(HTTP_HOST is 0\.0\.0\.0\)/)
+    expect(error.message).toMatch(/16 characters, at least 32 needed/)
+    expect(configError(['--http-host', '192.168.1.20'], { ADMIN_TOKEN: short }).message).toMatch(/at least 32/)
+  })
+
+  it('a 32-character token off loopback, or a 16-character one on loopback, is accepted', () => {
+    expect(config([], { HTTP_HOST: '0.0.0.0', ADMIN_TOKEN: strong }).http).toMatchObject({ host: '0.0.0.0', adminToken: strong })
+    for (const host of ['127.0.0.1', '::1', 'localhost'])
+      expect(config([], { HTTP_HOST: host, ADMIN_TOKEN: short }).http).toMatchObject({ host, adminToken: short })
+  })
+
+  it('without a dashboard (no token, or the pages off) any host is fine', () => {
+    expect(config([], { HTTP_HOST: '0.0.0.0' }).http).toMatchObject({ host: '0.0.0.0' })
+    expect(config(['--no-http'], { HTTP_HOST: '0.0.0.0', ADMIN_TOKEN: short }).http).toBeUndefined()
+  })
+})

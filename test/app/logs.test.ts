@@ -3,11 +3,12 @@
  * no handle a contact typed: first through the real bridge with a real logger at debug level,
  * then the CLI (`npm start`) on piped input, whose stderr and log files are scanned.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { createHash, createHmac } from 'node:crypto'
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startBot, type RunningBot } from '../../src/main/bot.js'
-import { createLogger, maskPersonalData } from '../../src/app/logger.js'
+import { contactRef, createLogger, maskPersonalData, useLogKey } from '../../src/app/logger.js'
 import type { Messenger } from '../../src/ports/messenger.js'
 import { RecordingProvider, removeDir, ROOT, tempDir } from '../support/chat.js'
 import { runScript } from '../support/run-script.js'
@@ -182,5 +183,49 @@ describe('the logs of the CLI on piped input', () => {
       for (const phone of PHONES) for (const pattern of phonePatterns(phone)) expect(text).not.toMatch(pattern)
       for (const typed of [...TYPED, ...script.filter((s) => s.length >= 4 && !s.startsWith('/'))]) expect(text).not.toContain(typed)
     }
+  })
+
+  it("name contacts by an id keyed with the data folder's secret (data/log-key): stable across runs, not found by trying numbers", async () => {
+    const dataDir = tempDir()
+    dirs.push(dataDir)
+    const idsOf = (stderr: string) =>
+      new Set(
+        stderr
+          .split('\n')
+          .filter((l) => l.includes('"message.handled"'))
+          .map((l) => (JSON.parse(l) as { contact: string }).contact),
+      )
+    const first = await runCli(['--from', MX, '--data-dir', dataDir, '--log-level', 'debug'], 'hola\n')
+    expect(first.code).toBe(0)
+    const keyFile = join(dataDir, 'log-key')
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+    const key = readFileSync(keyFile, 'utf8').trim()
+    expect(key).toMatch(/^[0-9a-f]{64}$/)
+    const keyed = createHmac('sha256', Buffer.from(key, 'hex')).update(MX).digest('hex').slice(0, 12)
+    expect(idsOf(first.stderr)).toEqual(new Set([keyed]))
+    // The unkeyed hash of before: anyone could find the number by hashing every number.
+    expect(keyed).not.toBe(createHash('sha256').update(`consent-bot:${MX}`).digest('hex').slice(0, 12))
+
+    const second = await runCli(['--from', MX, '--data-dir', dataDir, '--log-level', 'debug'], 'sí\n')
+    expect(idsOf(second.stderr)).toEqual(new Set([keyed]))
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(key)
+
+    // Deleting the key cuts the ids logged before from the number: a new key, new ids.
+    rmSync(keyFile)
+    const third = await runCli(['--from', MX, '--data-dir', dataDir, '--log-level', 'debug'], 'hola\n')
+    expect(third.code).toBe(0)
+    expect(idsOf(third.stderr).has(keyed)).toBe(false)
+  })
+})
+
+describe('contact ids in the log', () => {
+  it('depend on the key: the same number gives another id under another key, and a key under 32 bytes is refused', () => {
+    useLogKey(Buffer.alloc(32, 1))
+    const one = contactRef(MX)
+    expect(contactRef(MX)).toBe(one)
+    expect(one).toMatch(/^[0-9a-f]{12}$/)
+    useLogKey(Buffer.alloc(32, 2))
+    expect(contactRef(MX)).not.toBe(one)
+    expect(() => useLogKey(Buffer.alloc(16))).toThrow(/at least 32 bytes/)
   })
 })

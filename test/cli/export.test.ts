@@ -3,7 +3,8 @@
  * files a spreadsheet opens, or one JSON document; --since, --what, --out; clear refusals.
  */
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csvCell } from '../../src/app/export.js'
@@ -11,8 +12,9 @@ import { parseExportOptions } from '../../src/main/commands/export.js'
 import { ES, MX, openTestBot, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 import { runScript } from '../support/run-script.js'
 
-function runExport(args: string[]) {
-  return runScript('src/main/commands/export.ts', args, { env: { ...process.env, DATA_DIR: '' } })
+/** Runs in a project folder of the test's own (`project`), so that exports/ is never this repository's. */
+function runExport(args: string[], cwd = project) {
+  return runScript('src/main/commands/export.ts', args, { cwd, env: { ...process.env, DATA_DIR: '' } })
 }
 
 /** CSV as a spreadsheet reads it (RFC 4180: quoted cells may hold commas, quotes and line breaks). */
@@ -51,9 +53,12 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 let dataDir: string
+let project: string
 const dirs: string[] = []
 
 beforeAll(async () => {
+  project = tempDir()
+  dirs.push(project)
   let now = new Date('2026-11-20T10:00:00Z')
   const bot = await openTestBot({ clock: () => now })
   dataDir = bot.dataDir
@@ -78,13 +83,14 @@ describe('npm run export', () => {
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     const day = new Date().toISOString().slice(0, 10)
-    const ledgerFile = join(dataDir, 'exports', `consent-ledger-${day}.csv`)
-    const contactsFile = join(dataDir, 'exports', `consent-contacts-${day}.csv`)
+    const ledgerFile = join(project, 'exports', `consent-ledger-${day}.csv`)
+    const contactsFile = join(project, 'exports', `consent-contacts-${day}.csv`)
     expect(run.stdout).toBe(`7 ledger records → ${ledgerFile}\n2 contacts → ${contactsFile}\n`)
     // Phone numbers inside: readable by the owner's account only.
     expect(statSync(ledgerFile).mode & 0o777).toBe(0o600)
-    const after = snapshot(dataDir)
-    for (const file of Object.keys(after)) if (!file.startsWith('exports')) expect(after[file]).toBe(before[file])
+    expect(statSync(join(project, 'exports')).mode & 0o777).toBe(0o700)
+    // Not one byte of the data folder changed, and nothing was added to it.
+    expect(snapshot(dataDir)).toEqual(before)
 
     const ledgerText = readFileSync(ledgerFile, 'utf8')
     // Excel needs the byte-order mark to read UTF-8 ("Sí" rather than "SÃ­").
@@ -177,6 +183,73 @@ describe('npm run export', () => {
       step: 'thanks',
     })
   })
+
+  it('writes outside the data folder by default (exports/, git-ignored): an erasure leaves no copy in data/, the owner keeps theirs', async () => {
+    // A copy of the data folder, so the erasure below leaves the other tests' data as it was.
+    const data = tempDir()
+    dirs.push(data)
+    cpSync(dataDir, data, { recursive: true })
+    const run = await runExport(['--what', 'contacts', '--data-dir', data])
+    expect(run.code).toBe(0)
+    const day = new Date().toISOString().slice(0, 10)
+    const copy = join(project, 'exports', `consent-contacts-${day}.csv`)
+    expect(run.stdout).toBe(`2 contacts → ${copy}\n`)
+
+    // Ana asks to have her data erased.
+    const bot = await openTestBot({ dataDir: data })
+    for (const text of ['borrar', 'sí']) await bot.chat(MX).say(text)
+    await bot.close()
+    const holding = (dir: string) =>
+      Object.keys(snapshot(dir)).filter((file) => {
+        const text = readFileSync(join(dir, file), 'utf8')
+        return text.includes(MX) || text.includes('ana@example.com')
+      })
+    expect(holding(data)).toEqual([])
+    // The export is the owner's own copy, out of the erasure's reach, as the README says.
+    expect(readFileSync(copy, 'utf8')).toContain('ana@example.com')
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    expect(readme).toMatch(/npm run export {2,}# exports\/consent-ledger-<day>\.csv/)
+    expect(readme).toMatch(/an\s+erasure\s+\(BORRAR \/ DELETE\) does not reach them/)
+    // Never committed.
+    expect(spawnSync('git', ['check-ignore', '-q', 'exports/consent-ledger-2026-11-20.csv'], { cwd: ROOT }).status).toBe(0)
+  }, 30_000)
+
+  it('writes everything into a pipe read slowly, and fails (exit 1) when the reader goes away', async () => {
+    // A ledger far bigger than a pipe holds (64 KB).
+    const data = tempDir()
+    dirs.push(data)
+    const bot = await openTestBot({ dataDir: data })
+    for (let i = 0; i < 120; i++) for (const text of ['hola', 'sí', 'no']) await bot.chat(`52155${String(10000000 + i)}`).say(text)
+    await bot.close()
+    // Through a shell pipe, as an owner would: a reader that sleeps before it reads (a pipe holds
+    // 64 KB; Node's own child-process pipes read eagerly and would hide the problem), and one that
+    // goes away after 100 bytes.
+    const command = [process.execPath, '--import', import.meta.resolve('tsx'), join(ROOT, 'src/main/commands/export.ts')]
+      .concat(['--what', 'ledger', '--format', 'json', '--out', '-', '--data-dir', data])
+      .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
+      .join(' ')
+    const piped = (reader: string) =>
+      new Promise<{ stdout: Buffer; stderr: string }>((resolve, reject) => {
+        const shell = spawn('bash', ['-c', `${command} | ${reader}; echo "export exited \${PIPESTATUS[0]}" >&2`], {
+          cwd: project,
+          env: { ...process.env, DATA_DIR: '' },
+        })
+        const out: Buffer[] = []
+        let stderr = ''
+        shell.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+        shell.stderr.on('data', (chunk) => (stderr += chunk))
+        shell.on('error', reject)
+        shell.on('close', () => resolve({ stdout: Buffer.concat(out), stderr }))
+      })
+
+    const slow = await piped('{ sleep 0.5; cat; }')
+    expect(slow.stderr).toBe('export exited 0\n')
+    expect(slow.stdout.length).toBeGreaterThan(2 * 65_536)
+    expect(JSON.parse(slow.stdout.toString('utf8')).ledger).toHaveLength(240)
+
+    const gone = await piped('head -c 100 >/dev/null')
+    expect(gone.stderr).toBe('npm run export: the output could not be written whole (EPIPE)\nexport exited 1\n')
+  }, 60_000)
 
   it('keeps to records from --since on, and writes one part to the screen with --out -', async () => {
     const run = await runExport(['--since', '2026-11-21', '--what', 'ledger', '--out', '-', '--data-dir', dataDir])

@@ -4,11 +4,14 @@
  */
 import { spawn } from 'node:child_process'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/app/config.js'
 import { createLogger } from '../../src/app/logger.js'
-import { CONTENT_SECURITY_POLICY } from '../../src/app/web/server.js'
+import { CONTENT_SECURITY_POLICY, startWebServer, type WebServer } from '../../src/app/web/server.js'
+import { openConsentReader } from '../../src/adapters/lowdb-store.js'
+import { loadBusinessFiles } from '../../src/main/bot.js'
 import { ES, MX, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 import { ADMIN_TOKEN, freePort, MX2, MX3, openWebBot, runScriptedConversations, type WebBot } from './support.js'
 
@@ -22,6 +25,24 @@ beforeAll(async () => {
 afterAll(() => web?.close())
 
 const get = (path: string, init: RequestInit = {}) => fetch(`${web.url}${path}`, init)
+
+/** A GET sent from a given local address (fetch cannot choose one): status, headers and body. */
+function getFrom(localAddress: string, url: string, init: { headers?: Record<string, string> } = {}) {
+  return new Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>((resolve, reject) => {
+    const request = httpGet(url, { localAddress, headers: init.headers ?? {} }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode!,
+          headers: { get: (name) => (response.headers[name.toLowerCase()] as string | undefined) ?? null },
+          text: async () => Buffer.concat(chunks).toString('utf8'),
+        }),
+      )
+    })
+    request.on('error', reject)
+  })
+}
 const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } })
 
 describe('who is let in', () => {
@@ -36,9 +57,12 @@ describe('who is let in', () => {
       { headers: { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` } },
       {},
     ]
+    // Each wrong try from an address of its own (all of 127.0.0.0/8 is this computer), so that
+    // none of them is slowed down by the others (see "wrong tokens are slowed down").
+    let client = 10
     for (const init of wrong) {
       for (const path of ['/admin', '/admin/export.csv?what=ledger', '/admin/export.json']) {
-        const response = await get(path, init)
+        const response = await getFrom(`127.0.0.${client++}`, `${web.url}${path}`, init)
         expect(response.status, path).toBe(401)
         expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
         const body = await response.text()
@@ -95,6 +119,63 @@ describe('who is let in', () => {
   })
 })
 
+describe('wrong tokens are slowed down, per client address', () => {
+  // The server's own: its clock (milliseconds) moves only when the test moves it.
+  let ms = 0
+  let server: WebServer
+  beforeAll(async () => {
+    const files = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es')
+    server = await startWebServer(
+      {
+        reader: openConsentReader(web.dataDir),
+        policy: files.business.policy,
+        flow: files.business.flow,
+        texts: files.texts,
+        defaultLanguage: 'es',
+        adminToken: ADMIN_TOKEN,
+        wrongTokens: { now: () => ms },
+      },
+      { port: 0, host: '127.0.0.1' },
+    )
+  })
+  afterAll(() => server?.close())
+  const tryToken = (from: string, token: string) => getFrom(from, `${server.url}/admin`, bearer(token))
+
+  it('300 wrong tokens in a burst: 5 are checked, the other 295 get 429 unchecked; over 5 minutes, 14 are checked', async () => {
+    const statuses: number[] = []
+    for (let i = 0; i < 300; i++) statuses.push((await tryToken('127.0.1.1', `guess-${i}`)).status)
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(295)
+    const throttled = await tryToken('127.0.1.1', 'another-guess')
+    expect(throttled.headers.get('retry-after')).toBe('1')
+    expect(await throttled.text()).toMatch(/^Too many wrong tokens from your address: try again in 1 s\.\n$/)
+
+    // One guess a second for five minutes: the waits double (1, 2, 4 … 60 s), so few are checked.
+    let checked = 0
+    for (let second = 1; second <= 300; second++) {
+      ms = 1000 * second
+      if ((await tryToken('127.0.2.1', `guess-${second}`)).status === 401) checked++
+    }
+    expect(checked).toBe(14) // at 1–5 s, then 6, 8, 12, 20, 36, 68, 128, 188 and 248 s: the wait doubles up to 60 s
+    expect(await tryToken('127.0.2.1', ADMIN_TOKEN).then((r) => r.status)).toBe(429) // even the right one waits
+  })
+
+  it('another address is not held up, and the right token after the wait lets in and clears the count', async () => {
+    ms = 0
+    for (let i = 0; i < 7; i++) await tryToken('127.0.3.1', `guess-${i}`)
+    expect((await tryToken('127.0.3.1', 'guess')).status).toBe(429)
+    expect((await tryToken('127.0.3.2', ADMIN_TOKEN)).status).toBe(200)
+    ms += 4000 // the wait after the 7th wrong token
+    expect((await tryToken('127.0.3.1', ADMIN_TOKEN)).status).toBe(200)
+    for (let i = 0; i < 5; i++) expect((await tryToken('127.0.3.1', `guess-${i}`)).status).toBe(401)
+  })
+
+  it('the privacy page is never held up', async () => {
+    for (let i = 0; i < 10; i++) await tryToken('127.0.4.1', `guess-${i}`)
+    expect((await getFrom('127.0.4.1', `${server.url}/privacy`)).status).toBe(200)
+  })
+})
+
 describe('the settings', () => {
   const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
     const config = parseConfig(argv, env, ROOT)
@@ -106,10 +187,11 @@ describe('the settings', () => {
     expect(parse(['--http-port', '0']).http).toBeUndefined()
     expect(parse([], { HTTP_PORT: '0' }).http).toBeUndefined()
     expect(parse(['--no-http']).http).toBeUndefined()
-    expect(parse([], { HTTP_PORT: '8080', HTTP_HOST: '0.0.0.0', ADMIN_TOKEN }).http).toEqual({
+    const longToken = ADMIN_TOKEN.repeat(2)
+    expect(parse([], { HTTP_PORT: '8080', HTTP_HOST: '0.0.0.0', ADMIN_TOKEN: longToken }).http).toEqual({
       port: 8080,
       host: '0.0.0.0',
-      adminToken: ADMIN_TOKEN,
+      adminToken: longToken,
       explicit: true,
     })
     expect(parse([]).http).toEqual({ port: 3210, host: '127.0.0.1', explicit: false })

@@ -4,7 +4,8 @@
  *
  * - Binds 127.0.0.1 unless told otherwise; GET and HEAD only; every other path is 404.
  * - /admin without ADMIN_TOKEN configured does not exist (404); with it, a missing or wrong token
- *   is 401 and nothing else. Tokens are compared in constant time.
+ *   is 401 and nothing else. Tokens are compared in constant time. Wrong tokens are slowed down
+ *   per client address (wrong-tokens.ts): a few go free, then each costs a wait that doubles.
  * - Pages load nothing from anywhere (no script, no font, no CDN), and the Content-Security-Policy
  *   forbids it, so a page cannot leak who opened it.
  * - Logs name the route and status, never the query (it may carry the token) or any data.
@@ -21,6 +22,7 @@ import type { Texts } from '../../ports/texts.js'
 import { pageTexts } from '../page-texts.js'
 import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js'
 import { silentLogger, type Logger } from '../logger.js'
+import { clientAddress, WrongTokens, type WrongTokenOptions } from './wrong-tokens.js'
 import { dashboardPage, dashboardStats } from './dashboard.js'
 import { pickLanguage, privacyPage } from './privacy-page.js'
 
@@ -35,6 +37,8 @@ export interface WebOptions {
   adminToken?: string
   logger?: Logger
   clock?: () => Date
+  /** How wrong admin tokens are slowed down; the clock is in milliseconds (default: performance.now). */
+  wrongTokens?: WrongTokenOptions
 }
 
 export interface WebServer {
@@ -80,13 +84,17 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
   const clock = options.clock ?? (() => new Date())
   // Only a digest of the token is kept; comparing digests keeps lengths equal for timingSafeEqual.
   const tokenDigest = options.adminToken ? digest(options.adminToken) : undefined
+  const wrongTokens = new WrongTokens(options.wrongTokens)
 
   const authorized = (request: IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
     const header = request.headers.authorization
     const bearer = header && /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim()
     const given = bearer || url.searchParams.get('token')
     if (!given || !tokenDigest) return { ok: false, viaQuery: false }
-    return { ok: timingSafeEqual(digest(given), tokenDigest), viaQuery: !bearer }
+    const ok = timingSafeEqual(digest(given), tokenDigest)
+    if (ok) wrongTokens.succeeded(clientAddress(request))
+    else wrongTokens.failed(clientAddress(request))
+    return { ok, viaQuery: !bearer }
   }
 
   const route = async (request: IncomingMessage, url: URL): Promise<{ name: string; reply: Reply }> => {
@@ -106,6 +114,14 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     if (path !== '/admin' && !path.startsWith('/admin/')) return { name: 'not_found', reply: NOT_FOUND }
     // Without a configured token the admin pages do not exist, rather than being guessable.
     if (!tokenDigest) return { name: 'admin_off', reply: NOT_FOUND }
+    const wait = wrongTokens.waitFor(clientAddress(request))
+    if (wait > 0) {
+      const seconds = String(Math.ceil(wait / 1000))
+      return {
+        name: 'admin_throttled',
+        reply: text(429, `Too many wrong tokens from your address: try again in ${seconds} s.`, { 'Retry-After': seconds }),
+      }
+    }
     const auth = authorized(request, url)
     if (!auth.ok) {
       return {

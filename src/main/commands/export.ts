@@ -1,9 +1,10 @@
 /**
  * `npm run export`: the consent ledger and the current state of every contact, as CSV files a
  * spreadsheet opens or as one JSON document. Reads the data directory without writing to it, so
- * it can run while the bot is running.
+ * it can run while the bot is running. The files go to `exports/` in the project folder, outside
+ * the data folder: they are the owner's own copies, which an erasure does not reach.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openConsentReader } from '../../adapters/lowdb-store.js'
@@ -14,19 +15,21 @@ import type { ConsentData } from '../../ports/consent-store.js'
 const USAGE = `Usage: npm run export -- [options]
 
 Exports the consent ledger (every answer, one row per record) and the contacts (where each one
-stands now). The files hold phone numbers: keep them as private as the data folder.
+stands now). The files hold phone numbers: keep them as private as the data folder. They are
+your own copies: erasing a contact later (BORRAR / DELETE) does not reach them.
 
   --format csv|json        csv: two files a spreadsheet opens; json: one file (default: csv)
   --what ledger|contacts|both   what to export (default: both)
   --since DATE             only records from DATE on (2026-11-01 or 2026-11-01T09:30:00Z),
                            and only contacts seen since then
-  --out FILE               where to write (default: <data dir>/exports/); "-" writes one part to
-                           the screen. With csv and both parts, FILE names two files:
+  --out FILE               where to write (default: exports/ in this folder); "-" writes one
+                           part to the screen. With csv and both parts, FILE names two files:
                            report.csv gives report-ledger.csv and report-contacts.csv
   --data-dir DIR           the bot's data folder (default: data, or DATA_DIR in .env)
   --help                   show this text
 
-Exit status: 0 when written, 1 when the data cannot be read, 2 on a bad option.`
+Exit status: 0 when written, 1 when the data cannot be read or the output not written whole
+(a closed pipe, a full disk), 2 on a bad option.`
 
 interface ExportRequest {
   format: 'csv' | 'json'
@@ -34,6 +37,8 @@ interface ExportRequest {
   since?: Date
   out?: string
   dataDir: string
+  /** Where the files go without --out: `exports/` in the project folder, never inside the data folder. */
+  exportDir: string
 }
 
 export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ExportRequest | 'help' {
@@ -80,14 +85,18 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
     ...(since ? { since } : {}),
     ...(out !== undefined ? { out: out === '-' ? '-' : resolve(cwd, out) } : {}),
     dataDir: config.dataDir,
+    exportDir: resolve(cwd, EXPORT_DIR),
   }
 }
+
+/** The default folder of the exports, in the project folder (git-ignored). */
+export const EXPORT_DIR = 'exports'
 
 /** The files to write: path (or "-" for stdout), content, and what it holds in words. */
 export function exportFiles(data: ConsentData, request: ExportRequest, now: Date): { path: string; content: string; holds: string }[] {
   const options = request.since ? { since: request.since } : {}
   const day = now.toISOString().slice(0, 10)
-  const defaultDir = join(request.dataDir, 'exports')
+  const defaultDir = request.exportDir
   const holds = (part: ExportPart) =>
     part === 'ledger' ? `${ledgerRows(data, options).length} ledger records` : `${contactRows(data, options).length} contacts`
   if (request.format === 'json') {
@@ -130,15 +139,37 @@ async function main(): Promise<number> {
   const files = exportFiles(data, request, new Date())
   for (const file of files) {
     if (file.path === '-') {
-      process.stdout.write(file.content)
+      try {
+        await writeAll(process.stdout, file.content)
+      } catch (error) {
+        process.stderr.write(
+          `npm run export: the output could not be written whole (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`,
+        )
+        return 1
+      }
       continue
     }
     // Personal data: readable by the owner's account only, like the data folder itself.
     mkdirSync(dirname(file.path), { recursive: true, mode: 0o700 })
+    if (dirname(file.path) === request.exportDir) chmodSync(request.exportDir, 0o700)
     writeFileSync(file.path, file.content, { mode: 0o600 })
     process.stdout.write(`${file.holds} → ${file.path}\n`)
   }
   return 0
+}
+
+/**
+ * Writes all of `content` to a stream (stdout into a pipe is asynchronous: a process that exits
+ * at once loses what the reader has not taken yet), resolving once it is handed to the system,
+ * rejecting if the stream fails (EPIPE: the reader went away).
+ */
+export function writeAll(stream: NodeJS.WritableStream, content: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Kept on: the stream reports a failed write both to the callback and as an 'error' event,
+    // which without a listener would crash the process with a stack trace.
+    stream.on('error', reject)
+    stream.write(content, (error) => (error ? reject(error) : resolve()))
+  })
 }
 
 // Run only as the command, not when a test imports the functions above.
