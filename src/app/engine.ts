@@ -55,6 +55,26 @@ export interface EngineDeps {
   rateLimit?: RateLimit | false
   /** The number the message source knows for a `…@lid` (Baileys' LID mapping), for a LID that writes alone. */
   numberOf?: (lid: string) => Promise<string | undefined>
+  /**
+   * Waits before a change the store could not write (a full or read-only disk) is tried again:
+   * attempt 0, 1, 2… (default: 0.5 s doubling up to 30 s). Resolves at once once `stopped` aborts.
+   */
+  retryDelay?: (attempt: number, stopped: AbortSignal) => Promise<void>
+  /** Messages that may wait for the store at once (default 1000); a message beyond is told it was not saved. */
+  maxWaiting?: number
+}
+
+/** Error codes of a disk that refuses writes for now: the message waits and its change is tried again. */
+const DISK_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM'])
+const isDiskFault = (error: unknown): boolean =>
+  (error as { retryable?: unknown })?.retryable === true || DISK_FAULTS.has((error as NodeJS.ErrnoException)?.code ?? '')
+
+function backoff(attempt: number, stopped: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (stopped.aborted) return resolve()
+    const timer = setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt))
+    stopped.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+  })
 }
 
 export class ConsentEngine {
@@ -67,6 +87,10 @@ export class ConsentEngine {
   private readonly clock: () => Date
   private readonly log: Logger
   private readonly limiter?: RateLimiter
+  /** Messages waiting for the store to take writes again. */
+  private waiting = 0
+  private notSaved = 0
+  private readonly stopped = new AbortController()
 
   constructor(private readonly deps: EngineDeps) {
     const { business, texts } = deps
@@ -128,6 +152,16 @@ export class ConsentEngine {
     await this.deps.messenger.send(inbound.contact, this.replies.plain(language, 'errors.slowDown'))
   }
 
+  /** How many messages were not saved (their contact was told so): a piped run then exits non-zero. */
+  get unsaved(): number {
+    return this.notSaved
+  }
+
+  /** Messages waiting for the store make one last attempt, then give up (the bot is stopping). */
+  stopRetrying(): void {
+    this.stopped.abort()
+  }
+
   /** Resolves once every message received so far has been handled and answered. */
   settled(): Promise<void> {
     return this.queues.settled()
@@ -187,10 +221,10 @@ export class ConsentEngine {
     if (erasure) {
       // Nothing of the contact is kept: what the step recorded, if anything, is erased with the rest,
       // and the proof that the erasure was asked for and done is all that remains.
-      if (records.length) await this.deps.store.commit(change)
-      await this.deps.store.erase(contact.id, erasure)
+      if (records.length) await this.durably(inbound, contact.language, () => this.deps.store.commit(change))
+      await this.durably(inbound, contact.language, () => this.deps.store.erase(contact.id, erasure))
     } else {
-      await this.deps.store.commit(change)
+      await this.durably(inbound, contact.language, () => this.deps.store.commit(change))
     }
     this.log.info('message.handled', {
       contact: contactRef(inbound.contact),
@@ -279,6 +313,39 @@ export class ConsentEngine {
     }
   }
 
+  /**
+   * Writes a change; when the disk refuses it (full, read-only, failing), the message waits (its
+   * contact's later messages behind it) and the same change is tried again with backoff, so it is
+   * handled, in order, once writing works again. The contact is told once, truthfully, that it
+   * will be handled shortly. Past `maxWaiting` messages, or once the bot stops, it gives up.
+   */
+  private async durably(inbound: Inbound, language: Language, write: () => Promise<void>): Promise<void> {
+    let waiting = false
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await write()
+        } catch (error) {
+          if (!isDiskFault(error) || this.stopped.signal.aborted) throw error
+          if (!waiting) {
+            if (this.waiting >= (this.deps.maxWaiting ?? 1000)) throw error
+            waiting = true
+            this.waiting++
+            this.log.warn('message.waiting_for_store', { contact: contactRef(inbound.contact) })
+            await this.deps.messenger
+              .send(inbound.contact, this.replies.plain(language, 'errors.savingLater'))
+              .catch((sendError: Error) =>
+                this.log.error('reply.failed', { contact: contactRef(inbound.contact), error: sendError?.message }),
+              )
+          }
+          await (this.deps.retryDelay ?? backoff)(attempt, this.stopped.signal)
+        }
+      }
+    } finally {
+      if (waiting) this.waiting--
+    }
+  }
+
   /** The contact's own number and its country, for "same number" and numbers typed without +. */
   private phoneOf(inbound: Inbound) {
     const id = addressesOf(inbound.contact, inbound.alias).number ?? inbound.contact
@@ -287,11 +354,14 @@ export class ConsentEngine {
   }
 
   private async fail(inbound: Inbound, error: unknown): Promise<void> {
+    this.notSaved++
     this.log.error('message.failed', { contact: contactRef(inbound.contact), error: (error as Error)?.message ?? String(error) })
     try {
       const stored = await this.deps.store.load(inbound.contact).catch(() => ({ contact: undefined }))
       const language = stored.contact?.language ?? guessLanguage(inbound.contact, this.deps.defaultLanguage)
-      await this.deps.messenger.send(inbound.contact, this.replies.plain(language, 'errors.sorry'))
+      // A change the disk refused is lost: say so, not that the message is safe.
+      const key = isDiskFault(error) ? 'errors.notSaved' : 'errors.sorry'
+      await this.deps.messenger.send(inbound.contact, this.replies.plain(language, key))
     } catch (sendError) {
       this.log.error('reply.failed', { contact: contactRef(inbound.contact), error: (sendError as Error)?.message })
     }

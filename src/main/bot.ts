@@ -132,6 +132,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await web?.close()
         bridge.detach()
         await merging
+        // A message waiting for a disk that refuses writes gets one last try, then is told it was not saved.
+        engine.stopRetrying()
         await engine.settled()
         await store.close()
       })()

@@ -73,7 +73,10 @@ async function runConsole(config: Config, options: Options): Promise<void> {
   await provider.ended
   // End of input: answer everything already received and flush the database, then leave.
   await bot.close()
-  process.exit(0)
+  // A script must not take a run that lost messages for a good one.
+  const unsaved = bot.engine.unsaved
+  if (unsaved) process.stderr.write(`${unsaved} message${unsaved === 1 ? ' was' : 's were'} not saved (see the log above).\n`)
+  process.exit(unsaved ? 1 : 0)
 }
 
 async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {

@@ -137,6 +137,8 @@ export function neededMessageKeys(flow: Flow, policy: Policy): Map<string, numbe
     'errors.sorry',
     'errors.slowDown',
     'errors.restarted',
+    'errors.savingLater',
+    'errors.notSaved',
     'list.and',
     'myData.language',
     'myData.languageName',

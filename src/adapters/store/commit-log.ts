@@ -7,7 +7,7 @@
  * It holds the journal and ledger files, so it also does what must not interleave with an
  * append: the journal's rotation (compaction) and the ledger file's replacement (erasure).
  */
-import { rename } from 'node:fs/promises'
+import { rename, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Low } from 'lowdb'
 import type { ConsentRecord } from '../../domain/consent.js'
@@ -44,6 +44,33 @@ export interface CommitLogFiles {
   onFull: () => void
 }
 
+/** Error codes of a disk that refuses a write for now: the commit is rolled back and may be tried again. */
+const RETRYABLE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM'])
+
+/** What the owner can do about a failed write, by its code. */
+export function writeHint(code: string | undefined): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full: free some space'
+  if (code === 'EROFS') return 'the data folder is on a read-only disk: make it writable'
+  if (code === 'EACCES' || code === 'EPERM') return "the bot may not write to its data folder: give it back the folder's rights"
+  return 'the disk failed to write: check it'
+}
+
+/**
+ * A commit that was not written (nothing of it is on disk or in memory). `retryable`: the disk
+ * refused the write for now (full, read-only, failing); the same commit may be made again.
+ */
+export class StoreWriteError extends Error {
+  readonly retryable: boolean
+  constructor(
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'StoreWriteError'
+    this.retryable = code !== undefined && RETRYABLE.has(code)
+  }
+}
+
 export class CommitLog {
   /** Serialises appends with what must not interleave with them (journal rotation, ledger swap). */
   readonly io = new Mutex()
@@ -58,6 +85,12 @@ export class CommitLog {
   private ledgerTail: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
   private next: Batch | undefined
   private flushing: Promise<void> | undefined
+  /** Since when writes fail (and why), until one succeeds: the owner is told once, the dashboard shows it. */
+  fault: { code: string | undefined; since: Date } | undefined
+  /** The files' sizes before a write that failed: what it may have left is cut off before the next one. */
+  private unwritten: { journal: number; ledger: number } | undefined
+  /** notices.json could not be written: the next batch writes it. */
+  private noticesUnwritten = false
 
   constructor(private readonly files: CommitLogFiles) {
     this.journal = files.journal
@@ -97,6 +130,8 @@ export class CommitLog {
    */
   async rotateJournal(): Promise<string[]> {
     const { dataDir, onSync } = this.files
+    // A write that failed may have left a line in the journal: it was never confirmed.
+    await this.cutUnwritten()
     if (this.journal.size > 0) {
       await this.journal.close()
       const name = rotatedJournalName(this.nextJournal++)
@@ -118,6 +153,42 @@ export class CommitLog {
     await this.ledger.close()
   }
 
+  /**
+   * A write failed: nothing of this batch, nor of the one gathering behind it (its ledger entries
+   * are chained to this one's), is confirmed. The chain in memory goes back to the last entry on
+   * disk, and what the write may have left in the files is cut off before the next one, so the
+   * same commits can be made again once the disk takes writes.
+   */
+  private rollBack(batch: Batch, error: NodeJS.ErrnoException, sizes: { journal: number; ledger: number }): void {
+    const behind = this.next
+    this.next = undefined
+    const first = [...batch.ledger, ...(behind?.ledger ?? [])][0]
+    if (first !== undefined) {
+      const { seq, prev } = JSON.parse(first) as LedgerEntry
+      this.ledgerTail = seq > 1 ? { seq: seq - 1, hash: prev } : undefined
+    }
+    this.unwritten ??= sizes
+    this.journal.size = this.unwritten.journal
+    this.ledger.size = this.unwritten.ledger
+    const failure = new StoreWriteError(error.code, `The consent store could not write to ${this.files.dataDir}: ${error.message}`)
+    if (!this.fault) {
+      this.fault = { code: error.code, since: new Date() }
+      this.files.log.error('store.write_failed', {
+        code: error.code,
+        hint: `${writeHint(error.code)}; messages wait and are saved, in order, once writing works again`,
+      })
+    }
+    for (const waiter of [...batch.waiters, ...(behind?.waiters ?? [])]) waiter.reject(failure)
+  }
+
+  /** Cuts off what a failed write left at the end of the journal and the ledger. */
+  private async cutUnwritten(): Promise<void> {
+    if (!this.unwritten) return
+    await truncate(this.journal.path, this.unwritten.journal)
+    await truncate(this.ledger.path, this.unwritten.ledger)
+    this.unwritten = undefined
+  }
+
   /** Writes batches one after another; commits made meanwhile gather into the next one. */
   private async flushLoop(): Promise<void> {
     try {
@@ -131,20 +202,27 @@ export class CommitLog {
     const batch = this.next
     if (!batch) return
     this.next = undefined
+    const sizes = { journal: this.journal.size, ledger: this.ledger.size }
     try {
       if (this.failed) throw this.failed
+      await this.cutUnwritten()
       // A notice is on disk before any line that refers to it (a backup copies notices.json last).
-      if (batch.newNotice) await this.files.notices.write()
+      if (batch.newNotice || this.noticesUnwritten) {
+        this.noticesUnwritten = true
+        await this.files.notices.write()
+        this.noticesUnwritten = false
+      }
       await Promise.all([
         this.journal.append(batch.journal.join('')),
         batch.ledger.length ? this.ledger.append(`${batch.ledger.join('\n')}\n`) : undefined,
       ])
     } catch (error) {
-      // The ledger chain in memory is now ahead of the file: confirm nothing more.
-      this.failed ??= new Error(`The consent store could not write to ${this.files.dataDir}: ${(error as Error).message}`)
-      this.files.log.error('store.write_failed', { error: (error as Error).message })
-      for (const waiter of batch.waiters) waiter.reject(this.failed)
+      this.rollBack(batch, error as NodeJS.ErrnoException, sizes)
       return
+    }
+    if (this.fault) {
+      this.files.log.info('store.write_resumed', { code: this.fault.code, since: this.fault.since.toISOString() })
+      this.fault = undefined
     }
     for (const apply of batch.applies) apply()
     for (const waiter of batch.waiters) waiter.resolve()
