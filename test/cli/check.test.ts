@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadBusinessFlow } from '../../src/adapters/flow-files/business-flow.js'
-import { expectationsOf, listFiles, ownerProject, ROOT, runCli } from './run-cli.js'
+import { CORPUS, expectationsOf, listFiles, ownerProject, ROOT, runCli } from './run-cli.js'
 
 const check = (args: string[], cwd: string) => runCli('check.ts', args, cwd)
 const PROBLEM_LINE = /^(?:[\w.-]+\/)*(?:flows|locales)\/[\w./-]+:\d+: \S.{20,}$/
@@ -40,6 +40,31 @@ describe('npm run check', () => {
     expect(run.stderr).toMatch(
       new RegExp(`^\\n${lines.length} problems? in flows/ and locales/\\. Fix (it|them) and run npm run check again\\.\\n$`),
     )
+  })
+
+  it('catches unknown, misspelt and unclosed {{variables}} in the texts, each at its line', async () => {
+    const project = ownerProject()
+    const cases = ['message-unknown-variable', 'message-variable-typo', 'message-variable-unclosed']
+    const expected: string[] = []
+    for (const name of cases) {
+      const [edit] = JSON.parse(readFileSync(join(CORPUS, name, 'edits.json'), 'utf8')) as { file: string; find: string; replace: string }[]
+      const path = join(project, edit!.file)
+      const text = readFileSync(path, 'utf8')
+      expect(text.includes(edit!.find), name).toBe(true)
+      writeFileSync(path, text.replace(edit!.find, edit!.replace))
+      const [{ match }] = JSON.parse(readFileSync(join(CORPUS, name, 'expect.json'), 'utf8')) as { match: string }[]
+      expected.push(`${edit!.file}:${text.slice(0, text.indexOf(edit!.find)).split('\n').length}: ${match}`)
+    }
+    const run = await check([], project)
+    expect(run.code).toBe(1)
+    const lines = run.stdout.trimEnd().split('\n')
+    for (const line of lines) expect(line).toMatch(PROBLEM_LINE)
+    for (const pattern of expected)
+      expect(
+        lines.some((l) => new RegExp(`^${pattern}`).test(l)),
+        `${pattern} in:\n${run.stdout}`,
+      ).toBe(true)
+    expect(lines).toHaveLength(3)
   })
 
   it('reads the folders given with --flows-dir and --locales-dir, naming files from the project folder', async () => {

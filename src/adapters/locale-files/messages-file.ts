@@ -8,6 +8,7 @@ import { handleKindOf } from '../../domain/handles.js'
 import { LANGUAGES, type Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import { answersOf, choicesOf, questionOf } from '../../domain/steps.js'
+import { messageVariables } from '../../ports/message-variables.js'
 import { nearest, type Problem } from '../owner-file.js'
 import type { LoadedFile } from './locale-json.js'
 
@@ -73,6 +74,56 @@ export function checkMessages(
       }
     }
   }
+  for (const language of LANGUAGES) checkVariables(messages[language]!)
+}
+
+/**
+ * Every `{{variable}}` of every text is one the bot gives that text (src/ports/message-variables.ts)
+ * and is closed: otherwise contacts would receive the braces as written.
+ */
+export function checkVariables(m: LoadedFile): void {
+  for (const key of m.texts) {
+    const text = textAt(m.data, key)
+    if (text === undefined) continue
+    const given = messageVariables(key)
+    const line = m.keys.get(key)!
+    for (const problem of variableProblems(text, given)) m.file.problem(line, `"${key}": ${problem}`)
+  }
+}
+
+/** What is wrong with the `{{…}}` of one text, in words for the owner. */
+export function variableProblems(text: string, given: readonly string[]): string[] {
+  const problems: string[] = []
+  const canUse = given.length ? `it can use ${given.map((v) => `{{${v}}}`).join(', ')}` : 'it uses no variables'
+  for (let at = text.indexOf('{{'); at >= 0; at = text.indexOf('{{', at + 2)) {
+    const close = text.indexOf('}}', at + 2)
+    const nextOpen = text.indexOf('{{', at + 2)
+    if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
+      const shown = text.slice(at, at + 2 + (/^[\w.]*/.exec(text.slice(at + 2))?.[0].length ?? 0))
+      problems.push(`"${shown}" has no closing "}}"; write it as {{name}} (contacts would see the braces)`)
+      continue
+    }
+    // i18next's own forms: {{name}}, {{ name }}, {{name, format}}.
+    const name = text
+      .slice(at + 2, close)
+      .split(',')[0]!
+      .trim()
+    if (!/^[A-Za-z_][\w]*$/.test(name)) {
+      problems.push(`{{${text.slice(at + 2, close)}}} is not a variable name (letters and digits, no spaces); ${canUse}`)
+    } else if (!given.includes(name)) {
+      const hint = nearest(name, given)
+      problems.push(
+        `{{${name}}} is not filled in by the bot in this text${hint ? ` (did you mean {{${hint}}}?)` : ''}: contacts would see it as written; ${canUse}`,
+      )
+    }
+  }
+  return problems
+}
+
+function textAt(data: unknown, key: string): string | undefined {
+  let value: unknown = data
+  for (const part of key.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined
+  return typeof value === 'string' ? value : undefined
 }
 
 /** Where a missing key belongs: the line of its nearest existing group ("consent" for "consent.hint"). */
