@@ -6,8 +6,9 @@
  * text exactly as shown, the evidence of the chat message, the record's place in the hash chain)
  * follows under names Kantara does not use, so a reader of the specification is not misled.
  */
+import { createHash } from 'node:crypto'
 import type { ConsentData } from '../ports/consent-store.js'
-import type { LedgerEntry } from '../domain/ledger.js'
+import type { LedgerEntry, SignedHead } from '../domain/ledger.js'
 import { verifyChain } from '../domain/ledger.js'
 import type { Policy } from '../domain/policy.js'
 
@@ -19,6 +20,11 @@ export interface ReceiptSources {
   /** The policy the bot runs now: it describes the purposes of records written under its version. */
   policy?: Policy
   describe?: PurposeDescriber
+  /**
+   * The ledger's signing: the key's fingerprint (as the business publishes it) and the newest
+   * signed head. A receipt carrying both contradicts any later rewrite of the ledger.
+   */
+  signing?: { fingerprint: string; latest?: SignedHead }
 }
 
 export function findEntry(data: ConsentData, id: string): LedgerEntry | undefined {
@@ -26,13 +32,16 @@ export function findEntry(data: ConsentData, id: string): LedgerEntry | undefine
   return data.ledger.find((e) => e.record.id.toUpperCase() === wanted)
 }
 
-export function consentReceipt(entry: LedgerEntry, { data, policy, describe }: ReceiptSources) {
+export function consentReceipt(entry: LedgerEntry, { data, policy, describe, signing }: ReceiptSources) {
   const { record, personal } = entry
   const contact = record.controller.contact
   const samePolicy = policy?.version === record.notice.policyVersion
   const purposes = Object.keys(record.consents).length ? Object.keys(record.consents) : record.purposes
   const upTo = data.ledger.slice(0, data.ledger.indexOf(entry) + 1)
   const chain = verifyChain(upTo)
+  // The notice text is shown as the one the contact read only while it still has the record's hash.
+  const stored = data.notices[record.notice.hash]?.text
+  const noticeHolds = stored !== undefined && createHash('sha256').update(stored).digest('hex') === record.notice.hash
   return {
     version: 'KI-CR-v1.1.0',
     consentReceiptID: record.id,
@@ -82,7 +91,10 @@ export function consentReceipt(entry: LedgerEntry, { data, policy, describe }: R
     notice: {
       policyVersion: record.notice.policyVersion,
       sha256: record.notice.hash,
-      text: data.notices[record.notice.hash]?.text ?? null,
+      text: noticeHolds ? stored : null,
+      ...(stored !== undefined && !noticeHolds
+        ? { textProblem: 'notices.json holds a text under this hash that no longer has it: it was changed after it was shown' }
+        : {}),
     },
     evidence: {
       messageId: record.collection.messageId ?? null,
@@ -94,6 +106,9 @@ export function consentReceipt(entry: LedgerEntry, { data, policy, describe }: R
       hash: entry.hash,
       prev: entry.prev,
       chainIntactUpToHere: chain.intact,
+      // The newest head signed with the business's key, and the key's fingerprint to compare with the one it published.
+      signedHead: signing?.latest ?? null,
+      signingKeyFingerprint: signing?.fingerprint ?? null,
     },
   }
 }

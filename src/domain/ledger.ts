@@ -6,7 +6,7 @@
  * an erasure can drop the details (the phone number, the words) and the chain still verifies,
  * while details that are present must still match their digest.
  */
-import { createHash } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
 import type { ConsentRecord, PersonalDetails } from './consent.js'
 
 export interface LedgerEntry {
@@ -111,5 +111,53 @@ export function chainChecker(): { next(entry: LedgerEntry): ChainCheck | undefin
       return undefined
     },
     result: () => ({ intact: true, count }),
+  }
+}
+
+/**
+ * A signed head: the ledger's last record (its number and hash) at a moment, signed with the
+ * data folder's Ed25519 key. Re-forging the ledger (every hash recomputed) without the private
+ * key contradicts every head signed before; the key's fingerprint, published elsewhere by the
+ * owner, tells a reader which key is theirs.
+ */
+export interface SignedHead {
+  seq: number
+  hash: string
+  at: string
+  /** The signing key's fingerprint (see keyFingerprint). */
+  key: string
+  /** Ed25519 signature of headMessage(seq, hash, at), base64. */
+  signature: string
+}
+
+/** What a head's signature covers. */
+export const headMessage = (seq: number, hash: string, at: string): string => `consent-ledger-head/1\n${seq}\n${hash}\n${at}`
+
+/** A public key from either half of the pair, as a KeyObject or PEM. */
+function publicKeyOf(key: KeyObject | string): KeyObject {
+  if (typeof key === 'string') return key.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(key)) : createPublicKey(key)
+  return key.type === 'private' ? createPublicKey(key) : key
+}
+
+/** SHA-256 of the raw 32-byte Ed25519 public key, in hex groups of four: what the owner publishes. */
+export function keyFingerprint(key: KeyObject | string): string {
+  const raw = Buffer.from(publicKeyOf(key).export({ format: 'jwk' }).x ?? '', 'base64url')
+  return createHash('sha256').update(raw).digest('hex').match(/.{4}/g)!.join(' ')
+}
+
+export function signHead(privateKey: KeyObject | string, head: { seq: number; hash: string; at: string }): SignedHead {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey
+  const signature = sign(null, Buffer.from(headMessage(head.seq, head.hash, head.at)), key).toString('base64')
+  return { seq: head.seq, hash: head.hash, at: head.at, key: keyFingerprint(key), signature }
+}
+
+/** Whether `head` was signed by `key` (either half of the pair) and names it. */
+export function headSignatureHolds(key: KeyObject | string, head: SignedHead): boolean {
+  const publicKey = publicKeyOf(key)
+  if (head.key !== keyFingerprint(publicKey)) return false
+  try {
+    return verify(null, Buffer.from(headMessage(head.seq, head.hash, head.at)), publicKey, Buffer.from(head.signature, 'base64'))
+  } catch {
+    return false
   }
 }

@@ -10,6 +10,8 @@ import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from '.
 import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from '../app/config.js'
 import { createLogger, type Logger, useLogKey } from '../app/logger.js'
 import { loadLogKey } from './log-key.js'
+import { readSigningKey } from '../adapters/store/seals.js'
+import { keyFingerprint } from '../domain/ledger.js'
 
 async function main(): Promise<void> {
   const projectDir = process.cwd()
@@ -66,6 +68,7 @@ async function runConsole(config: Config, options: Options): Promise<void> {
     process.stdout.write(
       `Chatting as +${config.from}, as a contact would on WhatsApp. Data is kept in ${config.dataDir}.\n` +
         pagesLine(bot, config) +
+        ledgerKeyLine(config) +
         'Try /image, /voice or /location to send a non-text message. Ctrl-D ends the chat.\n\n',
     )
   }
@@ -94,7 +97,9 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
     ...(config.http ? { http: config.http } : {}),
   })
   onStopSignal(bot, () => whatsapp.stop())
-  process.stdout.write(`Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n${pagesLine(bot, config)}`)
+  process.stdout.write(
+    `Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n${pagesLine(bot, config)}${ledgerKeyLine(config)}`,
+  )
   // A logged-out session never comes back by itself: say what to do, and stop instead of looping
   // (exit code 3, so a supervisor can tell it from a crash and not restart into the same state).
   void whatsapp.loggedOut.then(async (message) => {
@@ -111,6 +116,12 @@ function pagesLine(bot: RunningBot, config: Config): string {
   if (!bot.web) return ''
   const admin = config.http?.adminToken ? `dashboard: ${bot.web.url}/admin?token=…` : 'dashboard off (set ADMIN_TOKEN to turn it on)'
   return `Privacy notice: ${bot.web.url}/privacy · ${admin}\n`
+}
+
+/** The fingerprint of the key that signs the ledger's heads (made at the first start): the owner publishes it. */
+function ledgerKeyLine(config: Config): string {
+  const key = readSigningKey(config.dataDir)
+  return key ? `Ledger signing key fingerprint: ${keyFingerprint(key)} (publish it: see README, "The consent ledger")\n` : ''
 }
 
 /** Ctrl-C and SIGTERM: stop taking messages, answer what is in hand, flush, exit. */

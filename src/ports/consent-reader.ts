@@ -7,7 +7,7 @@
  *   const data = await reader.read()
  *   for await (const step of reader.ledger()) if (step.kind === 'record') check(step.entry, step.where)
  */
-import type { LedgerEntry } from '../domain/ledger.js'
+import type { LedgerEntry, SignedHead } from '../domain/ledger.js'
 import type { ConsentData } from './consent-store.js'
 
 export interface ConsentReader {
@@ -21,6 +21,27 @@ export interface ConsentReader {
    * ends at the first record that cannot be read.
    */
   ledger(): AsyncIterable<LedgerStep>
+  /**
+   * What seals the ledger from outside it: the places that name a head it reached, the signed
+   * heads and the key that signs them. Read without judging them (a cut ledger still answers):
+   * ledger:verify compares them with the ledger. A store without seals leaves it out.
+   */
+  seals?(): Promise<LedgerSeals>
+}
+
+/** The ledger's seals, each named by where it is kept. */
+export interface LedgerSeals {
+  /** Where the ledger itself is kept (e.g. `/srv/bot/data/ledger.jsonl`). */
+  ledger: string
+  /** Where the notice texts are kept, and the contacts. */
+  notices: string
+  contacts: string
+  /** Places outside the ledger that name a record it reached (its number and hash), oldest first. */
+  anchors: { where: string; seq: number; hash: string; at: string }[]
+  /** The signed heads, oldest first. */
+  signed: { where: string; head: SignedHead }[]
+  /** The signing key's public half (PEM) and its fingerprint; absent when there is no key. */
+  key?: { where: string; publicKey: string; fingerprint: string }
 }
 
 /**

@@ -4,6 +4,8 @@
  * They are all opened at one moment, so the copy is of that moment even while the bot goes on
  * (a compaction renaming files meanwhile does not change what the open files hold). A copy is
  * made in `<time>.partial/` and renamed when complete: a folder without `.partial` is whole.
+ * The ledger's signing key (ledger-key.pem) is left out: a backup copied elsewhere must not let
+ * whoever holds it sign a forged ledger.
  */
 import { readdirSync } from 'node:fs'
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
@@ -11,7 +13,7 @@ import { dirname, join } from 'node:path'
 import type { CommitLog } from './commit-log.js'
 import { DIR_MODE, FILE_MODE, syncDir, type OnSync } from './durable-file.js'
 import { JOURNAL_FILE } from './journal.js'
-import { CONTACTS_DIR, MANIFEST_FILE, NOTICES_FILE } from './layout.js'
+import { CHECKPOINTS_FILE, CONTACTS_DIR, MANIFEST_FILE, NOTICES_FILE } from './layout.js'
 import { LEDGER_FILE } from './ledger-file.js'
 
 export const BACKUPS_DIR = 'backups'
@@ -79,6 +81,8 @@ export async function backupStore(dataDir: string, commits: CommitLog, keep: num
       ...[MANIFEST_FILE, ...shardFiles, ...commits.rotated].map((path) => ({ path })),
       { path: JOURNAL_FILE, bytes: commits.journal.size },
       { path: LEDGER_FILE, bytes: commits.ledger.size },
+      // Signed heads are appended only under the lock held here; the signing key is never copied.
+      { path: CHECKPOINTS_FILE },
       { path: NOTICES_FILE },
     ])
   })

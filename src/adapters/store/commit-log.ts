@@ -17,12 +17,15 @@ import { AppendFile, syncDir, type OnSync } from './durable-file.js'
 import { JOURNAL_FILE, rotatedJournalName } from './journal.js'
 import type { Notices } from './layout.js'
 import { Mutex } from './mutex.js'
+import type { LedgerSeals } from './seals.js'
 
 /** Commits waiting for the next write + fsync. */
 interface Batch {
   journal: string[]
   ledger: string[]
   newNotice: boolean
+  /** The batch's last ledger entry. */
+  head?: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
   /** Run once the batch is durable: memory only ever holds what is on disk. */
   applies: (() => void)[]
   waiters: { resolve: () => void; reject: (error: Error) => void }[]
@@ -42,6 +45,8 @@ export interface CommitLogFiles {
   /** Past this many journal bytes, `onFull` is called after a write (to start a compaction). */
   limit: number
   onFull: () => void
+  /** Signs and anchors the ledger's head once it is durable (see seals.ts). */
+  seals?: LedgerSeals | undefined
 }
 
 /** Error codes of a disk that refuses a write for now: the commit is rolled back and may be tried again. */
@@ -83,6 +88,8 @@ export class CommitLog {
   private nextJournal: number
   /** The last ledger entry sealed (committed or waiting to be). */
   private ledgerTail: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
+  /** The last ledger entry fsynced: the only head an anchor may name. */
+  private durableHead: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
   private next: Batch | undefined
   private flushing: Promise<void> | undefined
   /** Since when writes fail (and why), until one succeeds: the owner is told once, the dashboard shows it. */
@@ -96,6 +103,7 @@ export class CommitLog {
     this.journal = files.journal
     this.ledger = files.ledger
     this.ledgerTail = files.ledgerTail
+    this.durableHead = files.ledgerTail
     this.rotated = files.rotated.map((r) => r.name)
     this.nextJournal = (files.rotated.at(-1)?.n ?? 0) + 1
   }
@@ -112,6 +120,8 @@ export class CommitLog {
     const batch = (this.next ??= { journal: [], ledger: [], newNotice: false, applies: [], waiters: [] })
     batch.journal.push(journal)
     batch.ledger.push(...ledger)
+    // Entries are sealed just before they are enqueued: the last one sealed is this batch's last.
+    if (ledger.length) batch.head = this.ledgerTail
     batch.newNotice ||= newNotice
     batch.applies.push(apply)
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))
@@ -132,6 +142,10 @@ export class CommitLog {
     const { dataDir, onSync } = this.files
     // A write that failed may have left a line in the journal: it was never confirmed.
     await this.cutUnwritten()
+    // The journals about to be folded and deleted anchored the ledger's head: store.json does now.
+    await this.files.seals
+      ?.anchor(this.durableHead)
+      .catch((error: Error) => this.files.log.error('store.anchor_failed', { error: error.message }))
     if (this.journal.size > 0) {
       await this.journal.close()
       const name = rotatedJournalName(this.nextJournal++)
@@ -151,6 +165,7 @@ export class CommitLog {
   async close(): Promise<void> {
     await this.journal.close()
     await this.ledger.close()
+    await this.files.seals?.close()
   }
 
   /**
@@ -226,6 +241,12 @@ export class CommitLog {
     }
     for (const apply of batch.applies) apply()
     for (const waiter of batch.waiters) waiter.resolve()
+    if (batch.head) {
+      this.durableHead = batch.head
+      await this.files.seals
+        ?.afterCommit(batch.head)
+        .catch((error: Error) => this.files.log.error('store.checkpoint_failed', { error: error.message }))
+    }
     if (this.journal.size > this.files.limit) this.files.onFull()
   }
 }

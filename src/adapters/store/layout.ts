@@ -14,6 +14,10 @@ import { SCHEMA_VERSION } from './shards.js'
 export const MANIFEST_FILE = 'store.json'
 export const NOTICES_FILE = 'notices.json'
 export const CONTACTS_DIR = 'contacts'
+/** Signed heads of the ledger, one a line, appended (see seals.ts). */
+export const CHECKPOINTS_FILE = 'checkpoints.jsonl'
+/** The Ed25519 key pair that signs them, with its fingerprint (0600; never copied into backups/). */
+export const KEY_FILE = 'ledger-key.json'
 /** The single-file database of the previous release (schema 1). */
 export const LEGACY_FILE = 'consent-db.json'
 
@@ -21,6 +25,11 @@ export interface Manifest {
   schemaVersion: number
   shards: number
   layout?: string
+  /**
+   * The ledger's last record when the bot last anchored it (at start, at each compaction and at a
+   * clean stop), written only once the ledger holds it durably: a ledger that ends before it was cut.
+   */
+  ledgerHead?: { seq: number; hash: string; at: string }
 }
 
 export type Notices = Record<string, StoredNotice>
@@ -38,6 +47,11 @@ export function manifestProblem(value: unknown): string | undefined {
     return `has schema version ${String(value.schemaVersion)}, and this bot reads version ${SCHEMA_VERSION}`
   if (!Number.isSafeInteger(value.shards) || (value.shards as number) < 1 || (value.shards as number) > 100)
     return 'needs "shards", a whole number from 1 to 100'
+  if (value.ledgerHead !== undefined) {
+    const head = value.ledgerHead
+    if (!isObject(head) || !Number.isSafeInteger(head.seq) || typeof head.hash !== 'string' || typeof head.at !== 'string')
+      return 'has a "ledgerHead" without its seq, hash and at'
+  }
   return undefined
 }
 
@@ -50,7 +64,10 @@ export function noticesProblem(value: unknown): string | undefined {
 
 /** The store's own files among a directory's names (a folder without store.json holding one is damaged). */
 export const storeFilesIn = (names: string[]): string[] =>
-  names.filter((name) => [CONTACTS_DIR, NOTICES_FILE, JOURNAL_FILE, LEDGER_FILE].includes(name) || rotatedJournals([name]).length)
+  names.filter(
+    (name) =>
+      [CONTACTS_DIR, NOTICES_FILE, JOURNAL_FILE, LEDGER_FILE, CHECKPOINTS_FILE, KEY_FILE].includes(name) || rotatedJournals([name]).length,
+  )
 
 export function legacyError(dataDir: string): DatabaseFileError {
   return new DatabaseFileError(

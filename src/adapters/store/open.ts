@@ -17,6 +17,7 @@ import { CONTACTS_DIR, MANIFEST_FILE, manifestProblem, NOTICES_FILE, type Notice
 import { LEDGER_FILE } from './ledger-file.js'
 import { lockDataDir, type StoreLock } from './lock.js'
 import { recoverAtOnce, withNewestBackup } from './recover.js'
+import { LedgerSeals } from './seals.js'
 import { type LowdbStore, type LowdbStoreOptions, ShardedStore } from './sharded-store.js'
 
 const DEFAULT_SHARDS = 64
@@ -76,19 +77,17 @@ async function openLocked(dataDir: string, options: LowdbStoreOptions, lock: Sto
     await ledger.append(`${found.restored.map((entry) => JSON.stringify(entry)).join('\n')}\n`)
     log.warn('store.ledger_restored', { records: found.restored.length })
   }
+  // The head, now durable (restored records included), is signed and anchored in store.json.
+  const seals = await LedgerSeals.open(dataDir, found, onSync)
+  await seals.anchor(found.last)
   const journal = await AppendFile.open(join(dataDir, JOURNAL_FILE), onSync)
   await syncDir(dataDir, onSync)
 
   const contacts = ContactFiles.of(dataDir, found.shards, found.replayed, onSync)
   const notices = new Low<Notices>(new DurableJsonFile(join(dataDir, NOTICES_FILE), noticesProblem, onSync), found.notices)
-  const store = new ShardedStore(
-    dataDir,
-    options,
-    contacts,
-    notices,
-    { journal, ledger, ledgerTail: found.last, rotated: found.rotated },
-    lock,
-  )
+  // `seals` goes on to the commit log (CommitLogFiles.seals).
+  const opened = { journal, ledger, ledgerTail: found.last, rotated: found.rotated, seals }
+  const store = new ShardedStore(dataDir, options, contacts, notices, opened, lock)
   log.info('store.opened', { contacts: contacts.size, journalLines: found.journalLines, ms: Math.round(performance.now() - started) })
   // An erasure a kill interrupted is finished before any message is handled.
   if (erasures.length) await store.resumeErasures(erasures)

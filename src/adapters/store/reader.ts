@@ -3,16 +3,30 @@
  * the same recovery the bot runs when it starts, never writing, also while the bot runs. A last
  * line a kill cut short is left out, as the bot would cut it.
  */
-import { existsSync } from 'node:fs'
+import { createPublicKey } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { Contact } from '../../domain/consent.js'
 import type { LedgerEntry } from '../../domain/ledger.js'
-import type { ConsentReader, LedgerStep } from '../../ports/consent-reader.js'
+import type { ConsentReader, LedgerSeals, LedgerStep } from '../../ports/consent-reader.js'
 import type { ConsentData, StoredConversation } from '../../ports/consent-store.js'
+import { keyFingerprint } from '../../domain/ledger.js'
+import { parseJsonFile } from './durable-file.js'
 import { DatabaseFileError } from './errors.js'
+import {
+  CHECKPOINTS_FILE,
+  CONTACTS_DIR,
+  KEY_FILE,
+  MANIFEST_FILE,
+  type Manifest,
+  manifestProblem,
+  newManifest,
+  NOTICES_FILE,
+} from './layout.js'
 import { LEDGER_FILE, parseLedgerLine, readLinesSync } from './ledger-file.js'
 import { type Recovered, recover, withNewestBackup } from './recover.js'
+import { anchorsOf, readCheckpoints, readSigningKey } from './seals.js'
 import { shardOf } from './shards.js'
 
 /** The reader of the store in `dataDir` (nothing is read until asked). */
@@ -20,6 +34,33 @@ export function openConsentReader(dataDir: string): ConsentReader {
   return {
     read: () => readConsentDataInTurns(dataDir),
     ledger: () => walkLedger(join(dataDir, LEDGER_FILE)),
+    seals: async () => readSeals(dataDir),
+  }
+}
+
+/** store.json's head, checkpoints.jsonl and the key's public half, read as they are. */
+export function readSeals(dataDir: string): LedgerSeals {
+  const manifestFile = join(dataDir, MANIFEST_FILE)
+  const manifest = existsSync(manifestFile)
+    ? parseJsonFile<Manifest>(manifestFile, readFileSync(manifestFile, 'utf8'), manifestProblem)
+    : newManifest(1)
+  const { checkpoints } = readCheckpoints(dataDir)
+  const key = readSigningKey(dataDir)
+  return {
+    ledger: join(dataDir, LEDGER_FILE),
+    notices: join(dataDir, NOTICES_FILE),
+    contacts: join(dataDir, CONTACTS_DIR),
+    anchors: anchorsOf(dataDir, manifest, checkpoints),
+    signed: checkpoints.map(({ line, head }) => ({ where: `${join(dataDir, CHECKPOINTS_FILE)}:${line}`, head })),
+    ...(key
+      ? {
+          key: {
+            where: join(dataDir, KEY_FILE),
+            publicKey: createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString(),
+            fingerprint: keyFingerprint(key),
+          },
+        }
+      : {}),
   }
 }
 

@@ -10,6 +10,7 @@
  * throws DatabaseFileError naming the file and line. It is a generator that yields after each
  * unit of work (a file, a few thousand ledger lines), so a running bot can read in turns.
  */
+import type { KeyObject } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { GENESIS, type LedgerEntry } from '../../domain/ledger.js'
@@ -20,6 +21,7 @@ import { JOURNAL_FILE, parseJournalLine, rotatedJournals, type JournalRecord } f
 import { splitLines } from './json-lines.js'
 import { LEDGER_FILE, parseLedgerLine, readLedgerTail, readLinesSync } from './ledger-file.js'
 import {
+  CHECKPOINTS_FILE,
   CONTACTS_DIR,
   LEGACY_FILE,
   legacyError,
@@ -32,6 +34,7 @@ import {
   noticesProblem,
   storeFilesIn,
 } from './layout.js'
+import { type Checkpoint, readCheckpoints, readSigningKey, sealProblem } from './seals.js'
 import { parseShard, shardFileName, shardOf, type ShardEntries } from './shards.js'
 
 export interface RecoverOptions {
@@ -73,6 +76,10 @@ export interface Recovered {
   restored: LedgerEntry[]
   /** The ledger's last record, restored ones included. */
   last: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
+  /** The signed heads of checkpoints.jsonl (a last line a kill cut short left out). */
+  checkpoints: Checkpoint[]
+  /** The key that signs them (ledger-key.pem), when the folder has one. */
+  signingKey: KeyObject | undefined
 }
 
 /** How many ledger lines are read between two turns. */
@@ -94,6 +101,8 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
     ledger: [],
     restored: [],
     last: undefined,
+    checkpoints: [],
+    signingKey: undefined,
   })
   if (!existsSync(dataDir)) return absent([])
   // Compaction may run meanwhile (a reader beside a running bot): journals are read before the
@@ -168,6 +177,11 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
     const noticesText = readIfThere(noticesFile, 'utf8')
     const notices = noticesText === undefined ? {} : parseJsonFile<Notices>(noticesFile, noticesText, noticesProblem)
 
+    // Read before the ledger: a head is signed only once the ledger holds it.
+    const signed = readCheckpoints(dataDir)
+    if (signed.tornBytes) torn.push({ file: join(dataDir, CHECKPOINTS_FILE), completeBytes: signed.completeBytes, bytes: signed.tornBytes })
+    const signingKey = readSigningKey(dataDir)
+
     const ledgerFile = join(dataDir, LEDGER_FILE)
     const ledger: LedgerEntry[] = []
     let last: Pick<LedgerEntry, 'seq' | 'hash'> | undefined
@@ -199,6 +213,10 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
         last = entry
       }
     }
+    // A ledger that ends before a head anchored elsewhere was cut, emptied or replaced.
+    const hashAt = (seq: number) => (options.ledger === 'all' ? (ledger[seq - 1] ?? restored.find((e) => e.seq === seq))?.hash : undefined)
+    const unsealed = sealProblem(dataDir, manifest, signed.checkpoints, signingKey, last, hashAt, options.ledger === 'tail')
+    if (unsealed) throw unsealed
     return {
       exists: true,
       names,
@@ -213,6 +231,8 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
       ledger,
       restored,
       last,
+      checkpoints: signed.checkpoints,
+      signingKey,
     }
   }
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { openConsentReader } from '../../adapters/lowdb-store.js'
 import { loadBusinessFiles } from '../bot.js'
 import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
-import { consentReceipt, findEntry, type PurposeDescriber } from '../../app/receipt.js'
+import { consentReceipt, findEntry, type PurposeDescriber, type ReceiptSources } from '../../app/receipt.js'
 import { isLanguage } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentData } from '../../ports/consent-store.js'
@@ -46,8 +46,13 @@ async function main(): Promise<number> {
   if (config === 'help') return 0
 
   let data: ConsentData
+  let signing: ReceiptSources['signing']
   try {
-    data = await openConsentReader(config.dataDir).read()
+    const reader = openConsentReader(config.dataDir)
+    data = await reader.read()
+    const seals = await reader.seals?.()
+    const latest = seals?.signed.at(-1)?.head
+    if (seals?.key) signing = { fingerprint: seals.key.fingerprint, ...(latest ? { latest } : {}) }
   } catch (error) {
     process.stderr.write(`npm run receipt: ${config.dataDir}: ${(error as Error).message}\n`)
     return 1
@@ -75,7 +80,7 @@ async function main(): Promise<number> {
   }
   const describeIfSame = policy?.version === entry.record.notice.policyVersion ? describe : undefined
   process.stdout.write(
-    `${JSON.stringify(consentReceipt(entry, { data, ...(policy ? { policy } : {}), ...(describeIfSame ? { describe: describeIfSame } : {}) }), null, 2)}\n`,
+    `${JSON.stringify(consentReceipt(entry, { data, ...(signing ? { signing } : {}), ...(policy ? { policy } : {}), ...(describeIfSame ? { describe: describeIfSame } : {}) }), null, 2)}\n`,
   )
   return 0
 }

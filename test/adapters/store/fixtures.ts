@@ -1,8 +1,11 @@
 /** Contacts, conversations and consent records shaped as the engine writes them, for store tests. */
+import { createHash } from 'node:crypto'
 import type { ConsentRecord } from '../../../src/domain/consent.js'
 import type { ContactChange } from '../../../src/ports/consent-store.js'
 
-export const NOTICE_HASH = 'a'.repeat(64)
+export const NOTICE_TEXT = 'Tienda Ejemplo usa tus datos para atenderte.'
+/** The notice's hash as the bot computes it (src/app/notice.ts): ledger:verify checks it. */
+export const NOTICE_HASH = createHash('sha256').update(NOTICE_TEXT).digest('hex')
 let records = 0
 
 export function record(principal: string, event: ConsentRecord['event'] = 'given', purposes = ['service']): ConsentRecord {
@@ -48,9 +51,7 @@ export function change(id: string, version: number, answer?: string): ContactCha
       recentMessageIds: [`m${version}`],
     },
     records: given ? [{ record: given, personal: { salt: `salt-${records}`, contact: id, answer: answer! } }] : [],
-    notices: given
-      ? { [NOTICE_HASH]: { policyVersion: '2026-11-01', language: 'es', text: 'Tienda Ejemplo usa tus datos para atenderte.' } }
-      : {},
+    notices: given ? { [NOTICE_HASH]: { policyVersion: '2026-11-01', language: 'es', text: NOTICE_TEXT } } : {},
   }
 }
 

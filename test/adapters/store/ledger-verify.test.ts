@@ -31,8 +31,10 @@ describe('ledger:verify', () => {
   it('says how many records there are and that the chain is intact', async () => {
     const { dir } = await tenRecords()
     const verdict = await verify(dir)
-    expect(verdict).toEqual({ intact: true, count: 10, cutShort: false })
-    expect(describeVerdict(verdict)).toBe('10 records, chain intact')
+    expect(verdict).toMatchObject({ intact: true, count: 10, cutShort: false, signed: { seq: 10 }, notices: 1, receipts: 10 })
+    expect(describeVerdict(verdict)).toMatch(
+      /^10 records, chain intact\nsigned up to record 10 \(.+\)\nsigning key fingerprint: ([0-9a-f]{4} ){15}[0-9a-f]{4} /,
+    )
   })
 
   it('names a middle record whose field was changed in a text editor', async () => {
@@ -106,14 +108,14 @@ describe('ledger:verify', () => {
     const { dir, file, lines } = await tenRecords()
     appendFileSync(file, lines[9]!.slice(0, 50))
     const verdict = await verify(dir)
-    expect(verdict).toEqual({ intact: true, count: 10, cutShort: true })
+    expect(verdict).toMatchObject({ intact: true, count: 10, cutShort: true })
     expect(describeVerdict(verdict)).toMatch(/^10 records, chain intact \(the last line, cut short by a crash/)
   })
 
   it('runs as npm run ledger:verify: exit 0 when intact, 1 naming the line when not', async () => {
     const { dir, file, lines } = await tenRecords()
     const intact = await runCli('ledger-verify.ts', ['--data-dir', dir], tempDir())
-    expect(intact).toMatchObject({ code: 0, stdout: '10 records, chain intact\n' })
+    expect(intact).toMatchObject({ code: 0, stdout: expect.stringMatching(/^10 records, chain intact\nsigned up to record 10 /) })
 
     write(file, [...lines.slice(0, 5), lines[5]!.replace(/"at":"[^"]+"/, '"at":"2020-01-01T00:00:00.000Z"'), ...lines.slice(6)])
     // The data folder comes from DATA_DIR, as for the bot.
