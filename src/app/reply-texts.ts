@@ -43,14 +43,23 @@ export class ReplyTexts {
 
   /** A text of the bot's own (an apology, a note), with the policy's variables only. */
   plain(language: Language, key: string): string {
-    return this.texts.render(language, key)
+    return this.texts.render(language, key, this.filled(language, key, this.noticeVars(language)))
+  }
+
+  /**
+   * `vars` with every variable the text uses: one the bot has no value for reads as nothing, so a
+   * contact never receives raw braces (the owner's files are checked for unknown variables at start).
+   */
+  private filled(language: Language, key: string, vars: Record<string, string>): Record<string, string> {
+    const missing = [...this.texts.variables(language, key)].filter((name) => /^\w+$/.test(name) && !(name in vars))
+    return missing.length ? { ...vars, ...Object.fromEntries(missing.map((name) => [name, ''])) } : vars
   }
 
   private render(language: Language, key: string, vars: Record<string, string>): string {
     const id = `${language}\u0000${key}`
     const cached = this.rendered.get(id)
     if (cached !== undefined) return cached
-    const text = this.texts.render(language, key, vars)
+    const text = this.texts.render(language, key, this.filled(language, key, vars))
     const statics = this.noticeVars(language)
     if ([...this.texts.variables(language, key)].every((name) => name in statics)) this.rendered.set(id, text)
     return text
