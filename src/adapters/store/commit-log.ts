@@ -150,9 +150,10 @@ export class CommitLog {
       await this.journal.close()
       const name = rotatedJournalName(this.nextJournal++)
       await rename(join(dataDir, JOURNAL_FILE), join(dataDir, name))
+      // Tracked as soon as it is renamed: a fault after this still leaves it to fold and delete.
+      this.rotated.push(name)
       this.journal = await AppendFile.open(join(dataDir, JOURNAL_FILE), onSync)
       await syncDir(dataDir, onSync)
-      this.rotated.push(name)
     }
     return [...this.rotated]
   }

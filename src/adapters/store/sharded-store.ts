@@ -119,7 +119,12 @@ export class ShardedStore implements LowdbStore {
       const id = this.contacts.idOf(contactId)
       const entry = this.contacts.get(id)
       const lid = entry ? (JSON.parse(entry.contact) as Contact).lid : undefined
-      const addresses = [...new Set([contactId, id, ...(lid ? [lid] : [])])]
+      const found = [contactId, id, ...(lid ? [lid] : [])]
+      // A retry (after a disk fault) or a second request of the same person finds only what is
+      // still in memory: the contact, and with it their `…@lid`, may be gone already. The
+      // addresses recorded for that record or that person are kept, so none is forgotten.
+      const same = this.pendingErasures.filter((p) => p.proof.id === proof.id || p.addresses.some((a) => found.includes(a)))
+      const addresses = [...new Set([...found, ...same.flatMap((p) => p.addresses)])]
       // Recorded before anything is removed: a kill from here on is finished at the next start.
       const pending = { addresses, proof }
       const others = this.pendingErasures.filter((p) => p.proof.id !== proof.id)

@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { verifyChain, type LedgerEntry } from '../../../src/domain/ledger.js'
 import { openLowdbStore } from '../../../src/adapters/lowdb-store.js'
 import type { ErasureStep } from '../../../src/adapters/store/erasure.js'
 import { change, record } from './fixtures.js'
 import { copyAsKilled, filesContaining, tempDir } from './helpers.js'
+import { testEngine, text } from '../../support/engine.js'
 
 const A = '5215512345678'
 const B = '5215587654321'
@@ -58,4 +59,64 @@ describe('an erasure killed at any step', () => {
       expect(verifyChain(ledger).intact).toBe(true)
     })
   }
+})
+
+describe('an erasure retried after a disk fault', () => {
+  it('still erases the LID the first attempt found, though the contact is already gone from memory', async () => {
+    const NUMBER = '34612345678'
+    const LID = '123456789012345@lid'
+    const dir = tempDir()
+    const disk = { full: false, failures: 0 }
+    let faulted = false
+    const retries: (() => void)[] = []
+    const store = await openLowdbStore(dir, {
+      keepBackups: 1,
+      // The disk fills up once the request is on disk: the contact is then taken out of memory
+      // and the first fsync after it fails.
+      onErasureStep: (step) => {
+        if (step === 'requested' && !faulted) faulted = disk.full = true
+      },
+      onSync: () => {
+        if (!disk.full) return
+        disk.failures++
+        throw Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC' })
+      },
+    })
+    const retryDelay = (_attempt: number, stopped: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        retries.push(resolve)
+        stopped.addEventListener('abort', () => resolve(), { once: true })
+      })
+    const { engine } = await testEngine(store, [], { retryDelay, rateLimit: false })
+    let n = 0
+    const say = async (from: string, body: string) => {
+      await engine.handle(text(from, `m${++n}`, body))
+      await engine.settled()
+    }
+    // One person with two addresses: answers given from the LID, then linked to the number.
+    await say(LID, 'hola')
+    await say(LID, 'sí')
+    await say(NUMBER, 'hola')
+    await engine.link(LID, NUMBER)
+    await engine.settled()
+    expect((await store.load(NUMBER)).contact?.lid).toBe(LID)
+
+    await say(NUMBER, 'borrar')
+    const confirming = engine.handle(text(LID, `m${++n}`, 'sí'))
+    await vi.waitFor(() => expect(retries).toHaveLength(1))
+    expect(disk.failures).toBeGreaterThan(0)
+    // The contact is already out of memory: the retry can no longer find the LID through it.
+    expect(await store.load(NUMBER)).toEqual({})
+    disk.full = false
+    for (const resolve of retries.splice(0)) resolve()
+    await confirming
+    await engine.settled()
+    await store.close()
+
+    expect(filesContaining(dir, NUMBER)).toEqual([])
+    expect(filesContaining(dir, LID.replace('@lid', ''))).toEqual([])
+    const ledger = ledgerOf(dir)
+    expect(ledger.filter((entry) => entry.record.event === 'erased')).toHaveLength(1)
+    expect(verifyChain(ledger).intact).toBe(true)
+  })
 })
