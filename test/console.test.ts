@@ -91,6 +91,37 @@ describe('the console provider, piped', () => {
     expect(run.stderr).toMatch(/consent-db\.json: is the database of an earlier version of the bot/)
   })
 
+  it('a data folder it may not create (EPERM under /sys): one line naming the folder and what to do, no stack trace', async () => {
+    // On Linux nothing can be created under /sys, even as root: a real EPERM, no mock.
+    if (!existsSync('/sys')) throw new Error('this test needs Linux /sys (creating anything under it fails with EPERM)')
+    const run = await runBot(['--data-dir', '/sys/consent-bot-test'], 'hola\n')
+    expect(run.code).not.toBe(0)
+    expect(run.code).not.toBeNull()
+    expect(run.stdout).toBe('')
+    expect(run.stderr).not.toMatch(/^ {4}at /m)
+    const lines = run.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('/sys/consent-bot-test')
+    expect(lines[0]).toMatch(/may not write to its data folder.*give it a folder of its own \(--data-dir or DATA_DIR\)/)
+    expect(existsSync('/sys/consent-bot-test')).toBe(false)
+  })
+
+  it('a data folder path that is a regular file (ENOTDIR/EEXIST): one line naming the file and what to do, no stack trace', async () => {
+    const file = join(dataDir(), 'not-a-folder')
+    writeFileSync(file, 'a file, not a folder\n')
+    for (const path of [file, join(file, 'data')]) {
+      const run = await runBot(['--data-dir', path], 'hola\n')
+      expect(run.code, path).not.toBe(0)
+      expect(run.code, path).not.toBeNull()
+      expect(run.stdout).toBe('')
+      expect(run.stderr).not.toMatch(/^ {4}at /m)
+      const lines = run.stderr.trimEnd().split('\n')
+      expect(lines, path).toHaveLength(1)
+      expect(lines[0]).toContain(`${file} is a file, not a folder`)
+      expect(lines[0]).toMatch(/Move that file away, or give the bot another folder \(--data-dir or DATA_DIR\)/)
+    }
+  })
+
   it('says what is wrong with a bad option', async () => {
     const run = await runBot(['--provider', 'telegram'], '')
     expect(run.code).toBe(2)

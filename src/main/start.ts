@@ -2,8 +2,9 @@
  * `npm start`: the consent bot, chatting in this terminal (default) or on WhatsApp
  * (`--provider whatsapp`). See `npm start -- --help`.
  */
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { OwnerFileError } from '../adapters/owner-file.js'
 import { DatabaseFileError, StoreLockedError } from '../adapters/lowdb-store.js'
 import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
@@ -139,14 +140,24 @@ function onStopSignal(bot: RunningBot, stopProvider: () => void): void {
 
 /** A disk that refuses writes, in one line with what to do (no stack trace: nothing is wrong with the bot). */
 function diskProblem(error: unknown): string | undefined {
-  const { code, path } = (error ?? {}) as NodeJS.ErrnoException
+  const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException
   const where = path ? ` (${path})` : ''
   if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk is full${where}. Free some space, then start the bot again.`
   if (code === 'EROFS') return `the data folder is on a read-only disk${where}. Give the bot a writable folder (--data-dir or DATA_DIR).`
   if (code === 'EACCES' || code === 'EPERM')
     return `the bot may not write to its data folder${where}. Run it as the folder's owner, or give it a folder of its own (--data-dir or DATA_DIR).`
   if (code === 'EIO') return `the disk failed to write${where}. Check the disk, then start the bot again.`
+  // A file where the data folder (or a folder above it) should be.
+  if (code === 'ENOTDIR' || (code === 'EEXIST' && syscall === 'mkdir'))
+    return `its data folder cannot be made: ${path ? fileInTheWay(path) : 'a path in the way'} is a file, not a folder. Move that file away, or give the bot another folder (--data-dir or DATA_DIR).`
   return undefined
+}
+
+/** The nearest existing path at or above `path`: the file standing where a folder should be. */
+function fileInTheWay(path: string): string {
+  for (let at = path; ; at = dirname(at)) {
+    if (existsSync(at) || dirname(at) === at) return at
+  }
 }
 
 main().catch((error: unknown) => {
