@@ -69,6 +69,26 @@ const DISK_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPER
 const isDiskFault = (error: unknown): boolean =>
   (error as { retryable?: unknown })?.retryable === true || DISK_FAULTS.has((error as NodeJS.ErrnoException)?.code ?? '')
 
+/** Why the store refuses writes, as the dashboard says it (its words: pages.json, dashboard.fault.*). */
+export type StoreFaultReason = 'full' | 'readOnly' | 'forbidden' | 'failing'
+
+/** The store refusing writes right now, as the dashboard shows it. */
+export interface StoreFault {
+  /** When the first write of this spell failed (ISO 8601, the engine's clock). */
+  since: string
+  reason: StoreFaultReason
+  /** Messages whose change waits to be written (each contact's later messages wait behind theirs). */
+  waiting: number
+}
+
+function faultReason(error: unknown): StoreFaultReason {
+  const code = (error as NodeJS.ErrnoException)?.code
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'full'
+  if (code === 'EROFS') return 'readOnly'
+  if (code === 'EACCES' || code === 'EPERM') return 'forbidden'
+  return 'failing'
+}
+
 function backoff(attempt: number, stopped: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (stopped.aborted) return resolve()
@@ -90,6 +110,8 @@ export class ConsentEngine {
   /** Messages waiting for the store to take writes again. */
   private waiting = 0
   private notSaved = 0
+  /** Set when a write is refused, cleared by the next write that succeeds. */
+  private fault: Omit<StoreFault, 'waiting'> | undefined
   private readonly stopped = new AbortController()
 
   constructor(private readonly deps: EngineDeps) {
@@ -155,6 +177,14 @@ export class ConsentEngine {
   /** How many messages were not saved (their contact was told so): a piped run then exits non-zero. */
   get unsaved(): number {
     return this.notSaved
+  }
+
+  /**
+   * While the store refuses writes (a full, read-only or failing disk): since when, why, and how
+   * many messages wait; undefined once a write succeeds again. Read-only: the dashboard shows it.
+   */
+  storeFault(): StoreFault | undefined {
+    return this.fault && { ...this.fault, waiting: this.waiting }
   }
 
   /** Messages waiting for the store make one last attempt, then give up (the bot is stopping). */
@@ -324,9 +354,13 @@ export class ConsentEngine {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await write()
+          await write()
+          this.fault = undefined
+          return
         } catch (error) {
-          if (!isDiskFault(error) || this.stopped.signal.aborted) throw error
+          if (!isDiskFault(error)) throw error
+          this.fault ??= { since: this.clock().toISOString(), reason: faultReason(error) }
+          if (this.stopped.signal.aborted) throw error
           if (!waiting) {
             if (this.waiting >= (this.deps.maxWaiting ?? 1000)) throw error
             waiting = true

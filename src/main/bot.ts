@@ -15,7 +15,7 @@ import type { InboundSource } from '../ports/inbound-source.js'
 import type { Language } from '../domain/language.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
-import { ConsentEngine } from '../app/engine.js'
+import { ConsentEngine, type EngineDeps } from '../app/engine.js'
 import { silentLogger, type Logger } from '../app/logger.js'
 import { withNoticePage } from '../app/web/privacy-page.js'
 import { startWebServer, type WebServer } from '../app/web/server.js'
@@ -70,6 +70,8 @@ export interface BotOptions {
   publicUrl?: string
   /** Tuning of the file store (journal size, shard count); the defaults suit production. */
   store?: Omit<LowdbStoreOptions, 'logger'>
+  /** How messages wait for a store that refuses writes (backoff, how many at once); the defaults suit production. */
+  waiting?: Pick<EngineDeps, 'retryDelay' | 'maxWaiting'>
 }
 
 export interface RunningBot {
@@ -100,6 +102,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     logger: options.logger ?? silentLogger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    ...options.waiting,
     ...(source.numberOf ? { numberOf: (lid: string) => source.numberOf!(lid) } : {}),
   })
   const bridge = attachSource(source, engine, options.logger ?? silentLogger)
@@ -119,7 +122,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const sweeper = setInterval(sweep, LAPSE_SWEEP_MS)
   firstSweep.unref()
   sweeper.unref()
-  const web = options.http && (await startWeb(options, options.http, business, texts))
+  const web = options.http && (await startWeb(options, options.http, business, texts, engine))
   let closing: Promise<void> | undefined
   return {
     engine,
@@ -148,13 +151,22 @@ async function startWeb(
   http: NonNullable<BotOptions['http']>,
   business: BusinessFiles['business'],
   texts: Texts,
+  engine: ConsentEngine,
 ): Promise<WebServer | undefined> {
   const logger = options.logger ?? silentLogger
   const { policy, flow } = business
+  const reader = openConsentReader(options.dataDir)
+  // The key the store made at its first start: the pages show its fingerprint, as every receipt does.
+  const ledgerKey = await reader
+    .seals?.()
+    .then((seals) => seals.key?.fingerprint)
+    .catch((error: Error) => void logger.error('http.ledger_key_unreadable', { error: error.message }))
   try {
     const server = await startWebServer(
       {
-        reader: openConsentReader(options.dataDir),
+        reader,
+        ...(ledgerKey ? { ledgerKey } : {}),
+        storeFault: () => engine.storeFault(),
         policy,
         flow,
         texts,

@@ -6,13 +6,14 @@ import { spawn } from 'node:child_process'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../src/app/config.js'
 import { createLogger } from '../../src/app/logger.js'
 import { CONTENT_SECURITY_POLICY, startWebServer, type WebServer } from '../../src/app/web/server.js'
 import { openConsentReader } from '../../src/adapters/lowdb-store.js'
 import { loadBusinessFiles } from '../../src/main/bot.js'
-import { ES, MX, removeDir, ROOT, tempDir, US } from '../support/chat.js'
+import { ES, MX, readDatabase, removeDir, ROOT, tempDir, US } from '../support/chat.js'
+import { ownerProject, runCli } from '../cli/run-cli.js'
 import { ADMIN_TOKEN, freePort, MX2, MX3, openWebBot, runScriptedConversations, type WebBot } from './support.js'
 
 let web: WebBot
@@ -276,6 +277,92 @@ describe('the privacy page', () => {
       expect(replies).toContain('https://tienda.example/privacidad')
       expect(replies).not.toContain('bot.tienda.example')
     } finally {
+      await owner.close()
+    }
+  })
+})
+
+describe("the ledger key's fingerprint", () => {
+  it('is on the privacy page, in both languages, and on the dashboard: the same npm run receipt prints', async () => {
+    const id = readDatabase(web.dataDir).ledger[0]!.id
+    // The owner's command beside the running bot, as a contact's receipt is made.
+    const run = await runCli('receipt.ts', [id, '--data-dir', web.dataDir], ownerProject())
+    expect(run.code, run.stderr).toBe(0)
+    const fingerprint: string = JSON.parse(run.stdout).ledger.signingKeyFingerprint
+    expect(fingerprint).toMatch(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/)
+
+    const es = await (await get('/privacy?lang=es')).text()
+    expect(es).toContain(`con la clave de huella <code class="fingerprint">${fingerprint}</code>. Cada comprobante`)
+    const en = await (await get('/privacy?lang=en')).text()
+    expect(en).toContain(`sealed with the key whose fingerprint is <code class="fingerprint">${fingerprint}</code>. Every receipt`)
+    const admin = await (await get('/admin', bearer(ADMIN_TOKEN))).text()
+    expect(admin).toContain(`<p class="muted" id="ledger-key">Ledger signing key: ${fingerprint}. Publish it`)
+  })
+})
+
+describe('a store that cannot write', () => {
+  it('opens the dashboard with a banner (what, since when, how many wait, what to do) until writing works again', async () => {
+    // The store's fsyncs fail with ENOSPC while `full`; the engine's retries wait to be let go (no sleeps).
+    let full = false
+    const retries: (() => void)[] = []
+    const owner = await openWebBot({
+      adminToken: ADMIN_TOKEN,
+      store: {
+        onSync: () => {
+          if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+        },
+      },
+      waiting: {
+        retryDelay: (_attempt, stopped) =>
+          new Promise<void>((resolve) => {
+            retries.push(resolve)
+            stopped.addEventListener('abort', () => resolve(), { once: true })
+          }),
+      },
+    })
+    const admin = async () => {
+      const response = await fetch(`${owner.url}/admin`, bearer(ADMIN_TOKEN))
+      expect(response.status).toBe(200)
+      return response.text()
+    }
+    try {
+      await owner.chat(MX).say('hola')
+      expect(await admin()).not.toContain('store-fault')
+
+      full = true
+      owner.at('2026-11-22T09:30:00Z')
+      for (const [from, id, body] of [
+        [MX, 'fault-1', 'sí'],
+        [ES, 'fault-2', 'hola'],
+      ] as const)
+        owner.provider.emit('message', { from, name: 'Ana', key: { id }, body } as never)
+      await vi.waitFor(() => expect(retries).toHaveLength(2))
+      const page = await admin()
+      const banner = /<section id="store-fault"[\s\S]*?<\/section>/.exec(page)?.[0]
+      expect(banner).toBeDefined()
+      expect(page.indexOf('id="store-fault"')).toBeLessThan(page.indexOf('<h1>'))
+      expect(banner).toContain('role="alert" data-reason="full"')
+      expect(banner).toContain('The bot cannot save to its data folder')
+      expect(banner).toContain('The disk is full. Since 2026-11-22 09:30 UTC.')
+      expect(banner).toContain('Messages waiting to be saved: 2.')
+      expect(banner).toContain('What to do: free some space on the disk that holds the data folder.')
+      expect(owner.bot.engine.storeFault()).toEqual({ since: '2026-11-22T09:30:00.000Z', reason: 'full', waiting: 2 })
+
+      // Still full: a retry fails again, and the banner stays, with the time it started.
+      owner.at('2026-11-22T09:45:00Z')
+      for (const retry of retries.splice(0)) retry()
+      await vi.waitFor(() => expect(retries).toHaveLength(2))
+      expect(await admin()).toContain('The disk is full. Since 2026-11-22 09:30 UTC.')
+
+      full = false
+      for (const retry of retries.splice(0)) retry()
+      await owner.bot.settled()
+      expect(owner.bot.engine.storeFault()).toBeUndefined()
+      const after = await admin()
+      expect(after).not.toContain('store-fault')
+      expect(after).toContain('<td class="n" id="total-contacts">2</td>')
+    } finally {
+      full = false
       await owner.close()
     }
   })

@@ -5,7 +5,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { startBot, type RunningBot } from '../../src/main/bot.js'
+import { type BotOptions, startBot, type RunningBot } from '../../src/main/bot.js'
 import type { Logger } from '../../src/app/logger.js'
 import { Chat, ES, MX, RecordingProvider, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 
@@ -24,7 +24,17 @@ export interface WebBot {
 }
 
 export async function openWebBot(
-  options: { adminToken?: string; publicUrl?: string; port?: number; flowsDir?: string; logger?: Logger; dataDir?: string } = {},
+  options: {
+    adminToken?: string
+    publicUrl?: string
+    port?: number
+    flowsDir?: string
+    logger?: Logger
+    dataDir?: string
+    /** Passed on to startBot: e.g. a store whose fsyncs fail, and retries driven by hand. */
+    store?: BotOptions['store']
+    waiting?: BotOptions['waiting']
+  } = {},
 ): Promise<WebBot> {
   const dataDir = options.dataDir ?? tempDir()
   const provider = new RecordingProvider()
@@ -40,6 +50,8 @@ export async function openWebBot(
     http: { port: options.port ?? 0, host: '127.0.0.1', ...(options.adminToken ? { adminToken: options.adminToken } : {}) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.waiting ? { waiting: options.waiting } : {}),
   })
   if (!bot.web) throw new Error('the web server did not start')
   return {

@@ -6,6 +6,7 @@
 import { type DashboardStats, type DayCount, MAX_DAYS, type PurposeOutcome } from './dashboard-stats.js'
 import { html, page, type Html } from './html.js'
 import type { PageText } from '../page-texts.js'
+import type { StoreFault } from '../engine.js'
 
 export { dashboardStats, type DashboardStats, type DayCount, MAX_DAYS, type PurposeOutcome } from './dashboard-stats.js'
 export { firstTimeQuestions } from './first-time-questions.js'
@@ -107,8 +108,37 @@ export interface Downloads {
   json: string
 }
 
+/** What the dashboard shows besides the data: the ledger key's fingerprint, and a store refusing writes. */
+export interface DashboardState {
+  /** The fingerprint of the key that seals the ledger. */
+  ledgerKey?: string | undefined
+  /** Set while the store cannot write: the page opens with a banner saying so. */
+  storeFault?: StoreFault | undefined
+}
+
+const minute = (iso: string) => iso.replace('T', ' ').slice(0, 16)
+
+/** The banner while the store refuses writes: what is wrong, since when, how many messages wait, what to do. */
+function faultBanner(fault: StoreFault, t: PageText): Html {
+  return html`<section id="store-fault" class="fault" role="alert" data-reason="${fault.reason}">
+<h2>${t('dashboard.fault.title')}</h2>
+<p>${t(`dashboard.fault.reason.${fault.reason}`)} ${t('dashboard.fault.since', { time: minute(fault.since) })}</p>
+<p id="store-fault-waiting" data-waiting="${fault.waiting}">${t('dashboard.fault.waiting', { messages: fault.waiting })}</p>
+<p><strong>${t(`dashboard.fault.todo.${fault.reason}`)}</strong></p>
+<p class="muted">${t('dashboard.fault.after')}</p>
+</section>
+`
+}
+
 /** The dashboard page; its words come from pages.json, through `t` (English for now: the server passes it). */
-export function dashboardPage(stats: DashboardStats, business: string, readAt: Date, downloads: Downloads, t: PageText): string {
+export function dashboardPage(
+  stats: DashboardStats,
+  business: string,
+  readAt: Date,
+  downloads: Downloads,
+  t: PageText,
+  state: DashboardState = {},
+): string {
   const answers = stats.days.reduce((n, d) => n + d.given + d.refused + d.withdrawn, 0)
   const given = stats.days.reduce((n, d) => n + d.given, 0)
   const outcomeSegments = (p: PurposeOutcome): Segment[] => [
@@ -124,10 +154,10 @@ export function dashboardPage(stats: DashboardStats, business: string, readAt: D
   const first = stats.days[0]
   const last = stats.days.at(-1)
   const body = html`<main class="wide">
-<header>
+${state.storeFault ? faultBanner(state.storeFault, t) : ''}<header>
 <h1>${t('dashboard.title', { business })}</h1>
-<p class="muted">${t('dashboard.readAt', { time: readAt.toISOString().replace('T', ' ').slice(0, 16) })}</p>
-</header>
+<p class="muted">${t('dashboard.readAt', { time: minute(readAt.toISOString()) })}</p>
+${state.ledgerKey ? html`<p class="muted" id="ledger-key">${t('dashboard.ledgerKey', { fingerprint: state.ledgerKey })}</p>\n` : ''}</header>
 <section id="totals">
 <table>
 <tr><th>${t('dashboard.contacts')}</th><td class="n" id="total-contacts">${stats.contacts}</td></tr>
@@ -218,4 +248,6 @@ svg.chart line.grid { stroke: var(--line); }
 .legend span { margin-right: 1rem; font-size: .9rem; }
 .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -.05rem; border-radius: 2px; }
 details { margin: .25rem 0 1rem; }
+section.fault { border: 2px solid #d0543f; border-radius: 6px; padding: .25rem 1rem; margin: 0 0 1rem; background: rgba(208, 84, 63, .08); }
+section.fault h2 { margin-top: .5rem; color: #d0543f; }
 `

@@ -6,8 +6,8 @@ import { LANGUAGES, type Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { Texts } from '../../ports/texts.js'
 import { noticeVars } from '../notice.js'
-import { html, page, whatsappToHtml } from './html.js'
-import { pageTexts } from '../page-texts.js'
+import { type Html, html, page, whatsappToHtml } from './html.js'
+import { type PageText, pageTexts } from '../page-texts.js'
 
 /** The policy version as a date, when the owner wrote it as one (the usual way: `2026-11-01`). */
 function versionDate(version: string, dateLocale: string): string | undefined {
@@ -46,7 +46,19 @@ export function pickLanguage(requested: string | null, acceptLanguage: string | 
   return fallback
 }
 
-export function privacyPage(policy: Policy, texts: Texts, language: Language): string {
+/**
+ * The line naming the ledger key's fingerprint, the fingerprint itself in <code> (wherever the
+ * owner's words put `{{fingerprint}}`; after them when they leave it out).
+ */
+function ledgerKeyLine(frame: PageText, fingerprint: string): Html {
+  const MARK = '\u0000'
+  const [before = '', ...rest] = frame('privacy.ledgerKey', { fingerprint: MARK }).split(MARK)
+  const code = html`<code class="fingerprint">${fingerprint}</code>`
+  return rest.length ? html`${before}${code}${rest.join(fingerprint)}` : html`${before} ${code}`
+}
+
+/** The page; `ledgerKey`, the fingerprint of the key that seals the ledger, is shown when there is one. */
+export function privacyPage(policy: Policy, texts: Texts, language: Language, ledgerKey?: string): string {
   // The page's own words, around the owner's texts: locales/<lang>/pages.json.
   const frame = pageTexts(texts, language)
   const languageName = (l: Language) => pageTexts(texts, l)('privacy.languageName')
@@ -78,7 +90,7 @@ ${policy.channels.map((c) => html`<li>${c.link ? html`<a href="${c.link}" rel="n
 <h2>${frame('privacy.controller')}</h2>
 ${whatsappToHtml(`${policy.controller.name}: ${policy.controller.contact}`)}
 </section>
-</main>`
+${ledgerKey ? html`<section id="ledger-key">\n<p>${ledgerKeyLine(frame, ledgerKey)}</p>\n</section>\n` : ''}</main>`
   return page({ title: `${title} · ${policy.controller.name}`, language, body })
 }
 

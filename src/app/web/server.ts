@@ -18,6 +18,7 @@ import type { Flow } from '../../domain/flow.js'
 import type { Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentReader } from '../../ports/consent-reader.js'
+import type { StoreFault } from '../engine.js'
 import type { Texts } from '../../ports/texts.js'
 import { pageTexts } from '../page-texts.js'
 import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js'
@@ -39,6 +40,10 @@ export interface WebOptions {
   clock?: () => Date
   /** How wrong admin tokens are slowed down; the clock is in milliseconds (default: performance.now). */
   wrongTokens?: WrongTokenOptions
+  /** The fingerprint of the key that seals the ledger (shown on /privacy and /admin, as on every receipt). */
+  ledgerKey?: string
+  /** Whether the store refuses writes right now (asked on every dashboard view: the banner shows while it does). */
+  storeFault?: () => StoreFault | undefined
 }
 
 export interface WebServer {
@@ -106,7 +111,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         reply: {
           status: 200,
           type: 'text/html; charset=utf-8',
-          body: privacyPage(options.policy, options.texts, language),
+          body: privacyPage(options.policy, options.texts, language, options.ledgerKey),
           headers: { 'Content-Language': language, Vary: 'Accept-Language', 'Cache-Control': 'no-cache' },
         },
       }
@@ -151,6 +156,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
           json: link('/admin/export.json'),
         },
         pageTexts(options.texts, 'en'),
+        { ledgerKey: options.ledgerKey, storeFault: options.storeFault?.() },
       )
       return { name: 'admin', reply: { status: 200, type: 'text/html; charset=utf-8', body, headers: noStore } }
     }
