@@ -2,7 +2,7 @@
  * `npm start` in piped mode, as a separate process: each line is one message from --from,
  * every reply goes to stdout, and at end of input it exits 0 once all is answered and saved.
  */
-import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readDatabase, removeDir, ROOT, tempDir } from './support/chat.js'
@@ -120,6 +120,23 @@ describe('the console provider, piped', () => {
       expect(lines[0]).toContain(`${file} is a file, not a folder`)
       expect(lines[0]).toMatch(/Move that file away, or give the bot another folder \(--data-dir or DATA_DIR\)/)
     }
+  })
+
+  it('a disk that refuses the ledger mid-conversation: told truthfully, exit non-zero, no stack trace, nothing claimed', async () => {
+    // /dev/full answers every write with ENOSPC (and cannot be cut back): the ledger is put there
+    // after a first run made the folder, so the bot starts, then cannot save the consent.
+    if (!existsSync('/dev/full')) throw new Error('this test needs /dev/full (Linux)')
+    const dir = dataDir()
+    expect((await runBot(['--from', '34612345678', '--data-dir', dir], 'hola\n')).code).toBe(0)
+    rmSync(join(dir, 'ledger.jsonl'))
+    symlinkSync('/dev/full', join(dir, 'ledger.jsonl'))
+    const run = await runBot(['--from', '34612345678', '--data-dir', dir], 'sí\n')
+    expect(run.code).toBe(1)
+    expect(run.stderr).not.toMatch(/^ {4}at /m)
+    expect(run.stderr).not.toMatch(/unexpected error/)
+    // The contact is never told their answer was saved, nor thanked for it.
+    expect(run.stdout).not.toMatch(/ofertas adaptadas|comprobante/)
+    expect(run.stdout).toMatch(/no hemos podido guardar|se guardará|lo guardaremos/i)
   })
 
   it('says what is wrong with a bad option', async () => {

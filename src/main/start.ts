@@ -76,11 +76,17 @@ async function runConsole(config: Config, options: Options): Promise<void> {
   provider.listen()
   await provider.ended
   // End of input: answer everything already received and flush the database, then leave.
-  await bot.close()
+  // A disk that fails even the tidying at the stop is told in one line: what was confirmed to a
+  // contact is in the journal already, and is read back at the next start.
+  const tidied = await bot.close().then(
+    () => undefined,
+    (error: unknown) => diskProblem(error) ?? (error as Error)?.message ?? String(error),
+  )
+  if (tidied) process.stderr.write(`The data folder could not be tidied at the stop: ${tidied}\n`)
   // A script must not take a run that lost messages for a good one.
   const unsaved = bot.engine.unsaved
   if (unsaved) process.stderr.write(`${unsaved} message${unsaved === 1 ? ' was' : 's were'} not saved (see the log above).\n`)
-  process.exit(unsaved ? 1 : 0)
+  process.exit(unsaved || tidied ? 1 : 0)
 }
 
 async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {
