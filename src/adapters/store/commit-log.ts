@@ -79,8 +79,6 @@ export class StoreWriteError extends Error {
 export class CommitLog {
   /** Serialises appends with what must not interleave with them (journal rotation, ledger swap). */
   readonly io = new Mutex()
-  /** Set once a write failed: the ledger chain in memory is then ahead of the file. */
-  failed: Error | undefined
   journal: AppendFile
   ledger: AppendFile
   /** Journals rotated out and not yet folded into the contact files. */
@@ -220,7 +218,6 @@ export class CommitLog {
     this.next = undefined
     const sizes = { journal: this.journal.size, ledger: this.ledger.size }
     try {
-      if (this.failed) throw this.failed
       await this.cutUnwritten()
       // A notice is on disk before any line that refers to it (a backup copies notices.json last).
       if (batch.newNotice || this.noticesUnwritten) {

@@ -94,7 +94,7 @@ export class ShardedStore implements LowdbStore {
   }
 
   commit(change: ContactChange): Promise<void> {
-    if (this.commits.failed || this.closing) return Promise.reject(this.commits.failed ?? new Error('The consent store is closed'))
+    if (this.closing) return Promise.reject(new Error('The consent store is closed'))
     const id = change.contact.id
     const { lid } = change.contact
     const replaces = change.replaces !== undefined && change.replaces !== id ? change.replaces : undefined
@@ -113,7 +113,7 @@ export class ShardedStore implements LowdbStore {
   }
 
   erase(contactId: string, proof: ConsentRecord): Promise<void> {
-    if (this.commits.failed || this.closing) return Promise.reject(this.commits.failed ?? new Error('The consent store is closed'))
+    if (this.closing) return Promise.reject(new Error('The consent store is closed'))
     return this.maintenance.run(async () => {
       // Every address of the person: the one they wrote from, their number, their `…@lid`.
       const id = this.contacts.idOf(contactId)
@@ -190,7 +190,7 @@ export class ShardedStore implements LowdbStore {
     this.closing ??= (async () => {
       await this.commits.drain()
       await this.maintenance.run(async () => {
-        if (!this.commits.failed) await this.fold()
+        await this.fold()
       })
       await this.backups.run(async () => {})
       await this.commits.close()
