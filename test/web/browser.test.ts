@@ -1,16 +1,17 @@
 /**
- * The pages as a person sees them, in headless Chromium (Debian's, driven by playwright-core):
+ * The pages as a person sees them, in headless Chromium (the one npm brings, see chromium.ts):
  * the public notice in both languages, the link the bot sends to it, and the owner's dashboard
  * with the numbers of a scripted set of conversations. One browser for the whole file.
  */
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadBusinessFiles } from '../../src/main/bot.js'
 import type { Texts } from '../../src/ports/texts.js'
 import { MX, removeDir, ROOT } from '../support/chat.js'
+import { launchPersistentChromium } from './chromium.js'
 import { ADMIN_TOKEN, flowsWithoutNoticeUrl, freePort, openWebBot, runScriptedConversations, type WebBot } from './support.js'
 
 let browser: BrowserContext
@@ -25,22 +26,10 @@ beforeAll(async () => {
   web = await openWebBot({ adminToken: ADMIN_TOKEN })
   await runScriptedConversations(web)
   userDataDir = mkdtempSync(join(tmpdir(), 'consent-bot-chromium-'))
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
+  browser = await launchPersistentChromium(userDataDir, {
     acceptDownloads: true,
     // The phone of a contact in Mexico: the page speaks the browser's language unless asked otherwise.
     locale: 'es-MX',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
   })
   browser.on('request', (request) => requested.push(request.url()))
 }, 60_000)
@@ -161,7 +150,7 @@ describe('the dashboard', () => {
     expect(await page.locator('#table-channels tr[data-channel="none"] td').allTextContents()).toEqual(['not chosen yet', '3', '60%'])
     // A longer bar for more contacts: the chart is drawn to scale.
     const width = async (title: string) =>
-      Number(await page.locator(`svg#chart-purposes rect:has(title:text-is("${title}"))`).getAttribute('width'))
+      (await page.locator(`svg#chart-purposes rect:has(title:text-is("${title}"))`).boundingBox())!.width
     expect(await width('marketing: 3 not answered')).toBeCloseTo(3 * (await width('marketing: 1 refused')), 0)
     await page.close()
   })

@@ -194,7 +194,7 @@ const SVG_STYLE = [
   'text { font: 12px system-ui, -apple-system, "Segoe UI", sans-serif; fill: #222 }',
   '.title { font-weight: 600; font-size: 13px }',
   '.stay { fill: #555 }',
-  '.label { font-size: 11px; fill: #333; paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round }',
+  '.label { font-size: 12px; fill: #333; paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round }',
   '.mark.grant { fill: #1a7f37; font-weight: 600 }',
   '.mark.refuse, .mark.withdraw { fill: #c62828; font-weight: 600 }',
   '.mark.language, .mark.access { fill: #1f5fa8 }',

@@ -38,28 +38,36 @@ function legend(segments: { name: string; color: string }[]): Html {
   return html`<p class="legend">${segments.map((s) => html`<span><i style="background:${s.color}"></i>${s.name}</span> `)}</p>`
 }
 
-/** Horizontal bars, one row per label, each split into segments; every segment titled with its number. */
+/**
+ * The charts are drawn in the page's own pixels, not scaled to fit: their words keep their size
+ * (12 px) on a phone's screen as on a computer's. What must stretch with the page is placed in
+ * percent of its width; a nested <svg> at a percentage gives pixel positions from there.
+ */
+const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`
+
+/** Horizontal bars, one row per label (written above its bar), each split into segments; every segment titled with its number. */
 function barChart(id: string, label: string, rows: { label: string; segments: Segment[] }[], t: PageText): Html {
-  const rowHeight = 30
-  const labelWidth = 150
-  const barWidth = 420
-  const height = rows.length * rowHeight + 10
+  const rowHeight = 44
+  /** The longest bar, as a share of the chart's width: the rest is for its total. */
+  const barShare = 0.85
+  const height = rows.length * rowHeight + 4
   const max = Math.max(1, ...rows.map((r) => r.segments.reduce((n, s) => n + s.value, 0)))
-  return html`<svg id="${id}" class="chart" role="img" aria-label="${label}" viewBox="0 0 ${labelWidth + barWidth + 60} ${height}" width="100%">
+  return html`<svg id="${id}" class="chart" role="img" aria-label="${label}" width="100%" height="${height}">
 ${rows.map((row, i) => {
-  const y = 5 + i * rowHeight
-  let x = labelWidth
+  const y = i * rowHeight
+  let x = 0
   const total = row.segments.reduce((n, s) => n + s.value, 0)
-  return html`<g data-row="${row.label}"><text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${row.label}</text>
+  return html`<g data-row="${row.label}"><text x="0" y="${y + 15}">${row.label}</text>
 ${row.segments
   .filter((s) => s.value > 0)
   .map((s) => {
-    const w = (s.value / max) * barWidth
+    const w = (s.value / max) * barShare
     const name = s.series === 'contacts' && s.value === 1 ? t('dashboard.series.contact') : s.name
-    const rect = html`<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 8}" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${row.label}: ${s.value} ${name}</title></rect>\n`
+    const rect = html`<rect x="${pct(x)}" y="${y + 21}" width="${pct(w)}" height="18" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${row.label}: ${s.value} ${name}</title></rect>
+`
     x += w
     return rect
-  })}<text x="${(x + 6).toFixed(1)}" y="${y + 19}" class="total">${total}</text></g>
+  })}<text x="${pct(x)}" dx="6" y="${y + 35}" class="total">${total}</text></g>
 `
 })}</svg>`
 }
@@ -67,39 +75,43 @@ ${row.segments
 /** One column per day, stacked given / refused / withdrawn. */
 function dayChart(days: DayCount[], t: PageText): Html {
   if (!days.length) return html`<p class="muted">${t('dashboard.days.empty')}</p>`
-  const width = 640
   const height = 220
   const left = 36
+  const right = 10
   const bottom = 28
-  const plotWidth = width - left - 10
   const plotHeight = height - bottom - 10
   const max = Math.max(1, ...days.map((d) => d.given + d.refused + d.withdrawn))
-  const step = plotWidth / days.length
-  const barWidth = Math.max(2, Math.min(28, step * 0.75))
+  // Wide enough to tell the days apart on a phone (about 300 px to draw in), never wider than 28 px.
+  const barWidth = Math.max(2, Math.min(28, (300 / days.length) * 0.75))
   const y = (value: number) => 10 + plotHeight - (value / max) * plotHeight
   const ticks = [...new Set([0, Math.round(max / 2), max])]
   const labelEvery = Math.ceil(days.length / 6)
-  return html`<svg id="chart-days" class="chart" role="img" aria-label="${t('dashboard.days.chart')}" viewBox="0 0 ${width} ${height}" width="100%">
-${ticks.map((t) => html`<line x1="${left}" x2="${width - 10}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>\n`)}${days.map(
-  (d, i) => {
-    const x = left + i * step + (step - barWidth) / 2
-    let base = 0
-    const segments: Segment[] = [
-      { series: 'given', name: t('dashboard.series.given'), value: d.given, color: COLORS.given },
-      { series: 'refused', name: t('dashboard.series.refused'), value: d.refused, color: COLORS.refused },
-      { series: 'withdrawn', name: t('dashboard.series.withdrawn'), value: d.withdrawn, color: COLORS.withdrawn },
-    ]
-    return html`<g data-day="${d.day}">${segments
-      .filter((s) => s.value > 0)
-      .map((s) => {
-        const top = y(base + s.value)
-        const rect = html`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(y(base) - top).toFixed(1)}" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${d.day}: ${s.value} ${s.name}</title></rect>`
-        base += s.value
-        return rect
-      })}${i % labelEvery === 0 || i === days.length - 1 ? html`<text x="${(left + i * step + step / 2).toFixed(1)}" y="${height - 8}" text-anchor="middle">${d.day.slice(5)}</text>` : ''}</g>
+  return html`<svg id="chart-days" class="chart" role="img" aria-label="${t('dashboard.days.chart')}" width="100%" height="${height}">
+${ticks.map(
+  (
+    t,
+  ) => html`<line x1="${left}" x2="100%" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>
+`,
+)}${days.map((d, i) => {
+  // The middle of the day's column: left + (i + ½) / n of the plot, whose width is 100% less left and right.
+  const share = (i + 0.5) / days.length
+  const offset = left - share * (left + right)
+  let base = 0
+  const segments: Segment[] = [
+    { series: 'given', name: t('dashboard.series.given'), value: d.given, color: COLORS.given },
+    { series: 'refused', name: t('dashboard.series.refused'), value: d.refused, color: COLORS.refused },
+    { series: 'withdrawn', name: t('dashboard.series.withdrawn'), value: d.withdrawn, color: COLORS.withdrawn },
+  ]
+  return html`<svg x="${pct(share)}" overflow="visible" data-day="${d.day}">${segments
+    .filter((s) => s.value > 0)
+    .map((s) => {
+      const top = y(base + s.value)
+      const rect = html`<rect x="${(offset - barWidth / 2).toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(y(base) - top).toFixed(1)}" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${d.day}: ${s.value} ${s.name}</title></rect>`
+      base += s.value
+      return rect
+    })}${i % labelEvery === 0 || i === days.length - 1 ? html`<text x="${offset.toFixed(1)}" y="${height - 8}" text-anchor="middle">${d.day.slice(5)}</text>` : ''}</svg>
 `
-  },
-)}</svg>`
+})}</svg>`
 }
 
 export interface Downloads {
@@ -167,7 +179,7 @@ ${state.ledgerKey ? html`<p class="muted" id="ledger-key">${t('dashboard.ledgerK
 </section>
 
 <section id="days">
-<h2>${t('dashboard.days.title')}</h2>
+<h2 id="days-title">${t('dashboard.days.title')}</h2>
 <p class="muted">${t('dashboard.days.note', { days: MAX_DAYS })}</p>
 ${legend([
   { name: t('dashboard.series.given'), color: COLORS.given },
@@ -176,18 +188,18 @@ ${legend([
 ])}
 ${dayChart(stats.days, t)}
 <details><summary>${t('dashboard.asTable')}</summary>
-<table id="table-days"><thead><tr><th>${t('dashboard.columns.day')}</th><th class="n">${t('dashboard.columns.given')}</th><th class="n">${t('dashboard.columns.refused')}</th><th class="n">${t('dashboard.columns.withdrawnOrLapsed')}</th><th class="n">${t('dashboard.columns.givenShare')}</th></tr></thead>
+<div class="table" role="region" aria-labelledby="days-title" tabindex="0"><table id="table-days"><thead><tr><th>${t('dashboard.columns.day')}</th><th class="n">${t('dashboard.columns.given')}</th><th class="n">${t('dashboard.columns.refused')}</th><th class="n">${t('dashboard.columns.withdrawnOrLapsed')}</th><th class="n">${t('dashboard.columns.givenShare')}</th></tr></thead>
 <tbody>${stats.days
     .filter((d) => d.given + d.refused + d.withdrawn > 0)
     .map(
       (d) =>
         html`<tr data-day="${d.day}"><td>${d.day}</td><td class="n">${d.given}</td><td class="n">${d.refused}</td><td class="n">${d.withdrawn}</td><td class="n">${percent(d.given, d.given + d.refused + d.withdrawn)}</td></tr>\n`,
-    )}</tbody></table>
+    )}</tbody></table></div>
 </details>
 </section>
 
 <section id="purposes">
-<h2>${t('dashboard.purposes.title')}</h2>
+<h2 id="purposes-title">${t('dashboard.purposes.title')}</h2>
 ${legend(outcomeSegments({ purpose: '', given: 0, refused: 0, withdrawn: 0, lapsed: 0, unanswered: 0 }))}
 ${barChart(
   'chart-purposes',
@@ -195,12 +207,12 @@ ${barChart(
   stats.purposes.map((p) => ({ label: p.purpose, segments: outcomeSegments(p) })),
   t,
 )}
-<table id="table-purposes"><thead><tr><th>${t('dashboard.columns.purpose')}</th><th class="n">${t('dashboard.columns.given')}</th><th class="n">${t('dashboard.columns.refused')}</th><th class="n">${t('dashboard.columns.withdrawn')}</th><th class="n">${t('dashboard.columns.lapsed')}</th><th class="n">${t('dashboard.columns.notAnswered')}</th></tr></thead>
-<tbody>${stats.purposes.map((p) => html`<tr data-purpose="${p.purpose}"><td>${p.purpose}</td><td class="n">${p.given}</td><td class="n">${p.refused}</td><td class="n">${p.withdrawn}</td><td class="n">${p.lapsed}</td><td class="n">${p.unanswered}</td></tr>\n`)}</tbody></table>
+<div class="table" role="region" aria-labelledby="purposes-title" tabindex="0"><table id="table-purposes"><thead><tr><th>${t('dashboard.columns.purpose')}</th><th class="n">${t('dashboard.columns.given')}</th><th class="n">${t('dashboard.columns.refused')}</th><th class="n">${t('dashboard.columns.withdrawn')}</th><th class="n">${t('dashboard.columns.lapsed')}</th><th class="n">${t('dashboard.columns.notAnswered')}</th></tr></thead>
+<tbody>${stats.purposes.map((p) => html`<tr data-purpose="${p.purpose}"><td>${p.purpose}</td><td class="n">${p.given}</td><td class="n">${p.refused}</td><td class="n">${p.withdrawn}</td><td class="n">${p.lapsed}</td><td class="n">${p.unanswered}</td></tr>\n`)}</tbody></table></div>
 </section>
 
 <section id="channels">
-<h2>${t('dashboard.channels.title')}</h2>
+<h2 id="channels-title">${t('dashboard.channels.title')}</h2>
 ${barChart(
   'chart-channels',
   t('dashboard.channels.chart'),
@@ -210,12 +222,12 @@ ${barChart(
   })),
   t,
 )}
-<table id="table-channels"><thead><tr><th>${t('dashboard.columns.channel')}</th><th class="n">${t('dashboard.columns.contacts')}</th><th class="n">${t('dashboard.columns.share')}</th></tr></thead>
-<tbody>${stats.channels.map((c) => html`<tr data-channel="${c.channel}"><td>${channelName(c.channel)}</td><td class="n">${c.contacts}</td><td class="n">${percent(c.contacts, stats.contacts)}</td></tr>\n`)}</tbody></table>
+<div class="table" role="region" aria-labelledby="channels-title" tabindex="0"><table id="table-channels"><thead><tr><th>${t('dashboard.columns.channel')}</th><th class="n">${t('dashboard.columns.contacts')}</th><th class="n">${t('dashboard.columns.share')}</th></tr></thead>
+<tbody>${stats.channels.map((c) => html`<tr data-channel="${c.channel}"><td>${channelName(c.channel)}</td><td class="n">${c.contacts}</td><td class="n">${percent(c.contacts, stats.contacts)}</td></tr>\n`)}</tbody></table></div>
 </section>
 
 <section id="steps">
-<h2>${t('dashboard.steps.title')}</h2>
+<h2 id="steps-title">${t('dashboard.steps.title')}</h2>
 <p class="muted">${t('dashboard.steps.note', { contacts: stillInFlow })}</p>
 ${barChart(
   'chart-steps',
@@ -223,8 +235,8 @@ ${barChart(
   stats.steps.map((s) => ({ label: s.step, segments: [{ series: 'contacts', name: contacts, value: s.contacts, color: COLORS.step }] })),
   t,
 )}
-<table id="table-steps"><thead><tr><th>${t('dashboard.columns.step')}</th><th class="n">${t('dashboard.columns.contacts')}</th></tr></thead>
-<tbody>${stats.steps.map((s) => html`<tr data-step="${s.step}"><td>${s.step}</td><td class="n">${s.contacts}</td></tr>\n`)}</tbody></table>
+<div class="table" role="region" aria-labelledby="steps-title" tabindex="0"><table id="table-steps"><thead><tr><th>${t('dashboard.columns.step')}</th><th class="n">${t('dashboard.columns.contacts')}</th></tr></thead>
+<tbody>${stats.steps.map((s) => html`<tr data-step="${s.step}"><td>${s.step}</td><td class="n">${s.contacts}</td></tr>\n`)}</tbody></table></div>
 </section>
 
 <section id="export">
@@ -242,7 +254,10 @@ ${barChart(
 
 const DASHBOARD_STYLE = `
 main.wide { max-width: 60rem; }
-svg.chart { display: block; max-width: 44rem; margin: .5rem 0; font-size: 12px; }
+svg.chart { display: block; max-width: 44rem; margin: .5rem 0; font-size: 12px; overflow: visible; }
+/* A table wider than a phone's screen scrolls inside its frame; the page itself never does. */
+div.table { overflow-x: auto; max-width: 100%; }
+div.table table { margin: .5rem 0 1rem; }
 svg.chart text { fill: var(--muted); }
 svg.chart line.grid { stroke: var(--line); }
 .legend span { margin-right: 1rem; font-size: .9rem; }
