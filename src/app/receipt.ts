@@ -4,13 +4,20 @@
  *
  * Kantara's fields come first; what the ledger adds (the event, each purpose's state, the notice
  * text exactly as shown, the evidence of the chat message, the record's place in the hash chain)
- * follows under names Kantara does not use, so a reader of the specification is not misled.
+ * follows under names Kantara does not use, so a reader of the specification is not misled. Its
+ * JSON schema allows such additional properties (test/cli/receipt-schema.test.ts validates every
+ * event's receipt against it, vendored in vendor/kantara/).
+ *
+ * The ledger record holds the controller's name and contact; what else Kantara asks (the
+ * jurisdiction, the controller's address, phone and email, the purpose and data categories) comes
+ * from the owner's current `flows/policy.yaml`, which the bot checks for all of them.
  */
 import { createHash } from 'node:crypto'
 import type { ConsentData } from '../ports/consent-store.js'
 import type { LedgerEntry, SignedHead } from '../domain/ledger.js'
 import { verifyChain } from '../domain/ledger.js'
-import type { Policy } from '../domain/policy.js'
+import { KANTARA_PII_CATEGORIES, KANTARA_PURPOSE_CATEGORIES, kantaraCode } from '../domain/kantara.js'
+import type { Policy, PostalAddress } from '../domain/policy.js'
 
 /** Descriptions of the purposes, in the record's language, when the policy that wrote it is at hand. */
 export type PurposeDescriber = (purpose: string, language: string) => { name: string; description: string } | undefined
@@ -42,8 +49,17 @@ export function consentReceipt(entry: LedgerEntry, { data, policy, describe, sig
   // The notice text is shown as the one the contact read only while it still has the record's hash.
   const stored = data.notices[record.notice.hash]?.text
   const noticeHolds = stored !== undefined && createHash('sha256').update(stored).digest('hex') === record.notice.hash
+  const email = policy?.controller.email ?? (/@/.test(contact) ? contact : undefined)
+  const phone = policy?.controller.phone ?? (/@/.test(contact) ? undefined : contact)
+  // Each kind of data the record names, by its Kantara category (the kinds the policy still declares).
+  const piiCategory = [
+    ...new Set(
+      record.personalData.flatMap((kind) => policy?.dataCategories[kind] ?? []).map((c) => kantaraCode(KANTARA_PII_CATEGORIES, c)),
+    ),
+  ]
   return {
     version: 'KI-CR-v1.1.0',
+    ...(policy ? { jurisdiction: policy.jurisdiction } : {}),
     consentReceiptID: record.id,
     consentTimestamp: Math.floor(Date.parse(record.at) / 1000),
     collectionMethod:
@@ -57,27 +73,32 @@ export function consentReceipt(entry: LedgerEntry, { data, policy, describe, sig
       {
         piiController: record.controller.name,
         contact: contact,
-        ...(/@/.test(contact) ? { email: contact } : { phone: contact }),
+        ...(policy ? { address: postalAddress(policy.controller.address) } : {}),
+        ...(email ? { email } : {}),
+        ...(phone ? { phone } : {}),
         ...(record.notice.url ? { piiControllerUrl: record.notice.url } : {}),
         onBehalf: false,
       },
     ],
-    ...(record.notice.url ? { policyUrl: record.notice.url } : {}),
+    // Without a page of its own, the notice is named by the hash of its exact text (given below).
+    policyUrl: record.notice.url ?? `urn:hash::sha256:${record.notice.hash}`,
     services: [
       {
         service: `${record.controller.name} – WhatsApp`,
         purposes: purposes.map((id) => {
           const words = describe?.(id, record.notice.language)
-          const required = samePolicy ? policy!.purposes.find((p) => p.id === id)?.required : undefined
+          const declared = policy?.purposes.find((p) => p.id === id)
+          const required = samePolicy ? declared?.required : undefined
           return {
             purpose: words ? `${words.name}: ${words.description}` : id,
-            purposeCategory: [id],
+            purposeCategory: (declared?.categories ?? []).map((c) => kantaraCode(KANTARA_PURPOSE_CATEGORIES, c)),
             consentType: record.collection.method === 'whatsapp-chat' ? 'EXPLICIT' : 'POLICY-RULE',
-            piiCategory: record.personalData,
+            piiCategory,
             ...(required !== undefined ? { primaryPurpose: required } : {}),
             termination: record.retention,
             thirdPartyDisclosure: false,
-            // Not Kantara: the state of this purpose right after the event.
+            // Not Kantara: the purpose's name in flows/policy.yaml, and its state right after the event.
+            purposeId: id,
             consentState: record.consents[id] ?? record.event,
           }
         }),
@@ -88,6 +109,8 @@ export function consentReceipt(entry: LedgerEntry, { data, policy, describe, sig
     // ---- beyond Kantara v1.1 ----
     event: record.event,
     eventPurposes: record.purposes,
+    // The kinds of data as the ledger record names them (piiCategory gives their Kantara categories).
+    personalData: record.personalData,
     notice: {
       policyVersion: record.notice.policyVersion,
       sha256: record.notice.hash,
@@ -110,5 +133,16 @@ export function consentReceipt(entry: LedgerEntry, { data, policy, describe, sig
       signedHead: signing?.latest ?? null,
       signingKeyFingerprint: signing?.fingerprint ?? null,
     },
+  }
+}
+
+/** The controller's address in the words of the Kantara example (schema.org PostalAddress). */
+function postalAddress(address: PostalAddress) {
+  return {
+    streetAddress: address.street,
+    addressLocality: address.locality,
+    ...(address.region ? { addressRegion: address.region } : {}),
+    ...(address.postalCode ? { postalCode: address.postalCode } : {}),
+    addressCountry: address.country,
   }
 }

@@ -49,7 +49,7 @@ export class ConsentRecords {
       id: this.newId(),
       schema: 'consent-record/2',
       principal: contact.principal,
-      controller: { ...policy.controller },
+      controller: { name: policy.controller.name, contact: policy.controller.contact },
       notice: {
         policyVersion: policy.version,
         ...(policy.noticeUrl ? { url: policy.noticeUrl } : {}),

@@ -5,6 +5,8 @@
  */
 
 /** The channels the bot knows how to offer. `whatsapp` means "stay here". */
+import type { KantaraPiiCategory, KantaraPurposeCategory } from './kantara.js'
+
 export const CHANNELS = ['whatsapp', 'telegram', 'signal', 'line', 'sms', 'email', 'call'] as const
 export type Channel = (typeof CHANNELS)[number]
 
@@ -13,6 +15,8 @@ export interface Purpose {
   id: string
   /** A required purpose is needed for the chat itself; refusing it ends processing here. */
   required: boolean
+  /** Its Kantara purpose categories (src/domain/kantara.ts), for the consent receipt. */
+  categories: KantaraPurposeCategory[]
   line: number
 }
 
@@ -23,16 +27,40 @@ export interface OfferedChannel {
   line: number
 }
 
+/** The controller's postal address, as a Kantara receipt gives it. */
+export interface PostalAddress {
+  street: string
+  locality: string
+  region?: string
+  postalCode?: string
+  /** ISO 3166-1 alpha-2, e.g. MX. */
+  country: string
+}
+
+export interface Controller {
+  name: string
+  /** Where contacts ask about their data: an email address or a phone number. */
+  contact: string
+  /** The privacy email (the contact's when it is one). */
+  email?: string
+  phone: string
+  address: PostalAddress
+}
+
 export type RetentionUnit = 'days' | 'months' | 'years'
 
 export interface Policy {
   /** Free text chosen by the owner, e.g. a date; recorded with every consent. */
   version: string
-  controller: { name: string; contact: string }
+  /** Where the data protection law that governs it applies: ISO 3166-1 alpha-2, optionally "-" and a region (MX, ES, MX-CMX). */
+  jurisdiction: string
+  controller: Controller
   noticeUrl?: string
   retention: { amount: number; unit: RetentionUnit }
   /** Kinds of personal data collected; each has a text under `data.<kind>` in locales. */
   collects: string[]
+  /** The Kantara categories of each kind collected (src/domain/kantara.ts), for the consent receipt. */
+  dataCategories: Record<string, KantaraPiiCategory[]>
   purposes: Purpose[]
   /** Offered in this order. */
   channels: OfferedChannel[]

@@ -42,15 +42,17 @@ describe('npm run receipt', () => {
     expect(receipt.collectionMethod).toMatch(/WhatsApp chat .*message test-/)
     const [service, marketing] = receipt.services[0].purposes
     expect(service).toMatchObject({
-      purposeCategory: ['service'],
+      purposeId: 'service',
+      purposeCategory: ['1 - Core Function'],
       consentType: 'EXPLICIT',
       primaryPurpose: true,
       consentState: 'given',
       termination: '2 years',
-      piiCategory: ['phone', 'messages', 'channel'],
+      piiCategory: ['2 - Contact', '4 - Communications/Social'],
     })
+    expect(receipt.personalData).toEqual(['phone', 'messages', 'channel'])
     expect(service.purpose).toMatch(/^atender esta conversación y tus pedidos: Usamos tu número/)
-    expect(marketing).toMatchObject({ purposeCategory: ['marketing'], primaryPurpose: false, consentState: 'refused' })
+    expect(marketing).toMatchObject({ purposeCategory: ['6 - Marketing'], primaryPurpose: false, consentState: 'refused' })
     expect(receipt.notice.text).toMatch(/Aviso de privacidad de Tienda Ejemplo/)
   })
 

@@ -58,8 +58,8 @@ describe('the README recipes', () => {
     owner.edit('flows/policy.yaml', (t) =>
       t
         .replace(
-          '  marketing: { required: false }    # offers and segmentation',
-          '  marketing: { required: false }    # offers and segmentation\n  surveys: { required: false }',
+          '  marketing: { required: false, category: Marketing }',
+          '  marketing: { required: false, category: Marketing }\n  surveys: { required: false, category: Improve Performance }',
         )
         .replace('version: 2026-11-01', 'version: 2026-12-01'),
     )

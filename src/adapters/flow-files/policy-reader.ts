@@ -3,8 +3,24 @@
  * purposes and the channels offered. Every mistake becomes a problem at its line.
  */
 import { isMap, type Node } from 'yaml'
-import { CHANNELS, type Channel, type OfferedChannel, type Policy, type Purpose, type RetentionUnit } from '../../domain/policy.js'
-import type { OwnerFile } from '../owner-file.js'
+import {
+  KANTARA_PII_CATEGORIES,
+  KANTARA_PURPOSE_CATEGORIES,
+  type KantaraPiiCategory,
+  type KantaraPurposeCategory,
+  kantaraCategory,
+} from '../../domain/kantara.js'
+import {
+  CHANNELS,
+  type Channel,
+  type Controller,
+  type OfferedChannel,
+  type Policy,
+  type PostalAddress,
+  type Purpose,
+  type RetentionUnit,
+} from '../../domain/policy.js'
+import { nearest, type Entry, type OwnerFile } from '../owner-file.js'
 import { IDENTIFIER } from './identifier.js'
 
 export function readPolicy(file: OwnerFile): Policy {
@@ -13,6 +29,7 @@ export function readPolicy(file: OwnerFile): Policy {
     top,
     [
       'version',
+      'jurisdiction',
       'controller',
       'noticeUrl',
       'retention',
@@ -34,22 +51,27 @@ export function readPolicy(file: OwnerFile): Policy {
   const versionEntry = required('version', 'a line like "version: 2026-11-01" (change it whenever the policy changes)')
   const version = versionEntry ? (file.text(versionEntry.value, 'version', versionEntry.line) ?? '') : ''
 
-  const controllerEntry = required('controller', 'the business name and a privacy contact: "controller: { name: …, contact: … }"')
-  const controller = { name: '', contact: '' }
-  if (controllerEntry) {
-    const entries = file.entries(controllerEntry.value, 'controller', controllerEntry.line)
-    file.onlyKnownKeys(entries, ['name', 'contact'], 'controller')
-    for (const key of ['name', 'contact'] as const) {
-      const entry = entries.find((e) => e.key === key)
-      const value = entry && file.text(entry.value, `controller ${key}`, entry.line)
-      if (!value)
-        file.problem(
-          controllerEntry.line,
-          `controller needs a ${key}${key === 'contact' ? ' (an email address or phone where contacts can ask about their data)' : ''}`,
-        )
-      else controller[key] = value
-    }
+  const jurisdictionEntry = required(
+    'jurisdiction',
+    'the country whose data protection law applies, e.g. "jurisdiction: MX" or "jurisdiction: ES"',
+  )
+  let jurisdiction = ''
+  if (jurisdictionEntry) {
+    const text = file.text(jurisdictionEntry.value, 'jurisdiction', jurisdictionEntry.line) ?? ''
+    if (JURISDICTION.test(text)) jurisdiction = text
+    else
+      file.problem(
+        jurisdictionEntry.line,
+        `jurisdiction "${text}" is not a country code: write its two capital letters (ISO 3166-1), e.g. "jurisdiction: MX", optionally with a region, e.g. "MX-CMX"`,
+      )
   }
+
+  const controllerEntry = required(
+    'controller',
+    'the business name, a privacy contact, phone and postal address: "controller: { name: …, contact: …, phone: …, address: { … } }"',
+  )
+  const controller: Controller = { name: '', contact: '', phone: '', address: { street: '', locality: '', country: '' } }
+  if (controllerEntry) readController(file, controllerEntry, controller)
 
   let noticeUrl: string | undefined
   const urlEntry = field('noticeUrl')
@@ -73,15 +95,33 @@ export function readPolicy(file: OwnerFile): Policy {
   }
 
   const collects: string[] = []
-  const collectsEntry = required('collects', 'the kinds of data collected, e.g. "collects: [phone, name, messages]"')
+  const dataCategories: Record<string, KantaraPiiCategory[]> = {}
+  const collectsEntry = required(
+    'collects',
+    'the kinds of data collected, each with its Kantara category, e.g. "collects: { phone: Contact, messages: Communications/Social }"',
+  )
   if (collectsEntry) {
-    for (const item of file.texts(collectsEntry.value, 'collects', collectsEntry.line)) {
-      if (IDENTIFIER.test(item)) collects.push(item)
-      else
+    if (collectsEntry.value && !isMap(collectsEntry.value)) {
+      // The older form, a plain list: the kinds are still read, so their texts are checked too.
+      const kinds = file.texts(collectsEntry.value, 'collects', collectsEntry.line)
+      collects.push(...kinds.filter((k) => IDENTIFIER.test(k)))
+      file.problem(
+        collectsEntry.line,
+        `collects needs the Kantara category of each kind of data, e.g. "collects: { ${kinds.map((k) => `${k}: …`).join(', ') || 'phone: Contact'} }"; categories are: ${KANTARA_PII_CATEGORIES.join(', ')}`,
+      )
+    }
+    for (const entry of collectsEntry.value && isMap(collectsEntry.value)
+      ? file.entries(collectsEntry.value, 'collects', collectsEntry.line)
+      : []) {
+      if (!IDENTIFIER.test(entry.key)) {
         file.problem(
-          collectsEntry.line,
-          `"${item}" in collects must be one word (letters, digits, _); its text goes in locales under data.${item}`,
+          entry.line,
+          `"${entry.key}" in collects must be one word (letters, digits, _); its text goes in locales under data.${entry.key}`,
         )
+        continue
+      }
+      collects.push(entry.key)
+      dataCategories[entry.key] = categories(file, entry, KANTARA_PII_CATEGORIES, `the data ${entry.key}`, 'Contact')
     }
   }
 
@@ -91,7 +131,7 @@ export function readPolicy(file: OwnerFile): Policy {
     for (const entry of file.entries(purposesEntry.value, 'purposes', purposesEntry.line)) {
       if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `purpose "${entry.key}" must be one word (letters, digits, _)`)
       const fields = file.entries(entry.value, `purpose ${entry.key}`, entry.line)
-      file.onlyKnownKeys(fields, ['required'], `purpose ${entry.key}`)
+      file.onlyKnownKeys(fields, ['required', 'category'], `purpose ${entry.key}`)
       const req = fields.find((f) => f.key === 'required')
       const value = req && file.text(req.value, 'required', req.line)
       if (value !== 'true' && value !== 'false') {
@@ -100,7 +140,16 @@ export function readPolicy(file: OwnerFile): Policy {
           `purpose ${entry.key} needs "required: true" (needed for the chat itself) or "required: false" (optional, asked separately)`,
         )
       }
-      purposes.push({ id: entry.key, required: value === 'true', line: entry.line })
+      const categoryEntry = fields.find((f) => f.key === 'category')
+      let purposeCategories: KantaraPurposeCategory[] = []
+      if (categoryEntry)
+        purposeCategories = categories(file, categoryEntry, KANTARA_PURPOSE_CATEGORIES, `purpose ${entry.key}`, 'Core Function')
+      else
+        file.problem(
+          entry.line,
+          `purpose ${entry.key} needs its Kantara purpose category for the consent receipt, e.g. "category: ${entry.key === 'marketing' ? 'Marketing' : 'Core Function'}"; categories are: ${KANTARA_PURPOSE_CATEGORIES.join(', ')}`,
+        )
+      purposes.push({ id: entry.key, required: value === 'true', categories: purposeCategories, line: entry.line })
     }
     if (purposes.length === 0) file.problem(purposesEntry.line, 'declare at least one purpose')
   }
@@ -137,15 +186,97 @@ export function readPolicy(file: OwnerFile): Policy {
   }
   return {
     version,
+    jurisdiction,
     controller,
     ...(noticeUrl ? { noticeUrl } : {}),
     retention,
     collects,
+    dataCategories,
     purposes,
     channels,
     ...days('consentValidForDays', 'after that, a contact is asked again'),
     ...days('lapseUnansweredAfterDays', 'a consent question left unanswered that long is recorded as lapsed'),
   }
+}
+
+/** ISO 3166-1 alpha-2, optionally with an ISO 3166-2 region: MX, ES, MX-CMX. */
+const JURISDICTION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
+
+function readController(file: OwnerFile, controllerEntry: Entry, controller: Controller): void {
+  const entries = file.entries(controllerEntry.value, 'controller', controllerEntry.line)
+  file.onlyKnownKeys(entries, ['name', 'contact', 'email', 'phone', 'address'], 'controller')
+  const value = (key: string) => {
+    const entry = entries.find((e) => e.key === key)
+    return entry && file.text(entry.value, `controller ${key}`, entry.line)
+  }
+  const needs: Record<'name' | 'contact' | 'phone', string> = {
+    name: '',
+    contact: ' (an email address or phone where contacts can ask about their data)',
+    phone: ' (a phone number for privacy questions, e.g. "phone: +52 55 1234 5678"; a consent receipt names it)',
+  }
+  for (const key of ['name', 'contact', 'phone'] as const) {
+    const text = value(key)
+    if (!text) file.problem(controllerEntry.line, `controller needs a ${key}${needs[key]}`)
+    else controller[key] = text
+  }
+  const email = value('email')
+  const emailEntry = entries.find((e) => e.key === 'email')
+  if (email !== undefined && !EMAIL.test(email))
+    file.problem(emailEntry!.line, `controller email "${email}" is not an email address (name@domain), or remove the line`)
+  else if (email) controller.email = email
+  else if (!EMAIL.test(controller.contact) && controller.contact)
+    file.problem(
+      controllerEntry.line,
+      'controller needs an email for privacy questions ("email: …"): the contact is not one, and a consent receipt names one',
+    )
+
+  const addressEntry = entries.find((e) => e.key === 'address')
+  const example = 'e.g. "address: { street: Av. Juárez 10, city: Ciudad de México, postalCode: 06000, country: MX }"'
+  if (!addressEntry) {
+    file.problem(controllerEntry.line, `controller needs its postal address (a consent receipt names it), ${example}`)
+    return
+  }
+  const fields = file.entries(addressEntry.value, 'controller address', addressEntry.line)
+  file.onlyKnownKeys(fields, ['street', 'city', 'region', 'postalCode', 'country'], 'controller address')
+  const field = (key: string) => {
+    const entry = fields.find((f) => f.key === key)
+    return entry && file.text(entry.value, `address ${key}`, entry.line)
+  }
+  const address: PostalAddress = { street: field('street') ?? '', locality: field('city') ?? '', country: field('country') ?? '' }
+  for (const [key, text] of [
+    ['street', address.street],
+    ['city', address.locality],
+  ] as const)
+    if (!text) file.problem(addressEntry.line, `the controller address needs a ${key}, ${example}`)
+  if (!/^[A-Z]{2}$/.test(address.country))
+    file.problem(
+      fields.find((f) => f.key === 'country')?.line ?? addressEntry.line,
+      `the controller address needs its country as two capital letters (ISO 3166-1), e.g. "country: MX"`,
+    )
+  const region = field('region')
+  const postalCode = field('postalCode')
+  controller.address = { ...address, ...(region ? { region } : {}), ...(postalCode ? { postalCode } : {}) }
+}
+
+/** One Kantara category or a list of them, each from `list`; a problem with the nearest one for any other. */
+function categories<T extends string>(file: OwnerFile, entry: Entry, list: readonly T[], what: string, example: string): T[] {
+  const found: T[] = []
+  const written = file.texts(entry.value, `the category of ${what}`, entry.line)
+  if (written.length === 0)
+    file.problem(entry.line, `${what} needs its Kantara category, e.g. "${entry.key}: ${example}"; categories are: ${list.join(', ')}`)
+  for (const text of written) {
+    const category = kantaraCategory(list, text)
+    if (category) found.push(category)
+    else {
+      const hint = nearest(text, list)
+      file.problem(
+        entry.line,
+        `"${text}" is not a Kantara category${hint ? ` (did you mean "${hint}"?)` : ''} for ${what}; categories are: ${list.join(', ')}`,
+      )
+    }
+  }
+  return found
 }
 
 function parseRetention(text: string): Policy['retention'] | undefined {

@@ -7,16 +7,18 @@ import { openConsentReader } from '../../adapters/lowdb-store.js'
 import { loadBusinessFiles } from '../bot.js'
 import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
 import { consentReceipt, findEntry, type PurposeDescriber, type ReceiptSources } from '../../app/receipt.js'
+import { dpvConsentRecord } from '../../app/receipt-dpv.js'
 import { isLanguage } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 
-const USAGE = `Usage: npm run receipt -- <receipt id> [--data-dir DIR]
+const USAGE = `Usage: npm run receipt -- <receipt id> [--format kantara|dpv] [--data-dir DIR]
 
 Prints the full consent receipt (Kantara Consent Receipt v1.1, as JSON) of the ledger record
 with that id: the receipt id the contact was given (e.g. K7QM-3XD9-2F), or any record id from
 an export. It holds the contact's phone number unless their data was erased.
 
+  --format dpv     the record as a W3C DPV / ISO/IEC TS 27560 consent record (JSON-LD) instead
   --data-dir DIR   the bot's data folder (default: data, or DATA_DIR in .env)
   --help           show this text
 
@@ -32,7 +34,7 @@ async function main(): Promise<number> {
       args: process.argv.slice(2),
       allowPositionals: true,
       strict: true,
-      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { 'data-dir': { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }))
   } catch (error) {
     throw new ConfigError((error as Error).message)
@@ -41,6 +43,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
+  const format = values.format ?? 'kantara'
+  if (format !== 'kantara' && format !== 'dpv') throw new ConfigError(`--format must be kantara or dpv, not "${String(format)}"`)
   if (positionals.length !== 1) throw new ConfigError('give exactly one receipt id, e.g. npm run receipt -- K7QM-3XD9-2F')
   const config = parseConfig(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : [], process.env, projectDir)
   if (config === 'help') return 0
@@ -76,12 +80,17 @@ async function main(): Promise<number> {
           }
         : undefined
   } catch {
-    // Broken owner files do not stop a receipt: the purposes are then named by their ids.
+    // Broken owner files do not stop a receipt: the purposes are then named by their ids, and
+    // what only flows/policy.yaml holds (jurisdiction, address, categories) is missing.
+    process.stderr.write(
+      `npm run receipt: ${config.flowsDir}/policy.yaml could not be read (run npm run check), so this receipt lacks the jurisdiction, the controller's address and phone and the Kantara categories: it is not a complete Kantara receipt\n`,
+    )
   }
   const describeIfSame = policy?.version === entry.record.notice.policyVersion ? describe : undefined
-  process.stdout.write(
-    `${JSON.stringify(consentReceipt(entry, { data, ...(signing ? { signing } : {}), ...(policy ? { policy } : {}), ...(describeIfSame ? { describe: describeIfSame } : {}) }), null, 2)}\n`,
-  )
+  const sources = { ...(policy ? { policy } : {}), ...(describeIfSame ? { describe: describeIfSame } : {}) }
+  const printed =
+    format === 'dpv' ? dpvConsentRecord(entry, sources) : consentReceipt(entry, { data, ...(signing ? { signing } : {}), ...sources })
+  process.stdout.write(`${JSON.stringify(printed, null, 2)}\n`)
   return 0
 }
 
