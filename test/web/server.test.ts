@@ -295,8 +295,38 @@ describe("the ledger key's fingerprint", () => {
     expect(es).toContain(`con la clave de huella <code class="fingerprint">${fingerprint}</code>. Cada comprobante`)
     const en = await (await get('/privacy?lang=en')).text()
     expect(en).toContain(`sealed with the key whose fingerprint is <code class="fingerprint">${fingerprint}</code>. Every receipt`)
-    const admin = await (await get('/admin', bearer(ADMIN_TOKEN))).text()
+    const admin = await (await get('/admin?lang=en', bearer(ADMIN_TOKEN))).text()
     expect(admin).toContain(`<p class="muted" id="ledger-key">Ledger signing key: ${fingerprint}. Publish it`)
+    const adminEs = await (await get('/admin', bearer(ADMIN_TOKEN))).text()
+    expect(adminEs).toContain(`<p class="muted" id="ledger-key">Clave que firma el libro de registros: ${fingerprint}. Publícala`)
+  })
+})
+
+describe("the dashboard's language", () => {
+  it("is the bot's default language (Spanish here), or the one asked for with ?lang=, never the browser's", async () => {
+    const es = await get('/admin', { headers: { ...bearer(ADMIN_TOKEN).headers, 'Accept-Language': 'en-US,en;q=0.9' } })
+    expect(es.headers.get('content-language')).toBe('es')
+    const page = await es.text()
+    expect(page).toContain('<html lang="es">')
+    expect(page).toContain('Tienda Ejemplo: panel de consentimientos')
+    // The owner's names, not the ids of the files.
+    expect(page).toContain('<td>atender esta conversación y tus pedidos</td>')
+    expect(page).toContain('<td>Correo electrónico</td>')
+    expect(page).not.toMatch(/<td>(service|marketing|askMarketing|channelDetails|email|call)<\/td>/)
+
+    const en = await get('/admin?lang=en', bearer(ADMIN_TOKEN))
+    expect(en.headers.get('content-language')).toBe('en')
+    expect(await en.text()).toContain('<td>answer this chat and your orders</td>')
+    // A language the bot does not speak: the default.
+    expect((await get('/admin?lang=fr', bearer(ADMIN_TOKEN))).headers.get('content-language')).toBe('es')
+  })
+
+  it('links to the page in the other language with the token it was opened with, and without one when it came in a header', async () => {
+    const viaQuery = await (await get(`/admin?token=${ADMIN_TOKEN}`)).text()
+    expect(viaQuery).toContain(`<a href="/admin?lang=en&amp;token=${ADMIN_TOKEN}" hreflang="en" lang="en">English</a>`)
+    expect(viaQuery).toContain('<span aria-current="true" lang="es">Español</span>')
+    const viaHeader = await (await get('/admin?lang=en', bearer(ADMIN_TOKEN))).text()
+    expect(viaHeader).toContain('<a href="/admin?lang=es" hreflang="es" lang="es">Español</a>')
   })
 })
 
@@ -321,7 +351,7 @@ describe('a store that cannot write', () => {
       },
     })
     const admin = async () => {
-      const response = await fetch(`${owner.url}/admin`, bearer(ADMIN_TOKEN))
+      const response = await fetch(`${owner.url}/admin?lang=en`, bearer(ADMIN_TOKEN))
       expect(response.status).toBe(200)
       return response.text()
     }

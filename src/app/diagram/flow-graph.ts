@@ -66,7 +66,7 @@ function marksOf(o: Outcome, captions: DiagramCaptions): Mark[] {
 }
 
 /** The first line of a text, without WhatsApp's *bold* marks and with unfilled variables as "…". */
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   const line =
     text
       .split('\n')

@@ -6,6 +6,7 @@ import type { ConsentState } from '../../domain/consent.js'
 import type { Flow } from '../../domain/flow.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentData } from '../../ports/consent-store.js'
+import { purposesAsked } from '../../domain/steps.js'
 import { purposesIn, stepOf } from '../export.js'
 import { firstTimeQuestions } from './first-time-questions.js'
 
@@ -24,8 +25,28 @@ export interface PurposeOutcome {
   refused: number
   withdrawn: number
   lapsed: number
-  /** Contacts with no answer for this purpose yet. */
+  /** Contacts asked for this purpose who have not answered yet: their conversation waits at its question. */
   unanswered: number
+  /** Contacts asked: the four above add up to it (given, refused, withdrawn or lapsed, not answered). */
+  asked: number
+  /** Contacts not asked yet (their conversation never reached the question, or went another way). */
+  notAsked: number
+}
+
+/**
+ * Where contacts would rather talk, and how far moving there went. A contact counts once, for
+ * their latest choice: the channel being set up now, else the one saved. Of those who chose it,
+ * `linkSent` got the channel's link, `confirmed` confirmed their address (email, number, user
+ * name), `stays` chose WhatsApp itself (nothing to send), and `pending` chose it without getting
+ * that far yet; the four add up to `chose`.
+ */
+export interface ChannelUptake {
+  channel: string
+  chose: number
+  linkSent: number
+  confirmed: number
+  stays: number
+  pending: number
 }
 
 export interface DashboardStats {
@@ -34,8 +55,10 @@ export interface DashboardStats {
   /** Answers per purpose and day, from the ledger; every day between the first and the last. */
   days: DayCount[]
   purposes: PurposeOutcome[]
-  /** Contacts per preferred channel; `none` for those who have not chosen one. */
-  channels: { channel: string; contacts: number }[]
+  /** Per channel of the policy (then any other a contact chose), who chose it and how far moving went. */
+  channels: ChannelUptake[]
+  /** Contacts who have not chosen a channel. */
+  noChannel: number
   /** Contacts who never finished the flow, by the step where their conversation stands. */
   steps: { step: string; contacts: number }[]
 }
@@ -76,36 +99,65 @@ export function dashboardStats(data: ConsentData, flow: Flow, policy: Policy): D
 
   // ---- where every contact stands now ----
   const contacts = Object.values(data.contacts)
+  /** The step each contact's conversation stands at (its top step: `channelDetails.handle` → `channelDetails`). */
+  const stepAt = new Map(contacts.map((c) => [c.id, stepOf(data.conversations[c.id]?.snapshot)?.split('.')[0]]))
   const purposes = purposesIn(
     data,
     policy.purposes.map((p) => p.id),
   ).map((purpose) => {
-    const outcome: PurposeOutcome = { purpose, given: 0, refused: 0, withdrawn: 0, lapsed: 0, unanswered: 0 }
+    const outcome: PurposeOutcome = { purpose, given: 0, refused: 0, withdrawn: 0, lapsed: 0, unanswered: 0, asked: 0, notAsked: 0 }
     for (const contact of contacts) {
       const state: ConsentState | undefined = contact.consents[purpose]?.state
-      outcome[state ?? 'unanswered']++
+      if (state) outcome[state]++
+      else {
+        const step = flow.steps[stepAt.get(contact.id) ?? '']
+        if (step && purposesAsked(step).includes(purpose)) outcome.unanswered++
+        else outcome.notAsked++
+      }
     }
+    outcome.asked = contacts.length - outcome.notAsked
     return outcome
   })
 
-  const channelCounts = new Map<string, number>(policy.channels.map((c) => [c.channel, 0]))
-  let none = 0
-  for (const contact of contacts) {
-    if (contact.channel) channelCounts.set(contact.channel.channel, (channelCounts.get(contact.channel.channel) ?? 0) + 1)
-    else none++
+  const uptake = new Map<string, ChannelUptake>(
+    policy.channels.map((c) => [c.channel, { channel: c.channel, chose: 0, linkSent: 0, confirmed: 0, stays: 0, pending: 0 }]),
+  )
+  const row = (channel: string) => {
+    const found = uptake.get(channel) ?? { channel, chose: 0, linkSent: 0, confirmed: 0, stays: 0, pending: 0 }
+    uptake.set(channel, found)
+    return found
   }
-  const channels = [...channelCounts].map(([channel, n]) => ({ channel, contacts: n }))
-  channels.push({ channel: 'none', contacts: none })
+  let noChannel = 0
+  for (const contact of contacts) {
+    const step = flow.steps[stepAt.get(contact.id) ?? '']
+    const pending =
+      step?.kind === 'channel'
+        ? (data.conversations[contact.id]?.snapshot as { context?: { pending?: { channel?: string } } } | undefined)?.context?.pending
+            ?.channel
+        : undefined
+    if (pending) {
+      const r = row(pending)
+      r.chose++
+      r.pending++
+    } else if (contact.channel) {
+      const r = row(contact.channel.channel)
+      r.chose++
+      if (contact.channel.link) r.linkSent++
+      else if (contact.channel.handle) r.confirmed++
+      else r.stays++
+    } else noChannel++
+  }
+  const channels = [...uptake.values()]
 
   const waiting = firstTimeQuestions(flow)
   const stepCounts = new Map<string, number>(waiting.map((s) => [s, 0]))
   for (const contact of contacts) {
     // A chosen channel is the flow's last answer: such a contact has been through it.
     if (contact.channel) continue
-    const step = stepOf(data.conversations[contact.id]?.snapshot)?.split('.')[0]
+    const step = stepAt.get(contact.id)
     if (step && stepCounts.has(step)) stepCounts.set(step, stepCounts.get(step)! + 1)
   }
   const steps = [...stepCounts].map(([step, n]) => ({ step, contacts: n }))
 
-  return { contacts: contacts.length, records: data.ledger.length, days, purposes, channels, steps }
+  return { contacts: contacts.length, records: data.ledger.length, days, purposes, channels, noChannel, steps }
 }

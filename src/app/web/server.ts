@@ -15,7 +15,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Flow } from '../../domain/flow.js'
-import type { Language } from '../../domain/language.js'
+import { LANGUAGES, type Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentReader } from '../../ports/consent-reader.js'
 import type { StoreFault } from '../engine.js'
@@ -24,7 +24,7 @@ import { pageTexts } from '../page-texts.js'
 import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { clientAddress, WrongTokens, type WrongTokenOptions } from './wrong-tokens.js'
-import { dashboardPage, dashboardStats } from './dashboard.js'
+import { dashboardNames, dashboardPage, dashboardStats } from './dashboard.js'
 import { pickLanguage, privacyPage } from './privacy-page.js'
 
 export interface WebOptions {
@@ -146,6 +146,9 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         const search = [query, token].filter(Boolean).join('&')
         return search ? `${to}?${search}` : to
       }
+      // The owner's language (DEFAULT_LANGUAGE), or the one asked for with ?lang=; never the browser's guess.
+      const language = pickLanguage(url.searchParams.get('lang'), undefined, options.defaultLanguage)
+      const t = pageTexts(options.texts, language)
       const body = dashboardPage(
         dashboardStats(data, options.flow, options.policy),
         options.policy.controller.name,
@@ -155,10 +158,22 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
           contactsCsv: link('/admin/export.csv', 'what=contacts'),
           json: link('/admin/export.json'),
         },
-        pageTexts(options.texts, 'en'),
+        t,
         { ledgerKey: options.ledgerKey, storeFault: options.storeFault?.() },
+        {
+          language,
+          names: dashboardNames(options.texts, language, options.flow, options.policy),
+          languages: LANGUAGES.map((l) => ({
+            language: l,
+            name: pageTexts(options.texts, l)('privacy.languageName'),
+            href: link('/admin', `lang=${l}`),
+          })),
+        },
       )
-      return { name: 'admin', reply: { status: 200, type: 'text/html; charset=utf-8', body, headers: noStore } }
+      return {
+        name: 'admin',
+        reply: { status: 200, type: 'text/html; charset=utf-8', body, headers: { ...noStore, 'Content-Language': language } },
+      }
     }
     if (path === '/admin/export.csv' || path === '/admin/export.json') {
       const sinceText = url.searchParams.get('since')
