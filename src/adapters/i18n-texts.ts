@@ -42,8 +42,10 @@ export async function createI18nTexts(
   for (const language of LANGUAGES) {
     const { words: own, channels } = bundle.answers[language]
     const table: Record<string, string[]> = { ...own }
+    // Understood in every language; this language's own words first (the /privacy page names the first).
+    const ownFirst = [...new Set([language, ...LANGUAGES])]
     for (const intent of pooledIntents) {
-      table[intent] = [...new Set(LANGUAGES.flatMap((l) => bundle.answers[l].words[intent] ?? []))]
+      table[intent] = [...new Set(ownFirst.flatMap((l) => bundle.answers[l].words[intent] ?? []))]
     }
     for (const [channel, list] of Object.entries(channels)) table[`channel:${channel}`] = list
     // Contained phrases (opt-outs) are understood in any language, like the commands they mean;

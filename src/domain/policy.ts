@@ -17,7 +17,44 @@ export interface Purpose {
   required: boolean
   /** Its Kantara purpose categories (src/domain/kantara.ts), for the consent receipt. */
   categories: KantaraPurposeCategory[]
+  /** Why the law allows it (GDPR art. 6, and its kin elsewhere): shown on the notice. */
+  basis: LegalBasis
   line: number
+}
+
+/** The legal bases an owner may name for a purpose, as written in flows/policy.yaml. */
+export const LEGAL_BASES = ['consent', 'contract', 'legal obligation', 'vital interests', 'public task', 'legitimate interest'] as const
+export type LegalBasis = (typeof LEGAL_BASES)[number]
+
+/** What a recipient is to the data: it works for the business, or decides on its own. */
+export const RECIPIENT_ROLES = ['processor', 'controller', 'joint controller'] as const
+export type RecipientRole = (typeof RECIPIENT_ROLES)[number]
+
+/** Someone else who receives contacts' data (WhatsApp, i.e. Meta, always does: it carries the chat). */
+export interface Recipient {
+  /** As the owner writes it, e.g. `WhatsApp (Meta Platforms)`. */
+  name: string
+  role: RecipientRole
+  /** Where it keeps the data: ISO 3166-1 alpha-2. Outside the jurisdiction's country, it is a transfer abroad. */
+  country: string
+  line: number
+}
+
+/** A contact's rights over their data, each named on the notice with how to use it. */
+export const RIGHTS = ['access', 'rectification', 'erasure', 'restriction', 'portability', 'objection', 'withdrawal'] as const
+export type Right = (typeof RIGHTS)[number]
+
+export interface RightUse {
+  right: Right
+  /** The command of flows/consent.yaml that exercises it in the chat (its words in answers.json); absent: write to the contact. */
+  command?: string
+  line: number
+}
+
+/** The data protection authority a contact may complain to. */
+export interface Authority {
+  name: string
+  website: string
 }
 
 export interface OfferedChannel {
@@ -64,6 +101,11 @@ export interface Policy {
   purposes: Purpose[]
   /** Offered in this order. */
   channels: OfferedChannel[]
+  /** Who else receives the data, and where. */
+  recipients: Recipient[]
+  /** Every right, in the order written, with how a contact uses it. */
+  rights: RightUse[]
+  authority: Authority
   /** A consent older than this is asked again (absent: it holds until withdrawn or the policy changes). */
   consentValidForDays?: number
   /** A consent question left unanswered this long is recorded as lapsed (absent: never). */

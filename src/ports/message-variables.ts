@@ -49,6 +49,8 @@ export const BOT_TEXT_VARIABLES: readonly (readonly [pattern: string, variables:
   ['notice.optional', []],
   ['purposes.*.name', []],
   ['purposes.*.description', []],
+  // What a contact gets in return for a purpose: on the /privacy page.
+  ['purposes.*.inReturn', []],
   ['data.*', []],
   ['retention.*', ['count']],
   ['channels.*', []],

@@ -58,8 +58,8 @@ describe('the README recipes', () => {
     owner.edit('flows/policy.yaml', (t) =>
       t
         .replace(
-          '  marketing: { required: false, category: Marketing }',
-          '  marketing: { required: false, category: Marketing }\n  surveys: { required: false, category: Improve Performance }',
+          '  marketing: { required: false, category: Marketing, basis: consent }',
+          '  marketing: { required: false, category: Marketing, basis: consent }\n  surveys: { required: false, category: Improve Performance, basis: consent }',
         )
         .replace('version: 2026-11-01', 'version: 2026-12-01'),
     )
@@ -67,17 +67,19 @@ describe('the README recipes', () => {
       es: {
         name: 'pedirte tu opinión en encuestas',
         description: 'Te escribiríamos de vez en cuando para saber qué te pareció.',
+        inReturn: 'Mejoramos lo que nos dices que falta.',
         ask: '¿Aceptas que te escribamos para *$t(purposes.surveys.name)*?\nResponde *SÍ* o *NO*.',
       },
       en: {
         name: 'ask your opinion in surveys',
         description: 'We would write now and then to ask how it went.',
+        inReturn: 'We improve what you tell us is missing.',
         ask: 'Do you agree that we write to *$t(purposes.surveys.name)*?\nReply *YES* or *NO*.',
       },
     }
     for (const language of ['es', 'en'] as const) {
       owner.json(`locales/${language}/messages.json`, (m) => {
-        m.purposes!.surveys = { name: texts[language].name, description: texts[language].description }
+        m.purposes!.surveys = { name: texts[language].name, description: texts[language].description, inReturn: texts[language].inReturn }
         m.consent!.surveys = texts[language].ask
       })
       owner.edit(`locales/${language}/answers.json`, (t) =>

@@ -125,6 +125,7 @@ async function phoneLayout(page: Page): Promise<{ scrollWidth: number; smallText
 const pages: { name: string; url: () => string }[] = [
   { name: '/privacy in Spanish', url: () => `${web.url}/privacy?lang=es` },
   { name: '/privacy in English', url: () => `${web.url}/privacy?lang=en` },
+  { name: '/privacy/<version>, a version as the ledger keeps it', url: () => `${web.url}/privacy/2026-11-01?lang=en` },
   { name: '/admin with the scripted conversations', url: () => `${web.url}/admin?token=${ADMIN_TOKEN}` },
   { name: 'the flow diagram page in Spanish', url: () => pathToFileURL(join(diagramDir, 'flow-es.html')).href },
   { name: 'the flow diagram page in English', url: () => pathToFileURL(join(diagramDir, 'flow-en.html')).href },

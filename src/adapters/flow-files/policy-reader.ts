@@ -11,14 +11,22 @@ import {
   kantaraCategory,
 } from '../../domain/kantara.js'
 import {
+  type Authority,
   CHANNELS,
   type Channel,
   type Controller,
+  LEGAL_BASES,
+  type LegalBasis,
   type OfferedChannel,
   type Policy,
   type PostalAddress,
   type Purpose,
+  RECIPIENT_ROLES,
+  type Recipient,
+  type RecipientRole,
   type RetentionUnit,
+  RIGHTS,
+  type RightUse,
 } from '../../domain/policy.js'
 import { nearest, type Entry, type OwnerFile } from '../owner-file.js'
 import { IDENTIFIER } from './identifier.js'
@@ -36,6 +44,9 @@ export function readPolicy(file: OwnerFile): Policy {
       'collects',
       'purposes',
       'channels',
+      'recipients',
+      'rights',
+      'authority',
       'consentValidForDays',
       'lapseUnansweredAfterDays',
     ],
@@ -131,7 +142,7 @@ export function readPolicy(file: OwnerFile): Policy {
     for (const entry of file.entries(purposesEntry.value, 'purposes', purposesEntry.line)) {
       if (!IDENTIFIER.test(entry.key)) file.problem(entry.line, `purpose "${entry.key}" must be one word (letters, digits, _)`)
       const fields = file.entries(entry.value, `purpose ${entry.key}`, entry.line)
-      file.onlyKnownKeys(fields, ['required', 'category'], `purpose ${entry.key}`)
+      file.onlyKnownKeys(fields, ['required', 'category', 'basis'], `purpose ${entry.key}`)
       const req = fields.find((f) => f.key === 'required')
       const value = req && file.text(req.value, 'required', req.line)
       if (value !== 'true' && value !== 'false') {
@@ -149,7 +160,12 @@ export function readPolicy(file: OwnerFile): Policy {
           entry.line,
           `purpose ${entry.key} needs its Kantara purpose category for the consent receipt, e.g. "category: ${entry.key === 'marketing' ? 'Marketing' : 'Core Function'}"; categories are: ${KANTARA_PURPOSE_CATEGORIES.join(', ')}`,
         )
-      purposes.push({ id: entry.key, required: value === 'true', categories: purposeCategories, line: entry.line })
+      const basis = readBasis(
+        file,
+        entry,
+        fields.find((f) => f.key === 'basis'),
+      )
+      purposes.push({ id: entry.key, required: value === 'true', categories: purposeCategories, basis, line: entry.line })
     }
     if (purposes.length === 0) file.problem(purposesEntry.line, 'declare at least one purpose')
   }
@@ -176,6 +192,10 @@ export function readPolicy(file: OwnerFile): Policy {
     if (channels.length === 0) file.problem(channelsEntry.line, 'offer at least one channel (whatsapp: {} keeps contacts here)')
   }
 
+  const recipients = readRecipients(file, required('recipients', RECIPIENTS_EXAMPLE))
+  const rights = readRights(file, required('rights', `how a contact uses each right, e.g. "rights: { access: myData, … }"`))
+  const authority = readAuthority(file, required('authority', AUTHORITY_EXAMPLE))
+
   const days = (key: 'consentValidForDays' | 'lapseUnansweredAfterDays', meaning: string) => {
     const entry = field(key)
     if (!entry) return {}
@@ -194,9 +214,124 @@ export function readPolicy(file: OwnerFile): Policy {
     dataCategories,
     purposes,
     channels,
+    recipients,
+    rights,
+    authority,
     ...days('consentValidForDays', 'after that, a contact is asked again'),
     ...days('lapseUnansweredAfterDays', 'a consent question left unanswered that long is recorded as lapsed'),
   }
+}
+
+const RECIPIENTS_EXAMPLE =
+  'who else receives the data, at least WhatsApp, which carries every chat: "recipients: { whatsapp: { name: WhatsApp (Meta Platforms), role: processor, country: US } }"'
+const AUTHORITY_EXAMPLE =
+  'the data protection authority contacts may complain to, with its website: "authority: { name: …, website: https://… }"'
+
+/** A purpose's legal basis, one of LEGAL_BASES; a problem (with the nearest one) when missing or unknown. */
+function readBasis(file: OwnerFile, purpose: Entry, entry: Entry | undefined): LegalBasis {
+  const example = purpose.key === 'marketing' ? 'consent' : 'contract'
+  if (!entry) {
+    file.problem(
+      purpose.line,
+      `purpose ${purpose.key} needs its legal basis for the notice, e.g. "basis: ${example}"; bases are: ${LEGAL_BASES.join(', ')}`,
+    )
+    return 'consent'
+  }
+  const text = file.text(entry.value, `the basis of purpose ${purpose.key}`, entry.line) ?? ''
+  const basis = LEGAL_BASES.find((b) => b === text.toLowerCase().replace(/[-_\s]+/g, ' '))
+  if (basis) return basis
+  const hint = nearest(text, LEGAL_BASES)
+  file.problem(
+    entry.line,
+    `"${text}" is not a legal basis${hint ? ` (did you mean "${hint}"?)` : ''} for purpose ${purpose.key}; bases are: ${LEGAL_BASES.join(', ')}`,
+  )
+  return 'consent'
+}
+
+function readRecipients(file: OwnerFile, entry: Entry | undefined): Recipient[] {
+  if (!entry) return []
+  const recipients: Recipient[] = []
+  for (const item of file.entries(entry.value, 'recipients', entry.line)) {
+    const fields = file.entries(item.value, `recipient ${item.key}`, item.line)
+    file.onlyKnownKeys(fields, ['name', 'role', 'country'], `recipient ${item.key}`)
+    const value = (key: string) => {
+      const f = fields.find((x) => x.key === key)
+      return f ? { text: file.text(f.value, `recipient ${item.key} ${key}`, f.line) ?? '', line: f.line } : undefined
+    }
+    const name = value('name')
+    if (!name?.text) file.problem(item.line, `recipient ${item.key} needs its name, e.g. "name: WhatsApp (Meta Platforms)"`)
+    const role = value('role')
+    const known = RECIPIENT_ROLES.find((r) => r === role?.text.toLowerCase().replace(/[-_\s]+/g, ' '))
+    if (!known) {
+      const hint = role && nearest(role.text, RECIPIENT_ROLES)
+      file.problem(
+        role?.line ?? item.line,
+        `recipient ${item.key} needs its role${role ? ` ("${role.text}" is not one${hint ? `; did you mean "${hint}"?` : ''})` : ''}: ${RECIPIENT_ROLES.join(', ')} (a processor handles the data for you, e.g. "role: processor")`,
+      )
+    }
+    const country = value('country')
+    if (!country || !/^[A-Z]{2}$/.test(country.text))
+      file.problem(
+        country?.line ?? item.line,
+        `recipient ${item.key} needs the country where it keeps the data as two capital letters (ISO 3166-1), e.g. "country: US"`,
+      )
+    recipients.push({
+      name: name?.text ?? item.key,
+      role: (known ?? 'processor') as RecipientRole,
+      country: country?.text ?? '',
+      line: item.line,
+    })
+  }
+  if (recipients.length === 0) file.problem(entry.line, `list at least WhatsApp, which carries every chat: ${RECIPIENTS_EXAMPLE}`)
+  return recipients
+}
+
+/** Every right, each with the command that exercises it in the chat, or `contact` (write to the privacy contact). */
+function readRights(file: OwnerFile, entry: Entry | undefined): RightUse[] {
+  if (!entry) return []
+  const rights: RightUse[] = []
+  const items = file.entries(entry.value, 'rights', entry.line)
+  for (const item of items) {
+    const right = RIGHTS.find((r) => r === item.key)
+    if (!right) {
+      const hint = nearest(item.key, RIGHTS)
+      file.problem(item.line, `"${item.key}" is not a right${hint ? ` (did you mean "${hint}"?)` : ''}; rights are: ${RIGHTS.join(', ')}`)
+      continue
+    }
+    const how = file.text(item.value, `right ${item.key}`, item.line)
+    if (!how) {
+      file.problem(
+        item.line,
+        `right ${item.key} needs the command that exercises it in the chat (e.g. "${item.key}: myData"), or "contact"`,
+      )
+      continue
+    }
+    rights.push({ right, ...(how === 'contact' ? {} : { command: how }), line: item.line })
+  }
+  const written = new Set(items.map((e) => e.key))
+  const absent = RIGHTS.filter((r) => !written.has(r))
+  if (absent.length)
+    file.problem(
+      entry.line,
+      `rights needs every right a contact has, with the command of flows/consent.yaml that exercises it or "contact": add ${absent.map((r) => `"${r}: …"`).join(', ')}`,
+    )
+  return rights
+}
+
+function readAuthority(file: OwnerFile, entry: Entry | undefined): Authority {
+  const authority: Authority = { name: '', website: '' }
+  if (!entry) return authority
+  const fields = file.entries(entry.value, 'authority', entry.line)
+  file.onlyKnownKeys(fields, ['name', 'website'], 'authority')
+  for (const key of ['name', 'website'] as const) {
+    const f = fields.find((x) => x.key === key)
+    const text = f && file.text(f.value, `authority ${key}`, f.line)
+    if (!text) file.problem(entry.line, `authority needs its ${key}: ${AUTHORITY_EXAMPLE}`)
+    else if (key === 'website' && !isWebLink(text))
+      file.problem(f.line, `the authority's website must be a web address starting with https://`)
+    else authority[key] = text
+  }
+  return authority
 }
 
 /** ISO 3166-1 alpha-2, optionally with an ISO 3166-2 region: MX, ES, MX-CMX. */

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Flow } from '../../domain/flow.js'
 import { LANGUAGES, type Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
-import { OwnerFileError, type Problem } from '../owner-file.js'
+import { nearest, OwnerFileError, type Problem } from '../owner-file.js'
 import { type PageTextsFile, readPages } from '../page-files.js'
 import { checkAnswerShapes, checkAnswerWords, checkOverlaps, neededIntents, reportAnswersMissingEverywhere } from './answers-file.js'
 import { CONTAINS, checkContains, warnOptOutCollisions } from './contains-section.js'
@@ -73,6 +73,7 @@ export function readLocales(
   const pages = readPages(localesDir, shownDir, problems)
   checkAnswerShapes(answers)
   checkContains(flow, answers, flowFile)
+  checkRights(flow, policy, flowFile, problems)
   if (failed()) return undefined
   checkOverlaps(flow, policy, answers)
   if (failed()) return undefined
@@ -92,4 +93,22 @@ export function readLocales(
     bundle.answers[language] = { words, channels, contains }
   }
   return bundle
+}
+
+/**
+ * Each right in flows/policy.yaml names the command the notice tells contacts to write (its first
+ * word in answers.json): it must be a command of the flow.
+ */
+function checkRights(flow: Flow, policy: Policy, flowFile: string, problems: Problem[]): void {
+  const commands = Object.keys(flow.commands)
+  const policyFile = `${flowFile.slice(0, flowFile.lastIndexOf('/') + 1)}policy.yaml`
+  for (const use of policy.rights) {
+    if (!use.command || commands.includes(use.command)) continue
+    const hint = nearest(use.command, commands)
+    problems.push({
+      file: policyFile,
+      line: use.line,
+      message: `right ${use.right}: "${use.command}" is not a command of ${flowFile}${hint ? ` (did you mean "${hint}"?)` : ''}; commands are: ${commands.join(', ')}, or write "contact" (contacts write to the privacy contact)`,
+    })
+  }
 }

@@ -215,6 +215,7 @@ export function neededMessageKeys(flow: Flow, policy: Policy): Map<string, numbe
   for (const p of policy.purposes) {
     use(`purposes.${p.id}.name`, 'bot')
     use(`purposes.${p.id}.description`, 'bot')
+    use(`purposes.${p.id}.inReturn`, 'bot')
   }
   for (const kind of policy.collects) use(`data.${kind}`, 'bot')
   use(`retention.${policy.retention.unit}_other`, 'bot')

@@ -18,6 +18,7 @@ import type { Flow } from '../../domain/flow.js'
 import { LANGUAGES, type Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentReader } from '../../ports/consent-reader.js'
+import type { ConsentData } from '../../ports/consent-store.js'
 import type { StoreFault } from '../engine.js'
 import type { Texts } from '../../ports/texts.js'
 import { pageTexts } from '../page-texts.js'
@@ -25,7 +26,7 @@ import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js
 import { silentLogger, type Logger } from '../logger.js'
 import { clientAddress, WrongTokens, type WrongTokenOptions } from './wrong-tokens.js'
 import { dashboardNames, dashboardPage, dashboardStats } from './dashboard.js'
-import { pickLanguage, privacyPage } from './privacy-page.js'
+import { earlierNoticePage, noticeVersions, pickLanguage, privacyPage } from './privacy-page.js'
 
 export interface WebOptions {
   /** Where the dashboard and downloads read the data (in turns, so the bot goes on answering). */
@@ -83,6 +84,8 @@ const text = (status: number, body: string, headers?: Record<string, string>): R
   ...(headers ? { headers } : {}),
 })
 const NOT_FOUND = text(404, 'Not found')
+/** How long /privacy's list of versions is served from one read of the data. */
+const NOTICES_FRESH_MS = 5_000
 
 export function createWebHandler(options: WebOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const log = options.logger ?? silentLogger
@@ -90,6 +93,20 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
   // Only a digest of the token is kept; comparing digests keeps lengths equal for timingSafeEqual.
   const tokenDigest = options.adminToken ? digest(options.adminToken) : undefined
   const wrongTokens = new WrongTokens(options.wrongTokens)
+  // The notices the ledger refers to, for /privacy's versions: read at most every few seconds
+  // (a public page must not make the bot read all its data on every hit).
+  let noticesRead: { at: number; notices: Promise<ConsentData['notices']> } | undefined
+  const notices = () => {
+    const now = performance.now()
+    if (!noticesRead || now - noticesRead.at > NOTICES_FRESH_MS) {
+      const read = options.reader.read().then((data) => data.notices)
+      noticesRead = { at: now, notices: read }
+      read.catch(() => {
+        if (noticesRead?.notices === read) noticesRead = undefined
+      })
+    }
+    return noticesRead.notices
+  }
 
   const authorized = (request: IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
     const header = request.headers.authorization
@@ -106,12 +123,40 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     const path = url.pathname
     if (path === '/privacy') {
       const language = pickLanguage(url.searchParams.get('lang'), request.headers['accept-language'], options.defaultLanguage)
+      // The earlier versions come from the ledger's notices; the notice itself never waits on them.
+      const versions = await notices().then(noticeVersions, (error: unknown) => {
+        log.error('http.failed', { route: 'privacy_versions', error: (error as Error)?.name ?? 'Error' })
+        return []
+      })
       return {
         name: 'privacy',
         reply: {
           status: 200,
           type: 'text/html; charset=utf-8',
-          body: privacyPage(options.policy, options.texts, language, options.ledgerKey),
+          body: privacyPage(options.policy, options.texts, language, options.ledgerKey, versions),
+          headers: { 'Content-Language': language, Vary: 'Accept-Language', 'Cache-Control': 'no-cache' },
+        },
+      }
+    }
+    if (path.startsWith('/privacy/')) {
+      // An earlier version, read-only: the exact texts the ledger's records refer to.
+      let version: string
+      try {
+        version = decodeURIComponent(path.slice('/privacy/'.length))
+      } catch {
+        return { name: 'privacy_version', reply: NOT_FOUND }
+      }
+      const kept = Object.entries(await notices())
+        .filter(([, n]) => n.policyVersion === version)
+        .map(([hash, n]) => ({ hash, ...n }))
+      if (!version || kept.length === 0) return { name: 'privacy_version', reply: NOT_FOUND }
+      const language = pickLanguage(url.searchParams.get('lang'), request.headers['accept-language'], options.defaultLanguage)
+      return {
+        name: 'privacy_version',
+        reply: {
+          status: 200,
+          type: 'text/html; charset=utf-8',
+          body: earlierNoticePage(kept, options.policy.controller.name, options.texts, language),
           headers: { 'Content-Language': language, Vary: 'Accept-Language', 'Cache-Control': 'no-cache' },
         },
       }
