@@ -140,6 +140,8 @@ export const PAGE_TEXTS = {
   'diagram.legend.rights': [],
   'diagram.legend.start': [],
   'diagram.legend.waits': [],
+  'diagram.legend.waitsMermaid': [],
+  'diagram.legend.elsewhere': [],
   'diagram.legend.anyStep': [],
   'diagram.anyStep': [],
   'diagram.reconsent': [],
@@ -150,6 +152,8 @@ export const PAGE_TEXTS = {
   'diagram.nextMessage': [],
   'diagram.channelSaved': [],
   'diagram.channelStep': [],
+  'diagram.firstPart': [],
+  'diagram.partFrom': ['step'],
 } as const satisfies Record<string, readonly string[]>
 
 export type PageTextKey = keyof typeof PAGE_TEXTS

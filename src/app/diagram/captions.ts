@@ -22,6 +22,12 @@ export interface DiagramCaptions {
   legendTitle: string
   /** How to read the picture, one line each. */
   legend: string[]
+  /** How to read the Mermaid diagrams, which draw no dashed arrows but dashed boxes. */
+  mermaidLegend: string[]
+  /** The heading of the Mermaid diagram of the first conversation. */
+  firstPart: string
+  /** The heading of the Mermaid diagram of what follows from `step`. */
+  partFrom(step: string): string
 }
 
 export function diagramCaptions(texts: Texts, language: Language): DiagramCaptions {
@@ -49,5 +55,18 @@ export function diagramCaptions(texts: Texts, language: Language): DiagramCaptio
       t('diagram.legend.waits'),
       t('diagram.legend.anyStep'),
     ],
+    mermaidLegend: [
+      t('diagram.legend.steps'),
+      t('diagram.legend.answers'),
+      t('diagram.legend.marks'),
+      t('diagram.legend.stays'),
+      t('diagram.legend.rights'),
+      t('diagram.legend.start'),
+      t('diagram.legend.waitsMermaid'),
+      t('diagram.legend.elsewhere'),
+      t('diagram.legend.anyStep'),
+    ],
+    firstPart: t('diagram.firstPart'),
+    partFrom: (step) => t('diagram.partFrom', { step }),
   }
 }

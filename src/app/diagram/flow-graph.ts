@@ -4,7 +4,6 @@
  */
 import { BACK_INTENT, CHANNEL_INTENT, type Flow, type Outcome } from '../../domain/flow.js'
 import { shownKeyOf } from '../../domain/steps.js'
-import type { DiagramCaptions } from './captions.js'
 import type { DiagramCommand, DiagramEdge, DiagramStep, DiagramTexts, FlowGraph, Label, Mark } from './model.js'
 import { stepExits } from './step-exits.js'
 
@@ -13,7 +12,7 @@ export function flowGraph(flow: Flow, texts: DiagramTexts): FlowGraph {
   const { captions } = texts
   const label = (intent: string | undefined, o: Outcome | undefined): Label => ({
     words: intent ? wordsOf(texts, intent) : '',
-    marks: o ? marksOf(o, captions) : [],
+    marks: o ? marksOf(o, texts) : [],
   })
   const steps: DiagramStep[] = []
   const edges: DiagramEdge[] = []
@@ -56,10 +55,21 @@ function wordsOf(texts: DiagramTexts, intent: string): string {
   return words.slice(0, 3).join(' / ') + (words.length > 3 ? ' …' : '')
 }
 
-function marksOf(o: Outcome, captions: DiagramCaptions): Mark[] {
+/** A purpose by its name in the diagram's language (messages.json, `purposes.<id>.name`), else its id. */
+function purposeName(texts: DiagramTexts, purpose: string): string {
+  return firstLine(texts.text(`purposes.${purpose}.name`) ?? '') || purpose
+}
+
+function marksOf(o: Outcome, texts: DiagramTexts): Mark[] {
+  const { captions } = texts
   const marks: Mark[] = []
-  if (o.record) marks.push({ kind: o.record.given ? 'grant' : 'refuse', text: `${o.record.given ? '✓' : '✗'} ${o.record.purpose}` })
-  if (o.withdraw) marks.push({ kind: 'withdraw', text: `✗ ${o.withdraw === 'all' ? captions.all : o.withdraw.join(', ')}` })
+  if (o.record)
+    marks.push({ kind: o.record.given ? 'grant' : 'refuse', text: `${o.record.given ? '✓' : '✗'} ${purposeName(texts, o.record.purpose)}` })
+  if (o.withdraw)
+    marks.push({
+      kind: 'withdraw',
+      text: `✗ ${o.withdraw === 'all' ? captions.all : o.withdraw.map((p) => purposeName(texts, p)).join(', ')}`,
+    })
   if (o.language) marks.push({ kind: 'language', text: `${captions.language}: ${o.language}` })
   if (o.right) marks.push({ kind: o.right, text: captions[o.right] })
   return marks

@@ -12,7 +12,7 @@
 export { diagramCaptions, type DiagramCaptions } from './captions.js'
 export { flowGraph } from './flow-graph.js'
 export { labelText, shorten } from './labels.js'
-export { diagramMarkdown, mermaidDiagram } from './mermaid.js'
+export { diagramMarkdown, type MermaidPart, mermaidDiagrams } from './mermaid.js'
 export type { DiagramCommand, DiagramEdge, DiagramStep, DiagramTexts, EdgeKind, FlowGraph, Label, Mark } from './model.js'
 export { diagramHtml } from './page.js'
 export { svgDiagram } from './svg.js'

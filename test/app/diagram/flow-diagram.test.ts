@@ -13,7 +13,7 @@ import {
   diagramHtml,
   diagramMarkdown,
   flowGraph,
-  mermaidDiagram,
+  mermaidDiagrams,
   svgDiagram,
   type DiagramTexts,
   type FlowGraph,
@@ -42,44 +42,55 @@ function realGraph(language: Language): FlowGraph {
   return flowGraph(business.flow, texts_)
 }
 
+interface ReadMermaid {
+  states: Set<string>
+  /** One per answer: the answers an arrow carries are lines of its label, split at <br>. */
+  edges: { from: string; to: string; label?: string }[]
+  /** The lines of each state's box, under its name. */
+  lines: Map<string, string[]>
+}
+
 /**
- * Reads the diagram line by line as Mermaid's state-diagram grammar would, failing on any line it
+ * Reads one diagram line by line as Mermaid's state-diagram grammar would, failing on any line it
  * would not read, on a label holding ":" or ";" (which end a label there), and on an arrow to a
- * state never declared.
+ * state never declared in that diagram.
  */
-function readMermaid(text: string): { states: Set<string>; edges: { from: string; to: string; label?: string }[]; notes: string[][] } {
+function readMermaid(text: string): ReadMermaid {
   const lines = text.trimEnd().split('\n')
   expect(lines[0]).toBe('stateDiagram-v2')
   const states = new Set<string>()
-  const edges: { from: string; to: string; label?: string }[] = []
-  const notes: string[][] = []
-  const described: string[] = []
-  let note: string[] | undefined
+  const edges: ReadMermaid['edges'] = []
+  const described = new Map<string, string[]>()
   for (const line of lines.slice(1)) {
     let m: RegExpExecArray | null
-    if (note) {
-      if (line === '  end note') {
-        notes.push(note)
-        note = undefined
-      } else note.push(line.trim())
-    } else if ((m = /^ {2}state "([^"]+)" as (\w+)$/.exec(line))) states.add(m[2]!)
-    else if ((m = /^ {2}(\w+) : ([^:;]+)$/.exec(line))) described.push(m[1]!)
-    else if ((m = /^ {2}(\[\*\]|\w+) --> (\w+)(?: : ([^:;]+))?$/.exec(line)))
-      edges.push({ from: m[1]!, to: m[2]!, ...(m[3] ? { label: m[3] } : {}) })
-    else if ((m = /^ {2}note (?:left|right) of (\w+)$/.exec(line))) {
-      described.push(m[1]!)
-      note = []
-    } else if (!/^ {2}classDef \w+ [\w:#,.-]+$/.test(line) && !/^ {2}class \w+ \w+$/.test(line)) {
+    if ((m = /^ {2}state "([^"]+)" as (\w+)$/.exec(line))) states.add(m[2]!)
+    else if ((m = /^ {2}(\w+) : ([^:;]+)$/.exec(line))) described.set(m[1]!, [...(described.get(m[1]!) ?? []), m[2]!])
+    else if ((m = /^ {2}(\[\*\]|\w+) --> (\w+)(?: : ([^:;]+))?$/.exec(line))) {
+      const [, from, to, label] = m as unknown as [string, string, string, string | undefined]
+      if (label === undefined) edges.push({ from, to })
+      else for (const one of label.split('<br>')) edges.push({ from, to, label: one })
+    } else if (line !== '  direction LR' && !/^ {2}classDef \w+ [\w:#,. -]+$/.test(line) && !/^ {2}class \w+(?:,\w+)* \w+$/.test(line)) {
       throw new Error(`Mermaid would not read this line: ${JSON.stringify(line)}`)
     }
   }
-  expect(note, 'a note is never closed').toBeUndefined()
-  for (const id of described) expect(states, `"${id}" is described but never declared`).toContain(id)
+  for (const id of described.keys()) expect(states, `"${id}" is described but never declared`).toContain(id)
   for (const { from, to } of edges) {
     if (from !== '[*]') expect(states, `arrow from undeclared "${from}"`).toContain(from)
     expect(states, `arrow to undeclared "${to}"`).toContain(to)
   }
-  return { states, edges, notes }
+  return { states, edges, lines: described }
+}
+
+/** All the diagrams of a graph read as one: every state, every arrow, every box's lines. */
+function readAllMermaid(graph: FlowGraph): ReadMermaid {
+  const all: ReadMermaid = { states: new Set(), edges: [], lines: new Map() }
+  for (const part of mermaidDiagrams(graph)) {
+    const one = readMermaid(part.diagram)
+    for (const s of one.states) all.states.add(s)
+    all.edges.push(...one.edges)
+    for (const [id, lines] of one.lines) all.lines.set(id, [...(all.lines.get(id) ?? []), ...lines])
+  }
+  return all
 }
 
 interface Rect {
@@ -131,10 +142,13 @@ const onEdge = (p: { x: number; y: number }, r: Rect, slack: number) =>
     Math.abs(p.y - r.y) <= slack ||
     Math.abs(p.y - r.y - r.height) <= slack)
 
-describe('the Mermaid diagram of the real flow', () => {
-  it('declares every step, starts at the start, and every arrow joins declared states', () => {
+const SERVICE = 'atender esta conversación y tus pedidos'
+const MARKETING = 'enviarte ofertas adaptadas a ti'
+
+describe('the Mermaid diagrams of the real flow', () => {
+  it('declare every step, start at the start, and every arrow joins states declared in its diagram', () => {
     const graph = realGraph('es')
-    const { states, edges } = readMermaid(mermaidDiagram(graph))
+    const { states, edges } = readAllMermaid(graph)
     for (const step of Object.keys(files.business.flow.steps)) expect(states).toContain(step)
     expect(edges).toContainEqual({ from: '[*]', to: files.business.flow.start })
     // A contact whose consent no longer holds comes back in at the reconsent step.
@@ -142,50 +156,89 @@ describe('the Mermaid diagram of the real flow', () => {
     expect(edges).toContainEqual({ from: '[*]', to: files.business.flow.reconsent, label: 'política nueva o permiso caducado' })
   })
 
-  it('labels each answer with its words and what it records, in Spanish', () => {
-    const { edges, notes } = readMermaid(mermaidDiagram(realGraph('es')))
+  it('split the flow into its parts: the first conversation, one from each step it waits at or a command leads to, the commands', () => {
+    const parts = mermaidDiagrams(realGraph('es'))
+    expect(parts.map((p) => p.heading)).toEqual([
+      'La primera conversación',
+      'Desde el paso menu',
+      'Desde el paso changeWhich',
+      'Desde el paso confirmErase',
+      'Desde el paso withdrawn',
+      'En cualquier paso',
+    ])
+    // Each step is drawn in full in one diagram; elsewhere it is a dashed box with its name.
+    const owned = parts.map((p) => [...p.diagram.matchAll(/^ {2}(\w+) : /gm)].map((m) => m[1]))
+    const drawn = owned.flatMap((ids) => [...new Set(ids)]).filter((id) => id !== 'anyStep')
+    expect(drawn.sort()).toEqual(
+      Object.keys(files.business.flow.steps)
+        .filter((id) => id !== 'settled' && id !== 'withdrawn')
+        .sort(),
+    )
+    expect(parts[1]!.diagram).toMatch(/^ {2}class askChannel,changeWhich,withdrawn,confirmErase elsewhere$/m)
+    // The menu leads to five steps: drawn left to right, its arrows stacked, not side by side.
+    expect(parts[1]!.diagram).toMatch(/^stateDiagram-v2\n {2}direction LR\n/)
+    expect(parts[0]!.diagram).not.toContain('direction')
+  })
+
+  it('label each answer with its words and what it records, in Spanish', () => {
+    const { edges, lines } = readAllMermaid(realGraph('es'))
     const label = (from: string, to: string) => edges.filter((e) => e.from === from && e.to === to).map((e) => e.label)
+    const stays = (step: string) => (lines.get(step) ?? []).filter((l) => l.startsWith('↻'))
     expect(label('greet', 'askService')).toEqual([undefined])
-    expect(label('askService', 'askMarketing')).toEqual(['sí / si / acepto … ✓ service'])
-    expect(label('askService', 'askChannel')).toEqual([expect.stringMatching(/^no \/ .* ✗ service$/)])
+    expect(label('askService', 'askMarketing')).toEqual([`sí / si / acepto … ✓ ${SERVICE}`])
+    expect(label('askService', 'askChannel')).toEqual([expect.stringMatching(new RegExp(`^no / .* ✗ ${SERVICE}$`))])
     // "no quiero ofertas" (stopOffers) is a no where the offers question is open.
     expect(label('askMarketing', 'askChannel')).toEqual([
-      expect.stringMatching(/^sí .*✓ marketing$/),
-      expect.stringMatching(/^no .*✗ marketing$/),
-      expect.stringMatching(/^no más ofertas .*✗ marketing$/),
+      expect.stringMatching(new RegExp(`^sí .*✓ ${MARKETING}$`)),
+      expect.stringMatching(new RegExp(`^no .*✗ ${MARKETING}$`)),
+      expect.stringMatching(new RegExp(`^no más ofertas .*✗ ${MARKETING}$`)),
     ])
-    // An answer that stays says so, and a question the contact can ask about is kept in place.
-    expect(label('askService', 'askService')).toEqual([expect.stringMatching(/^↻ info \/ /)])
+    // An answer that stays says so in its step's box, and a question the contact can ask about is kept in place.
+    expect(stays('askService')).toEqual([expect.stringMatching(/^↻ info \/ /)])
+    expect(label('askService', 'askService')).toEqual([])
     expect(label('askChannel', 'channelDetails')).toEqual([expect.stringMatching(/^WhatsApp \(seguir aquí\) \/ Telegram/)])
     expect(label('channelDetails', 'askChannel')).toEqual([expect.stringMatching(/^otro \/ otro canal/)])
     expect(label('channelDetails', 'thanks')).toEqual(['canal guardado'])
     expect(label('thanks', 'menu')).toEqual(['con su siguiente mensaje'])
     expect(label('menu', 'withdrawn')).toEqual([expect.stringMatching(/✗ todos$/)])
     // The contact's rights: seeing their data, and erasing it once confirmed.
-    expect(label('menu', 'menu')).toContainEqual(expect.stringMatching(/^↻ .* 📄 le muestra sus datos$/))
-    expect(label('confirmErase', 'confirmErase')).toContainEqual(expect.stringMatching(/^↻ sí .* 🗑 borra sus datos$/))
-    // The commands: STOP leads to its step from anywhere; the others are a note.
+    expect(stays('menu')).toContainEqual(expect.stringMatching(/^↻ .* 📄 le muestra sus datos$/))
+    expect(stays('confirmErase')).toContainEqual(expect.stringMatching(/^↻ sí .* 🗑 borra sus datos$/))
+    // The commands: STOP leads to its step from anywhere; the others are lines of their box.
     expect(label('anyStep', 'withdrawn')).toEqual([expect.stringMatching(/^baja \/ stop \/ cancelar … ✗ todos$/)])
-    expect(notes).toHaveLength(1)
-    expect(notes[0]!.join('\n')).toMatch(/^ayuda \/ help \/ comandos → Puedes escribir/m)
-    expect(notes[0]!.join('\n')).toMatch(/^english .* idioma∶ en$/m)
+    const commands = (lines.get('anyStep') ?? []).join('\n')
+    expect(commands).toMatch(/^ayuda \/ help \/ comandos → Puedes escribir/m)
+    expect(commands).toMatch(/^english .* idioma∶ en$/m)
+    expect(commands).toMatch(new RegExp(`^no más ofer.* ✗ ${MARKETING}$`, 'm'))
   })
 
-  it('shows the question of each step under its name, shortened', () => {
-    const text = mermaidDiagram(realGraph('es'))
-    expect(text).toMatch(/^ {2}askService : ¿Aceptas que usemos tus datos para .+…$/m)
-    expect(text).toMatch(/^ {2}greet : ¡Hola! 👋 Te escribe el asistente de Tienda Ejemplo\. \(Write…$/m)
-    for (const line of text.split('\n').filter((l) => / : /.test(l))) expect([...line.split(' : ')[1]!].length).toBeLessThanOrEqual(75)
+  it('show the question of each step under its name, shortened', () => {
+    const text = mermaidDiagrams(realGraph('es'))
+      .map((p) => p.diagram)
+      .join('')
+    expect(text).toMatch(/^ {2}askService : ¿Aceptas que usemos tus datos para atender…$/m)
+    expect(text).toMatch(/^ {2}greet : ¡Hola! 👋 Te escribe el asistente de Tienda…$/m)
+    for (const line of text.split('\n').filter((l) => / : /.test(l) && !l.includes(' --> ')))
+      expect([...line.split(' : ')[1]!].length).toBeLessThanOrEqual(54)
   })
 
-  it('speaks English when asked', () => {
+  it('speak English when asked', () => {
     const markdown = diagramMarkdown(realGraph('en'))
     expect(markdown).toMatch(/^# The conversation, step by step\n/)
-    expect(markdown).toMatch(/^```mermaid\nstateDiagram-v2\n/m)
-    expect(markdown).toMatch(/^ {2}askService --> askMarketing : yes \/ y \/ yeah … ✓ service$/m)
+    expect(markdown).toMatch(/^## The first conversation\n\n```mermaid\nstateDiagram-v2\n/m)
+    expect(markdown).toMatch(/^ {2}askService --> askMarketing : yes \/ y \/ yeah … ✓ answer this chat and your orders$/m)
     expect(markdown).toMatch(/^ {2}thanks --> menu : on their next message$/m)
     expect(markdown).toMatch(/^ {2}anyStep --> withdrawn : stop .* ✗ all$/m)
     expect(markdown).not.toMatch(/siguiente mensaje|todos/)
+  })
+
+  it('come with a legend that tells what Mermaid draws: no dashed arrows, dashed boxes', () => {
+    const markdown = diagramMarkdown(realGraph('es'))
+    const legend = markdown.slice(markdown.indexOf('## Cómo leerlo'))
+    expect(legend).not.toMatch(/Flecha discontinua/)
+    expect(legend).toMatch(/^- «con su siguiente mensaje»: el bot espera/m)
+    expect(legend).toMatch(/^- Caja de borde discontinuo: un paso que se dibuja en otro/m)
+    expect(markdown.match(/```mermaid/g)).toHaveLength(6)
   })
 })
 
@@ -221,8 +274,8 @@ describe('the HTML page of the real flow', () => {
         `arrow ${i} ends at a box: ${JSON.stringify(end)}`,
       ).toBe(true)
     }
-    expect(svg).toMatch(/sí \/ si \/ acepto … <tspan class="mark grant">✓ service<\/tspan>/)
-    expect(svg).toMatch(/<tspan class="mark refuse">✗ marketing<\/tspan>/)
+    expect(svg).toMatch(/sí \/ si… <tspan class="mark grant">✓ atender esta conversación y tus pedidos<\/tspan>/)
+    expect(svg).toMatch(/<tspan class="mark refuse">✗ enviarte ofertas adaptadas a ti<\/tspan>/)
     // Answers that stay are listed in their step's box.
     expect(svg).toMatch(/data-step="askService">(?:(?!<\/g>)[\s\S])*↻ info \/ información/)
     // What a staying answer does is never cut off: erasing the contact's data, say.
@@ -275,14 +328,18 @@ describe('texts an owner may write', () => {
   }
   const graph = () => flowGraph(flow, { ...texts, captions: diagramCaptions(files.texts, 'en') })
 
-  it('keep the Mermaid diagram readable', () => {
-    const text = mermaidDiagram(graph())
-    const { states, edges } = readMermaid(text)
+  it('keep the Mermaid diagrams readable', () => {
+    const parts = mermaidDiagrams(graph())
+    const text = parts.map((p) => p.diagram).join('')
+    const { states, edges } = readAllMermaid(graph())
     expect([...states]).toEqual(['note_step', 'end_step', 'anyStep'])
     expect(text).toMatch(/^ {2}state "note" as note_step$/m)
     expect(edges).toContainEqual({ from: '[*]', to: 'note_step' })
     expect(edges).toContainEqual({ from: 'note_step', to: 'end_step', label: 'yes∶ sure / a,b / ＃hash, ✓ service' })
-    expect(text).toMatch(/^ {2}note_step : Is ”this” <b>fine<\/b>, really∶ yes\? ＃1 & …$/m)
+    // No markup reaches Mermaid, which would read it as HTML (it breaks lines at <br>).
+    expect(text).toMatch(/^ {2}note_step : Is ”this” ‹b›fine‹\/b›, really∶ yes\? ＃1 & …$/m)
+    expect(text).toContain('↻ ‹script›')
+    expect(parts.map((p) => p.heading)).toEqual(['The first conversation', 'From step end', 'At any step'])
   })
 
   it('are escaped in the page, never taken as markup', () => {
