@@ -135,37 +135,79 @@ export function purposesIn(data: ConsentData, preferred: string[] = []): string[
   return [...seen]
 }
 
-// ---- CSV ------------------------------------------------------------------------------------
-
-/** A byte-order mark: without it, Excel reads UTF-8 as Windows-1252 and mangles "sí" and emoji. */
-const BOM = '\uFEFF'
+// ---- Tables: what the CSV files and the spreadsheet hold ----------------------------------
 
 /**
- * One CSV cell. Text a spreadsheet would run as a formula (a contact can write "=HYPERLINK(…)"
- * as an answer, or a handle like "+1 415…" or "@name") gets a leading apostrophe, as OWASP
- * advises against CSV injection; every cell with a comma, quote or line break is quoted.
+ * A moment as a spreadsheet should read it, a date cell: its wall-clock text in a time zone
+ * (`2026-11-20 04:00:00`, or a day `2026-11-20`). Every other text is kept as text.
  */
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return ''
-  if (typeof value === 'number') return String(value)
-  const text = FORMULA_START.has(value.charCodeAt(0)) ? `'${value}` : value
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+export interface WallTime {
+  wall: string
 }
 
-/** = + - @ tab and carriage return: what a spreadsheet may take as the start of a formula. */
-const FORMULA_START = new Set([...'=+-@\t\r'].map((c) => c.charCodeAt(0)))
-const NEEDS_QUOTES = /[",\r\n]/
+export type TableValue = string | number | null | WallTime
 
-function csv(header: string[], rows: (string | number | null)[][]): string {
-  return `${BOM + [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`
+export interface Table {
+  /** The sheet's name in the spreadsheet. */
+  name: string
+  header: string[]
+  rows: TableValue[][]
 }
 
-/** The ledger as CSV: one header row, one row per record, one "… after" column per purpose. */
-export function ledgerCsv(rows: LedgerRow[], purposes: string[]): string {
+/** The time zone of the local-time columns when none is given: the machine's (the TZ variable, if set). */
+export function machineTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone
+}
+
+/** Whether `zone` is a time zone this machine knows (an IANA name like `America/Mexico_City`, or `UTC`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return zone.trim() !== ''
+  } catch {
+    return false
+  }
+}
+
+const wallFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** A moment's wall-clock time in a zone, as `2026-11-20 04:00:00`. */
+export function wallClock(at: string | Date, zone: string): string {
+  let format = wallFormats.get(zone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+    wallFormats.set(zone, format)
+  }
+  const part: Record<string, string> = {}
+  for (const { type, value } of format.formatToParts(new Date(at))) part[type] = value
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`
+}
+
+/** A stored moment (ISO 8601, UTC) as two cells: in UTC and in the local zone. */
+function moments(at: string | null | undefined, zone: string): [WallTime | null, WallTime | null] {
+  if (!at || Number.isNaN(Date.parse(at))) return [null, null]
+  return [{ wall: wallClock(at, 'UTC') }, { wall: wallClock(at, zone) }]
+}
+
+const local = (what: string, zone: string) => `${what} (local, ${zone})`
+
+/** The ledger: one header row, one row per record, one "… after" column per purpose. */
+export function ledgerTable(rows: LedgerRow[], purposes: string[], zone = machineTimeZone()): Table {
   const header = [
     'seq',
     'receipt',
     'time (UTC)',
+    local('time', zone),
+    local('day', zone),
     'event',
     'purposes',
     ...purposes.map((p) => `${p} after`),
@@ -178,58 +220,162 @@ export function ledgerCsv(rows: LedgerRow[], purposes: string[]): string {
     'answer',
     'pseudonym',
   ]
-  return csv(
+  return {
+    name: 'Ledger',
     header,
-    rows.map((r) => [
-      r.seq,
-      r.receipt,
-      r.at,
-      r.event,
-      r.purposes.join(' '),
-      ...purposes.map((p) => r.consents[p] ?? ''),
-      r.policyVersion,
-      r.noticeHash,
-      r.language,
-      r.collectionMethod,
-      r.messageId,
-      r.contact,
-      r.answer,
-      r.pseudonym,
-    ]),
-  )
+    rows: rows.map((r) => {
+      const [utc, there] = moments(r.at, zone)
+      return [
+        r.seq,
+        r.receipt,
+        utc,
+        there,
+        there && { wall: there.wall.slice(0, 10) },
+        r.event,
+        r.purposes.join(' '),
+        ...purposes.map((p) => r.consents[p] ?? ''),
+        r.policyVersion,
+        r.noticeHash,
+        r.language,
+        r.collectionMethod,
+        r.messageId,
+        r.contact,
+        r.answer,
+        r.pseudonym,
+      ]
+    }),
+  }
 }
 
-/** Contacts as CSV: one row per contact, two columns per purpose (its state and since when). */
-export function contactsCsv(rows: ContactRow[], purposes: string[]): string {
+/** Contacts: one row per contact, a state and since when (UTC and local) per purpose. */
+export function contactsTable(rows: ContactRow[], purposes: string[], zone = machineTimeZone()): Table {
   const header = [
     'contact',
     'language',
     'first seen (UTC)',
+    local('first seen', zone),
     'last seen (UTC)',
+    local('last seen', zone),
     'policy version',
-    ...purposes.flatMap((p) => [p, `${p} since`]),
+    ...purposes.flatMap((p) => [p, `${p} since (UTC)`, local(`${p} since`, zone)]),
     'channel',
     'channel handle or link',
-    'channel since',
+    'channel since (UTC)',
+    local('channel since', zone),
     'step',
     'pseudonym',
   ]
-  return csv(
+  return {
+    name: 'Contacts',
     header,
-    rows.map((r) => [
+    rows: rows.map((r) => [
       r.contact,
       r.language,
-      r.firstSeen,
-      r.lastSeen,
+      ...moments(r.firstSeen, zone),
+      ...moments(r.lastSeen, zone),
       r.policyVersion,
-      ...purposes.flatMap((p) => [r.consents[p]?.state ?? '', r.consents[p]?.since ?? '']),
+      ...purposes.flatMap((p) => [r.consents[p]?.state ?? '', ...moments(r.consents[p]?.since, zone)]),
       r.channel?.channel ?? '',
       r.channel ? (r.channel.handle ?? r.channel.link) : '',
-      r.channel?.since ?? '',
+      ...moments(r.channel?.since, zone),
       r.step,
       r.pseudonym,
     ]),
-  )
+  }
+}
+
+// ---- CSV ------------------------------------------------------------------------------------
+
+/**
+ * A byte-order mark: without it, Excel reads UTF-8 as Windows-1252 and mangles "sí" and emoji.
+ * (LibreOffice's import without its dialog ignores it: the .xlsx export is for LibreOffice.)
+ */
+const BOM = '\uFEFF'
+
+/**
+ * One CSV cell, read by a spreadsheet as what it is.
+ *
+ * CSV has no types: Excel, LibreOffice and Google Sheets guess them, and turn a phone number into
+ * a number (`5.21551E+12`), a policy version into a date, and text starting with `=` `+` `-` `@`
+ * into a formula (a contact can write "=HYPERLINK(…)" as an answer). Such text is written as the
+ * one formula that cannot do anything, a text constant: `="5215512345678"`, which all three show
+ * as the text itself (no visible apostrophe), and which a contact's words cannot escape (a `"`
+ * inside is doubled; line breaks become CHAR(10)). Text no spreadsheet would misread is written
+ * as it is, quoted when it holds a comma, quote or line break. A date and time (`WallTime`) is
+ * written bare, for the spreadsheet to read as a date.
+ */
+export function csvCell(value: TableValue | undefined): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'object') return value.wall
+  let text = value
+  if (misread(value)) {
+    const formula = textFormula(value)
+    // Beyond what a formula may hold (8,192 characters, in Excel): the old guard, an apostrophe.
+    text = formula ?? `'${value}`
+  }
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/** = + - @ tab, carriage return and line feed: what a spreadsheet may take as the start of a formula. */
+const FORMULA_START = /^[=+\-@\t\r\n]/
+/** Digits with no letter but an exponent's e: a number, date, time, fraction, percentage or amount to a spreadsheet. */
+const NUMBER_LIKE = /^[^A-DF-Za-df-z]*\d[^A-DF-Za-df-z]*$/
+/** Words a spreadsheet reads as true or false. */
+const BOOLEAN = /^\s*(true|false|verdadero|falso|wahr|falsch|vrai|faux|vero|falso)\s*$/i
+/** "1 nov", "Nov 1, 2026", "1-ene": dates to a spreadsheet. */
+const MONTH_DATE = /^[\s\d.,/-]*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|ene|abr|ago|dic)[a-z]*\.?[\s\d.,/-]*$/i
+const NEEDS_QUOTES = /[",\r\n]/
+
+/** Whether a spreadsheet's import would read this text as something else than this text. */
+export function misread(text: string): boolean {
+  if (text === '') return false
+  return FORMULA_START.test(text) || NUMBER_LIKE.test(text) || BOOLEAN.test(text) || (/\d/.test(text) && MONTH_DATE.test(text))
+}
+
+/**
+ * A text constant as a formula: `="…"`, in pieces of at most 255 characters (Excel's limit for
+ * one) joined by `&`, control characters as CHAR(n). Undefined when longer than a formula may be.
+ */
+export function textFormula(text: string): string | undefined {
+  const pieces: string[] = []
+  let literal = ''
+  let length = 0
+  const flush = () => {
+    if (literal) pieces.push(`"${literal}"`)
+    literal = ''
+    length = 0
+  }
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!
+    if (code < 0x20 || code === 0x7f) {
+      flush()
+      if (code !== 0) pieces.push(`CHAR(${code})`)
+      continue
+    }
+    const escaped = ch === '"' ? '""' : ch
+    if (length + escaped.length > 255) flush()
+    literal += escaped
+    length += escaped.length
+  }
+  flush()
+  const formula = `=${pieces.length > 0 ? pieces.join('&') : '""'}`
+  return formula.length <= 8192 ? formula : undefined
+}
+
+/** A table as CSV: UTF-8 with a byte-order mark, one header row, CRLF line ends. */
+export function tableCsv(table: Table): string {
+  return `${BOM + [table.header, ...table.rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`
+}
+
+/** The ledger as CSV. */
+export function ledgerCsv(rows: LedgerRow[], purposes: string[], zone?: string): string {
+  return tableCsv(ledgerTable(rows, purposes, zone))
+}
+
+/** Contacts as CSV. */
+export function contactsCsv(rows: ContactRow[], purposes: string[], zone?: string): string {
+  return tableCsv(contactsTable(rows, purposes, zone))
 }
 
 // ---- JSON -----------------------------------------------------------------------------------
@@ -248,10 +394,26 @@ export function exportJson(data: ConsentData, parts: ExportPart[], options: Expo
   return `${JSON.stringify(document, null, 2)}\n`
 }
 
-/** One part as CSV. */
-export function exportCsv(data: ConsentData, part: ExportPart, options: ExportOptions & { purposes?: string[] } = {}): string {
+/** What the CSV and spreadsheet exports take besides the range: the purposes' order, the local time zone. */
+export interface TableOptions extends ExportOptions {
+  /** The current policy's purposes, in its order; others found in the data follow. */
+  purposes?: string[]
+  /** The time zone of the local-time columns (default: the machine's). */
+  timeZone?: string
+}
+
+/** One part as a table. */
+export function exportTable(data: ConsentData, part: ExportPart, options: TableOptions = {}): Table {
   const purposes = purposesIn(data, options.purposes)
-  return part === 'ledger' ? ledgerCsv(ledgerRows(data, options), purposes) : contactsCsv(contactRows(data, options), purposes)
+  const zone = options.timeZone ?? machineTimeZone()
+  return part === 'ledger'
+    ? ledgerTable(ledgerRows(data, options), purposes, zone)
+    : contactsTable(contactRows(data, options), purposes, zone)
+}
+
+/** One part as CSV. */
+export function exportCsv(data: ConsentData, part: ExportPart, options: TableOptions = {}): string {
+  return tableCsv(exportTable(data, part, options))
 }
 
 /**

@@ -116,6 +116,8 @@ export const PAGE_TEXTS = {
   'dashboard.export.contacts': [],
   'dashboard.export.contactsNote': [],
   'dashboard.export.json': [],
+  'dashboard.export.xlsx': [],
+  'dashboard.export.xlsxNote': [],
   'dashboard.ledgerKey': ['fingerprint'],
   'dashboard.fault.title': [],
   'dashboard.fault.reason.full': [],

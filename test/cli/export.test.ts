@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto'
 import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { parse } from 'csv-parse/sync'
+import * as XLSX from 'xlsx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csvCell } from '../../src/app/export.js'
 import { parseExportOptions } from '../../src/main/commands/export.js'
@@ -36,6 +38,39 @@ function parseCsv(text: string): string[][] {
     } else cell += c
   }
   return rows
+}
+
+/**
+ * A cell as a spreadsheet shows it. The only formula an export may hold is a text constant
+ * (`="…"`, pieces joined by `&`, CHAR(n)): anything else fails the test.
+ */
+function shown(cell: string): string {
+  if (!cell.startsWith('=')) return cell
+  const piece = /^(?:"((?:[^"]|"")*)"|CHAR\((\d+)\))(&|$)/
+  let rest = cell.slice(1)
+  let text = ''
+  while (rest) {
+    const match = piece.exec(rest)
+    if (!match) throw new Error(`a formula that is not a text constant: ${cell}`)
+    text += match[2] ? String.fromCharCode(Number(match[2])) : match[1]!.replaceAll('""', '"')
+    rest = rest.slice(match[0].length)
+  }
+  return text
+}
+
+/**
+ * What a spreadsheet's CSV import makes of a cell (Excel's, LibreOffice's and Google Sheets'
+ * guesses, all together): a formula, a number, a date or time, a truth value, or text.
+ */
+function readAs(cell: string): 'formula' | 'number' | 'date' | 'boolean' | 'text' {
+  const t = cell.trim()
+  if (/^[=+\-@]/.test(cell)) return 'formula'
+  if (/^\(?[$€£¥]?[\d.,\s]*\d[\d.,\s]*([eE][+-]?\d+)?%?\)?$/.test(t)) return 'number'
+  if (/^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(t) || /^\d{1,2}:\d{2}/.test(t)) return 'date'
+  if (/\d/.test(t) && /^[\d\s.,/-]*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|ene|abr|ago|dic)[a-z]*\.?[\d\s.,/-]*$/i.test(t))
+    return 'date'
+  if (/^(true|false|verdadero|falso)$/i.test(t)) return 'boolean'
+  return 'text'
 }
 
 /** Every file of the data folder and its digest, to show that an export changes nothing. */
@@ -79,7 +114,7 @@ afterAll(() => dirs.forEach(removeDir))
 describe('npm run export', () => {
   it('writes the ledger and the contacts as two CSV files a spreadsheet opens, and changes nothing else', async () => {
     const before = snapshot(dataDir)
-    const run = await runExport(['--data-dir', dataDir])
+    const run = await runExport(['--data-dir', dataDir, '--tz', 'America/Mexico_City'])
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     const day = new Date().toISOString().slice(0, 10)
@@ -95,11 +130,13 @@ describe('npm run export', () => {
     const ledgerText = readFileSync(ledgerFile, 'utf8')
     // Excel needs the byte-order mark to read UTF-8 ("Sí" rather than "SÃ­").
     expect(ledgerText.startsWith('\uFEFF')).toBe(true)
-    const [header, ...records] = parseCsv(ledgerText.slice(1))
+    const [header, ...records] = parseCsv(ledgerText.slice(1)).map((row) => row.map(shown))
     expect(header).toEqual([
       'seq',
       'receipt',
       'time (UTC)',
+      'time (local, America/Mexico_City)',
+      'day (local, America/Mexico_City)',
       'event',
       'purposes',
       'service after',
@@ -113,7 +150,7 @@ describe('npm run export', () => {
       'answer',
       'pseudonym',
     ])
-    expect(records.map((r) => [r[3], r[4], r[12]])).toEqual([
+    expect(records.map((r) => [r[5], r[6], r[14]])).toEqual([
       ['given', 'service', MX],
       ['refused', 'marketing', MX],
       ['given', 'service', ES],
@@ -124,35 +161,144 @@ describe('npm run export', () => {
       ['erased', '', ''],
     ])
     const [first] = records
-    expect(first!.slice(5, 11)).toEqual(['given', '', '2026-11-01', expect.stringMatching(/^[0-9a-f]{64}$/), 'es', 'whatsapp-chat'])
+    // Ana answered at 10:00 UTC, 04:00 in Mexico City.
+    expect(first!.slice(2, 5)).toEqual(['2026-11-20 10:00:00', '2026-11-20 04:00:00', '2026-11-20'])
+    expect(first!.slice(7, 13)).toEqual(['given', '', '2026-11-01', expect.stringMatching(/^[0-9a-f]{64}$/), 'es', 'whatsapp-chat'])
     // The answer word for word, comma and all, in one cell.
-    expect(first![13]).toBe('Sí, claro')
-    expect(records[1]!.slice(5, 7)).toEqual(['given', 'refused'])
-    expect(new Set(records.slice(4).map((r) => r[14])).size).toBe(1)
+    expect(first![15]).toBe('Sí, claro')
+    expect(records[1]!.slice(7, 9)).toEqual(['given', 'refused'])
+    expect(new Set(records.slice(4).map((r) => r[16])).size).toBe(1)
 
-    const [contactsHeader, ...contacts] = parseCsv(readFileSync(contactsFile, 'utf8').slice(1))
+    const [contactsHeader, ...contacts] = parseCsv(readFileSync(contactsFile, 'utf8').slice(1)).map((row) => row.map(shown))
+    const local = (what: string) => `${what} (local, America/Mexico_City)`
     expect(contactsHeader).toEqual([
       'contact',
       'language',
       'first seen (UTC)',
+      local('first seen'),
       'last seen (UTC)',
+      local('last seen'),
       'policy version',
       'service',
-      'service since',
+      'service since (UTC)',
+      local('service since'),
       'marketing',
-      'marketing since',
+      'marketing since (UTC)',
+      local('marketing since'),
       'channel',
       'channel handle or link',
-      'channel since',
+      'channel since (UTC)',
+      local('channel since'),
       'step',
       'pseudonym',
     ])
-    expect(contacts.map((c) => [c[0], c[5], c[7], c[9], c[10]])).toEqual([
+    expect(contacts.map((c) => [c[0], c[7], c[10], c[13], c[14]])).toEqual([
       [MX, 'given', 'refused', 'email', 'ana@example.com'],
-      // A cell a spreadsheet would run as a formula starts with an apostrophe.
-      [ES, 'given', 'given', 'sms', `'+${ES}`],
+      // A handle a spreadsheet would run as a formula is shown as written, without an apostrophe.
+      [ES, 'given', 'given', 'sms', `+${ES}`],
     ])
   })
+
+  it('writes CSV a spreadsheet import reads as typed: text stays text, times are dates, nothing runs', async () => {
+    const out = join(tempDir(), 'typed.csv')
+    dirs.push(join(out, '..'))
+    const run = await runExport(['--out', out, '--tz', 'America/Mexico_City', '--data-dir', dataDir])
+    expect(run.code).toBe(0)
+    for (const part of ['ledger', 'contacts']) {
+      const text = readFileSync(out.replace(/\.csv$/, `-${part}.csv`), 'utf8')
+      const [header, ...rows] = parse(text, { bom: true, relax_column_count: false }) as string[][]
+      expect(rows.length).toBeGreaterThan(1)
+      for (const row of rows)
+        header!.forEach((title, i) => {
+          const cell = row[i]!
+          if (cell === '') return
+          const as = readAs(cell)
+          if (title === 'seq') expect(as, `${title}: ${cell}`).toBe('number')
+          else if (/^(time|day|.* since|first seen|last seen)\b.*\((UTC|local, .*)\)$/.test(title))
+            expect(as, `${title}: ${cell}`).toBe('date')
+          // Anything else is text: as it is, or a text constant (`="…"`) for what would be misread.
+          else if (as === 'formula') expect(readAs(shown(cell)), `${title}: ${cell}`).not.toBe('text')
+          else expect(as, `${title}: ${cell}`).toBe('text')
+        })
+      if (part === 'ledger') {
+        const first = rows[0]!.map(shown)
+        expect(first[header!.indexOf('contact')]).toBe(MX)
+        expect(rows[0]![header!.indexOf('contact')]).toBe(`="${MX}"`)
+        expect(rows[0]![header!.indexOf('policy version')]).toBe('="2026-11-01"')
+      }
+    }
+  })
+
+  it('writes a spreadsheet with --format xlsx: phone numbers and versions as text, times as dates, no formula', async () => {
+    const out = join(tempDir(), 'consent.xlsx')
+    dirs.push(join(out, '..'))
+    const run = await runExport(['--format', 'xlsx', '--out', out, '--tz', 'America/Mexico_City', '--data-dir', dataDir])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(`7 ledger records and 2 contacts → ${out}\n`)
+    expect(statSync(out).mode & 0o777).toBe(0o600)
+    // Read back with another library than the one that wrote it (SheetJS).
+    const book = XLSX.read(readFileSync(out), { cellFormula: true, cellNF: true })
+    expect(book.SheetNames).toEqual(['Ledger', 'Contacts'])
+    const ledger = book.Sheets.Ledger!
+    const column = (sheet: XLSX.WorkSheet, title: string) => {
+      const header = XLSX.utils.sheet_to_json<string[]>(sheet, { header: 1 })[0]!
+      expect(header, title).toContain(title)
+      return XLSX.utils.encode_col(header.indexOf(title))
+    }
+    const at = (sheet: XLSX.WorkSheet, title: string, row: number) => sheet[`${column(sheet, title)}${row}`] as XLSX.CellObject
+    expect(at(ledger, 'seq', 2)).toMatchObject({ t: 'n', v: 1 })
+    expect(at(ledger, 'contact', 2)).toMatchObject({ t: 's', v: MX })
+    expect(at(ledger, 'policy version', 2)).toMatchObject({ t: 's', v: '2026-11-01' })
+    expect(at(ledger, 'receipt', 2)).toMatchObject({ t: 's', v: expect.stringMatching(/^[A-Z0-9-]+$/) })
+    expect(at(ledger, 'answer', 2)).toMatchObject({ t: 's', v: 'Sí, claro' })
+    // Dates: a date-formatted number, the wall-clock time in UTC and in Mexico City.
+    const date = (cell: XLSX.CellObject) => {
+      expect(cell.t).toBe('n')
+      expect(XLSX.SSF.is_date(cell.z as string), String(cell.z)).toBe(true)
+      const d = XLSX.SSF.parse_date_code(cell.v as number)
+      const two = (n: number) => String(n).padStart(2, '0')
+      return `${d.y}-${two(d.m)}-${two(d.d)} ${two(d.H)}:${two(d.M)}:${two(Math.round(d.S))}`
+    }
+    expect(date(at(ledger, 'time (UTC)', 2))).toBe('2026-11-20 10:00:00')
+    expect(date(at(ledger, 'time (local, America/Mexico_City)', 2))).toBe('2026-11-20 04:00:00')
+    expect(date(at(ledger, 'day (local, America/Mexico_City)', 2))).toBe('2026-11-20 00:00:00')
+    const contacts = book.Sheets.Contacts!
+    expect(at(contacts, 'contact', 3)).toMatchObject({ t: 's', v: ES })
+    // Text a spreadsheet would run as a formula is a text cell, shown as written.
+    expect(at(contacts, 'channel handle or link', 3)).toMatchObject({ t: 's', v: `+${ES}` })
+    expect(date(at(contacts, 'last seen (UTC)', 3))).toBe('2026-11-20 15:00:00')
+    for (const sheet of Object.values(book.Sheets))
+      for (const [ref, cell] of Object.entries(sheet)) if (!ref.startsWith('!')) expect((cell as XLSX.CellObject).f, ref).toBeUndefined()
+  })
+
+  it.skipIf(spawnSync('soffice', ['--version']).status !== 0)(
+    'LibreOffice, opening the CSV without its dialog, keeps phone numbers and versions as typed and reads the days as dates',
+    async () => {
+      const dir = tempDir()
+      dirs.push(dir)
+      const run = await runExport(['--what', 'ledger', '--out', join(dir, 'ledger.csv'), '--data-dir', dataDir])
+      expect(run.code).toBe(0)
+      const profile = `file://${join(dir, 'profile')}`
+      const convert = spawnSync(
+        'soffice',
+        [`-env:UserInstallation=${profile}`, '--headless', '--convert-to', 'xlsx', '--outdir', dir, join(dir, 'ledger.csv')],
+        { encoding: 'utf8', timeout: 60_000 },
+      )
+      expect(convert.status, convert.stderr).toBe(0)
+      const sheet = Object.values(XLSX.read(readFileSync(join(dir, 'ledger.xlsx')), { cellNF: true }).Sheets)[0]!
+      const rows = XLSX.utils.sheet_to_json<unknown[]>(sheet, { header: 1, raw: true })
+      const header = (rows[0] as string[]).map((h) => h.replace(/^ï»¿/, ''))
+      const cell = (title: string) => sheet[`${XLSX.utils.encode_col(header.indexOf(title))}2`] as XLSX.CellObject
+      expect(cell('contact')).toMatchObject({ t: 's', v: MX })
+      expect(cell('policy version')).toMatchObject({ t: 's', v: '2026-11-01' })
+      expect(cell('seq')).toMatchObject({ t: 'n', v: 1 })
+      const day = cell(header.find((h) => h.startsWith('day (local'))!)
+      expect(day.t).toBe('n')
+      expect(XLSX.SSF.is_date(day.z as string)).toBe(true)
+    },
+    60_000,
+  )
 
   it('writes one JSON document with --format json --out', async () => {
     const out = join(tempDir(), 'all.json')
@@ -255,7 +401,7 @@ describe('npm run export', () => {
     const run = await runExport(['--since', '2026-11-21', '--what', 'ledger', '--out', '-', '--data-dir', dataDir])
     expect(run.code).toBe(0)
     const [, ...records] = parseCsv(run.stdout.slice(1))
-    expect(records.map((r) => r[3])).toEqual(['given', 'refused', 'erased'])
+    expect(records.map((r) => r[5])).toEqual(['given', 'refused', 'erased'])
 
     const contacts = await runExport([
       '--since',
@@ -276,9 +422,9 @@ describe('npm run export', () => {
   it('says what is wrong with an option, or with the data folder', async () => {
     const empty = tempDir()
     dirs.push(empty)
-    const bad = await runExport(['--format', 'xlsx'])
+    const bad = await runExport(['--format', 'xls'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/^npm run export: --format must be "csv" or "json", not "xlsx"\n\nUsage: npm run export/)
+    expect(bad.stderr).toMatch(/^npm run export: --format must be "csv", "xlsx" or "json", not "xls"\n\nUsage: npm run export/)
     const missing = await runExport(['--data-dir', join(empty, 'nothing-here')])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/nothing-here: there is no such folder; give the bot's data folder with --data-dir/)
@@ -291,6 +437,7 @@ describe('npm run export', () => {
       [['--out', '-'], /--out - writes one CSV part to the screen: add --what ledger or --what contacts/],
       [['--format'], /argument missing/],
       [['--dta-dir', 'x'], /Unknown option '--dta-dir'/],
+      [['--tz', 'Mars/Olympus'], /--tz must be a time zone like America\/Mexico_City or UTC, not "Mars\/Olympus"/],
     ]
     for (const [args, message] of cases) expect(() => parseExportOptions(args, {}, ROOT), args.join(' ')).toThrow(message)
   })
@@ -298,11 +445,23 @@ describe('npm run export', () => {
 
 describe('a CSV cell', () => {
   it('cannot smuggle a formula into a spreadsheet', () => {
-    expect(csvCell('=HYPERLINK("http://x","click")')).toBe(`"'=HYPERLINK(""http://x"",""click"")"`)
-    expect(csvCell('@SUM(A1)')).toBe(`'@SUM(A1)`)
-    expect(csvCell('-1+2')).toBe(`'-1+2`)
+    expect(csvCell('=HYPERLINK("http://x","click")')).toBe(`"=""=HYPERLINK(""""http://x"""",""""click"""")"""`)
+    expect(csvCell('@SUM(A1)')).toBe(`"=""@SUM(A1)"""`)
+    expect(csvCell('-1+2')).toBe(`"=""-1+2"""`)
+    expect(csvCell('=1\n=2')).toBe(`"=""=1""&CHAR(10)&""=2"""`)
+    // Longer than a formula may be: the apostrophe, as before.
+    expect(csvCell(`=${'x'.repeat(9000)}`)).toBe(`'=${'x'.repeat(9000)}`)
+    for (const text of ['=HYPERLINK("http://x","click")', '-1+2', `+${'"'.repeat(300)}`, '@a\tb\r\nc', '5215512345678'])
+      expect(shown(parse(csvCell(text))[0]![0]!), text).toBe(text)
     expect(csvCell('two\nlines')).toBe('"two\nlines"')
     expect(csvCell('Sí.')).toBe('Sí.')
+    // What a spreadsheet would take for a number, a date or a truth value stays text.
+    expect(csvCell('5215512345678')).toBe(`"=""5215512345678"""`)
+    expect(csvCell('2026-11-01')).toBe(`"=""2026-11-01"""`)
+    expect(csvCell('TRUE')).toBe(`"=""TRUE"""`)
+    expect(csvCell('1 nov')).toBe(`"=""1 nov"""`)
+    expect(csvCell('K7QM-3XD9-2F')).toBe('K7QM-3XD9-2F')
+    expect(csvCell({ wall: '2026-11-20 04:00:00' })).toBe('2026-11-20 04:00:00')
     expect(csvCell(12)).toBe('12')
     expect(csvCell(null)).toBe('')
   })

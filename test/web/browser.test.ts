@@ -262,10 +262,12 @@ describe('the dashboard', () => {
     const csv = readFileSync((await download.path())!, 'utf8')
     expect(csv.startsWith('\uFEFF')).toBe(true)
     const lines = csv.slice(1).trimEnd().split('\r\n')
-    expect(lines[0]).toMatch(/^seq,receipt,time \(UTC\),event,purposes,service after,marketing after,/)
+    expect(lines[0]).toMatch(
+      /^seq,receipt,time \(UTC\),time \(local, [^)]+\),day \(local, [^)]+\),event,purposes,service after,marketing after,/,
+    )
     expect(lines).toHaveLength(1 + 7)
     const withdrawal = lines.at(-1)!.split(',')
-    expect(withdrawal.slice(3, 7)).toEqual(['withdrawn', 'service marketing', 'withdrawn', 'withdrawn'])
+    expect(withdrawal.slice(5, 9)).toEqual(['withdrawn', 'service marketing', 'withdrawn', 'withdrawn'])
     expect(lines.at(-1)).toContain(MX)
     await page.close()
   })

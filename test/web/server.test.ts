@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
+import * as XLSX from 'xlsx'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../src/app/config.js'
 import { createLogger } from '../../src/app/logger.js'
@@ -405,7 +406,16 @@ describe('the exports', () => {
     expect(contacts.headers.get('content-disposition')).toMatch(/^attachment; filename="consent-contacts-\d{4}-\d{2}-\d{2}\.csv"$/)
     const rows = (await contacts.text()).trimEnd().split('\r\n')
     expect(rows).toHaveLength(1 + 5)
-    expect(rows.slice(1).map((r) => r.split(',')[0])).toEqual([MX, ES, US, MX2, MX3])
+    // Phone numbers as text constants, which a spreadsheet keeps as typed.
+    expect(rows.slice(1).map((r) => r.split(',')[0])).toEqual([MX, ES, US, MX2, MX3].map((phone) => `"=""${phone}"""`))
+
+    const xlsx = await get('/admin/export.xlsx?tz=America/Mexico_City', bearer(ADMIN_TOKEN))
+    expect(xlsx.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    expect(xlsx.headers.get('content-disposition')).toMatch(/^attachment; filename="consent-export-\d{4}-\d{2}-\d{2}\.xlsx"$/)
+    const book = XLSX.read(Buffer.from(await xlsx.arrayBuffer()))
+    expect(book.SheetNames).toEqual(['Ledger', 'Contacts'])
+    expect(book.Sheets.Contacts!.D1).toMatchObject({ v: 'first seen (local, America/Mexico_City)' })
+    expect(book.Sheets.Contacts!.A2).toMatchObject({ t: 's', v: MX })
 
     const json = (await (await get('/admin/export.json', bearer(ADMIN_TOKEN))).json()) as {
       ledger: unknown[]
@@ -422,7 +432,7 @@ describe('the exports', () => {
   it('takes since, and refuses what it cannot read', async () => {
     const since = (await (await get('/admin/export.json?since=2026-11-21', bearer(ADMIN_TOKEN))).json()) as { ledger: { event: string }[] }
     expect(since.ledger.map((r) => r.event)).toEqual(['given', 'refused', 'withdrawn'])
-    for (const query of ['since=yesterday', 'since=2026-02-31', 'what=everything']) {
+    for (const query of ['since=yesterday', 'since=2026-02-31', 'what=everything', 'tz=Mars/Olympus']) {
       const response = await get(`/admin/export.csv?${query}`, bearer(ADMIN_TOKEN))
       expect(response.status, query).toBe(400)
     }

@@ -133,6 +133,8 @@ export interface Downloads {
   ledgerCsv: string
   contactsCsv: string
   json: string
+  /** Both parts as one spreadsheet (.xlsx). */
+  xlsx: string
 }
 
 /** The page's language, the owner's words for ids, and the page in each language the bot speaks. */
@@ -300,6 +302,7 @@ ${barChart(
 <ul>
 <li><a href="${downloads.ledgerCsv}" download id="download-ledger">${t('dashboard.export.ledger')}</a>: ${t('dashboard.export.ledgerNote')}</li>
 <li><a href="${downloads.contactsCsv}" download id="download-contacts">${t('dashboard.export.contacts')}</a>: ${t('dashboard.export.contactsNote')}</li>
+<li><a href="${downloads.xlsx}" download id="download-xlsx">${t('dashboard.export.xlsx')}</a>: ${t('dashboard.export.xlsxNote')}</li>
 <li><a href="${downloads.json}" download id="download-json">${t('dashboard.export.json')}</a></li>
 </ul>
 </section>

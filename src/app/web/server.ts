@@ -22,7 +22,8 @@ import type { ConsentData } from '../../ports/consent-store.js'
 import type { StoreFault } from '../engine.js'
 import type { Texts } from '../../ports/texts.js'
 import { pageTexts } from '../page-texts.js'
-import { exportCsv, exportJson, parseSince, type ExportPart } from '../export.js'
+import { exportCsv, exportJson, isTimeZone, parseSince, type ExportPart } from '../export.js'
+import { exportXlsx } from '../export-xlsx.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { clientAddress, WrongTokens, type WrongTokenOptions } from './wrong-tokens.js'
 import { dashboardNames, dashboardPage, dashboardStats } from './dashboard.js'
@@ -73,7 +74,7 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
 interface Reply {
   status: number
   type: string
-  body: string
+  body: string | Buffer
   headers?: Record<string, string>
 }
 
@@ -202,6 +203,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
           ledgerCsv: link('/admin/export.csv', 'what=ledger'),
           contactsCsv: link('/admin/export.csv', 'what=contacts'),
           json: link('/admin/export.json'),
+          xlsx: link('/admin/export.xlsx'),
         },
         t,
         { ledgerKey: options.ledgerKey, storeFault: options.storeFault?.() },
@@ -220,23 +222,40 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         reply: { status: 200, type: 'text/html; charset=utf-8', body, headers: { ...noStore, 'Content-Language': language } },
       }
     }
-    if (path === '/admin/export.csv' || path === '/admin/export.json') {
+    if (path === '/admin/export.csv' || path === '/admin/export.json' || path === '/admin/export.xlsx') {
       const sinceText = url.searchParams.get('since')
       const since = sinceText ? parseSince(sinceText) : undefined
       if (sinceText && !since)
         return { name: 'export', reply: text(400, 'since must be a day like 2026-11-01 or a moment like 2026-11-01T09:30:00Z') }
       const what = url.searchParams.get('what') ?? (path.endsWith('.csv') ? 'ledger' : 'both')
       const parts: ExportPart[] | undefined =
-        what === 'ledger' || what === 'contacts' ? [what] : what === 'both' && path.endsWith('.json') ? ['ledger', 'contacts'] : undefined
+        what === 'ledger' || what === 'contacts' ? [what] : what === 'both' && !path.endsWith('.csv') ? ['ledger', 'contacts'] : undefined
       if (!parts)
         return {
           name: 'export',
           reply: text(400, path.endsWith('.csv') ? 'what must be ledger or contacts' : 'what must be ledger, contacts or both'),
         }
+      // The local-time columns' zone: the machine's, or ?tz=America/Mexico_City.
+      const timeZone = url.searchParams.get('tz') ?? undefined
+      if (timeZone !== undefined && !isTimeZone(timeZone))
+        return { name: 'export', reply: text(400, 'tz must be a time zone like America/Mexico_City or UTC') }
       const data = await options.reader.read()
       const now = clock()
       const day = now.toISOString().slice(0, 10)
-      const range = since ? { since } : {}
+      const range = { ...(since ? { since } : {}), ...(timeZone ? { timeZone } : {}) }
+      if (path.endsWith('.xlsx')) {
+        const body = await exportXlsx(data, parts, { ...range, purposes: options.policy.purposes.map((p) => p.id) })
+        const file = `consent-${parts.length > 1 ? 'export' : parts[0]}-${day}.xlsx`
+        return {
+          name: 'export',
+          reply: {
+            status: 200,
+            type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+            body,
+            headers: { ...noStore, 'Content-Disposition': `attachment; filename="${file}"` },
+          },
+        }
+      }
       const file = path.endsWith('.csv')
         ? `consent-${parts[0]}-${day}.csv`
         : `consent-${parts.length > 1 ? 'export' : parts[0]}-${day}.json`
@@ -270,7 +289,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
       log.error('http.failed', { route: name, error: (error as Error)?.name ?? 'Error', code: (error as NodeJS.ErrnoException)?.code })
       reply = text(500, 'Something went wrong reading the data; the bot log says more.')
     }
-    const body = Buffer.from(reply.body, 'utf8')
+    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body
     response.writeHead(reply.status, {
       ...SECURITY_HEADERS,
       'Content-Type': reply.type,

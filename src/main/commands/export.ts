@@ -9,7 +9,17 @@ import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openConsentReader } from '../../adapters/lowdb-store.js'
 import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
-import { contactRows, exportCsv, exportJson, ledgerRows, parseSince, type ExportPart } from '../../app/export.js'
+import {
+  contactRows,
+  exportCsv,
+  exportJson,
+  isTimeZone,
+  ledgerRows,
+  machineTimeZone,
+  parseSince,
+  type ExportPart,
+} from '../../app/export.js'
+import { exportXlsx } from '../../app/export-xlsx.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 
 const USAGE = `Usage: npm run export -- [options]
@@ -18,10 +28,13 @@ Exports the consent ledger (every answer, one row per record) and the contacts (
 stands now). The files hold phone numbers: keep them as private as the data folder. They are
 your own copies: erasing a contact later (BORRAR / DELETE) does not reach them.
 
-  --format csv|json        csv: two files a spreadsheet opens; json: one file (default: csv)
+  --format csv|xlsx|json   csv: two files a spreadsheet opens; xlsx: one spreadsheet (a sheet
+                           per part, text as text, times as dates); json: one file (default: csv)
   --what ledger|contacts|both   what to export (default: both)
   --since DATE             only records from DATE on (2026-11-01 or 2026-11-01T09:30:00Z),
                            and only contacts seen since then
+  --tz ZONE                the time zone of the local-time columns, e.g. America/Mexico_City
+                           (default: this machine's, or the TZ variable's)
   --out FILE               where to write (default: exports/ in this folder); "-" writes one
                            part to the screen. With csv and both parts, FILE names two files:
                            report.csv gives report-ledger.csv and report-contacts.csv
@@ -32,7 +45,9 @@ Exit status: 0 when written, 1 when the data cannot be read or the output not wr
 (a closed pipe, a full disk), 2 on a bad option.`
 
 interface ExportRequest {
-  format: 'csv' | 'json'
+  format: 'csv' | 'xlsx' | 'json'
+  /** The time zone of the local-time columns. */
+  timeZone: string
   parts: ExportPart[]
   since?: Date
   out?: string
@@ -53,6 +68,7 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
         what: { type: 'string' },
         since: { type: 'string' },
         out: { type: 'string' },
+        tz: { type: 'string' },
         'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -62,7 +78,10 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
   }
   if (values.help) return 'help'
   const format = (values.format as string | undefined) ?? 'csv'
-  if (format !== 'csv' && format !== 'json') throw new ConfigError(`--format must be "csv" or "json", not "${format}"`)
+  if (format !== 'csv' && format !== 'xlsx' && format !== 'json')
+    throw new ConfigError(`--format must be "csv", "xlsx" or "json", not "${format}"`)
+  const timeZone = (values.tz as string | undefined) ?? machineTimeZone()
+  if (!isTimeZone(timeZone)) throw new ConfigError(`--tz must be a time zone like America/Mexico_City or UTC, not "${timeZone}"`)
   const what = (values.what as string | undefined) ?? 'both'
   if (what !== 'ledger' && what !== 'contacts' && what !== 'both')
     throw new ConfigError(`--what must be "ledger", "contacts" or "both", not "${what}"`)
@@ -81,6 +100,7 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
   if (config === 'help') return 'help'
   return {
     format,
+    timeZone,
     parts,
     ...(since ? { since } : {}),
     ...(out !== undefined ? { out: out === '-' ? '-' : resolve(cwd, out) } : {}),
@@ -93,12 +113,22 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
 export const EXPORT_DIR = 'exports'
 
 /** The files to write: path (or "-" for stdout), content, and what it holds in words. */
-export function exportFiles(data: ConsentData, request: ExportRequest, now: Date): { path: string; content: string; holds: string }[] {
+export async function exportFiles(
+  data: ConsentData,
+  request: ExportRequest,
+  now: Date,
+): Promise<{ path: string; content: string | Buffer; holds: string }[]> {
   const options = request.since ? { since: request.since } : {}
   const day = now.toISOString().slice(0, 10)
   const defaultDir = request.exportDir
   const holds = (part: ExportPart) =>
     part === 'ledger' ? `${ledgerRows(data, options).length} ledger records` : `${contactRows(data, options).length} contacts`
+  if (request.format === 'xlsx') {
+    const name = request.parts.length > 1 ? 'export' : request.parts[0]!
+    const path = request.out ?? join(defaultDir, `consent-${name}-${day}.xlsx`)
+    const content = await exportXlsx(data, request.parts, { ...options, timeZone: request.timeZone })
+    return [{ path, content, holds: request.parts.map(holds).join(' and ') }]
+  }
   if (request.format === 'json') {
     const name = request.parts.length > 1 ? 'export' : request.parts[0]!
     const path = request.out ?? join(defaultDir, `consent-${name}-${day}.json`)
@@ -110,7 +140,7 @@ export function exportFiles(data: ConsentData, request: ExportRequest, now: Date
     let path = join(defaultDir, `consent-${part}-${day}.csv`)
     if (request.out === '-' || (request.out && request.parts.length === 1)) path = request.out
     else if (request.out) path = `${request.out.replace(/\.csv$/i, '')}-${part}.csv`
-    return { path, content: exportCsv(data, part, options), holds: holds(part) }
+    return { path, content: exportCsv(data, part, { ...options, timeZone: request.timeZone }), holds: holds(part) }
   })
 }
 
@@ -136,7 +166,7 @@ async function main(): Promise<number> {
     process.stderr.write(`npm run export: ${(error as Error).message}\n`)
     return 1
   }
-  const files = exportFiles(data, request, new Date())
+  const files = await exportFiles(data, request, new Date())
   for (const file of files) {
     if (file.path === '-') {
       try {
@@ -163,7 +193,7 @@ async function main(): Promise<number> {
  * at once loses what the reader has not taken yet), resolving once it is handed to the system,
  * rejecting if the stream fails (EPIPE: the reader went away).
  */
-export function writeAll(stream: NodeJS.WritableStream, content: string): Promise<void> {
+export function writeAll(stream: NodeJS.WritableStream, content: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     // Kept on: the stream reports a failed write both to the callback and as an 'error' event,
     // which without a listener would crash the process with a stack trace.
