@@ -52,7 +52,11 @@ interface BaileysInternals {
   busEvents(): { event: string | number | symbol; func: Function }[]
   shouldReconnect(statusCode?: number): boolean
   delayedReconnect(): Promise<void>
-  vendor?: { sendMessage(jid: string, content: { text: string }): Promise<unknown>; end?(error?: Error): void }
+  vendor?: {
+    sendMessage(jid: string, content: { text: string }): Promise<unknown>
+    updateProfileStatus?(status: string): Promise<unknown>
+    end?(error?: Error): void
+  }
   logger: Console
   logStream?: { end(): void }
   cleanup?(): void
@@ -67,6 +71,11 @@ export interface WhatsAppOptions {
   backoff?: Backoff
   /** Runs `task` after `ms`; returns a cancel function (a timer; injectable for tests). */
   schedule?: (task: () => void, ms: number) => () => void
+  /**
+   * The profile's About text, set each time the connection opens: the place WhatsApp gives a
+   * business to describe itself, so a short form of the notice with its link goes there.
+   */
+  about?: string
 }
 
 export interface WhatsApp {
@@ -112,7 +121,16 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
     }
     log.info('whatsapp.action_required', { kind: payload.payload?.qr ? 'qr' : 'pairing-code' })
   }) as never)
-  provider.on('ready', (() => log.info('whatsapp.ready')) as never)
+  provider.on('ready', (() => {
+    log.info('whatsapp.ready')
+    const about = options.about
+    if (about === undefined) return
+    // Set again on every connection: it is the owner's text, and a reconnection costs one call.
+    void Promise.resolve(provider.vendor?.updateProfileStatus?.(about)).then(
+      () => log.info('whatsapp.about_set', { characters: about.length }),
+      (error: unknown) => log.warn('whatsapp.about_failed', { error: (error as Error)?.message ?? String(error) }),
+    )
+  }) as never)
   provider.on('auth_failure', ((instructions: unknown) => {
     log.error('whatsapp.auth_failure', { detail: Array.isArray(instructions) ? String(instructions[0]) : undefined })
     options.terminal.write(

@@ -20,6 +20,8 @@ export interface Config {
   from: string
   /** WhatsApp: link with a pairing code sent to this phone instead of a QR code. */
   pairingPhone?: string
+  /** whatsapp only: set the WhatsApp profile's About text to a short form of the notice, with its link. */
+  whatsappAbout?: boolean
   logLevel: LogLevel
   /** Per-contact limit on inbound messages; false: none (the default in the terminal chat). */
   rateLimit: RateLimit | false
@@ -52,6 +54,8 @@ export const USAGE = `Usage: npm start -- [options]
   --from PHONE                  console only: the phone number you chat as (default: 5215512345678)
   --lang es|en                  language for contacts whose number says nothing (default: es)
   --pairing-code PHONE          whatsapp only: link with a code sent to PHONE instead of a QR code
+  --whatsapp-about on|off       whatsapp only: the profile's About says how data is used, with the
+                                privacy page's link (locales/<lang>/messages.json whatsapp.about)
   --flows-dir DIR               the conversation and policy files (default: flows)
   --locales-dir DIR             the texts (default: locales)
   --log-level LEVEL             debug, info, warn, error or silent
@@ -77,6 +81,7 @@ const ENV = {
   defaultLanguage: 'DEFAULT_LANGUAGE',
   from: 'CONSOLE_FROM',
   pairingPhone: 'WHATSAPP_PAIRING_PHONE',
+  whatsappAbout: 'WHATSAPP_ABOUT',
   logLevel: 'LOG_LEVEL',
   rateLimit: 'RATE_LIMIT',
   httpPort: 'HTTP_PORT',
@@ -103,6 +108,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
         from: { type: 'string' },
         lang: { type: 'string' },
         'pairing-code': { type: 'string' },
+        'whatsapp-about': { type: 'string' },
         'flows-dir': { type: 'string' },
         'locales-dir': { type: 'string' },
         'log-level': { type: 'string' },
@@ -134,6 +140,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   if (!/^\d{6,15}$/.test(from))
     throw new ConfigError(`--from (${ENV.from}) must be a phone number with country code, digits only (e.g. 5215512345678)`)
 
+  const about = pick('whatsapp-about', 'whatsappAbout', 'off')!.toLowerCase()
+  if (about !== 'on' && about !== 'off')
+    throw new ConfigError(`--whatsapp-about (${ENV.whatsappAbout}) must be "on" or "off", not "${about}"`)
   const pairingPhone = pick('pairing-code', 'pairingPhone')?.replace(/[\s+()-]/g, '')
   if (pairingPhone !== undefined && !/^\d{6,15}$/.test(pairingPhone)) {
     throw new ConfigError(`--pairing-code (${ENV.pairingPhone}) must be the bot's WhatsApp number with country code, e.g. 34612345678`)
@@ -204,6 +213,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     defaultLanguage,
     from,
     ...(pairingPhone ? { pairingPhone } : {}),
+    ...(about === 'on' ? { whatsappAbout: true } : {}),
     logLevel,
     rateLimit,
     ...(http ? { http } : {}),

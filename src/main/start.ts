@@ -2,6 +2,8 @@
  * `npm start`: the consent bot, chatting in this terminal (default) or on WhatsApp
  * (`--provider whatsapp`). See `npm start -- --help`.
  */
+import { whatsappAbout } from '../app/whatsapp-about.js'
+import { withNoticePage } from '../app/web/privacy-page.js'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -91,10 +93,16 @@ async function runConsole(config: Config, options: Options): Promise<void> {
 
 async function runWhatsApp(config: Config, logger: Logger, options: Options): Promise<void> {
   const { createWhatsApp } = await import('../adapters/whatsapp-provider.js')
+  // Worked out before connecting: a text that cannot be right stops the start with one line.
+  const files = options.files!
+  const about = config.whatsappAbout
+    ? whatsappAbout(withNoticePage(files.business.policy, config.publicUrl), files.texts, config.defaultLanguage)
+    : undefined
   const whatsapp = await createWhatsApp({
     logger,
     terminal: process.stdout,
     ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}),
+    ...(about ? { about } : {}),
   })
   const bot = await startBot({
     ...options,

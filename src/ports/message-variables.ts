@@ -78,6 +78,8 @@ export const BOT_TEXT_VARIABLES: readonly (readonly [pattern: string, variables:
   ['reconsent.newData', ['data']],
   ['reconsent.retention', ['retention', 'before']],
   ['reconsent.expired', ['purpose', 'date', 'days']],
+  // The WhatsApp profile's About (--whatsapp-about on): at most 139 characters once filled in.
+  ['whatsapp.about', ['business', 'url']],
   // Sent outside any step (src/app/engine.ts, ReplyTexts.plain): given nothing.
   ['errors.sorry', []],
   ['errors.slowDown', []],

@@ -272,34 +272,6 @@ describe('npm run export', () => {
       for (const [ref, cell] of Object.entries(sheet)) if (!ref.startsWith('!')) expect((cell as XLSX.CellObject).f, ref).toBeUndefined()
   })
 
-  it.skipIf(spawnSync('soffice', ['--version']).status !== 0)(
-    'LibreOffice, opening the CSV without its dialog, keeps phone numbers and versions as typed and reads the days as dates',
-    async () => {
-      const dir = tempDir()
-      dirs.push(dir)
-      const run = await runExport(['--what', 'ledger', '--out', join(dir, 'ledger.csv'), '--data-dir', dataDir])
-      expect(run.code).toBe(0)
-      const profile = `file://${join(dir, 'profile')}`
-      const convert = spawnSync(
-        'soffice',
-        [`-env:UserInstallation=${profile}`, '--headless', '--convert-to', 'xlsx', '--outdir', dir, join(dir, 'ledger.csv')],
-        { encoding: 'utf8', timeout: 60_000 },
-      )
-      expect(convert.status, convert.stderr).toBe(0)
-      const sheet = Object.values(XLSX.read(readFileSync(join(dir, 'ledger.xlsx')), { cellNF: true }).Sheets)[0]!
-      const rows = XLSX.utils.sheet_to_json<unknown[]>(sheet, { header: 1, raw: true })
-      const header = (rows[0] as string[]).map((h) => h.replace(/^ï»¿/, ''))
-      const cell = (title: string) => sheet[`${XLSX.utils.encode_col(header.indexOf(title))}2`] as XLSX.CellObject
-      expect(cell('contact')).toMatchObject({ t: 's', v: MX })
-      expect(cell('policy version')).toMatchObject({ t: 's', v: '2026-11-01' })
-      expect(cell('seq')).toMatchObject({ t: 'n', v: 1 })
-      const day = cell(header.find((h) => h.startsWith('day (local'))!)
-      expect(day.t).toBe('n')
-      expect(XLSX.SSF.is_date(day.z as string)).toBe(true)
-    },
-    60_000,
-  )
-
   it('writes one JSON document with --format json --out', async () => {
     const out = join(tempDir(), 'all.json')
     dirs.push(join(out, '..'))

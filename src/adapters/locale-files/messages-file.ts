@@ -190,6 +190,7 @@ export function neededMessageKeys(flow: Flow, policy: Policy): Map<string, numbe
     'errors.restarted',
     'errors.savingLater',
     'errors.notSaved',
+    'whatsapp.about',
     'list.and',
     'myData.language',
     'myData.languageName',
