@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { isMap, isScalar, type Node } from 'yaml'
 import { LANGUAGES, type Language } from '../domain/language.js'
 import { PAGE_TEXT_PLACES, PAGE_TEXTS } from '../ports/page-texts.js'
+import { groupLine } from './locale-files/locale-json.js'
 import { nearest, OwnerFile, type Problem } from './owner-file.js'
 
 export type PageTextsFile = { [key: string]: string | PageTextsFile }
@@ -86,14 +87,4 @@ function isLanguageTag(tag: string): boolean {
 
 function variablesOf(text: string): string[] {
   return [...new Set([...text.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]!))]
-}
-
-/** Where a missing key belongs: the line of its nearest existing group. */
-function groupLine(keys: Map<string, number>, key: string): number {
-  for (let group = key; group.includes('.'); ) {
-    group = group.slice(0, group.lastIndexOf('.'))
-    const line = keys.get(group)
-    if (line) return line
-  }
-  return 1
 }

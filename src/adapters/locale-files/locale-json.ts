@@ -33,3 +33,13 @@ export function readJson(path: string, name: string, problems: Problem[]): Loade
   walk(file.doc.contents as Node, '', 1)
   return { file, keys, texts, data: file.doc.toJS() }
 }
+
+/** Where a missing key belongs: the line of its nearest existing group ("consent" for "consent.hint"). */
+export function groupLine(keys: Map<string, number>, key: string): number {
+  for (let group = key; group.includes('.'); ) {
+    group = group.slice(0, group.lastIndexOf('.'))
+    const line = keys.get(group)
+    if (line) return line
+  }
+  return 1
+}

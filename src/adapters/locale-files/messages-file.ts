@@ -10,7 +10,7 @@ import type { Policy } from '../../domain/policy.js'
 import { answersOf, choicesOf, questionOf } from '../../domain/steps.js'
 import { messageVariables } from '../../ports/message-variables.js'
 import { nearest, type Problem } from '../owner-file.js'
-import type { LoadedFile } from './locale-json.js'
+import { groupLine, type LoadedFile } from './locale-json.js'
 
 /** A text the flow uses that no language has: reported once, at the flow line, and added to `missingEverywhere`. */
 export function reportTextsMissingEverywhere(
@@ -124,16 +124,6 @@ function textAt(data: unknown, key: string): string | undefined {
   let value: unknown = data
   for (const part of key.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined
   return typeof value === 'string' ? value : undefined
-}
-
-/** Where a missing key belongs: the line of its nearest existing group ("consent" for "consent.hint"). */
-function groupLine(keys: Map<string, number>, key: string): number {
-  for (let group = key; group.includes('.'); ) {
-    group = group.slice(0, group.lastIndexOf('.'))
-    const line = keys.get(group)
-    if (line) return line
-  }
-  return 1
 }
 
 function isPluralVariant(key: string, keys: Map<string, number>): boolean {
