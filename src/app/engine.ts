@@ -21,7 +21,13 @@ import {
 } from '../domain/conversation.js'
 import type { BusinessFlow } from '../domain/flow.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
-import type { ConsentStore, NewRecord, StoredConversation } from '../ports/consent-store.js'
+import {
+  storeFaultReason,
+  type ConsentStore,
+  type NewRecord,
+  type StoreFaultReason,
+  type StoredConversation,
+} from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { Texts } from '../ports/texts.js'
@@ -64,14 +70,6 @@ export interface EngineDeps {
   maxWaiting?: number
 }
 
-/** Error codes of a disk that refuses writes for now: the message waits and its change is tried again. */
-const DISK_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM'])
-const isDiskFault = (error: unknown): boolean =>
-  (error as { retryable?: unknown })?.retryable === true || DISK_FAULTS.has((error as NodeJS.ErrnoException)?.code ?? '')
-
-/** Why the store refuses writes, as the dashboard says it (its words: pages.json, dashboard.fault.*). */
-export type StoreFaultReason = 'full' | 'readOnly' | 'forbidden' | 'failing'
-
 /** The store refusing writes right now, as the dashboard shows it. */
 export interface StoreFault {
   /** When the first write of this spell failed (ISO 8601, the engine's clock). */
@@ -79,14 +77,6 @@ export interface StoreFault {
   reason: StoreFaultReason
   /** Messages whose change waits to be written (each contact's later messages wait behind theirs). */
   waiting: number
-}
-
-function faultReason(error: unknown): StoreFaultReason {
-  const code = (error as NodeJS.ErrnoException)?.code
-  if (code === 'ENOSPC' || code === 'EDQUOT') return 'full'
-  if (code === 'EROFS') return 'readOnly'
-  if (code === 'EACCES' || code === 'EPERM') return 'forbidden'
-  return 'failing'
 }
 
 function backoff(attempt: number, stopped: AbortSignal): Promise<void> {
@@ -358,8 +348,10 @@ export class ConsentEngine {
           this.fault = undefined
           return
         } catch (error) {
-          if (!isDiskFault(error)) throw error
-          this.fault ??= { since: this.clock().toISOString(), reason: faultReason(error) }
+          // The disk refused it for now (full, read-only, failing): wait and try again.
+          const reason = storeFaultReason(error)
+          if (!reason) throw error
+          this.fault ??= { since: this.clock().toISOString(), reason }
           if (this.stopped.signal.aborted) throw error
           if (!waiting) {
             if (this.waiting >= (this.deps.maxWaiting ?? 1000)) throw error
@@ -394,7 +386,7 @@ export class ConsentEngine {
       const stored = await this.deps.store.load(inbound.contact).catch(() => ({ contact: undefined }))
       const language = stored.contact?.language ?? guessLanguage(inbound.contact, this.deps.defaultLanguage)
       // A change the disk refused is lost: say so, not that the message is safe.
-      const key = isDiskFault(error) ? 'errors.notSaved' : 'errors.sorry'
+      const key = storeFaultReason(error) ? 'errors.notSaved' : 'errors.sorry'
       await this.deps.messenger.send(inbound.contact, this.replies.plain(language, key))
     } catch (sendError) {
       this.log.error('reply.failed', { contact: contactRef(inbound.contact), error: (sendError as Error)?.message })

@@ -73,3 +73,28 @@ export interface ConsentData {
   ledger: LedgerEntry[]
   notices: Record<string, StoredNotice>
 }
+
+/** Why the disk refuses the store's writes for now: full, read-only, forbidden, or failing. */
+export type StoreFaultReason = 'full' | 'readOnly' | 'forbidden' | 'failing'
+
+/**
+ * The reason a store's write failed when the disk refused it for now (the same write may work
+ * later: the message waits and is tried again), or undefined for any other error. Read off the
+ * error's code, as Node gives it and as stores pass it on.
+ */
+export function storeFaultReason(error: unknown): StoreFaultReason | undefined {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'full'
+    case 'EROFS':
+      return 'readOnly'
+    case 'EACCES':
+    case 'EPERM':
+      return 'forbidden'
+    case 'EIO':
+      return 'failing'
+    default:
+      return undefined
+  }
+}

@@ -13,6 +13,7 @@ import type { Low } from 'lowdb'
 import type { ConsentRecord } from '../../domain/consent.js'
 import { sealEntry, type LedgerEntry } from '../../domain/ledger.js'
 import type { Logger } from '../../ports/logger.js'
+import { storeFaultReason, type StoreFaultReason } from '../../ports/consent-store.js'
 import { AppendFile, syncDir, type OnSync } from './durable-file.js'
 import { JOURNAL_FILE, rotatedJournalName } from './journal.js'
 import type { Notices } from './layout.js'
@@ -49,30 +50,26 @@ export interface CommitLogFiles {
   seals?: LedgerSeals | undefined
 }
 
-/** Error codes of a disk that refuses a write for now: the commit is rolled back and may be tried again. */
-const RETRYABLE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM'])
-
-/** What the owner can do about a failed write, by its code. */
-export function writeHint(code: string | undefined): string {
-  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full: free some space'
-  if (code === 'EROFS') return 'the data folder is on a read-only disk: make it writable'
-  if (code === 'EACCES' || code === 'EPERM') return "the bot may not write to its data folder: give it back the folder's rights"
-  return 'the disk failed to write: check it'
+/** What the owner can do about a write the disk refused, by why (storeFaultReason). */
+const WRITE_HINTS: Record<StoreFaultReason | 'other', string> = {
+  full: 'the disk is full: free some space',
+  readOnly: 'the data folder is on a read-only disk: make it writable',
+  forbidden: "the bot may not write to its data folder: give it back the folder's rights",
+  failing: 'the disk failed to write: check it',
+  other: 'the disk failed to write: check it',
 }
 
 /**
- * A commit that was not written (nothing of it is on disk or in memory). `retryable`: the disk
- * refused the write for now (full, read-only, failing); the same commit may be made again.
+ * A commit that was not written (nothing of it is on disk or in memory). It carries the disk's
+ * code: when `storeFaultReason` names one, the same commit may be made again later.
  */
 export class StoreWriteError extends Error {
-  readonly retryable: boolean
   constructor(
     readonly code: string | undefined,
     message: string,
   ) {
     super(message)
     this.name = 'StoreWriteError'
-    this.retryable = code !== undefined && RETRYABLE.has(code)
   }
 }
 
@@ -189,7 +186,7 @@ export class CommitLog {
       this.fault = { code: error.code, since: new Date() }
       this.files.log.error('store.write_failed', {
         code: error.code,
-        hint: `${writeHint(error.code)}; messages wait and are saved, in order, once writing works again`,
+        hint: `${WRITE_HINTS[storeFaultReason(error) ?? 'other']}; messages wait and are saved, in order, once writing works again`,
       })
     }
     for (const waiter of [...batch.waiters, ...(behind?.waiters ?? [])]) waiter.reject(failure)
