@@ -10,6 +10,9 @@ import type { StoredConversation } from '../ports/consent-store.js'
 
 export const isLid = (address: string): boolean => address.endsWith('@lid')
 
+/** A phone number as the bot keeps it: digits only, with the country code. */
+export const isPhoneNumber = (address: string): boolean => /^\d{5,20}$/.test(address)
+
 /** The LID and the number an inbound message names, when it names both (in either order). */
 export function addressesOf(contact: string, alias: string | undefined): { lid?: string; number?: string } {
   const both = alias === undefined ? [contact] : [contact, alias]

@@ -6,7 +6,7 @@
 import type { ConsentRecord } from '../domain/consent.js'
 import type { ConsentStore, NewRecord } from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
-import { addressesOf, isLid, mergeContacts, type Stored } from './identity.js'
+import { addressesOf, isLid, isPhoneNumber, mergeContacts, type Stored } from './identity.js'
 import { contactRef, type Logger } from './logger.js'
 import type { ConsentRecords } from './records.js'
 
@@ -34,7 +34,7 @@ export class People {
    * become one, filed under the number, and the merge is recorded. Runs in the number's queue.
    */
   link(lid: string, number: string): Promise<void> {
-    if (!isLid(lid) || isLid(number) || !/^\d{5,20}$/.test(number)) return Promise.resolve()
+    if (!isLid(lid) || !isPhoneNumber(number)) return Promise.resolve()
     this.remember(lid, number)
     return this.deps.enqueue(number, async () => {
       const now = this.deps.clock()
@@ -116,6 +116,6 @@ export class People {
       this.deps.log.warn('contact.number_lookup_failed', { error: (error as Error)?.message ?? String(error) })
       return undefined
     })
-    return number && /^\d{5,20}$/.test(number) ? number : undefined
+    return number && isPhoneNumber(number) ? number : undefined
   }
 }
