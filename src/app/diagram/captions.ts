@@ -32,6 +32,7 @@ export interface DiagramCaptions {
 
 export function diagramCaptions(texts: Texts, language: Language): DiagramCaptions {
   const t = pageTexts(texts, language)
+  const common = (['steps', 'answers', 'marks', 'stays', 'rights', 'start'] as const).map((line) => t(`diagram.legend.${line}`))
   return {
     title: t('diagram.title'),
     source: t('diagram.source'),
@@ -45,27 +46,10 @@ export function diagramCaptions(texts: Texts, language: Language): DiagramCaptio
     channelSaved: t('diagram.channelSaved'),
     channelStep: t('diagram.channelStep'),
     legendTitle: t('diagram.legendTitle'),
-    legend: [
-      t('diagram.legend.steps'),
-      t('diagram.legend.answers'),
-      t('diagram.legend.marks'),
-      t('diagram.legend.stays'),
-      t('diagram.legend.rights'),
-      t('diagram.legend.start'),
-      t('diagram.legend.waits'),
-      t('diagram.legend.anyStep'),
-    ],
-    mermaidLegend: [
-      t('diagram.legend.steps'),
-      t('diagram.legend.answers'),
-      t('diagram.legend.marks'),
-      t('diagram.legend.stays'),
-      t('diagram.legend.rights'),
-      t('diagram.legend.start'),
-      t('diagram.legend.waitsMermaid'),
-      t('diagram.legend.elsewhere'),
-      t('diagram.legend.anyStep'),
-    ],
+    // The two legends share their first lines; they differ in how "waits" is drawn (a dashed
+    // arrow in the SVG, a label in Mermaid) and Mermaid's boxes for steps of another part.
+    legend: [...common, t('diagram.legend.waits'), t('diagram.legend.anyStep')],
+    mermaidLegend: [...common, t('diagram.legend.waitsMermaid'), t('diagram.legend.elsewhere'), t('diagram.legend.anyStep')],
     firstPart: t('diagram.firstPart'),
     partFrom: (step) => t('diagram.partFrom', { step }),
   }
