@@ -107,4 +107,26 @@ export interface Contact {
    * address are this contact's, and an erasure removes both.
    */
   lid?: string
+  /** How the contact's chat is shared with the business's staff (not consent: kept here, out of the ledger). */
+  handover?: HandOver
+}
+
+/**
+ * A chat and the business's staff: whether it waits for a person, whether the bot is paused in
+ * it (it then answers only commands), and what the contact wrote for the staff. Staff hand-overs
+ * are not consent events: they live on the contact, never in the ledger.
+ */
+export interface HandOver {
+  /** Since when the chat waits for a person (ISO 8601); cleared when staff answer or resume the bot. */
+  waitingSince?: string
+  /** Why it waits: the contact asked for a person, or wrote to the team. */
+  reason?: 'asked' | 'message'
+  /** The bot answers only commands until then (ISO 8601): a person is handling the chat. */
+  pausedUntil?: string
+  /** Who started the pause. */
+  pausedBy?: 'asked' | 'phone' | 'dashboard' | 'cli'
+  /** When staff last wrote to the contact from the business's phone (ISO 8601). */
+  lastStaffReply?: string
+  /** What the contact wrote for the staff (their first message, or the one that started the wait); cleared once staff answer, and never kept without service consent once the consent questions are done. */
+  message?: string
 }

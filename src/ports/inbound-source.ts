@@ -3,6 +3,7 @@
  * console, test providers), later the Cloud API. Each source reads its own payloads into
  * `Inbound`; the engine never sees a provider's shapes.
  */
+import type { StaffMessage } from './staff.js'
 
 /** One message from a contact, as any source delivers it. */
 export interface Inbound {
@@ -36,6 +37,11 @@ export interface InboundSource {
   onMessage(listener: (inbound: Inbound) => void): () => void
   /** Calls `listener` whenever the source learns that a `…@lid` and a phone number are one person. */
   onLink?(listener: (link: AddressLink) => void): () => void
+  /**
+   * Calls `listener` for each message the business's staff sent to a contact from the business's
+   * own WhatsApp (not the bot's own messages, which the source tells apart by their ids).
+   */
+  onStaffMessage?(listener: (message: StaffMessage) => void): () => void
   /** The phone number (digits) the source knows for a `…@lid`, if any: split contacts are merged at start. */
   numberOf?(lid: string): Promise<string | undefined>
 }
