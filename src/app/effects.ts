@@ -17,6 +17,8 @@ export interface Performed {
   keys: string[]
   /** What changed since the contact last agreed, for `{{changes}}`. */
   changes: TermsChange[]
+  /** The chat was handed to the staff: `asked` when the contact asked for a person, else `message`. */
+  handOver?: 'asked' | 'message'
 }
 
 export interface EffectContext {
@@ -69,6 +71,10 @@ export function perform(effects: readonly Effect[], records: ConsentRecords, at:
       case 'showTerms':
         records.showTerms(contact)
         done.changes.push(...effect.changes)
+        break
+      case 'handOver':
+        // Asking for a person outweighs writing to the team (it also pauses the bot).
+        if (done.handOver !== 'asked') done.handOver = effect.reason
         break
       default: {
         const unknown: never = effect

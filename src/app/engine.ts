@@ -14,11 +14,15 @@ import {
   buildConversationMachine,
   currentChoices,
   expectedIntents,
+  FIRST_MESSAGE,
   newConversation,
   stepThrough,
+  type ConversationEvent,
   type ConversationMachine,
   type ConversationSnapshot,
+  type Effect,
 } from '../domain/conversation.js'
+import { isPaused } from '../domain/handover.js'
 import type { BusinessFlow } from '../domain/flow.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
 import {
@@ -30,6 +34,7 @@ import {
 } from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
+import type { StaffMessage, StaffNotifier } from '../ports/staff.js'
 import type { Texts } from '../ports/texts.js'
 import { perform } from './effects.js'
 import { addressesOf, isLid, type Stored } from './identity.js'
@@ -41,6 +46,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from
 import { MessageReader } from './read.js'
 import { ConsentRecords, latestReceipt, newPrincipal, newReceiptId } from './records.js'
 import { ReplyTexts } from './reply-texts.js'
+import { StaffChats } from './staff-chats.js'
 
 export type { Inbound } from '../ports/inbound-source.js'
 export { newReceiptId } from './records.js'
@@ -68,6 +74,8 @@ export interface EngineDeps {
   retryDelay?: (attempt: number, stopped: AbortSignal) => Promise<void>
   /** Messages that may wait for the store at once (default 1000); a message beyond is told it was not saved. */
   maxWaiting?: number
+  /** Tells the business's staff when a chat waits for a person (none: the dashboard shows it). */
+  staffNotifier?: StaffNotifier
 }
 
 /** The store refusing writes right now, as the dashboard shows it. */
@@ -94,6 +102,7 @@ export class ConsentEngine {
   private readonly replies: ReplyTexts
   private readonly queues: ContactQueues
   private readonly people: People
+  private readonly staff: StaffChats
   private readonly clock: () => Date
   private readonly log: Logger
   private readonly limiter?: RateLimiter
@@ -120,6 +129,21 @@ export class ConsentEngine {
       clock: this.clock,
       numberOf: deps.numberOf,
       enqueue: (contactId, work) => this.queues.enqueue(contactId, work),
+    })
+    this.staff = new StaffChats({
+      policy: business.policy,
+      store: deps.store,
+      ...(deps.staffNotifier ? { notifier: deps.staffNotifier } : {}),
+      log: this.log,
+      clock: this.clock,
+      enqueue: (contactId, work) => this.queues.enqueue(contactId, work),
+      personOf: (address) => this.people.personOf(address),
+      newContact: (id, now) => this.newContact(id, id, undefined, now),
+      newConversation: (contact) => ({
+        flowVersion: business.flowVersion,
+        snapshot: this.machine.getPersistedSnapshot(newConversation(this.machine, { language: contact.language })),
+        updatedAt: this.clock().toISOString(),
+      }),
     })
     if (deps.rateLimit !== false) {
       const ended = ({ contact, dropped }: FloodEnded) => this.log.info('rate_limit.ended', { contact: contactRef(contact), dropped })
@@ -154,6 +178,24 @@ export class ConsentEngine {
    */
   mergeSplitContacts(numberOf: (lid: string) => Promise<string | undefined>): Promise<number> {
     return this.people.mergeSplitContacts(numberOf)
+  }
+
+  /**
+   * A person wrote to a contact from the business's phone: the bot pauses in that chat (the
+   * policy's `staff.pause` after their last message), answering only the contact's commands.
+   */
+  staffReplied(message: StaffMessage): Promise<void> {
+    return this.staff.staffReplied(message)
+  }
+
+  /** Staff pause the bot in a chat by hand (dashboard, command line); false: no such contact. */
+  pauseChat(contactId: string, by: 'dashboard' | 'cli'): Promise<boolean> {
+    return this.staff.pause(contactId, by)
+  }
+
+  /** Staff give a chat back to the bot: no pause, nothing waiting; false: no such contact. */
+  resumeChat(contactId: string, by: 'dashboard' | 'cli'): Promise<boolean> {
+    return this.staff.resume(contactId, by)
   }
 
   /** The one note a contact over the rate limit gets, in their language. Nothing is stored. */
@@ -221,12 +263,16 @@ export class ConsentEngine {
     }
     // The step this contact stood on is gone (the owner changed the flow): say so, then start over.
     if (stored.conversation && !restored) events.unshift({ type: 'restarted' })
-    const { snapshot, effects } = stepThrough(this.machine, current, events)
+    // The reason they wrote ("how much is shipping?") is kept for the staff, whatever comes first.
+    if (current.value === FIRST_MESSAGE && inbound.text !== undefined && !events.some((e) => e.type === 'command'))
+      contact.handover = { ...contact.handover, message: inbound.text }
+    const { snapshot, effects } = this.step(current, events, contact, now)
 
     contact.language = snapshot.context.language
     const collection = { method: 'whatsapp-chat' as const, messageId: inbound.messageId }
     const context = { contact, prompt: snapshot.context.prompt, collection, answer: inbound.text ?? '', now }
-    const { records: stepRecords, erasure, keys, changes } = perform(effects, this.records, context)
+    const { records: stepRecords, erasure, keys, changes, handOver } = perform(effects, this.records, context)
+    const waiting = handOver && !erasure ? this.staff.handOver(contact, handOver, now, inbound.text) : undefined
     const receipt = erasure?.id ?? stepRecords.at(-1)?.record.id ?? latestReceipt(contact)
     const replies = this.replies.replies(keys, { contact, context: snapshot.context, choices: currentChoices(snapshot), receipt, changes })
     // The merge of the person's two addresses, if this message revealed it, comes first.
@@ -254,6 +300,32 @@ export class ConsentEngine {
       replies: replies.length,
     })
     for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
+    this.staff.notify(waiting)
+  }
+
+  /**
+   * Steps the conversation, unless a person is handling the chat: while the bot is paused there,
+   * only a command is acted on (an opt-out is never swallowed), without asking the open question
+   * again; a command that opens a question (MENU, CHANGE) gives the chat back to the bot, since
+   * the contact turned to it. Anything else is for the staff, and the bot says nothing.
+   */
+  private step(current: ConversationSnapshot, events: ConversationEvent[], contact: Contact, now: Date) {
+    if (!isPaused(contact.handover, now)) return stepThrough(this.machine, current, events)
+    if (!events.some((e) => e.type === 'command')) {
+      this.log.info('message.for_staff', { contact: contactRef(contact.id) })
+      return { snapshot: current, effects: [] as Effect[] }
+    }
+    const stepped = stepThrough(this.machine, current, events)
+    const asks =
+      stepped.snapshot.context.aside !== undefined ||
+      (stepped.snapshot.context.prompt !== undefined && JSON.stringify(stepped.snapshot.value) !== JSON.stringify(current.value))
+    if (asks) {
+      const { pausedUntil: _until, pausedBy: _by, ...rest } = contact.handover!
+      contact.handover = rest
+      this.log.info('staff.pause_ended', { contact: contactRef(contact.id), by: 'contact' })
+      return stepped
+    }
+    return { snapshot: stepped.snapshot, effects: stepped.effects.filter((e) => e.type !== 'reprompt') }
   }
 
   /**
@@ -290,17 +362,22 @@ export class ConsentEngine {
     }
     const contact: Contact = stored.contact
       ? { ...stored.contact, consents: { ...stored.contact.consents }, lastSeen: now.toISOString() }
-      : {
-          id: person,
-          principal: newPrincipal(),
-          // What they write says more than where their number is from ("hola" from a +1 number).
-          language: this.reader.languageOf(inbound.text) ?? guessLanguage(number ?? person, this.deps.defaultLanguage),
-          firstSeen: now.toISOString(),
-          lastSeen: now.toISOString(),
-          consents: {},
-        }
+      : this.newContact(person, number ?? person, inbound.text, now)
     if (lid && !isLid(person)) contact.lid = lid
     return { contact, stored, identity }
+  }
+
+  /** Someone the bot has not met: a new pseudonym, and the language their words (else their number) suggest. */
+  private newContact(id: string, number: string, text: string | undefined, now: Date): Contact {
+    return {
+      id,
+      principal: newPrincipal(),
+      // What they write says more than where their number is from ("hola" from a +1 number).
+      language: this.reader.languageOf(text) ?? guessLanguage(number, this.deps.defaultLanguage),
+      firstSeen: now.toISOString(),
+      lastSeen: now.toISOString(),
+      consents: {},
+    }
   }
 
   private persisted(

@@ -2,6 +2,7 @@
  * The data-use notice, rendered from the policy and the owner's texts: the same words in the
  * chat (INFO), on the public /privacy page, and in the hash every consent record refers to.
  */
+import { describeHours } from './business-hours.js'
 import { createHash } from 'node:crypto'
 import type { Language } from '../domain/language.js'
 import type { Policy } from '../domain/policy.js'
@@ -26,6 +27,7 @@ export function noticeVars(policy: Policy, texts: Texts, language: Language): Re
       .join('\n'),
     noticeLink: policy.noticeUrl ? t('notice.link', { url: policy.noticeUrl }) : '',
     options: policy.channels.map((c, i) => `${i + 1}. ${t(`channels.${c.channel}`)}`).join('\n'),
+    businessHours: policy.staff.hours ? t('human.hours', { hours: describeHours(policy.staff.hours, language, texts) }) : '',
   }
 }
 

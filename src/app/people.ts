@@ -71,7 +71,7 @@ export class People {
   }
 
   /** The queue a message waits in: the person's number whenever it is known, so both addresses share one. */
-  personOf(inbound: Inbound): string {
+  personOf(inbound: Pick<Inbound, 'contact' | 'alias'>): string {
     const { lid, number } = addressesOf(inbound.contact, inbound.alias)
     if (lid && number) this.remember(lid, number)
     return number ?? (lid && this.numbers.get(lid)) ?? inbound.contact

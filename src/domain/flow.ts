@@ -24,7 +24,13 @@ export interface Outcome {
    * `erasure` deletes it (only as the yes to a confirmation question).
    */
   right?: Right
-  /** The step to go to; none means: stay and ask the same question again. */
+  /**
+   * Hand the chat to the business's staff: it is marked as waiting for a person, the staff are
+   * told, and the bot asks nothing more until a person has answered or the pause ends. Nothing
+   * about consent changes.
+   */
+  handover?: true
+  /** The step to go to; none means: stay and ask the same question again (not after a hand-over). */
   next?: string
   /**
    * Only in a command: a question asked without leaving the contact's step (e.g. "stop
@@ -61,6 +67,8 @@ interface StepBase {
   id: string
   /** Sent on arrival. */
   say: string[]
+  /** On arrival, the chat is passed to the staff: marked as waiting for a person, and they are told (no pause). */
+  handover?: true
   line: number
 }
 
@@ -88,10 +96,15 @@ export interface SayStep extends StepBase {
   answers: NoAnswers
 }
 
-/** Says its messages and waits: the contact's next message opens `rest` (absent only in a refused flow). */
+/**
+ * Says its messages and waits: the contact's next message opens `rest` (absent only in a refused
+ * flow); or, `quiet`, the bot says nothing more: what the contact writes (commands aside) is for
+ * the business's staff, and the chat is marked as waiting for a person.
+ */
 export interface RestStep extends StepBase {
   kind: 'rest'
   rest?: string
+  quiet?: true
   answers: NoAnswers
 }
 

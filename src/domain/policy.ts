@@ -110,6 +110,31 @@ export interface Policy {
   consentValidForDays?: number
   /** A consent question left unanswered this long is recorded as lapsed (absent: never). */
   lapseUnansweredAfterDays?: number
+  /** How the bot shares the number with the business's staff. */
+  staff: StaffPolicy
+}
+
+/** How the bot and the business's staff share the number (policy.yaml `staff`). */
+export interface StaffPolicy {
+  /** How long the bot stays quiet in a chat after a person last wrote to it from the business's phone (ms). */
+  pauseMs: number
+  /** When the staff answer, told to a contact who asks for a person (absent: not said). */
+  hours?: BusinessHours
+  line?: number
+}
+
+/** Twelve hours: a working day, so a chat a person took in the morning stays theirs until evening. */
+export const DEFAULT_STAFF_PAUSE_MS = 12 * 60 * 60 * 1000
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const
+export type Weekday = (typeof WEEKDAYS)[number]
+
+/** Opening hours in the business's time zone: for each day open, from and to (minutes after midnight). */
+export interface BusinessHours {
+  /** An IANA time zone, e.g. America/Mexico_City. */
+  timeZone: string
+  /** In the order written; a day may appear once. */
+  open: { days: Weekday[]; from: number; to: number }[]
 }
 
 export function purposeById(policy: Policy, id: string): Purpose | undefined {

@@ -16,6 +16,7 @@ export const POLICY_VARIABLES = [
   'purposeDetails',
   'noticeLink',
   'options',
+  'businessHours',
 ] as const
 
 /**
@@ -80,6 +81,15 @@ export const BOT_TEXT_VARIABLES: readonly (readonly [pattern: string, variables:
   ['reconsent.expired', ['purpose', 'date', 'days']],
   // The WhatsApp profile's About (--whatsapp-about on): at most 139 characters once filled in.
   ['whatsapp.about', ['business', 'url']],
+  // The staff's hours, in {{businessHours}} (src/app/business-hours.ts).
+  ['human.hours', ['hours']],
+  ['human.days', ['first', 'last']],
+  // Told to the staff's WhatsApp when a chat waits for a person (src/app/staff-texts.ts).
+  ['staff.asked', ['who', 'message']],
+  ['staff.message', ['who', 'message']],
+  ['staff.contact', ['contact']],
+  ['staff.anonymous', ['principal']],
+  ['staff.quote', ['message']],
   // Sent outside any step (src/app/engine.ts, ReplyTexts.plain): given nothing.
   ['errors.sorry', []],
   ['errors.slowDown', []],

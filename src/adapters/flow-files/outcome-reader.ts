@@ -8,7 +8,7 @@ import { RIGHTS, type Outcome, type Right, type Unclear } from '../../domain/flo
 import { isLanguage, LANGUAGES } from '../../domain/language.js'
 import type { OwnerFile } from '../owner-file.js'
 
-const OUTCOME_FIELDS = ['say', 'record', 'withdraw', 'language', 'right', 'next'] as const
+const OUTCOME_FIELDS = ['say', 'record', 'withdraw', 'language', 'right', 'handover', 'next'] as const
 /** A command may ask a question of its own without leaving the contact's step. */
 const ASIDE_FIELDS = ['ask', 'answers', 'unclear'] as const
 
@@ -22,6 +22,9 @@ export function readOutcome(file: OwnerFile, node: Node | null, where: string, l
   const next = get('next')
   const nextStep = next && file.text(next.value, 'next', next.line)
   if (nextStep) outcome.next = nextStep
+
+  const handover = get('handover')
+  if (handover && readTrue(file, handover, `"handover: true" passes the chat to a person (or remove the line)`)) outcome.handover = true
 
   const record = get('record')
   if (record) {
@@ -99,4 +102,12 @@ export function readUnclear(file: OwnerFile, node: Node | null, id: string, line
   if (Boolean(after) !== Boolean(then))
     file.problem((after ?? then)!.line, `"after" and "then" go together: after N unclear answers, say "then"`)
   return unclear
+}
+
+/** A field that can only be `true` (written to turn something on); a problem otherwise. */
+export function readTrue(file: OwnerFile, entry: { value: Node | null; line: number; key: string }, hint: string): boolean {
+  const value = file.text(entry.value, entry.key, entry.line)
+  if (value === 'true') return true
+  file.problem(entry.line, `${entry.key} "${value ?? ''}" is not understood: write ${hint}`)
+  return false
 }

@@ -30,6 +30,7 @@ import {
 } from '../../domain/policy.js'
 import { nearest, type Entry, type OwnerFile } from '../owner-file.js'
 import { IDENTIFIER } from './identifier.js'
+import { readStaff } from './staff-reader.js'
 
 export function readPolicy(file: OwnerFile): Policy {
   const top = file.entries(file.doc.contents as Node, 'policy.yaml', 1)
@@ -49,6 +50,7 @@ export function readPolicy(file: OwnerFile): Policy {
       'authority',
       'consentValidForDays',
       'lapseUnansweredAfterDays',
+      'staff',
     ],
     'policy.yaml',
   )
@@ -219,6 +221,7 @@ export function readPolicy(file: OwnerFile): Policy {
     authority,
     ...days('consentValidForDays', 'after that, a contact is asked again'),
     ...days('lapseUnansweredAfterDays', 'a consent question left unanswered that long is recorded as lapsed'),
+    staff: readStaff(file, field('staff')),
   }
 }
 

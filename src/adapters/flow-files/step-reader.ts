@@ -6,9 +6,22 @@ import { isMap, type Node } from 'yaml'
 import type { Outcome, Step } from '../../domain/flow.js'
 import type { OwnerFile } from '../owner-file.js'
 import { type Defaults, OFF, withDefaults } from './defaults-reader.js'
-import { readOutcome, readUnclear } from './outcome-reader.js'
+import { readOutcome, readTrue, readUnclear } from './outcome-reader.js'
 
-const STEP_FIELDS = ['say', 'ask', 'answers', 'unclear', 'numbered', 'media', 'next', 'rest', 'channel', 'back'] as const
+const STEP_FIELDS = [
+  'say',
+  'ask',
+  'answers',
+  'unclear',
+  'numbered',
+  'media',
+  'next',
+  'rest',
+  'quiet',
+  'handover',
+  'channel',
+  'back',
+] as const
 
 export function readStep(file: OwnerFile, id: string, node: Node | null, line: number, defaults: Defaults): Step {
   const fields = file.entries(node, `step ${id}`, line)
@@ -19,7 +32,10 @@ export function readStep(file: OwnerFile, id: string, node: Node | null, line: n
     return f ? file.text(f.value, key, f.line) : undefined
   }
   const say = get('say')
-  const base = { id, say: say ? file.texts(say.value, 'say', say.line) : [], line }
+  const handoverEntry = get('handover')
+  const handover =
+    handoverEntry && readTrue(file, handoverEntry, `"handover: true" (on arrival the chat is passed to the staff), or remove the line`)
+  const base = { id, say: say ? file.texts(say.value, 'say', say.line) : [], ...(handover ? { handover: true as const } : {}), line }
   const answers: Record<string, Outcome> = {}
   const off = new Set<string>()
   const answersEntry = get('answers')
@@ -38,6 +54,10 @@ export function readStep(file: OwnerFile, id: string, node: Node | null, line: n
   const ask = text('ask')
   const next = text('next')
   const rest = text('rest')
+  const quietEntry = get('quiet')
+  const quiet =
+    quietEntry &&
+    readTrue(file, quietEntry, `"quiet: true" (the bot waits and leaves what the contact writes to the staff), or remove the line`)
   const back = text('back')
   if (back && channel !== 'details') file.problem(get('back')!.line, `"back" only works in a "channel: details" step; remove it from ${id}`)
   const only = (field: 'numbered' | 'media', what: string) => {
@@ -57,8 +77,14 @@ export function readStep(file: OwnerFile, id: string, node: Node | null, line: n
   if (ask && rest) problem(`step ${id} has both "ask" and "rest"; a question already waits for the answer, remove "rest"`)
   if (rest && next)
     problem(`step ${id} has both "next" and "rest"; use "next" to move on at once, or "rest" to wait for the contact's next message`)
-  if (!ask && channel !== 'details' && !next && !rest)
-    problem(`step ${id} has no way out: a contact reaching it would be stuck; give it "ask" with answers, "next" or "rest"`)
+  if (quietEntry && (ask || next || rest || channel))
+    problem(
+      `step ${id} is "quiet" (the bot waits and leaves the chat to the staff) and also has "${ask ? 'ask' : next ? 'next' : rest ? 'rest' : 'channel'}"; a quiet step does nothing else: remove one`,
+    )
+  if (!ask && channel !== 'details' && !next && !rest && !quietEntry)
+    problem(
+      `step ${id} has no way out: a contact reaching it would be stuck; give it "ask" with answers, "next", "rest", or "quiet: true" (the staff take over)`,
+    )
   if (!ask && channel !== 'details' && Object.keys(answers).length > 0)
     problem(`step ${id} lists answers but asks nothing; add "ask: <question>"`)
   if (channel === 'details') {
@@ -81,5 +107,5 @@ export function readStep(file: OwnerFile, id: string, node: Node | null, line: n
     }
   }
   if (next && !rest) return { ...base, kind: 'say', next, answers: {} }
-  return { ...base, kind: 'rest', ...(rest ? { rest } : {}), answers: {} }
+  return { ...base, kind: 'rest', ...(rest ? { rest } : {}), ...(quiet && !rest ? { quiet: true as const } : {}), answers: {} }
 }

@@ -70,6 +70,12 @@ interface EffectParams {
   erase: object
   /** The contact is shown the current notice (a new conversation, or asked again): `changes` says what is new. */
   showTerms: { changes: TermsChange[] }
+  /**
+   * The chat is for the business's staff: it waits for a person, and they are told. `asked`: the
+   * contact asked for a person (the bot also pauses: it asks nothing more until a person answers
+   * or the pause ends); `message`: they wrote to the team (the consent questions done, or once quiet).
+   */
+  handOver: { reason: 'asked' | 'message' }
 }
 
 export type Effect = { [K in keyof EffectParams]: { type: K } & EffectParams[K] }[keyof EffectParams]
@@ -85,6 +91,7 @@ export const EFFECTS = {
   accessData: true,
   erase: true,
   showTerms: true,
+  handOver: true,
 } as const satisfies Record<Effect['type'], true>
 
 /** What the engine reads off a state to know which answers the current question takes. */

@@ -11,6 +11,8 @@ export const ref = (step: string) => `#${step}`
 
 export const says = (keys: readonly string[]) => keys.map((key) => ({ type: 'reply' as const, params: { key } }))
 
+export const handOver = (reason: 'asked' | 'message') => ({ type: 'handOver' as const, params: { reason } })
+
 /**
  * The actions and target of an answer or a command. An answer leading to its own step stays
  * there (XState would not re-enter it, so the question would not be asked again).
@@ -26,9 +28,10 @@ export const outcome = (given: Outcome, stepId?: string) => {
       ...(o.right === 'access' ? [{ type: 'accessData' as const }] : []),
       ...(o.right === 'erasure' ? [{ type: 'erase' as const }] : []),
       ...says(o.say),
+      ...(o.handover ? [handOver('asked')] : []),
       // Staying on the same step: ask its question again so the contact knows what is expected.
-      // After an erasure there is nothing left to ask.
-      ...(o.next || o.right === 'erasure' ? [] : [{ type: 'reprompt' as const }]),
+      // After an erasure there is nothing left to ask; after a hand-over a person answers instead.
+      ...(o.next || o.right === 'erasure' || o.handover ? [] : [{ type: 'reprompt' as const }]),
     ],
   }
 }

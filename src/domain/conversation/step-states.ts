@@ -9,7 +9,7 @@ import { choicesOf, purposesAsked } from '../steps.js'
 import { channelStep } from './channel-step.js'
 import type { AsideTransitions } from './commands.js'
 import type { StepMeta } from './declarations.js'
-import { outcome, ref, says, type Ctx } from './outcomes.js'
+import { handOver, outcome, ref, says, type Ctx } from './outcomes.js'
 
 /** Every step of the flow as a state, by its id (in the flow's order). */
 export function stepStates(flow: Flow, asideTransitions: AsideTransitions, linkOf: (channel: Channel) => string | undefined) {
@@ -61,7 +61,7 @@ const askStep = (step: AskStep, asideTransitions: AsideTransitions) => {
       intents: answers.map(([intent]) => intent),
       ...(choices.length ? { choices } : {}),
     } satisfies StepMeta,
-    entry: [...says([...step.say, step.ask]), { type: 'ask' as const, params: { key: step.ask } }],
+    entry: [...says([...step.say, step.ask]), ...handedOver(step), { type: 'ask' as const, params: { key: step.ask } }],
     on: {
       ...lapse,
       // A photo or a voice note: what this step says, else the flow's rule (at the root).
@@ -84,12 +84,30 @@ const askStep = (step: AskStep, asideTransitions: AsideTransitions) => {
 
 const noQuestion = { type: 'ask' as const, params: {} }
 
+/** A step that passes the chat to the staff on arrival says so after its messages. */
+const handedOver = (step: { handover?: true }) => (step.handover ? [handOver('message')] : [])
+
 const restStep = (step: RestStep, asideTransitions: AsideTransitions) => ({
   id: step.id,
   meta: { intents: [] } satisfies StepMeta,
-  entry: [noQuestion, ...says(step.say)],
+  entry: [noQuestion, ...says(step.say), ...handedOver(step)],
   // Whatever the contact writes next opens the `rest` step (commands still apply first).
   ...(step.rest ? { on: { answer: [...asideTransitions, { target: ref(step.rest) }] } } : {}),
+  // Quiet: what the contact writes, a photo of what they want included, is for the staff; the bot
+  // says nothing, not even that it changed language (commands still apply first).
+  ...(step.quiet
+    ? {
+        on: {
+          answer: [...asideTransitions, { actions: [handOver('message')] }],
+          media: { actions: [handOver('message')] },
+          language: { actions: [{ type: 'setLanguage' as const, params: ({ event }: Ctx) => event }, handOver('message')] },
+        },
+      }
+    : {}),
 })
 
-const passStep = (step: SayStep) => ({ id: step.id, entry: [noQuestion, ...says(step.say)], always: { target: ref(step.next) } })
+const passStep = (step: SayStep) => ({
+  id: step.id,
+  entry: [noQuestion, ...says(step.say), ...handedOver(step)],
+  always: { target: ref(step.next) },
+})
