@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { isLanguage, type Language } from '../domain/language.js'
 import type { LogLevel } from './logger.js'
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js'
@@ -29,6 +30,16 @@ export interface Config {
   http?: HttpConfig
   /** The address people reach the bot's pages at, without a trailing slash. */
   publicUrl?: string
+  /** Where the staff are told of chats that wait for a person; absent when nowhere. */
+  staff?: StaffConfig
+}
+
+/** From the environment only (STAFF_WEBHOOK_URL, STAFF_WEBHOOK_SECRET, STAFF_WHATSAPP): the secret must not show in the process list. */
+export interface StaffConfig {
+  /** A signed JSON POST to an inbox (Chatwoot, n8n, a CRM). */
+  webhook?: { url: string; secret: string }
+  /** A WhatsApp number (digits, with country code) or group (`…@g.us`) of the business, sent a text. */
+  whatsapp?: string
 }
 
 export interface HttpConfig {
@@ -70,7 +81,9 @@ export const USAGE = `Usage: npm start -- [options]
   --help                        show this text
 
 Every option can also be set in the environment or in .env (see .env.example).
-ADMIN_TOKEN (environment or .env only) turns on the dashboard at /admin.`
+ADMIN_TOKEN (environment or .env only) turns on the dashboard at /admin.
+STAFF_WEBHOOK_URL with STAFF_WEBHOOK_SECRET, and STAFF_WHATSAPP (environment or .env only)
+tell the staff when a chat waits for a person.`
 
 /** The settings as an owner can write them in `.env`; see `.env.example`. */
 const ENV = {
@@ -205,6 +218,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     publicUrl = parsed.href.replace(/\/+$/, '')
   }
 
+  const staff = parseStaff(env)
   return {
     provider,
     dataDir: resolve(cwd, pick('data-dir', 'dataDir', 'data')!),
@@ -218,7 +232,61 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     rateLimit,
     ...(http ? { http } : {}),
     ...(publicUrl ? { publicUrl } : {}),
+    ...(staff ? { staff } : {}),
   }
+}
+
+/** A shorter secret could be guessed, and then anyone could post chats to the staff's inbox. */
+export const MIN_STAFF_WEBHOOK_SECRET = 16
+const GROUP_JID = /^\d{5,20}(-\d{5,20})?@g\.us$/
+
+function parseStaff(env: NodeJS.ProcessEnv): StaffConfig | undefined {
+  const read = (name: string) => env[name]?.trim() || undefined
+  const urlText = read('STAFF_WEBHOOK_URL')
+  const secret = read('STAFF_WEBHOOK_SECRET')
+  const whatsappText = read('STAFF_WHATSAPP')
+  let webhook: StaffConfig['webhook']
+  if (urlText !== undefined) {
+    const url = URL.canParse(urlText) ? new URL(urlText) : undefined
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash) {
+      throw new ConfigError(
+        'STAFF_WEBHOOK_URL must be the https:// address your inbox receives webhooks at, e.g. https://n8n.tienda.example/webhook/bot, without user:password@ or #',
+      )
+    }
+    // Over plain http, anyone on the way reads the contact's number and message: only this computer may be spoken to so.
+    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+      throw new ConfigError(
+        `STAFF_WEBHOOK_URL must start with https:// (plain http:// only to localhost, 127.0.0.1 or [::1]), not http://${url.host}/…`,
+      )
+    }
+    if (secret === undefined || secret.length < MIN_STAFF_WEBHOOK_SECRET) {
+      throw new ConfigError(
+        `STAFF_WEBHOOK_SECRET must be set with STAFF_WEBHOOK_URL, at least ${MIN_STAFF_WEBHOOK_SECRET} characters (${secret?.length ?? 0} now), and given to the receiver to check X-Signature-256; make one with: node -e "console.log(crypto.randomBytes(24).toString('base64url'))"`,
+      )
+    }
+    webhook = { url: url.href, secret }
+  } else if (secret !== undefined) {
+    throw new ConfigError('STAFF_WEBHOOK_SECRET is set but STAFF_WEBHOOK_URL is not: set the address to post to, or remove the secret')
+  }
+  let whatsapp: string | undefined
+  if (whatsappText !== undefined) {
+    whatsapp = GROUP_JID.test(whatsappText) ? whatsappText : staffNumber(whatsappText)
+    if (whatsapp === undefined) {
+      throw new ConfigError(
+        `STAFF_WHATSAPP must be the staff's WhatsApp number with country code (e.g. +34 612 34 56 78) or a group id (e.g. 120363012345678901@g.us), not "${whatsappText}"`,
+      )
+    }
+  }
+  return webhook || whatsapp ? { ...(webhook ? { webhook } : {}), ...(whatsapp ? { whatsapp } : {}) } : undefined
+}
+
+/** The number's digits, with country code, when it is one. */
+function staffNumber(text: string): string | undefined {
+  if (!/^\+?[\d ]+$/.test(text)) return undefined
+  const digits = text.replace(/\D/g, '')
+  if (parsePhoneNumberFromString(`+${digits}`)?.isValid()) return digits
+  // Mexican mobiles are still written (and addressed by WhatsApp) with a "1" after 52: kept as written.
+  return digits.startsWith('521') && parsePhoneNumberFromString(`+52${digits.slice(3)}`)?.isValid() ? digits : undefined
 }
 
 /** Reads `.env` from the working directory into `process.env`, if there is one (Node 20.12+). */

@@ -220,3 +220,86 @@ describe('parseConfig: the dashboard off this computer needs a strong token', ()
     expect(config(['--no-http'], { HTTP_HOST: '0.0.0.0', ADMIN_TOKEN: short }).http).toBeUndefined()
   })
 })
+
+describe('parseConfig: telling the staff of waiting chats', () => {
+  const secret = 's'.repeat(16)
+
+  it('is absent unless set', () => {
+    expect(config()).not.toHaveProperty('staff')
+    expect(config([], { STAFF_WEBHOOK_URL: ' ', STAFF_WEBHOOK_SECRET: '', STAFF_WHATSAPP: '' })).not.toHaveProperty('staff')
+  })
+
+  it('reads the webhook and the WhatsApp number from the environment', () => {
+    const c = config([], {
+      STAFF_WEBHOOK_URL: 'https://n8n.tienda.example/webhook/bot?token=x',
+      STAFF_WEBHOOK_SECRET: ` ${secret} `,
+      STAFF_WHATSAPP: '+34 612 34 56 78',
+    })
+    expect(c.staff).toEqual({ webhook: { url: 'https://n8n.tienda.example/webhook/bot?token=x', secret }, whatsapp: '34612345678' })
+  })
+
+  it('takes plain http:// only to this computer', () => {
+    for (const url of ['http://localhost:5678/hook', 'http://127.0.0.1/hook', 'http://[::1]:8080/hook'])
+      expect(config([], { STAFF_WEBHOOK_URL: url, STAFF_WEBHOOK_SECRET: secret }).staff?.webhook?.url).toBe(url)
+    const error = configError([], { STAFF_WEBHOOK_URL: 'http://crm.tienda.example/hook?token=x', STAFF_WEBHOOK_SECRET: secret })
+    expect(error.message).toMatch(
+      /^STAFF_WEBHOOK_URL must start with https:\/\/ \(plain http:\/\/ only to localhost, 127\.0\.0\.1 or \[::1\]\)/,
+    )
+    expect(error.message).not.toContain('token=x')
+  })
+
+  it.each([
+    'crm.tienda.example/hook',
+    'ftp://crm.tienda.example/hook',
+    'https://user:pass@crm.tienda.example/hook',
+    'https://crm.tienda.example/#x',
+  ])('STAFF_WEBHOOK_URL %j is refused', (url) => {
+    expect(configError([], { STAFF_WEBHOOK_URL: url, STAFF_WEBHOOK_SECRET: secret }).message).toMatch(
+      /^STAFF_WEBHOOK_URL must be the https:\/\//,
+    )
+  })
+
+  it('needs a secret of at least 16 characters with the URL, and says how to make one', () => {
+    const url = 'https://crm.tienda.example/hook'
+    expect(configError([], { STAFF_WEBHOOK_URL: url }).message).toMatch(
+      /^STAFF_WEBHOOK_SECRET must be set with STAFF_WEBHOOK_URL, at least 16 characters \(0 now\)/,
+    )
+    const short = configError([], { STAFF_WEBHOOK_URL: url, STAFF_WEBHOOK_SECRET: 'fifteen-chars-x' })
+    expect(short.message).toContain('(15 now)')
+    expect(short.message).toContain('randomBytes')
+    expect(short.message).not.toContain('fifteen-chars-x')
+  })
+
+  it('refuses a secret without a URL', () => {
+    expect(configError([], { STAFF_WEBHOOK_SECRET: secret }).message).toMatch(/^STAFF_WEBHOOK_SECRET is set but STAFF_WEBHOOK_URL is not/)
+  })
+
+  it('the secret is no flag', () => {
+    expect(configError(['--staff-webhook-secret', secret]).message).toContain('--staff-webhook-secret')
+  })
+
+  it.each([
+    ['34612345678', '34612345678'],
+    ['+52 55 1234 5678', '525512345678'],
+    ['+52 1 55 1234 5678', '5215512345678'],
+    ['+1 212 555 0100', '12125550100'],
+    ['120363012345678901@g.us', '120363012345678901@g.us'],
+    ['5215512345678-1612345678@g.us', '5215512345678-1612345678@g.us'],
+  ])('STAFF_WHATSAPP %j is %j', (given, kept) => {
+    expect(config([], { STAFF_WHATSAPP: given }).staff).toEqual({ whatsapp: kept })
+  })
+
+  it.each([
+    '612345678',
+    '+34 612-34-56-78',
+    'staff@tienda.example',
+    '5215512345678@s.whatsapp.net',
+    '120363012345678901@g.us.evil',
+    '+999 1234',
+  ])('STAFF_WHATSAPP %j is refused, with how to write it', (given) => {
+    const error = configError([], { STAFF_WHATSAPP: given })
+    expect(error.message).toMatch(
+      /^STAFF_WHATSAPP must be the staff's WhatsApp number with country code \(e\.g\. \+34 612 34 56 78\) or a group id/,
+    )
+  })
+})
