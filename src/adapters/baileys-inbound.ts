@@ -14,7 +14,7 @@ import { jidDecode, type WAMessage } from 'baileys'
 import type { Inbound } from '../ports/inbound-source.js'
 
 /** A message's content, seen field by field (a protobufjs `proto.Message`, or a plain object). */
-type Content = Record<string, unknown>
+export type Content = Record<string, unknown>
 
 /** Lone UTF-16 surrogates cannot be written as UTF-8 (the database, WhatsApp): they become U+FFFD. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
@@ -97,7 +97,7 @@ export function personOf(jid: unknown): { address: string; lid: boolean } | unde
 }
 
 /** Baileys' `messageTimestamp` (seconds; a number, or a protobufjs Long) in ms. */
-function millis(timestamp: unknown): number | undefined {
+export function millis(timestamp: unknown): number | undefined {
   const seconds =
     typeof timestamp === 'number'
       ? timestamp
@@ -155,7 +155,7 @@ function nativeFlowId(paramsJson: unknown): string | undefined {
   }
 }
 
-type Reading = Pick<Inbound, 'kind' | 'text'>
+export type Reading = Pick<Inbound, 'kind' | 'text'>
 
 /** What the contact wrote or sent, by kind. A caption is what the contact wrote: a photo captioned "STOP" is a STOP. */
 function readContent(content: Content): Reading | undefined {
@@ -188,6 +188,24 @@ function readContent(content: Content): Reading | undefined {
   return fields.length > 0 ? { kind: 'other' } : undefined
 }
 
+/**
+ * What a message says, by kind: its content out of its envelopes, or undefined for housekeeping
+ * (IGNORED) and for nothing at all. Also how the staff's own messages are read (baileys-staff.ts).
+ */
+export function readSaid(message: Content, key: Content): Reading | undefined {
+  if (set(message.message)) {
+    const content = unwrap(message.message)
+    return content && readContent(content)
+  }
+  // A view-once photo or video the phone keeps from linked devices: Baileys has the key only.
+  return key.isViewOnce === true ? { kind: 'media' } : undefined
+}
+
+/** A message's id as kept, or a local one when it has none worth keeping. */
+export function messageIdOf(id: unknown): string {
+  return typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? id : `local-${randomUUID()}`
+}
+
 /** One message from Baileys' `messages.upsert`; undefined for what the bot must not answer. */
 export function readBaileysMessage(msg: WAMessage): Inbound | undefined {
   const message = object(msg)
@@ -214,22 +232,10 @@ export function readBaileysMessage(msg: WAMessage): Inbound | undefined {
   if (set(message.requestId)) return undefined
   if (key.addressingMode !== 'pn' && key.addressingMode !== 'lid') return undefined
 
-  let reading: Reading | undefined
-  if (set(message.message)) {
-    const content = unwrap(message.message)
-    reading = content && readContent(content)
-  } else if (key.isViewOnce === true) {
-    // A view-once photo or video the phone keeps from linked devices: Baileys has the key only.
-    reading = { kind: 'media' }
-  }
+  const reading = readSaid(message, key)
   if (!reading) return undefined
 
-  const id = key.id
-  const inbound: Inbound = {
-    contact: person.address,
-    messageId: typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? id : `local-${randomUUID()}`,
-    kind: reading.kind,
-  }
+  const inbound: Inbound = { contact: person.address, messageId: messageIdOf(key.id), kind: reading.kind }
   const alias = personOf(key.remoteJidAlt)
   if (alias && alias.lid !== person.lid) inbound.alias = alias.address
   const sentAt = millis(message.messageTimestamp)
@@ -256,12 +262,7 @@ export function readBaileysCall(call: BaileysCall): Inbound | undefined {
   if (!call || typeof call !== 'object' || call.status !== 'offer' || call.isGroup === true) return undefined
   const person = personOf(call.from) ?? personOf(call.chatId)
   if (!person) return undefined
-  const id = call.id
-  const inbound: Inbound = {
-    contact: person.address,
-    messageId: typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? id : `local-${randomUUID()}`,
-    kind: 'other',
-  }
+  const inbound: Inbound = { contact: person.address, messageId: messageIdOf(call.id), kind: 'other' }
   if (call.date instanceof Date && Number.isFinite(call.date.getTime())) inbound.sentAt = call.date.getTime()
   return inbound
 }

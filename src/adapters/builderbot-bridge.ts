@@ -9,6 +9,7 @@ import type { ProviderClass } from '@builderbot/bot'
 import type { Inbound, InboundSource } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import { silentLogger, type Logger } from '../ports/logger.js'
+import type { StaffMessage } from '../ports/staff.js'
 
 /**
  * The part of a provider's message payload the bridge reads. Nothing in it is trusted: any field
@@ -82,46 +83,69 @@ export function toInbound(raw: unknown): Inbound | undefined {
   return { contact, messageId, text: body.replace(LONE_SURROGATE, '\uFFFD'), kind: 'text' }
 }
 
+/**
+ * A provider's `staff` event (the console's `/staff <text>`): a message the business's staff sent
+ * to the contact in `from`; undefined when `from` is not a contact.
+ */
+export function toStaffMessage(raw: unknown): StaffMessage | undefined {
+  if (!raw || typeof raw !== 'object') return undefined
+  const payload = raw as ProviderMessage
+  const contact = contactOf(payload.from)
+  if (!contact) return undefined
+  const id = payload.key && typeof payload.key === 'object' ? payload.key.id : undefined
+  const messageId = typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : `local-${randomUUID()}`
+  return { contact, messageId }
+}
+
 export interface Bridge {
   detach(): void
 }
 
-/** BuilderBot's provider events (the console, BuilderBot's test provider) as an inbound source. */
+/**
+ * BuilderBot's provider events (the console, BuilderBot's test provider) as an inbound source:
+ * `message` for a contact's messages, `staff` for the staff's (the console's `/staff`).
+ */
 export function builderbotSource(provider: ProviderClass, log: Logger = silentLogger): InboundSource {
-  return {
-    onMessage(listener) {
-      // The provider calls this from inside its own (async) event handler: anything thrown here
-      // would become an unhandled rejection there and stop the process. Nothing is, whatever arrives.
-      const onMessage = (payload: unknown) => {
-        try {
-          const inbound = toInbound(payload)
-          if (inbound) listener(inbound)
-        } catch (error) {
-          log.error('message.unreadable', { error: (error as Error)?.message ?? String(error) })
-        }
+  // The provider calls these from inside its own (async) event handler: anything thrown here
+  // would become an unhandled rejection there and stop the process. Nothing is, whatever arrives.
+  const subscribe = <T>(event: string, read: (payload: unknown) => T | undefined, listener: (value: T) => void) => {
+    const handler = (payload: unknown) => {
+      try {
+        const value = read(payload)
+        if (value) listener(value)
+      } catch (error) {
+        log.error('message.unreadable', { error: (error as Error)?.message ?? String(error) })
       }
-      provider.on('message', onMessage as never)
-      return () => provider.off('message', onMessage as never)
-    },
+    }
+    provider.on(event as never, handler as never)
+    return () => void provider.off(event as never, handler as never)
+  }
+  return {
+    onMessage: (listener) => subscribe('message', toInbound, listener),
+    onStaffMessage: (listener) => subscribe('staff', toStaffMessage, listener),
   }
 }
 
-/** The engine's side of a source: every message handled, every address link learned. */
+/** The engine's side of a source: every message handled, every address link learned, every staff message heard. */
 export interface InboundHandler {
   handle(inbound: Inbound): Promise<void>
   link?(lid: string, phone: string): Promise<void>
+  /** The business's staff wrote to a contact from the business's own WhatsApp. */
+  staffReplied?(message: StaffMessage): Promise<void>
 }
 
-/** Feeds a source's messages (and address links) to the engine until detached. */
+/** Feeds a source's messages (address links, staff messages) to the engine until detached. */
 export function attachSource(source: InboundSource, engine: InboundHandler, log: Logger = silentLogger): Bridge {
   const lost = (error: unknown) => log.error('message.lost', { error: (error as Error)?.message ?? String(error) })
   // The engine answers its own errors with an apology; these catches are for a bug in that.
   const stopMessages = source.onMessage((inbound) => void engine.handle(inbound).catch(lost))
   const stopLinks = engine.link && source.onLink?.(({ lid, phone }) => void engine.link!(lid, phone).catch(lost))
+  const stopStaff = engine.staffReplied && source.onStaffMessage?.((message) => void engine.staffReplied!(message).catch(lost))
   return {
     detach() {
       stopMessages()
       stopLinks?.()
+      stopStaff?.()
     },
   }
 }

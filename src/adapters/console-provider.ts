@@ -33,13 +33,19 @@ const EVENT_COMMANDS: ReadonlyMap<string, string> = new Map([
   ['/location', '_event_location_'],
 ])
 
+/** `/staff <text>`: the business's staff answering the console contact from the business's phone. */
+const STAFF_COMMAND = '/staff'
+const STAFF_USAGE = `${STAFF_COMMAND} <text> sends <text> to this contact as the business's staff would, from its phone`
+
 /**
  * A BuilderBot provider backed by a readable and a writable stream.
  *
  * Every input line becomes one inbound `message` from `opts.from`; `/image`, `/video`, `/sticker`,
- * `/voice`, `/document` and `/location` simulate the matching media events. Replies are written to
- * `opts.output`: bare lines when piped (so scripts can read them), `bot: …` lines under a `> ` prompt
- * when interactive. It never starts BuilderBot's HTTP server.
+ * `/voice`, `/document` and `/location` simulate the matching media events. `/staff <text>` is the
+ * business's staff writing to the contact from the business's phone: a `staff` event (same payload
+ * shape, `from` being the contact it was sent to), shown as `staff: <text>` when interactive.
+ * Replies are written to `opts.output`: bare lines when piped (so scripts can read them), `bot: …`
+ * lines under a `> ` prompt when interactive. It never starts BuilderBot's HTTP server.
  *
  * @example
  * ```ts
@@ -137,15 +143,17 @@ export class ConsoleProvider extends ProviderClass {
    */
   sendMessage<K = any>(userId: string, message: any): Promise<K> {
     const text = Array.isArray(message) ? message.join('\n') : String(message ?? '')
-    const { output, interactive, botLabel } = this.opts
-    let chunk = `${text}\n`
-    if (interactive) {
-      // Erase the '> ' prompt (and any half-typed input) first, so the reply starts on a clean
-      // line; only on a real terminal, to keep escape codes out of files.
-      const erase = (output as { isTTY?: boolean }).isTTY ? '\r\x1b[2K' : ''
-      chunk = `${erase}${botLabel}: ${chunk}`
-    }
-    return new Promise<K>((resolve, reject) => {
+    const chunk = this.opts.interactive ? this.labelled(this.opts.botLabel, text) : `${text}\n`
+    return this.write(chunk).then(() => ({ userId, message }) as K)
+  }
+
+  /**
+   * Writes a chunk (a reply, or what the person typed shown back); resolves once the output has
+   * taken it, rejects (never throws) when the output is closed or fails.
+   */
+  private write(chunk: string): Promise<void> {
+    const { output, interactive } = this.opts
+    return new Promise<void>((resolve, reject) => {
       const fail = (err: unknown) => reject(err instanceof Error ? err : new Error(String(err)))
       if (this.outputError) return fail(this.outputError)
       // Writing to an ended stream would emit 'error' asynchronously instead of failing here.
@@ -158,12 +166,38 @@ export class ConsoleProvider extends ProviderClass {
           if (err) return fail(err)
           // Put the prompt back under the reply, keeping whatever the person had typed.
           if (interactive && this.rl && !this.closed) this.rl.prompt(true)
-          resolve({ userId, message } as K)
+          resolve()
         })
       } catch (err) {
         fail(err)
       }
     })
+  }
+
+  /**
+   * A labelled line for the interactive transcript. The '> ' prompt (and any half-typed input) is
+   * erased first, so the line starts clean; only on a real terminal, to keep escape codes out of files.
+   */
+  private labelled(label: string, text: string): string {
+    const erase = (this.opts.output as { isTTY?: boolean }).isTTY ? '\r\x1b[2K' : ''
+    return `${erase}${label}: ${text}\n`
+  }
+
+  /**
+   * `/staff <text>`: emitted as `staff`; shown back as `staff: <text>` when interactive, so the
+   * transcript reads as the chat would on the phone. Piped output holds only the bot's replies.
+   */
+  private onStaffLine(line: string): void {
+    const { interactive, from, name } = this.opts
+    const body = line.slice(STAFF_COMMAND.length).trim()
+    if (body === '') {
+      if (interactive) void this.write(this.labelled('usage', STAFF_USAGE)).catch(() => {})
+      return
+    }
+    this.counter += 1
+    const id = `console-${this.counter}-${randomBytes(4).toString('hex')}`
+    if (interactive) void this.write(this.labelled('staff', body)).catch(() => {})
+    this.emit('staff', { from, name, body, key: { id } })
   }
 
   private onLine(raw: string): void {
@@ -175,6 +209,8 @@ export class ConsoleProvider extends ProviderClass {
       this.rl?.prompt()
       return
     }
+    // What is shown back puts the prompt back under it once written.
+    if (line === STAFF_COMMAND || line.startsWith(`${STAFF_COMMAND} `)) return this.onStaffLine(line)
     const event = EVENT_COMMANDS.get(line)
     const body = event === undefined ? line : utils.generateRefProvider(event)
     this.counter += 1

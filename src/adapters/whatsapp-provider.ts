@@ -8,8 +8,11 @@
  *   switched off; BuilderBot keeps the connection, the QR code or pairing code, and sending.
  *   Here every message of every `messages.upsert` batch ('notify' and 'append') is read by
  *   `readBaileysMessage` (baileys-inbound.ts), a call offer becomes a message the bot answers
- *   (it reads text only), and `lid-mapping.update` links a `…@lid` to its phone number. They
- *   reach the engine through `inbound`, an InboundSource.
+ *   (it reads text only), and `lid-mapping.update` links a `…@lid` to its phone number. What the
+ *   business's staff send from its own WhatsApp is read by `readBaileysStaffMessage`
+ *   (baileys-staff.ts). They reach the engine through `inbound`, an InboundSource.
+ * - Every message the bot sends carries an id it made (whatsapp-sent-ids.ts), so that its own
+ *   messages are never taken for the staff's, even after a restart.
  * - Its session folder and log are written to the working directory: the caller runs the
  *   process from `<data dir>/runtime` (git-ignored, private to the owner).
  * - Its constructor removes every SIGINT/SIGTERM/uncaughtException/unhandledRejection handler
@@ -29,16 +32,18 @@
  * (whatsapp-reconnect.ts), the session folder's permissions (whatsapp-session.ts) and the log
  * filter (whatsapp-log.ts). This one builds the provider, tames it and wires them together.
  */
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import qrcode from 'qrcode-terminal'
 import type { ProviderClass } from '@builderbot/bot'
 import type { Logger } from '../ports/logger.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { InboundSource } from '../ports/inbound-source.js'
 import { lidMappingReader } from './baileys-lid-mapping.js'
+import type { OwnAccount } from './baileys-staff.js'
 import { connectionLog } from './whatsapp-log.js'
 import { type Backoff, reconnector } from './whatsapp-reconnect.js'
 import { SESSION_FOLDER, tightenSession } from './whatsapp-session.js'
+import { SENT_IDS_KEY_FILE, sentIds } from './whatsapp-sent-ids.js'
 import { EVENTS_READ_HERE, socketSource, type SocketEvents } from './whatsapp-socket-source.js'
 
 export { type Backoff, DEFAULT_BACKOFF } from './whatsapp-reconnect.js'
@@ -53,7 +58,10 @@ interface BaileysInternals {
   shouldReconnect(statusCode?: number): boolean
   delayedReconnect(): Promise<void>
   vendor?: {
-    sendMessage(jid: string, content: { text: string }): Promise<unknown>
+    /** Baileys' `sock.sendMessage`: options are its MiscMessageGenerationOptions (`messageId` among them). */
+    sendMessage(jid: string, content: { text: string }, options: { messageId: string }): Promise<unknown>
+    /** Baileys' `sock.user` (creds.me): the bot's own account. */
+    user?: OwnAccount
     updateProfileStatus?(status: string): Promise<unknown>
     end?(error?: Error): void
   }
@@ -81,7 +89,7 @@ export interface WhatsAppOptions {
 export interface WhatsApp {
   provider: ProviderClass
   messenger: Messenger
-  /** Contacts' messages and calls, read from Baileys' socket, and the address links it learns. */
+  /** Contacts' messages and calls, the staff's messages, read from Baileys' socket, and the address links it learns. */
   inbound: InboundSource
   /** Connects to WhatsApp (QR code or pairing code on first run). */
   connect(): Promise<void>
@@ -152,7 +160,11 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
   const listenOnEvents = provider.listenOnEvents.bind(provider)
   const busEvents = provider.busEvents.bind(provider)
   provider.busEvents = () => busEvents().filter(({ event }) => !EVENTS_READ_HERE.has(event))
-  const inbound = socketSource(log, lidMappingReader(sessionDir))
+  const ids = sentIds({ keyPath: join(sessionDir, SENT_IDS_KEY_FILE), log })
+  const inbound = socketSource(log, lidMappingReader(sessionDir), {
+    isBotMessageId: ids.isBotMessageId,
+    account: () => provider.vendor?.user,
+  })
   provider.listenOnEvents = (events) => {
     listenOnEvents(events)
     events.on('connection.update', reconnect.onConnection)
@@ -164,13 +176,12 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
     inbound: inbound.source,
     loggedOut: reconnect.loggedOut,
     messenger: {
+      // Straight through Baileys, not BuilderBot's sendMessage: it takes no message id, and would
+      // mangle a `…@lid`. Numbers go to `<digits>@s.whatsapp.net`, as BuilderBot writes them.
       async send(contact, text) {
-        if (contact.includes('@')) {
-          if (!provider.vendor) throw new Error('WhatsApp is not connected')
-          await provider.vendor.sendMessage(contact, { text })
-        } else {
-          await provider.sendMessage(contact, text, {})
-        }
+        const vendor = provider.vendor
+        if (!vendor) throw new Error('WhatsApp is not connected')
+        await vendor.sendMessage(contact.includes('@') ? contact : `${contact}@s.whatsapp.net`, { text }, { messageId: ids.next() })
       },
     },
     connect: open,

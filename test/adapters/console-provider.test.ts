@@ -1,6 +1,8 @@
 import { PassThrough, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { attachSource, builderbotSource } from '../../src/adapters/builderbot-bridge.js'
 import { ConsoleProvider, type ConsoleProviderOptions } from '../../src/adapters/console-provider.js'
+import type { StaffMessage } from '../../src/ports/staff.js'
 
 const FROM = '5215512345678'
 
@@ -192,5 +194,81 @@ describe('ConsoleProvider, interactive', () => {
     await provider.sendMessage(FROM, 'hola')
     expect(drain()).toMatch(/^Consent: hola\n/)
     provider.close()
+  })
+})
+
+describe('ConsoleProvider, the staff writing from the business phone (/staff)', () => {
+  /** Resolves with the next `staff` event the provider emits. */
+  const nextStaff = (provider: ConsoleProvider) =>
+    new Promise<void>((resolve) => {
+      const handler = () => {
+        provider.off('staff' as never, handler as never)
+        resolve()
+      }
+      provider.on('staff' as never, handler as never)
+    })
+  /** Collects the provider's `staff` events. */
+  const staffOf = (provider: ConsoleProvider) => {
+    const staff: Inbound[] = []
+    provider.on('staff' as never, ((payload: Inbound) => staff.push(payload)) as never)
+    return staff
+  }
+
+  it('emits `/staff <text>` as a staff event to the contact, and writes nothing when piped', async () => {
+    const { input, provider, messages, drain } = setup()
+    const staff = staffOf(provider)
+    provider.listen()
+    input.end('hola\n/staff Hola, soy Luis: te atiendo yo\n/staff\n/staffing\n')
+    await provider.ended
+    expect(staff).toEqual([
+      { from: FROM, name: 'console', body: 'Hola, soy Luis: te atiendo yo', key: { id: expect.stringMatching(/^console-\d+-\w+$/) } },
+    ])
+    // `/staff` alone is not a message from anyone; another word starting the same way is the contact's.
+    expect(messages.map((m) => m.body)).toEqual(['hola', '/staffing'])
+    expect(new Set([...messages, ...staff].map((m) => m.key.id)).size).toBe(3)
+    expect(drain()).toBe('')
+  })
+
+  it('shows `/staff <text>` back as the staff line, and tells how to use `/staff` alone', async () => {
+    const { input, provider, messages, drain } = setup({ interactive: true })
+    const staff = staffOf(provider)
+    provider.listen()
+    drain()
+    const emitted = nextStaff(provider)
+    input.write('/staff Te llamo ahora\n')
+    await emitted
+    // Shown back once the output has taken it (the write's callback redraws the prompt).
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(staff.map((s) => s.body)).toEqual(['Te llamo ahora'])
+    // After readline's echo of what was typed: the staff line, and the prompt under it.
+    expect(drain()).toMatch(/\nstaff: Te llamo ahora\n[^\n]*> [^\n]*$/)
+
+    input.write('/staff   \n')
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(drain()).toMatch(
+      /\nusage: \/staff <text> sends <text> to this contact as the business's staff would, from its phone\n[^\n]*> [^\n]*$/,
+    )
+    expect(staff).toHaveLength(1)
+    expect(messages).toEqual([])
+    provider.close()
+  })
+
+  it("reaches the engine's staffReplied through the bridge, until detached", async () => {
+    const { input, provider } = setup()
+    const replied: StaffMessage[] = []
+    const handled: string[] = []
+    const bridge = attachSource(builderbotSource(provider), {
+      handle: async (inbound) => void handled.push(inbound.text ?? ''),
+      staffReplied: async (message) => void replied.push(message),
+    })
+    provider.listen()
+    const first = nextStaff(provider)
+    input.write('hola\n/staff Soy Luis\n')
+    await first
+    bridge.detach()
+    input.end('/staff otra vez\n')
+    await provider.ended
+    expect(replied).toEqual([{ contact: FROM, messageId: expect.stringMatching(/^console-\d+-\w+$/) }])
+    expect(handled).toEqual(['hola'])
   })
 })

@@ -4,12 +4,14 @@
  * shaped as Baileys emits them; reconnection delays go through an injected scheduler.
  */
 import { EventEmitter } from 'node:events'
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { useMultiFileAuthState } from 'baileys'
+import { generateMessageIDV2, useMultiFileAuthState } from 'baileys'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createWhatsApp, type WhatsAppOptions } from '../../src/adapters/whatsapp-provider.js'
+import { SENT_IDS_KEY_FILE, sentIds } from '../../src/adapters/whatsapp-sent-ids.js'
 import { createLogger, silentLogger } from '../../src/app/logger.js'
 
 // createWhatsApp sets the process's umask, as it must in the bot: put the test runner's back.
@@ -39,17 +41,32 @@ describe('the WhatsApp provider wrapper', () => {
     }
   })
 
-  it('answers a …@lid sender on its raw jid, and a phone number through the provider', async () => {
+  it('answers a …@lid sender on its raw jid and a phone number on its number jid, each with an id the bot made', async () => {
     const whatsapp = await createWhatsApp({ logger: silentLogger, terminal: new PassThrough() })
-    const toVendor: string[] = []
-    const toProvider: string[] = []
-    const internals = whatsapp.provider as unknown as { vendor: unknown; sendText: (jid: string, text: string) => Promise<unknown> }
-    internals.vendor = { sendMessage: async (jid: string) => void toVendor.push(jid) }
-    internals.sendText = async (jid: string) => void toProvider.push(jid)
+    const sent: [string, unknown, { messageId?: string }][] = []
+    const internals = whatsapp.provider as unknown as { vendor: unknown }
+    internals.vendor = {
+      sendMessage: async (jid: string, content: unknown, options: { messageId?: string }) => void sent.push([jid, content, options]),
+    }
     await whatsapp.messenger.send('123456789012345@lid', 'hola')
-    await whatsapp.messenger.send('5215512345678', 'hola')
-    expect(toVendor).toEqual(['123456789012345@lid'])
-    expect(toProvider).toEqual(['5215512345678@s.whatsapp.net'])
+    await whatsapp.messenger.send('5215512345678', 'adiós')
+    expect(sent.map(([jid, content]) => [jid, content])).toEqual([
+      ['123456789012345@lid', { text: 'hola' }],
+      ['5215512345678@s.whatsapp.net', { text: 'adiós' }],
+    ])
+    // Baileys' own id shape (generateMessageIDV2: '3EB0' and 18 hex digits), a new one each time.
+    const ids = sent.map(([, , options]) => options.messageId)
+    for (const id of ids) expect(id).toMatch(/^3EB0[0-9A-F]{18}$/)
+    expect(new Set(ids).size).toBe(2)
+    // Tagged under a key kept in the session folder (the working directory's, as in the bot).
+    expect((statSync(join('bot_sessions', SENT_IDS_KEY_FILE)).mode & 0o777).toString(8)).toBe('600')
+    expect(sentIds({ keyPath: join('bot_sessions', SENT_IDS_KEY_FILE) }).isBotMessageId(ids[0])).toBe(true)
+  })
+
+  it('throws when WhatsApp is not connected', async () => {
+    const whatsapp = await createWhatsApp({ logger: silentLogger, terminal: new PassThrough() })
+    await expect(whatsapp.messenger.send('5215512345678', 'hola')).rejects.toThrow('WhatsApp is not connected')
+    await expect(whatsapp.messenger.send('123456789012345@lid', 'hola')).rejects.toThrow('WhatsApp is not connected')
   })
 
   it('draws the QR code in the terminal when WhatsApp asks for a link', async () => {
@@ -238,5 +255,77 @@ describe('the WhatsApp session folder', () => {
     await createWhatsApp({ logger: silentLogger, terminal: new PassThrough() })
     expect(mode('bot_sessions')).toBe('700')
     expect(mode(join('bot_sessions', 'creds.json'))).toBe('600')
+  })
+})
+
+describe("the ids of the bot's messages", () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+  const session = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sent-ids-'))
+    dirs.push(dir)
+    return join(dir, 'bot_sessions', SENT_IDS_KEY_FILE)
+  }
+  const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
+
+  it('are recognised from the key in the session folder, created 0600 at first use, even after a restart', () => {
+    const keyPath = session()
+    const ids = sentIds({ keyPath })
+    expect(existsSync(keyPath)).toBe(false)
+    const mine = Array.from({ length: 50 }, () => ids.next())
+    expect(mode(keyPath)).toBe('600')
+    expect(mode(dirname(keyPath))).toBe('700')
+    expect(readFileSync(keyPath)).toHaveLength(32)
+    for (const id of mine) expect(ids.isBotMessageId(id)).toBe(true)
+
+    // A new process remembers nothing but the key.
+    const restarted = sentIds({ keyPath })
+    for (const id of mine) expect(restarted.isBotMessageId(id)).toBe(true)
+    expect(new Set(mine).size).toBe(mine.length)
+  })
+
+  it('do not include ids the bot did not make, in any shape', () => {
+    const ids = sentIds({ keyPath: session() })
+    const mine = ids.next()
+    for (let i = 0; i < 200; i++) expect(ids.isBotMessageId(generateMessageIDV2('34911222333:7@s.whatsapp.net'))).toBe(false)
+    const forged = `${mine.slice(0, 14)}${mine.slice(14) === '00000000' ? '00000001' : '00000000'}`
+    for (const id of [forged, mine.toLowerCase(), 'A5B1000000000000000000000000001', '3A1B2C3D4E5F60718293', '', undefined, 42, null])
+      expect(ids.isBotMessageId(id)).toBe(false)
+    // Another session's key makes other ids.
+    expect(sentIds({ keyPath: session() }).isBotMessageId(mine)).toBe(false)
+  })
+
+  it('agree on one key when two processes start at once', () => {
+    const keyPath = session()
+    const first = sentIds({ keyPath })
+    const second = sentIds({ keyPath })
+    const a = first.next()
+    const b = second.next()
+    expect(first.isBotMessageId(b)).toBe(true)
+    expect(second.isBotMessageId(a)).toBe(true)
+    expect(readdirSync(dirname(keyPath))).toEqual([SENT_IDS_KEY_FILE])
+  })
+
+  it('get a new key when the kept one is damaged', () => {
+    const keyPath = session()
+    mkdirSync(dirname(keyPath), { recursive: true })
+    writeFileSync(keyPath, 'not a key')
+    const ids = sentIds({ keyPath })
+    expect(ids.isBotMessageId(ids.next())).toBe(true)
+    expect(readFileSync(keyPath)).toHaveLength(32)
+    expect(mode(keyPath)).toBe('600')
+  })
+
+  it('are still told for this run when the key cannot be kept, and it is logged', () => {
+    const lines: string[] = []
+    const blocker = session()
+    mkdirSync(dirname(dirname(blocker)), { recursive: true })
+    writeFileSync(dirname(blocker), 'a file where the session folder should be')
+    const ids = sentIds({ keyPath: blocker, log: createLogger('info', (line) => lines.push(line)) })
+    const mine = ids.next()
+    expect(ids.isBotMessageId(mine)).toBe(true)
+    expect(lines.some((line) => line.includes('"event":"whatsapp.sent_ids_key_unavailable"'))).toBe(true)
   })
 })

@@ -14,6 +14,10 @@
  * - Utils/process-message.js `cleanMessage` normalises the jids (drops the device).
  * - Socket/chats.js `upsertMessage` emits `messages.upsert` `{ messages: [msg], type }`.
  * - Socket/messages-recv.js `handleCall` emits `call` `[{ chatId, from, id, date, offline, status, isVideo, isGroup }]`.
+ * - Socket/messages-send.js `sendMessage` builds what the bot sends with Utils/messages.js
+ *   `generateWAMessage` and, with `emitOwnEvents`, upserts it as 'append' once relayed (on the
+ *   next tick, under the processing mutex): the fake vendor does the same with Baileys' own
+ *   `generateWAMessage`. (BuilderBot turns emitOwnEvents off; the echo is the worst case.)
  * Here the content is sent as a `plaintext` child (the branch that needs no Signal session) and
  * run through Baileys' own exported `decryptMessageNode` and `cleanMessage`; only the socket is
  * fake (an EventEmitter returned by the wrapper's `initVendor`, as in whatsapp-provider.test.ts).
@@ -21,12 +25,13 @@
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { cleanMessage, decryptMessageNode, proto, type BinaryNode, type WAMessage } from 'baileys'
+import { cleanMessage, decryptMessageNode, generateWAMessage, proto, type BinaryNode, type WAMessage } from 'baileys'
 import { afterEach } from 'vitest'
 import { createWhatsApp, type WhatsApp } from '../../src/adapters/whatsapp-provider.js'
 import { startBot, type RunningBot } from '../../src/main/bot.js'
 import { createLogger, silentLogger, type Logger } from '../../src/app/logger.js'
 import type { Inbound } from '../../src/ports/inbound-source.js'
+import type { StaffMessage } from '../../src/ports/staff.js'
 import { ROOT, removeDir, tempDir } from './chat.js'
 
 /** The bot's own WhatsApp account (as Baileys keeps it in creds.me): a companion device of the business phone. */
@@ -46,6 +51,9 @@ export interface StanzaSpec {
   recipient?: string
   sender_pn?: string
   sender_lid?: string
+  /** On a message the business sent: the recipient's other address (read into remoteJidAlt when no sender_pn/sender_lid). */
+  peer_recipient_pn?: string
+  peer_recipient_lid?: string
   addressing_mode?: 'pn' | 'lid'
   /** Delivered from the backlog after a reconnect: Baileys upserts it as 'append'. */
   offline?: boolean
@@ -71,7 +79,17 @@ export interface CallSpec {
 
 export function stanzaOf(spec: StanzaSpec): BinaryNode {
   const attrs: Record<string, string> = { id: spec.id, from: spec.from, t: String(spec.t ?? 1_767_000_000), type: spec.type ?? 'text' }
-  for (const name of ['notify', 'participant', 'recipient', 'sender_pn', 'sender_lid', 'addressing_mode'] as const) {
+  const named = [
+    'notify',
+    'participant',
+    'recipient',
+    'sender_pn',
+    'sender_lid',
+    'peer_recipient_pn',
+    'peer_recipient_lid',
+    'addressing_mode',
+  ] as const
+  for (const name of named) {
     if (spec[name] !== undefined) attrs[name] = spec[name]!
   }
   if (spec.offline) attrs.offline = '1'
@@ -131,33 +149,88 @@ export function resendUpsert(spec: ResendSpec): { messages: WAMessage[]; type: '
   return spec.merged ? { messages: [message], type: 'notify' } : { messages: [message], type: 'notify', requestId: '3EB0PDO00000000000001' }
 }
 
+/** The jid Baileys is asked to send to for a contact address. */
+export const jidOf = (contact: string) => (contact.includes('@') ? contact : `${contact}@s.whatsapp.net`)
+
+/** The business's own jid as the server writes it on what its phone sent: the phone is device 0, written without `:0`. */
+const businessJid = (lid: boolean) => (lid ? `${ME.lid.split(':')[0]}@lid` : `${ME.phone}@s.whatsapp.net`)
+
+/**
+ * A message the business's staff sent from its phone to `contact` (digits or a jid), as the server
+ * hands it to this linked device: `from` the business's own jid (its LID in a LID chat),
+ * `recipient` the contact, and the content as the phone encrypts it for its own devices, in a
+ * `deviceSentMessage { destinationJid, message }` (what Baileys itself does for its own devices,
+ * Socket/messages-send.js `relayMessage` `meMsg`; decode-wa-message.js `decrypt()` unwraps it).
+ * `content`: a text, or a WAProto message. `alt`: the contact's other address, as the server
+ * adds it (`peer_recipient_lid` / `peer_recipient_pn`, read into key.remoteJidAlt).
+ */
+export function staffStanza(
+  contact: string,
+  content: string | Record<string, unknown>,
+  id: string,
+  extra: Partial<StanzaSpec> & { alt?: string } = {},
+): StanzaSpec {
+  const { alt, ...rest } = extra
+  const recipient = jidOf(contact)
+  const lid = recipient.endsWith('@lid')
+  const message = typeof content === 'string' ? { conversation: content } : content
+  return {
+    id,
+    from: businessJid(lid),
+    recipient,
+    t: 1_767_000_000,
+    content: { deviceSentMessage: { destinationJid: recipient, message } },
+    ...(alt ? (lid ? { peer_recipient_pn: jidOf(alt) } : { peer_recipient_lid: alt }) : {}),
+    ...rest,
+  }
+}
+
 /** An event on Baileys' socket: a message stanza, a placeholder resend, a call, or a LID learned. */
 export type SocketEvent =
   | { stanza: StanzaSpec }
   | { resend: ResendSpec }
   | { call: CallSpec[] }
   | { lidMapping: { lid: string; pn: string } }
+  /** A text the staff sent from the business's phone (staffStanza). */
+  | { staff: { contact: string; text: string; id: string } }
 
 export interface FakeWhatsApp {
   whatsapp: WhatsApp
   socket: EventEmitter
-  /** Everything sent through Baileys' `sendMessage`: the jid and the text. */
-  sent: { jid: string; text: string }[]
+  /** Everything sent through Baileys' `sendMessage`: the jid, the text and the message id the bot chose. */
+  sent: { jid: string; text: string; id?: string }[]
   /** Emits the event on the socket as Baileys would (messages decrypted and cleaned by Baileys' own code). */
   emit(event: SocketEvent): Promise<void>
+  /** Resolves once the socket has echoed every message sent so far (as emitOwnEvents does). */
+  echoed(): Promise<void>
 }
 
-/** Our WhatsApp wrapper, connected to a fake socket; replies are recorded, nothing reaches the network. */
+/**
+ * Our WhatsApp wrapper, connected to a fake socket; replies are recorded and echoed on the socket
+ * as Baileys' emitOwnEvents does, nothing reaches the network. It runs in the working directory
+ * (each test worker has its own, test/setup/cwd.ts), whose session folder holds the sent-ids key.
+ */
 export async function fakeWhatsApp(logger: Logger = silentLogger): Promise<FakeWhatsApp> {
   const whatsapp = await createWhatsApp({ logger, terminal: new PassThrough(), schedule: () => () => {} })
   const sent: FakeWhatsApp['sent'] = []
+  const echoes: Promise<void>[] = []
   const socket = new EventEmitter()
   const internals = whatsapp.provider as unknown as { initVendor(): Promise<EventEmitter>; vendor: unknown }
   internals.initVendor = async () => socket
   internals.vendor = {
-    sendMessage: async (jid: string, content: { text: string }) => {
-      sent.push({ jid, text: content.text })
-      return { key: { id: `sent-${sent.length}` } }
+    user: { id: ME.id, lid: ME.lid, name: 'Tienda' },
+    sendMessage: async (jid: string, content: { text: string }, options?: { messageId?: string }) => {
+      sent.push({ jid, text: content.text, id: options?.messageId })
+      const message = await generateWAMessage(jid, content, { userJid: ME.id, messageId: options?.messageId } as never)
+      echoes.push(
+        new Promise<void>((resolve) =>
+          process.nextTick(() => {
+            socket.emit('messages.upsert', { type: 'append', messages: [message] })
+            resolve()
+          }),
+        ),
+      )
+      return { key: { remoteJid: jid, fromMe: true, id: options?.messageId } }
     },
   }
   await whatsapp.connect()
@@ -167,24 +240,28 @@ export async function fakeWhatsApp(logger: Logger = silentLogger): Promise<FakeW
     sent,
     async emit(event) {
       if ('stanza' in event) socket.emit('messages.upsert', await baileysMessage(event.stanza))
+      else if ('staff' in event)
+        socket.emit('messages.upsert', await baileysMessage(staffStanza(event.staff.contact, event.staff.text, event.staff.id)))
       else if ('resend' in event) socket.emit('messages.upsert', resendUpsert(event.resend))
       else if ('call' in event) socket.emit('call', event.call)
       else socket.emit('lid-mapping.update', event.lidMapping)
+    },
+    async echoed() {
+      await Promise.all(echoes)
     },
   }
 }
 
 /** Collects what `whatsapp.inbound` delivers. */
-export function collect(whatsapp: WhatsApp): { messages: Inbound[]; links: { lid: string; phone: string }[] } {
+export function collect(whatsapp: WhatsApp): { messages: Inbound[]; links: { lid: string; phone: string }[]; staff: StaffMessage[] } {
   const messages: Inbound[] = []
   const links: { lid: string; phone: string }[] = []
+  const staff: StaffMessage[] = []
   whatsapp.inbound.onMessage((inbound) => messages.push(inbound))
   whatsapp.inbound.onLink?.((link) => links.push(link))
-  return { messages, links }
+  whatsapp.inbound.onStaffMessage?.((message) => staff.push(message))
+  return { messages, links, staff }
 }
-
-/** The jid Baileys is asked to send to for a contact address. */
-export const jidOf = (contact: string) => (contact.includes('@') ? contact : `${contact}@s.whatsapp.net`)
 
 export interface RealWhatsAppBot {
   bot: RunningBot
