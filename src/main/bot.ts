@@ -20,6 +20,12 @@ import { silentLogger, type Logger } from '../app/logger.js'
 import { withNoticePage } from '../app/web/privacy-page.js'
 import { startWebServer, type WebServer } from '../app/web/server.js'
 import type { RateLimit } from '../app/rate-limit.js'
+import type { StaffConfig } from '../app/config.js'
+import { createStaffNotifier } from '../app/staff-notifier.js'
+import { staffNotice } from '../app/staff-texts.js'
+import { createWebhookNotifier } from '../adapters/staff-webhook.js'
+import { createWhatsAppNotifier } from '../adapters/staff-whatsapp.js'
+import type { StaffNotifier } from '../ports/staff.js'
 
 export interface BusinessFiles {
   business: BusinessFlow
@@ -72,6 +78,10 @@ export interface BotOptions {
   store?: Omit<LowdbStoreOptions, 'logger'>
   /** How messages wait for a store that refuses writes (backoff, how many at once); the defaults suit production. */
   waiting?: Pick<EngineDeps, 'retryDelay' | 'maxWaiting'>
+  /** Where the staff are told of chats that wait for a person (a webhook, a WhatsApp number or group). */
+  staff?: StaffConfig
+  /** Tells the staff instead of the notifiers `staff` would build (tests). */
+  staffNotifier?: StaffNotifier
 }
 
 export interface RunningBot {
@@ -93,11 +103,22 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const business = { ...files.business, policy: withNoticePage(files.business.policy, options.publicUrl) }
   const store = await openLowdbStore(options.dataDir, { ...options.store, logger: options.logger ?? silentLogger })
   const source = options.inbound ?? builderbotSource(options.provider, options.logger)
+  const messenger = options.messenger ?? providerMessenger(options.provider)
+  // The staff's note is written in the business's language, from the owner's texts.
+  const staffNotifier =
+    options.staffNotifier ??
+    createStaffNotifier(options.staff, {
+      messenger,
+      format: staffNotice(texts, options.defaultLanguage),
+      logger: options.logger ?? silentLogger,
+      targets: { webhook: createWebhookNotifier, whatsapp: createWhatsAppNotifier },
+    })
   const engine = new ConsentEngine({
     business,
     texts,
     store,
-    messenger: options.messenger ?? providerMessenger(options.provider),
+    messenger,
+    ...(staffNotifier ? { staffNotifier } : {}),
     defaultLanguage: options.defaultLanguage,
     logger: options.logger ?? silentLogger,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -138,6 +159,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // A message waiting for a disk that refuses writes gets one last try, then is told it was not saved.
         engine.stopRetrying()
         await engine.settled()
+        // Notes to the staff under way are finished; retries still waiting are given up (and logged).
+        await staffNotifier?.close?.()
         await store.close()
       })()
       return closing

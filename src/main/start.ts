@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     logger,
     rateLimit: config.rateLimit,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(config.staff ? { staff: config.staff } : {}),
   }
   if (config.provider === 'whatsapp') await runWhatsApp(config, logger, options)
   else await runConsole(config, options)

@@ -1,7 +1,8 @@
 /**
  * The bad-input corpus (test/fixtures/inbound/corpus.json) through the real bridge: every case is
- * sent to a contact whose consent is pending, to one whose answers are settled, and to one being
- * asked for an email address. Each gets the reply its case expects or none by rule, nothing
+ * sent to a contact whose consent is pending, to one whose answers are settled (the bot is quiet
+ * then: it is all for the staff), and to one being asked for an email address. Each gets the
+ * reply its case expects or none by rule, nothing
  * crashes, what was stored before stays as it was (read back through the store, after a
  * restart), and the bot still answers normally after the whole corpus.
  */
@@ -144,7 +145,8 @@ describe('the bad-input corpus', () => {
 
   describe.each(corpus.cases.map((c, i) => [c.name, c, i] as const))('%s', (_, c, caseIndex) => {
     it.each(PHASES)('while %s', async (phase) => {
-      const handling = c[phase] ?? c.expect
+      // Settled, the bot has stepped aside for the staff: whatever arrives is theirs, and it says nothing.
+      const handling = phase === 'settled' ? 'ignored' : (c[phase] ?? c.expect)
       const contact = senderOf(c, caseIndex, phase)
       const payload = payloadOf(c, caseIndex, phase)
       const sent = bot.provider.sent

@@ -102,13 +102,13 @@ describe('a new contact, in Spanish', () => {
     expect(readDatabase(bot.dataDir).ledger.map((r) => r.event)).toEqual(['given'])
   })
 
-  it('after three unclear answers says how to reach a person, and keeps the question open', async () => {
+  it('after three unclear answers offers a person (PERSONA), and keeps the question open', async () => {
     bot = await open()
     const chat = bot.chat(MX)
     await chat.say('hola')
     expect(await chat.say('qué')).toEqual([expect.stringMatching(/no te he entendido/)])
     expect(await chat.say('cómo')).toEqual([expect.stringMatching(/no te he entendido/)])
-    expect(await chat.say('eh')).toEqual([expect.stringMatching(/privacidad@tienda\.example/)])
+    expect(await chat.say('eh')).toEqual([expect.stringMatching(/si prefieres hablar con una persona, escribe \*PERSONA\*/i)])
     expect((await chat.say('sí'))[0]).toMatch(/enviarte ofertas/)
   })
 

@@ -83,7 +83,7 @@ describe('restart and return', () => {
     ])
   })
 
-  it('recognises a returning contact whose consent is settled and shows the menu, never a new greeting', async () => {
+  it('recognises a returning contact whose consent is settled: no new greeting, their words left to the staff, MENÚ opens the menu', async () => {
     const first = await open()
     const chat = first.chat(MX)
     for (const body of ['hola', 'sí', 'no', '1']) await chat.say(body)
@@ -91,22 +91,23 @@ describe('restart and return', () => {
 
     const second = await open({ dataDir: first.dataDir })
     const returning = second.chat(MX)
-    const menu = await returning.say('hola')
+    expect(await returning.say('hola')).toEqual([])
+    const menu = await returning.say('menú')
     expect(menu).toHaveLength(1)
-    expect(menu[0]).toMatch(/^¡Hola de nuevo! ¿Qué quieres hacer\?[\s\S]*1\. Cambiar de canal[\s\S]*4\. Retirar/)
+    expect(menu[0]).toMatch(/^¿Qué quieres hacer\?[\s\S]*1\. Cambiar de canal[\s\S]*4\. Retirar/)
     expect(menu[0]).not.toMatch(/Te escribe el asistente/)
     // 1: change channel
     expect((await returning.say('1'))[0]).toMatch(/¿Por dónde prefieres que hablemos\?/)
     await returning.say('telegram')
     expect(readDatabase(second.dataDir).contacts[MX]!.channel!.channel).toBe('telegram')
     // 2: change one permission (a refused offer can be accepted later)
-    await returning.say('hola')
+    await returning.say('menú')
     expect((await returning.say('2'))[0]).toMatch(/¿Qué permiso quieres cambiar\?[\s\S]*2\. enviarte ofertas adaptadas a ti \(ahora: no\)/)
     expect((await returning.say('2'))[0]).toMatch(/¿Y aceptas que usemos tus datos para \*enviarte ofertas/)
     expect((await returning.say('sí'))[0]).toMatch(/así quedan tus permisos:\n• atender[^\n]*: sí\n• enviarte[^\n]*: sí/)
     expect(readDatabase(second.dataDir).contacts[MX]!.consents.marketing!.state).toBe('given')
     // 4: withdraw from the menu
-    await returning.say('hola')
+    await returning.say('menú')
     expect((await returning.say('4'))[0]).toMatch(/has retirado tu permiso/)
     expect(readDatabase(second.dataDir).ledger.map((r) => r.event)).toEqual(['given', 'refused', 'given', 'withdrawn'])
     expect(readDatabase(second.dataDir).ledger.at(-1)!.purposes).toEqual(['service', 'marketing'])

@@ -62,8 +62,11 @@ describe('the conversation machine', () => {
       { type: 'setChannel', channel: 'email', handle: 'ana@example.com' },
       { type: 'reply', key: 'channel.saved' },
       { type: 'reply', key: 'thanks.summary' },
+      { type: 'reply', key: 'human.received' },
+      // The questions done, the chat goes to the staff (the first message with it).
+      { type: 'handOver', reason: 'message' },
     ])
-    expect(confirmed.snapshot.value).toBe('thanks')
+    expect(confirmed.snapshot.value).toBe('settled')
   })
 
   it('a command works at any step and, without a next step, repeats the open question', () => {

@@ -145,7 +145,7 @@ describe('the README recipes', () => {
     const bot = await open({ flowsDir: owner.flowsDir, localesDir: owner.localesDir })
     const chat = bot.chat(MX)
     for (const body of ['hola', 'sí', 'no', 'whatsapp']) await chat.say(body)
-    const menu = (await chat.say('hola'))[0]!
+    const menu = (await chat.say('menú'))[0]!
     expect(menu).toContain('7. Ver el horario\n8. Nada, gracias')
     expect((await chat.say('7'))[0]).toBe('Abrimos de 9 a 18.')
     removeDir(owner.dir)

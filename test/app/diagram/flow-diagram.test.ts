@@ -174,7 +174,7 @@ describe('the Mermaid diagrams of the real flow', () => {
         .filter((id) => id !== 'settled' && id !== 'withdrawn')
         .sort(),
     )
-    expect(parts[1]!.diagram).toMatch(/^ {2}class askChannel,changeWhich,withdrawn,confirmErase elsewhere$/m)
+    expect(parts[1]!.diagram).toMatch(/^ {2}class askChannel,changeWhich,withdrawn,confirmErase,settled elsewhere$/m)
     // The menu leads to five steps: drawn left to right, its arrows stacked, not side by side.
     expect(parts[1]!.diagram).toMatch(/^stateDiagram-v2\n {2}direction LR\n/)
     expect(parts[0]!.diagram).not.toContain('direction')
@@ -199,7 +199,8 @@ describe('the Mermaid diagrams of the real flow', () => {
     expect(label('askChannel', 'channelDetails')).toEqual([expect.stringMatching(/^WhatsApp \(seguir aquí\) \/ Telegram/)])
     expect(label('channelDetails', 'askChannel')).toEqual([expect.stringMatching(/^otro \/ otro canal/)])
     expect(label('channelDetails', 'thanks')).toEqual(['canal guardado'])
-    expect(label('thanks', 'menu')).toEqual(['con su siguiente mensaje'])
+    // Once thanked, the contact is settled: the bot is quiet (MENÚ, a command, opens the menu).
+    expect(label('thanks', 'settled')).toEqual([undefined])
     expect(label('menu', 'withdrawn')).toEqual([expect.stringMatching(/✗ todos$/)])
     // The contact's rights: seeing their data, and erasing it once confirmed.
     expect(stays('menu')).toContainEqual(expect.stringMatching(/^↻ .* 📄 le muestra sus datos$/))
@@ -227,7 +228,7 @@ describe('the Mermaid diagrams of the real flow', () => {
     expect(markdown).toMatch(/^# The conversation, step by step\n/)
     expect(markdown).toMatch(/^## The first conversation\n\n```mermaid\nstateDiagram-v2\n/m)
     expect(markdown).toMatch(/^ {2}askService --> askMarketing : yes \/ y \/ yeah … ✓ answer this chat and your orders$/m)
-    expect(markdown).toMatch(/^ {2}thanks --> menu : on their next message$/m)
+    expect(markdown).toMatch(/^ {2}thanks --> settled$/m)
     expect(markdown).toMatch(/^ {2}anyStep --> withdrawn : stop .* ✗ all$/m)
     expect(markdown).not.toMatch(/siguiente mensaje|todos/)
   })
