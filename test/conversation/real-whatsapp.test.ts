@@ -170,7 +170,11 @@ describe('messages WhatsApp delivers in other ways', () => {
     expect(await bot.send('status@broadcast', text('hola', { from: 'status@broadcast', participant: PN }))).toEqual([])
     expect(await bot.send(PHONE, text('Hola Ana, ¿en qué te ayudo?', { from: BUSINESS_PHONE, recipient: PN }))).toEqual([])
     expect(bot.fake.sent).toEqual([])
-    expect(readDatabase(bot.dataDir).contacts).toEqual({})
+    // The staff's message starts a chat the bot stays out of: kept only as a pause, with no consent and no record.
+    const data = readDatabase(bot.dataDir)
+    expect(Object.keys(data.contacts)).toEqual([PHONE])
+    expect(data.contacts[PHONE]).toMatchObject({ consents: {}, handover: { pausedBy: 'phone' } })
+    expect(data.ledger).toEqual([])
   })
 
   it('a contact known only by a LID is answered on that LID', async () => {

@@ -28,7 +28,7 @@ import { PassThrough } from 'node:stream'
 import { cleanMessage, decryptMessageNode, generateWAMessage, proto, type BinaryNode, type WAMessage } from 'baileys'
 import { afterEach } from 'vitest'
 import { createWhatsApp, type WhatsApp } from '../../src/adapters/whatsapp-provider.js'
-import { startBot, type RunningBot } from '../../src/main/bot.js'
+import { startBot, type BotOptions, type RunningBot } from '../../src/main/bot.js'
 import { createLogger, silentLogger, type Logger } from '../../src/app/logger.js'
 import type { Inbound } from '../../src/ports/inbound-source.js'
 import type { StaffMessage } from '../../src/ports/staff.js'
@@ -276,7 +276,9 @@ export interface RealWhatsAppBot {
  * The real bot (owner files flows/ and locales/, a temporary data directory) on our WhatsApp
  * wrapper with a fake socket; closed and removed after each test.
  */
-export function realWhatsAppBots(options: { flowsDir?: string; localesDir?: string } = {}): () => Promise<RealWhatsAppBot> {
+export function realWhatsAppBots(
+  options: { flowsDir?: string; localesDir?: string } = {},
+): (overrides?: Partial<Omit<BotOptions, 'provider'>>) => Promise<RealWhatsAppBot> {
   const opened: { bot: RunningBot; dataDir: string }[] = []
   afterEach(async () => {
     for (const { bot, dataDir } of opened.splice(0)) {
@@ -284,11 +286,12 @@ export function realWhatsAppBots(options: { flowsDir?: string; localesDir?: stri
       removeDir(dataDir)
     }
   })
-  return async () => {
+  // `overrides`: another clock, the data folder of a bot closed before (a restart), staff settings.
+  return async (overrides = {}) => {
     const logLines: string[] = []
     const logger = createLogger('debug', (line) => logLines.push(line))
     const fake = await fakeWhatsApp(logger)
-    const dataDir = tempDir()
+    const dataDir = overrides.dataDir ?? tempDir()
     const bot = await startBot({
       flowsDir: options.flowsDir ?? join(ROOT, 'flows'),
       localesDir: options.localesDir ?? join(ROOT, 'locales'),
@@ -298,6 +301,7 @@ export function realWhatsAppBots(options: { flowsDir?: string; localesDir?: stri
       inbound: fake.whatsapp.inbound,
       messenger: fake.whatsapp.messenger,
       logger,
+      ...overrides,
     })
     opened.push({ bot, dataDir })
     return {
