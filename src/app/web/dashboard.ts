@@ -1,13 +1,16 @@
 /**
- * The owner's dashboard: how many contacts agree, to what, where they would rather talk, and
- * where in the flow they stop answering. Numbers are computed once per page from one read of
- * the data, then drawn as inline SVG (no script, no external request) and repeated in tables.
+ * The owner's dashboard: which chats wait for a person (staff-section.ts), how many contacts
+ * agree, to what, where they would rather talk, and where in the flow they stop answering.
+ * Numbers are computed once per page from one read of the data, then drawn as inline SVG (no
+ * script, no external request) and repeated in tables.
  */
 import type { Language } from '../../domain/language.js'
 import { shorten } from '../diagram/labels.js'
 import type { DashboardNames } from './dashboard-names.js'
-import { type ChannelUptake, type DashboardStats, type DayCount, MAX_DAYS, type PurposeOutcome } from './dashboard-stats.js'
+import { barChart, CHART_LABEL, COLORS, dayChart, legend, percent, type Segment } from './dashboard-charts.js'
+import { type ChannelUptake, type DashboardStats, MAX_DAYS, type PurposeOutcome } from './dashboard-stats.js'
 import { html, page, type Html } from './html.js'
+import { STAFF_STYLE, staffSection, type StaffSectionView } from './staff-section.js'
 import type { PageText } from '../page-texts.js'
 import type { StoreFault } from '../engine.js'
 
@@ -21,113 +24,6 @@ export {
   type PurposeOutcome,
 } from './dashboard-stats.js'
 export { firstTimeQuestions } from './first-time-questions.js'
-
-// ---- drawing ----------------------------------------------------------------------------------
-
-const COLORS = {
-  given: '#2e9d6e',
-  refused: '#e0a030',
-  withdrawn: '#d0543f',
-  lapsed: '#8a8f98',
-  unanswered: '#b9c0ca',
-  bar: '#3b7dd8',
-  confirmed: '#1f5fb4',
-  step: '#8e6bd1',
-}
-
-interface Segment {
-  /** The series, as the chart's data names it (`data-series`). */
-  series: string
-  /** As the page shows it. */
-  name: string
-  value: number
-  color: string
-}
-
-/** A chart's row label at most this long: one line in 12 px on a phone (the table below has it whole). */
-const CHART_LABEL = 56
-
-const percent = (part: number, whole: number) => (whole ? `${Math.round((part / whole) * 100)}%` : '–')
-
-function legend(segments: { name: string; color: string }[]): Html {
-  return html`<p class="legend">${segments.map((s) => html`<span><i style="background:${s.color}"></i>${s.name}</span> `)}</p>`
-}
-
-/**
- * The charts are drawn in the page's own pixels, not scaled to fit: their words keep their size
- * (12 px) on a phone's screen as on a computer's. What must stretch with the page is placed in
- * percent of its width; a nested <svg> at a percentage gives pixel positions from there.
- */
-const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`
-
-/** Horizontal bars, one row per label (written above its bar), each split into segments; every segment titled with its number. */
-function barChart(id: string, label: string, rows: { label: string; segments: Segment[] }[], t: PageText): Html {
-  const rowHeight = 44
-  /** The longest bar, as a share of the chart's width: the rest is for its total. */
-  const barShare = 0.85
-  const height = rows.length * rowHeight + 4
-  const max = Math.max(1, ...rows.map((r) => r.segments.reduce((n, s) => n + s.value, 0)))
-  return html`<svg id="${id}" class="chart" role="img" aria-label="${label}" width="100%" height="${height}">
-${rows.map((row, i) => {
-  const y = i * rowHeight
-  let x = 0
-  const total = row.segments.reduce((n, s) => n + s.value, 0)
-  return html`<g data-row="${row.label}"><text x="0" y="${y + 15}">${row.label}</text>
-${row.segments
-  .filter((s) => s.value > 0)
-  .map((s) => {
-    const w = (s.value / max) * barShare
-    const name = s.series === 'contacts' && s.value === 1 ? t('dashboard.series.contact') : s.name
-    const rect = html`<rect x="${pct(x)}" y="${y + 21}" width="${pct(w)}" height="18" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${row.label}: ${s.value} ${name}</title></rect>
-`
-    x += w
-    return rect
-  })}<text x="${pct(x)}" dx="6" y="${y + 35}" class="total">${total}</text></g>
-`
-})}</svg>`
-}
-
-/** One column per day, stacked given / refused / withdrawn. */
-function dayChart(days: DayCount[], t: PageText): Html {
-  if (!days.length) return html`<p class="muted">${t('dashboard.days.empty')}</p>`
-  const height = 220
-  const left = 36
-  const right = 10
-  const bottom = 28
-  const plotHeight = height - bottom - 10
-  const max = Math.max(1, ...days.map((d) => d.given + d.refused + d.withdrawn))
-  // Wide enough to tell the days apart on a phone (about 300 px to draw in), never wider than 28 px.
-  const barWidth = Math.max(2, Math.min(28, (300 / days.length) * 0.75))
-  const y = (value: number) => 10 + plotHeight - (value / max) * plotHeight
-  const ticks = [...new Set([0, Math.round(max / 2), max])]
-  const labelEvery = Math.ceil(days.length / 6)
-  return html`<svg id="chart-days" class="chart" role="img" aria-label="${t('dashboard.days.chart')}" width="100%" height="${height}">
-${ticks.map(
-  (
-    t,
-  ) => html`<line x1="${left}" x2="100%" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>
-`,
-)}${days.map((d, i) => {
-  // The middle of the day's column: left + (i + ½) / n of the plot, whose width is 100% less left and right.
-  const share = (i + 0.5) / days.length
-  const offset = left - share * (left + right)
-  let base = 0
-  const segments: Segment[] = [
-    { series: 'given', name: t('dashboard.series.given'), value: d.given, color: COLORS.given },
-    { series: 'refused', name: t('dashboard.series.refused'), value: d.refused, color: COLORS.refused },
-    { series: 'withdrawn', name: t('dashboard.series.withdrawn'), value: d.withdrawn, color: COLORS.withdrawn },
-  ]
-  return html`<svg x="${pct(share)}" overflow="visible" data-day="${d.day}">${segments
-    .filter((s) => s.value > 0)
-    .map((s) => {
-      const top = y(base + s.value)
-      const rect = html`<rect x="${(offset - barWidth / 2).toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(y(base) - top).toFixed(1)}" fill="${s.color}" data-series="${s.series}" data-value="${s.value}"><title>${d.day}: ${s.value} ${s.name}</title></rect>`
-      base += s.value
-      return rect
-    })}${i % labelEvery === 0 || i === days.length - 1 ? html`<text x="${offset.toFixed(1)}" y="${height - 8}" text-anchor="middle">${d.day.slice(5)}</text>` : ''}</svg>
-`
-})}</svg>`
-}
 
 export interface Downloads {
   ledgerCsv: string
@@ -151,6 +47,8 @@ export interface DashboardState {
   ledgerKey?: string | undefined
   /** Set while the store cannot write: the page opens with a banner saying so. */
   storeFault?: StoreFault | undefined
+  /** The chats handed to a person, shown first after the header: staff come here for them. */
+  staff?: StaffSectionView | undefined
 }
 
 const minute = (iso: string) => iso.replace('T', ' ').slice(0, 16)
@@ -218,7 +116,7 @@ ${state.storeFault ? faultBanner(state.storeFault, t) : ''}${languageNav(view, t
 <h1>${t('dashboard.title', { business })}</h1>
 <p class="muted">${t('dashboard.readAt', { time: minute(readAt.toISOString()) })}</p>
 ${state.ledgerKey ? html`<p class="muted" id="ledger-key">${t('dashboard.ledgerKey', { fingerprint: state.ledgerKey })}</p>\n` : ''}</header>
-<section id="totals">
+${state.staff ? staffSection(state.staff, view.language, readAt) : ''}<section id="totals">
 <table>
 <tr><th>${t('dashboard.contacts')}</th><td class="n" id="total-contacts">${stats.contacts}</td></tr>
 <tr><th>${t('dashboard.records')}</th><td class="n" id="total-records">${stats.records}</td></tr>
@@ -307,7 +205,15 @@ ${barChart(
 </ul>
 </section>
 </main>`
-  return page({ title: t('dashboard.pageTitle', { business }), language: view.language, body, style: DASHBOARD_STYLE })
+  // The forms post to this page's own server, which checks the Origin a browser sends: the page
+  // names itself to its own server (same-origin), and still to no other site.
+  return page({
+    title: t('dashboard.pageTitle', { business }),
+    language: view.language,
+    body,
+    style: DASHBOARD_STYLE + STAFF_STYLE,
+    referrer: 'same-origin',
+  })
 }
 
 const DASHBOARD_STYLE = `

@@ -75,15 +75,18 @@ export function whatsappToHtml(text: string): Html {
   return new Html(out.join('\n'))
 }
 
-/** A whole page: no script, no external resource; the styles are inline (see the CSP). */
-export function page(options: { title: string; language: string; body: Html; style?: string }): string {
+/**
+ * A whole page: no script, no external resource; the styles are inline (see the CSP). It names
+ * itself to no one (`no-referrer`), or, for a page whose forms post back, to its own server only.
+ */
+export function page(options: { title: string; language: string; body: Html; style?: string; referrer?: 'same-origin' }): string {
   return `<!doctype html>
 ${
   html`<html lang="${options.language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="${options.referrer ?? 'no-referrer'}">
 <link rel="icon" href="data:,">
 <title>${options.title}</title>
 <style>${new Html(BASE_STYLE + (options.style ?? ''))}</style>

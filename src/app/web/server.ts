@@ -2,32 +2,36 @@
  * The bot's small web server (Node's own `http`): the public /privacy page, and the owner's
  * /admin dashboard and exports behind a token.
  *
- * - Binds 127.0.0.1 unless told otherwise; GET and HEAD only; every other path is 404.
+ * - Binds 127.0.0.1 unless told otherwise; GET and HEAD, and POST for the two forms that pause and
+ *   resume the bot in a chat (staff-actions.ts); every other path is 404.
  * - /admin without ADMIN_TOKEN configured does not exist (404); with it, a missing or wrong token
  *   is 401 and nothing else. Tokens are compared in constant time. Wrong tokens are slowed down
  *   per client address (wrong-tokens.ts): a few go free, then each costs a wait that doubles.
  * - Pages load nothing from anywhere (no script, no font, no CDN), and the Content-Security-Policy
- *   forbids it, so a page cannot leak who opened it.
+ *   forbids it, so a page cannot leak who opened it; a form may post back to this server only.
  * - Logs name the route and status, never the query (it may carry the token) or any data.
  * - The data is read once per page or download; the bot's messages keep flowing in between.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Flow } from '../../domain/flow.js'
-import { LANGUAGES, type Language } from '../../domain/language.js'
+import type { Language } from '../../domain/language.js'
 import type { Policy } from '../../domain/policy.js'
 import type { ConsentReader } from '../../ports/consent-reader.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 import type { StoreFault } from '../engine.js'
 import type { Texts } from '../../ports/texts.js'
-import { pageTexts } from '../page-texts.js'
-import { exportCsv, exportJson, isTimeZone, parseSince, type ExportPart } from '../export.js'
-import { exportXlsx } from '../export-xlsx.js'
 import { silentLogger, type Logger } from '../logger.js'
-import { clientAddress, WrongTokens, type WrongTokenOptions } from './wrong-tokens.js'
-import { dashboardNames, dashboardPage, dashboardStats } from './dashboard.js'
+import { AdminAuth } from './admin-auth.js'
+import { EXPORT_PATHS, exportReply } from './admin-exports.js'
+import { adminPage } from './admin-page.js'
+import { NOT_FOUND, type Reply, type Routed, SECURITY_HEADERS, text } from './http-reply.js'
 import { earlierNoticePage, noticeVersions, pickLanguage, privacyPage } from './privacy-page.js'
+import { CHAT_ACTIONS, chatAction, type ChatSteering } from './staff-actions.js'
+import { clientAddress, WrongTokens, type WrongTokenOptions } from './wrong-tokens.js'
+
+export { CONTENT_SECURITY_POLICY } from './http-reply.js'
+export type { ChatSteering } from './staff-actions.js'
 
 export interface WebOptions {
   /** Where the dashboard and downloads read the data (in turns, so the bot goes on answering). */
@@ -46,6 +50,13 @@ export interface WebOptions {
   ledgerKey?: string
   /** Whether the store refuses writes right now (asked on every dashboard view: the banner shows while it does). */
   storeFault?: () => StoreFault | undefined
+  /**
+   * Pausing and resuming the bot in one chat (the running engine: `chats: engine`); with it the
+   * dashboard shows a button per chat handed to a person, and POST /admin/chats/* works.
+   */
+  chats?: ChatSteering
+  /** The zone the dashboard writes the chats' local times in (default: this computer's). */
+  timeZone?: string
 }
 
 export interface WebServer {
@@ -55,45 +66,15 @@ export interface WebServer {
   close(): Promise<void>
 }
 
-/** Pages may use their own inline styles and data: images, and nothing else at all. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
-} as const
-
-const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest()
-
-interface Reply {
-  status: number
-  type: string
-  body: string | Buffer
-  headers?: Record<string, string>
-}
-
-const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({
-  status,
-  type: 'text/plain; charset=utf-8',
-  body: `${body}\n`,
-  ...(headers ? { headers } : {}),
-})
-const NOT_FOUND = text(404, 'Not found')
 /** How long /privacy's list of versions is served from one read of the data. */
 const NOTICES_FRESH_MS = 5_000
+const ONLY_GET = text(405, 'Only GET and HEAD', { Allow: 'GET, HEAD' })
 
 export function createWebHandler(options: WebOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const log = options.logger ?? silentLogger
   const clock = options.clock ?? (() => new Date())
-  // Only a digest of the token is kept; comparing digests keeps lengths equal for timingSafeEqual.
-  const tokenDigest = options.adminToken ? digest(options.adminToken) : undefined
   const wrongTokens = new WrongTokens(options.wrongTokens)
+  const adminAuth = options.adminToken ? new AdminAuth(options.adminToken, wrongTokens) : undefined
   // The notices the ledger refers to, for /privacy's versions: read at most every few seconds
   // (a public page must not make the bot read all its data on every hit).
   let noticesRead: { at: number; notices: Promise<ConsentData['notices']> } | undefined
@@ -109,19 +90,9 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     return noticesRead.notices
   }
 
-  const authorized = (request: IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
-    const header = request.headers.authorization
-    const bearer = header && /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim()
-    const given = bearer || url.searchParams.get('token')
-    if (!given || !tokenDigest) return { ok: false, viaQuery: false }
-    const ok = timingSafeEqual(digest(given), tokenDigest)
-    if (ok) wrongTokens.succeeded(clientAddress(request))
-    else wrongTokens.failed(clientAddress(request))
-    return { ok, viaQuery: !bearer }
-  }
-
-  const route = async (request: IncomingMessage, url: URL): Promise<{ name: string; reply: Reply }> => {
+  const route = async (request: IncomingMessage, url: URL): Promise<Routed> => {
     const path = url.pathname
+    if (request.method === 'POST' && !CHAT_ACTIONS.has(path)) return { name: 'method_not_allowed', reply: ONLY_GET }
     if (path === '/privacy') {
       const language = pickLanguage(url.searchParams.get('lang'), request.headers['accept-language'], options.defaultLanguage)
       // The earlier versions come from the ledger's notices; the notice itself never waits on them.
@@ -164,7 +135,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     }
     if (path !== '/admin' && !path.startsWith('/admin/')) return { name: 'not_found', reply: NOT_FOUND }
     // Without a configured token the admin pages do not exist, rather than being guessable.
-    if (!tokenDigest) return { name: 'admin_off', reply: NOT_FOUND }
+    if (!adminAuth) return { name: 'admin_off', reply: NOT_FOUND }
     const wait = wrongTokens.waitFor(clientAddress(request))
     if (wait > 0) {
       const seconds = String(Math.ceil(wait / 1000))
@@ -173,7 +144,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         reply: text(429, `Too many wrong tokens from your address: try again in ${seconds} s.`, { 'Retry-After': seconds }),
       }
     }
-    const auth = authorized(request, url)
+    const auth = adminAuth.authorized(request, url)
     if (!auth.ok) {
       return {
         name: 'admin_unauthorized',
@@ -182,91 +153,40 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         }),
       }
     }
-    const noStore = { 'Cache-Control': 'no-store' }
+    const action = CHAT_ACTIONS.get(path)
+    if (action) {
+      if (request.method !== 'POST') return { name: `chats_${action}`, reply: text(405, 'Only POST', { Allow: 'POST' }) }
+      const reply = await chatAction({ request, url, action, auth, adminAuth, chats: options.chats })
+      return { name: `chats_${action}`, reply }
+    }
     if (path === '/admin') {
-      const data = await options.reader.read()
-      const now = clock()
-      // Links opened from the page carry the token the page was opened with (a header does not follow a link).
-      const token = auth.viaQuery ? `token=${encodeURIComponent(url.searchParams.get('token')!)}` : ''
-      const link = (to: string, query = '') => {
-        const search = [query, token].filter(Boolean).join('&')
-        return search ? `${to}?${search}` : to
-      }
       // The owner's language (DEFAULT_LANGUAGE), or the one asked for with ?lang=; never the browser's guess.
       const language = pickLanguage(url.searchParams.get('lang'), undefined, options.defaultLanguage)
-      const t = pageTexts(options.texts, language)
-      const body = dashboardPage(
-        dashboardStats(data, options.flow, options.policy),
-        options.policy.controller.name,
-        now,
-        {
-          ledgerCsv: link('/admin/export.csv', 'what=ledger'),
-          contactsCsv: link('/admin/export.csv', 'what=contacts'),
-          json: link('/admin/export.json'),
-          xlsx: link('/admin/export.xlsx'),
-        },
-        t,
-        { ledgerKey: options.ledgerKey, storeFault: options.storeFault?.() },
-        {
-          language,
-          names: dashboardNames(options.texts, language, options.flow, options.policy),
-          languages: LANGUAGES.map((l) => ({
-            language: l,
-            name: pageTexts(options.texts, l)('privacy.languageName'),
-            href: link('/admin', `lang=${l}`),
-          })),
-        },
-      )
+      const body = adminPage({
+        data: await options.reader.read(),
+        now: clock(),
+        language,
+        token: auth.viaQuery ? url.searchParams.get('token')! : undefined,
+        policy: options.policy,
+        flow: options.flow,
+        texts: options.texts,
+        ledgerKey: options.ledgerKey,
+        storeFault: options.storeFault?.(),
+        csrf: options.chats ? adminAuth.csrf : undefined,
+        timeZone: options.timeZone,
+      })
       return {
         name: 'admin',
-        reply: { status: 200, type: 'text/html; charset=utf-8', body, headers: { ...noStore, 'Content-Language': language } },
+        reply: {
+          status: 200,
+          type: 'text/html; charset=utf-8',
+          body,
+          headers: { 'Cache-Control': 'no-store', 'Content-Language': language },
+        },
       }
     }
-    if (path === '/admin/export.csv' || path === '/admin/export.json' || path === '/admin/export.xlsx') {
-      const sinceText = url.searchParams.get('since')
-      const since = sinceText ? parseSince(sinceText) : undefined
-      if (sinceText && !since)
-        return { name: 'export', reply: text(400, 'since must be a day like 2026-11-01 or a moment like 2026-11-01T09:30:00Z') }
-      const what = url.searchParams.get('what') ?? (path.endsWith('.csv') ? 'ledger' : 'both')
-      const parts: ExportPart[] | undefined =
-        what === 'ledger' || what === 'contacts' ? [what] : what === 'both' && !path.endsWith('.csv') ? ['ledger', 'contacts'] : undefined
-      if (!parts)
-        return {
-          name: 'export',
-          reply: text(400, path.endsWith('.csv') ? 'what must be ledger or contacts' : 'what must be ledger, contacts or both'),
-        }
-      // The local-time columns' zone: the machine's, or ?tz=America/Mexico_City.
-      const timeZone = url.searchParams.get('tz') ?? undefined
-      if (timeZone !== undefined && !isTimeZone(timeZone))
-        return { name: 'export', reply: text(400, 'tz must be a time zone like America/Mexico_City or UTC') }
-      const data = await options.reader.read()
-      const now = clock()
-      const day = now.toISOString().slice(0, 10)
-      const range = { ...(since ? { since } : {}), ...(timeZone ? { timeZone } : {}) }
-      if (path.endsWith('.xlsx')) {
-        const body = await exportXlsx(data, parts, { ...range, purposes: options.policy.purposes.map((p) => p.id) })
-        const file = `consent-${parts.length > 1 ? 'export' : parts[0]}-${day}.xlsx`
-        return {
-          name: 'export',
-          reply: {
-            status: 200,
-            type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-            body,
-            headers: { ...noStore, 'Content-Disposition': `attachment; filename="${file}"` },
-          },
-        }
-      }
-      const file = path.endsWith('.csv')
-        ? `consent-${parts[0]}-${day}.csv`
-        : `consent-${parts.length > 1 ? 'export' : parts[0]}-${day}.json`
-      const body = path.endsWith('.csv')
-        ? exportCsv(data, parts[0]!, { ...range, purposes: options.policy.purposes.map((p) => p.id) })
-        : exportJson(data, parts, { ...range, exportedAt: now })
-      const type = path.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8'
-      return {
-        name: 'export',
-        reply: { status: 200, type, body, headers: { ...noStore, 'Content-Disposition': `attachment; filename="${file}"` } },
-      }
+    if (EXPORT_PATHS.has(path)) {
+      return { name: 'export', reply: await exportReply(url, options.reader, options.policy, clock()) }
     }
     return { name: 'not_found', reply: NOT_FOUND }
   }
@@ -276,9 +196,10 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     let name = 'bad_request'
     let reply: Reply
     try {
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
+      // POST reaches the router: only the admin forms take it, after the token is checked.
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') {
         name = 'method_not_allowed'
-        reply = text(405, 'Only GET and HEAD', { Allow: 'GET, HEAD' })
+        reply = ONLY_GET
       } else if (!request.url?.startsWith('/')) {
         reply = text(400, 'Bad request')
       } else {
