@@ -29,7 +29,7 @@ describe('the console provider, piped', () => {
     expect(run.stdout).toMatch(/^¡Hola! 👋 Te escribe el asistente de \*Tienda Ejemplo\*\./)
     expect(run.stdout).toMatch(/De acuerdo, no te enviaremos ofertas\./)
     expect(run.stdout.trimEnd()).toMatch(
-      /Canal preferido: Correo electrónico \(ana@example\.com\)\nTu comprobante: \*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\*\.\nEscríbenos cuando quieras: [^\n]*\*BAJA\* los retira todos\.$/,
+      /Canal preferido: Correo electrónico \(ana@example\.com\)\nTu comprobante: \*[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\*\.\nEscríbenos cuando quieras: [^\n]*\*BAJA\* los retira todos\.\nTu mensaje ha llegado a nuestro equipo[^\n]*$/,
     )
     const db = readDatabase(dir)
     expect(db.ledger.map((r) => r.event)).toEqual(['given', 'refused'])
@@ -40,6 +40,23 @@ describe('the console provider, piped', () => {
     const walk = (d: string): string[] =>
       readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? [join(d, n), ...walk(join(d, n))] : [join(d, n)]))
     for (const path of [dir, ...walk(dir)]) expect((statSync(path).mode & 0o077).toString(8), path).toBe('0')
+  })
+
+  it('/staff <text> is the staff writing from the phone: the bot stays out of the chat, and BAJA still works', async () => {
+    const dir = dataDir()
+    const run = await runBot(
+      ['--from', '5215512345678', '--data-dir', dir],
+      'hola\n/staff Hola, soy Marta de la tienda. ¿En qué te ayudo?\nsí, la camiseta roja\nbaja\n',
+    )
+    expect(run.code).toBe(0)
+    const replies = run.stdout.trimEnd().split('\n')
+    // The greeting and its question, then nothing until BAJA: the staff line and the answer to Marta get no reply.
+    expect(replies.at(-2)).toBe('Responde *SÍ* o *NO*.')
+    expect(replies.at(-1)).toMatch(/^Hecho: has retirado tu permiso/)
+    expect(run.stdout).not.toContain('Marta')
+    const db = readDatabase(dir)
+    expect(db.ledger.map((r) => r.event)).toEqual(['withdrawn'])
+    expect(db.contacts['5215512345678']!.handover).toMatchObject({ pausedBy: 'phone' })
   })
 
   it('resumes in a new process with the same data directory', async () => {

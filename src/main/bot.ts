@@ -190,6 +190,9 @@ async function startWeb(
         reader,
         ...(ledgerKey ? { ledgerKey } : {}),
         storeFault: () => engine.storeFault(),
+        // The dashboard's pause and resume buttons (and `npm run staff` while the bot runs) steer chats through the engine.
+        chats: engine,
+        ...(policy.staff.hours?.timeZone ? { timeZone: policy.staff.hours.timeZone } : {}),
         policy,
         flow,
         texts,
