@@ -298,7 +298,7 @@ describe('npm run export', () => {
       language: 'es',
       consents: { marketing: { state: 'given' } },
       channel: { channel: 'sms', handle: `+${ES}` },
-      step: 'thanks',
+      step: 'settled',
     })
   })
 

@@ -14,7 +14,7 @@ describe('npm run receipt', () => {
     const bot = await open()
     const chat = bot.chat(MX)
     for (const body of ['hola', 'Sí, acepto', 'no']) await chat.say(body)
-    const thanks = (await chat.say('whatsapp')).at(-1)!
+    const thanks = (await chat.say('whatsapp')).find((reply) => reply.includes('Tu comprobante'))!
     const id = /Tu comprobante: \*([^*]+)\*/.exec(thanks)![1]!
     await bot.close()
 

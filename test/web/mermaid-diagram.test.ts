@@ -94,7 +94,7 @@ describe.each(['es', 'en'] as const)('the Mermaid diagrams drawn by Mermaid (%s)
         arrows: [...root.querySelectorAll('path.transition, .edgePaths path')].filter((p) => !p.classList.contains('edge-pattern-solid')).length,
       }
     })()`)) as { boxes: string[]; arrows: number }
-    expect(dashes.boxes.sort()).toEqual(['askChannel', 'changeWhich', 'confirmErase', 'withdrawn'])
+    expect(dashes.boxes.sort()).toEqual(['askChannel', 'changeWhich', 'confirmErase', 'settled', 'withdrawn'])
     expect(dashes.arrows).toBe(0)
   })
 })
