@@ -6,13 +6,14 @@
  * the real owner files, and the staff told through a real HTTP server that checks the signature.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { PHONE, PN, T } from '../fixtures/baileys/messages.js'
 import { realWhatsAppBots, staffStanza, type SocketEvent, type StanzaSpec } from '../support/baileys.js'
-import { readDatabase } from '../support/chat.js'
+import { readDatabase, removeDir, ROOT, tempDir } from '../support/chat.js'
 
 afterAll(() => {
   rmSync('bot_sessions', { recursive: true, force: true })
@@ -212,5 +213,27 @@ describe('staff answering from the business phone', () => {
     await bot.send(PHONE, staffSays('Hola Ana, ya te atiendo', 5))
     expect((await bot.send(PHONE, says('MENÚ', 6)))[0]).toMatch(/^¿Qué quieres hacer\?/)
     expect((await bot.send(PHONE, says('3', 7)))[0]).toMatch(/^Esto es lo que guardamos sobre ti/)
+  })
+})
+
+describe("the owner's staff section of policy.yaml", () => {
+  it('tells a contact who asks for a person the hours, in their language, and pauses for the pause written there', async () => {
+    const owner = tempDir('owner-')
+    cpSync(join(ROOT, 'flows'), join(owner, 'flows'), { recursive: true })
+    const policy = join(owner, 'flows', 'policy.yaml')
+    const text = readFileSync(policy, 'utf8').replace('  pause: 12 hours\n', '  pause: 2 hours\n').replace('  # hours: {', '  hours: {')
+    writeFileSync(policy, text)
+    const time = clock()
+    const bot = await open({ clock: time.clock, flowsDir: join(owner, 'flows') })
+    await bot.send(PHONE, says('hola'))
+    expect(await bot.send(PHONE, says('necesito un asesor', 1))).toEqual([
+      expect.stringMatching(/Nuestro horario de atención: lunes a viernes, 9:00–18:00; sábado, 10:00–14:00 \(hora [^)]+\)\./),
+    ])
+    await bot.send(PHONE, staffSays('Hola, soy Marta', 2))
+    time.advance(HOUR)
+    expect(await bot.send(PHONE, says('sí', 60))).toEqual([])
+    time.advance(2 * HOUR)
+    expect((await bot.send(PHONE, says('sí', 180)))[0]).toMatch(/enviarte ofertas/)
+    removeDir(owner)
   })
 })
