@@ -22,6 +22,7 @@ import { startWebServer, type WebServer } from '../app/web/server.js'
 import type { RateLimit } from '../app/rate-limit.js'
 import type { StaffConfig } from '../app/config.js'
 import { createStaffNotifier } from '../app/staff-notifier.js'
+import { withoutStaffNumber } from '../app/staff-number.js'
 import { staffNotice } from '../app/staff-texts.js'
 import { createWebhookNotifier } from '../adapters/staff-webhook.js'
 import { createWhatsAppNotifier } from '../adapters/staff-whatsapp.js'
@@ -102,7 +103,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const { texts } = files
   const business = { ...files.business, policy: withNoticePage(files.business.policy, options.publicUrl) }
   const store = await openLowdbStore(options.dataDir, { ...options.store, logger: options.logger ?? silentLogger })
-  const source = options.inbound ?? builderbotSource(options.provider, options.logger)
+  // The staff's own number (where the notes go) is not a client: its messages are not answered.
+  const source = withoutStaffNumber(
+    options.inbound ?? builderbotSource(options.provider, options.logger),
+    options.staff?.whatsapp,
+    options.logger ?? silentLogger,
+  )
   const messenger = options.messenger ?? providerMessenger(options.provider)
   // The staff's note is written in the business's language, from the owner's texts.
   const staffNotifier =

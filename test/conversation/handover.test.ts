@@ -126,6 +126,34 @@ describe('the bot steps aside once the consent questions are done', () => {
   })
 })
 
+describe("the staff's WhatsApp", () => {
+  const STAFF = '34699887766'
+  it('gets a note in the business language with the number and the words, and is never greeted as a client when it answers', async () => {
+    const bot = await open({ staff: { whatsapp: STAFF } })
+    await bot.send(PHONE, says('¿Hacen envíos a Sevilla?'))
+    await bot.send(PHONE, says('sí', 1))
+    await bot.send(PHONE, says('no', 2))
+    await bot.send(PHONE, says('whatsapp', 3))
+    await bot.bot.close()
+    expect(bot.fake.sent.filter((m) => m.jid === `${STAFF}@s.whatsapp.net`).map((m) => m.text)).toEqual([
+      `🔔 El cliente +${PHONE} ha escrito y espera respuesta.\n«¿Hacen envíos a Sevilla?»`,
+    ])
+    const again = await open({ staff: { whatsapp: STAFF }, dataDir: bot.dataDir })
+    const reply: SocketEvent = {
+      stanza: {
+        id: nextId(),
+        from: `${STAFF}@s.whatsapp.net`,
+        t: T + 300,
+        notify: 'Marta',
+        content: { conversation: 'ok, lo atiendo yo' },
+      },
+    }
+    expect(await again.send(STAFF, reply)).toEqual([])
+    await again.bot.close()
+    expect(Object.keys(readDatabase(again.dataDir).contacts)).toEqual([PHONE])
+  })
+})
+
 describe('asking for a person', () => {
   it('at the first question: the bot says a person will answer, asks nothing more, assumes nothing, and the staff are told', async () => {
     const staff = await inbox()
