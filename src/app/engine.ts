@@ -25,13 +25,7 @@ import {
 import { isPaused } from '../domain/handover.js'
 import type { BusinessFlow } from '../domain/flow.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
-import {
-  storeFaultReason,
-  type ConsentStore,
-  type NewRecord,
-  type StoreFaultReason,
-  type StoredConversation,
-} from '../ports/consent-store.js'
+import { storeFaultReason, type ConsentStore, type NewRecord, type StoredConversation } from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { StaffMessage, StaffNotifier } from '../ports/staff.js'
@@ -46,9 +40,11 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from
 import { MessageReader } from './read.js'
 import { ConsentRecords, latestReceipt, newPrincipal, newReceiptId } from './records.js'
 import { ReplyTexts } from './reply-texts.js'
+import { PatientWrites, type StoreFault } from './patient-writes.js'
 import { StaffChats } from './staff-chats.js'
 
 export type { Inbound } from '../ports/inbound-source.js'
+export type { StoreFault } from './patient-writes.js'
 export { newReceiptId } from './records.js'
 
 /** How many message ids per contact are remembered to drop redeliveries (older ones: by their time). */
@@ -78,23 +74,6 @@ export interface EngineDeps {
   staffNotifier?: StaffNotifier
 }
 
-/** The store refusing writes right now, as the dashboard shows it. */
-export interface StoreFault {
-  /** When the first write of this spell failed (ISO 8601, the engine's clock). */
-  since: string
-  reason: StoreFaultReason
-  /** Messages whose change waits to be written (each contact's later messages wait behind theirs). */
-  waiting: number
-}
-
-function backoff(attempt: number, stopped: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (stopped.aborted) return resolve()
-    const timer = setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt))
-    stopped.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
-  })
-}
-
 export class ConsentEngine {
   private readonly machine: ConversationMachine
   private readonly reader: MessageReader
@@ -106,12 +85,8 @@ export class ConsentEngine {
   private readonly clock: () => Date
   private readonly log: Logger
   private readonly limiter?: RateLimiter
-  /** Messages waiting for the store to take writes again. */
-  private waiting = 0
+  private readonly writes: PatientWrites
   private notSaved = 0
-  /** Set when a write is refused, cleared by the next write that succeeds. */
-  private fault: Omit<StoreFault, 'waiting'> | undefined
-  private readonly stopped = new AbortController()
 
   constructor(private readonly deps: EngineDeps) {
     const { business, texts } = deps
@@ -122,6 +97,12 @@ export class ConsentEngine {
     this.clock = deps.clock ?? (() => new Date())
     this.log = deps.logger ?? silentLogger
     this.queues = new ContactQueues(this.log)
+    this.writes = new PatientWrites({
+      clock: this.clock,
+      log: this.log,
+      ...(deps.retryDelay ? { retryDelay: deps.retryDelay } : {}),
+      ...(deps.maxWaiting !== undefined ? { maxWaiting: deps.maxWaiting } : {}),
+    })
     this.people = new People({
       store: deps.store,
       records: this.records,
@@ -216,12 +197,12 @@ export class ConsentEngine {
    * many messages wait; undefined once a write succeeds again. Read-only: the dashboard shows it.
    */
   storeFault(): StoreFault | undefined {
-    return this.fault && { ...this.fault, waiting: this.waiting }
+    return this.writes.current()
   }
 
   /** Messages waiting for the store make one last attempt, then give up (the bot is stopping). */
   stopRetrying(): void {
-    this.stopped.abort()
+    this.writes.stop()
   }
 
   /** Resolves once every message received so far has been handled and answered. */
@@ -410,43 +391,13 @@ export class ConsentEngine {
     }
   }
 
-  /**
-   * Writes a change; when the disk refuses it (full, read-only, failing), the message waits (its
-   * contact's later messages behind it) and the same change is tried again with backoff, so it is
-   * handled, in order, once writing works again. The contact is told once, truthfully, that it
-   * will be handled shortly. Past `maxWaiting` messages, or once the bot stops, it gives up.
-   */
-  private async durably(inbound: Inbound, language: Language, write: () => Promise<void>): Promise<void> {
-    let waiting = false
-    try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await write()
-          this.fault = undefined
-          return
-        } catch (error) {
-          // The disk refused it for now (full, read-only, failing): wait and try again.
-          const reason = storeFaultReason(error)
-          if (!reason) throw error
-          this.fault ??= { since: this.clock().toISOString(), reason }
-          if (this.stopped.signal.aborted) throw error
-          if (!waiting) {
-            if (this.waiting >= (this.deps.maxWaiting ?? 1000)) throw error
-            waiting = true
-            this.waiting++
-            this.log.warn('message.waiting_for_store', { contact: contactRef(inbound.contact) })
-            await this.deps.messenger
-              .send(inbound.contact, this.replies.plain(language, 'errors.savingLater'))
-              .catch((sendError: Error) =>
-                this.log.error('reply.failed', { contact: contactRef(inbound.contact), error: sendError?.message }),
-              )
-          }
-          await (this.deps.retryDelay ?? backoff)(attempt, this.stopped.signal)
-        }
-      }
-    } finally {
-      if (waiting) this.waiting--
-    }
+  /** Writes a change, waiting for a disk that refuses it for now (patient-writes.ts); the contact is told once if it waits. */
+  private durably(inbound: Inbound, language: Language, write: () => Promise<void>): Promise<void> {
+    return this.writes.write(inbound.contact, write, () =>
+      this.deps.messenger
+        .send(inbound.contact, this.replies.plain(language, 'errors.savingLater'))
+        .catch((sendError: Error) => this.log.error('reply.failed', { contact: contactRef(inbound.contact), error: sendError?.message })),
+    )
   }
 
   /** The contact's own number and its country, for "same number" and numbers typed without +. */
