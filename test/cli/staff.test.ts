@@ -4,6 +4,7 @@
  * stopped (the command opens the store and changes it through the engine) and with the bot
  * running (the command asks it through its web server, as the dashboard's buttons do).
  */
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openConsentReader, openLowdbStore } from '../../src/adapters/lowdb-store.js'
@@ -29,8 +30,8 @@ async function chatsHandedOver(): Promise<string> {
   return bot.dataDir
 }
 
-const staff = (args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}) =>
-  runCli('staff.ts', [...args, '--data-dir', dataDir], ownerProject(), env)
+const staff = (args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}, project = ownerProject()) =>
+  runCli('staff.ts', [...args, '--data-dir', dataDir], project, env)
 
 describe('npm run staff, the bot not running', () => {
   it('lists the chats, pauses one typed as the owner writes it, then lists it paused; resume gives it back', async () => {
@@ -70,6 +71,30 @@ describe('npm run staff, the bot not running', () => {
     expect((await staff(['list'], dataDir)).stdout).toBe(
       'No chat is waiting for a person, and the bot is not paused in any.\nChats your team answered: 0 in the last 30 days, 0 in all.\n',
     )
+  }, 60_000)
+
+  it("lists in the owner's words: the dashboard's texts from locales/en/pages.json, as edited there", async () => {
+    const dataDir = await chatsHandedOver()
+    const project = ownerProject()
+    const file = join(project, 'locales/en/pages.json')
+    const pages = JSON.parse(readFileSync(file, 'utf8'))
+    pages.dashboard.staff.reason.asked = 'wants a human'
+    pages.dashboard.staff.pausedBy.asked = 'paused on their asking'
+    pages.dashboard.staff.handled = 'Handled by the team: {{recent}} this month, {{all}} ever.'
+    writeFileSync(file, JSON.stringify(pages, null, 2))
+    const listed = await staff(['list'], dataDir, {}, project)
+    expect(listed.stderr).toBe('')
+    expect(listed.stdout.split('\n')[2]).toMatch(
+      /^ {2}\+1 415 555 2671 {2}since .* {2}wants a human {2}bot paused until .* \(paused on their asking\)$/,
+    )
+    expect(listed.stdout).toContain('Handled by the team: 0 this month, 0 ever.\n')
+
+    // A pages.json the checks refuse stops the command, as it would stop the bot.
+    pages.dashboard.staff.handled = 'Handled: {{count}}'
+    writeFileSync(file, JSON.stringify(pages, null, 2))
+    const broken = await staff(['list'], dataDir, {}, project)
+    expect(broken.code).toBe(1)
+    expect(broken.stderr).toBe('npm run staff: flows/ or locales/ have problems: run npm run check\n')
   }, 60_000)
 
   it('says in one line that it knows no such number, and exits 1; a number it cannot read is a usage error', async () => {

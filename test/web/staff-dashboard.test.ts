@@ -6,7 +6,7 @@
  * Chromium npm brings, as the owner clicks.
  */
 import { createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -41,14 +41,31 @@ interface StaffBot {
   close(): Promise<void>
 }
 
-async function openStaffBot(options: { steer?: boolean } = {}): Promise<StaffBot> {
+/**
+ * A copy of the real locales/ with some of pages.json's `dashboard.staff` texts replaced, as an
+ * owner edits them: `{ es: { title: '…' } }`. Removed with the bot's data folder.
+ */
+function editedLocales(dataDir: string, edits: Partial<Record<'es' | 'en', Record<string, string>>>): string {
+  const dir = join(dataDir, 'locales')
+  cpSync(join(ROOT, 'locales'), dir, { recursive: true })
+  for (const [language, texts] of Object.entries(edits)) {
+    const file = join(dir, language, 'pages.json')
+    const pages = JSON.parse(readFileSync(file, 'utf8'))
+    Object.assign(pages.dashboard.staff, texts)
+    writeFileSync(file, JSON.stringify(pages, null, 2))
+  }
+  return dir
+}
+
+async function openStaffBot(options: { steer?: boolean; pages?: Parameters<typeof editedLocales>[1] } = {}): Promise<StaffBot> {
   const dataDir = tempDir('consent-bot-staff-')
   const store = await openLowdbStore(dataDir)
   let now = new Date('2026-11-20T10:00:00Z')
   const clock = () => now
   const logLines: string[] = []
   const { engine } = await testEngine(store, logLines, { clock })
-  const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
+  const localesDir = options.pages ? editedLocales(dataDir, options.pages) : join(ROOT, 'locales')
+  const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), localesDir, 'es', ROOT)
   const server = await startWebServer(
     {
       reader: openConsentReader(dataDir),
@@ -118,6 +135,13 @@ const admin = async (bot: StaffBot, query = '') => {
   expect(response.status).toBe(200)
   return response.text()
 }
+/** A row's buttons, in order: where each form posts, what the button says, and the words only a screen reader hears. */
+const buttonsOf = (rowHtml: string) =>
+  [
+    ...rowHtml.matchAll(
+      /<form method="post" action="([^"]+)">.*?<button type="submit" data-action="\w+">([^<]*)<span class="sr"> ([^<]*)<\/span><\/button><\/form>/gs,
+    ),
+  ].map(([, action, label, sr]) => ({ action: action!, label: label!, sr: sr! }))
 /** The HTML of one row of the section's tables, by contact id ('' when there is none). */
 const row = (page: string, contact: string) => new RegExp(`<tr data-contact="${contact}"[^>]*>.*?</tr>`, 's').exec(page)?.[0] ?? ''
 
@@ -142,7 +166,11 @@ describe('the section "waiting for a person", over HTTP', () => {
     expect(mx).toContain('Hola, ¿cuánto cuesta el envío &amp; la entrega &lt;en&gt; Puebla?')
     expect(mx).toContain('<time datetime="2026-11-20T09:02:00.000Z">')
     expect(mx).toMatch(/03:02.*hace 58 minutos/s)
-    expect(mx).toContain('>Pausar el bot<')
+    // Waiting, the bot still answering: staff may pause it, or mark the chat handled at once.
+    expect(buttonsOf(mx)).toEqual([
+      { action: `/admin/chats/pause?lang=es&amp;token=${ADMIN_TOKEN}`, label: 'Pausar el bot', sr: `con ${MX_SHOWN}` },
+      { action: `/admin/chats/resume?lang=es&amp;token=${ADMIN_TOKEN}`, label: 'Marcar como atendido', sr: `con ${MX_SHOWN}` },
+    ])
 
     const us = row(waiting, US)
     expect(us).toContain('data-paused="yes"')
@@ -154,11 +182,13 @@ describe('the section "waiting for a person", over HTTP', () => {
     expect(us).toContain('no se guarda sin su consentimiento para el servicio')
     expect(us).not.toMatch(/talk to a person|hi\b/)
     expect(us).toMatch(/en pausa hasta .*\(al pedir una persona\)/s)
-    expect(us).toContain('>Reanudar el bot<')
+    // Paused: the one thing to do is give the chat back to the bot.
+    expect(buttonsOf(us).map((b) => b.label)).toEqual(['Reanudar el bot'])
 
     // ES: staff answered from the phone; nobody waits, the bot is paused there.
     const paused = /<table id="staff-paused">.*?<\/table>/s.exec(page)![0]
-    expect(row(paused, ES)).toMatch(/\+34 612 34 56 78.*desde el teléfono.*Reanudar el bot/s)
+    expect(row(paused, ES)).toMatch(/\+34 612 34 56 78.*desde el teléfono/s)
+    expect(buttonsOf(row(paused, ES)).map((b) => b.label)).toEqual(['Reanudar el bot'])
     expect(row(waiting, ES)).toBe('')
     expect(page).toMatch(
       /<p id="staff-handled" data-recent="1" data-all="1">Chats que respondió tu equipo: 1 en los últimos 30 días, 1 en total\.<\/p>/,
@@ -167,8 +197,27 @@ describe('the section "waiting for a person", over HTTP', () => {
     expect(mx).toContain(`action="/admin/chats/pause?lang=es&amp;token=${ADMIN_TOKEN}"`)
     expect(mx).toContain(`<input type="hidden" name="contact" value="${MX}"><input type="hidden" name="csrf" value="${CSRF}">`)
 
-    // In English, on asking.
-    expect(row(await admin(bot, '&lang=en'), US)).toMatch(/asked for a person.*not kept without their consent.*Resume the bot/s)
+    // The section's words are pages.json's, in the page's language; in English, on asking.
+    expect(page).toContain('<h2 id="staff-title">Chats que esperan a una persona</h2>')
+    const english = await admin(bot, '&lang=en')
+    expect(english).toContain('<h2 id="staff-title">Chats waiting for a person</h2>')
+    expect(row(english, US)).toMatch(/asked for a person.*not kept without their consent.*Resume the bot/s)
+    expect(buttonsOf(row(english, MX)).map((b) => `${b.label} ${b.sr}`)).toEqual([
+      `Pause the bot for ${MX_SHOWN}`,
+      `Mark as handled for ${MX_SHOWN}`,
+    ])
+  })
+
+  it('"Mark as handled" on a waiting chat the bot answers ends its wait without a pause: it leaves the list', async () => {
+    const done = buttonsOf(row(await admin(bot), MX)).find((b) => b.label === 'Marcar como atendido')!
+    // Sent as the browser sends the row's form: its action, its hidden fields.
+    const response = await post(bot, done.action.replaceAll('&amp;', '&'), `contact=${MX}&csrf=${CSRF}`)
+    expect(response.status).toBe(303)
+    expect(handoverOf(bot, MX)?.waitingSince).toBeUndefined()
+    expect(handoverOf(bot, MX)?.pausedUntil).toBeUndefined()
+    const page = await admin(bot)
+    expect(row(page, MX)).toBe('')
+    expect(row(page, US)).toContain('data-paused="yes"')
   })
 
   it('pauses and resumes through the form, with the token kept in the redirect back, and a reload sends nothing again', async () => {
@@ -345,6 +394,23 @@ describe('the section, when nothing is handed over or the server cannot steer ch
     expect(page).not.toContain('<form')
   })
 
+  it("speaks the owner's words from locales/<lang>/pages.json, edited there, in each language", async () => {
+    bot = await openStaffBot({
+      pages: {
+        es: { title: 'Clientes que esperan a alguien del equipo', done: 'Ya lo atendimos' },
+        en: { title: 'Customers waiting for someone on the team', handled: 'Answered by us: {{recent}} lately, {{all}} ever.' },
+      },
+    })
+    await handOverChats(bot)
+    const spanish = await admin(bot)
+    expect(spanish).toContain('<h2 id="staff-title">Clientes que esperan a alguien del equipo</h2>')
+    expect(spanish).not.toContain('Chats que esperan a una persona')
+    expect(buttonsOf(row(spanish, MX)).map((b) => b.label)).toEqual(['Pausar el bot', 'Ya lo atendimos'])
+    const english = await admin(bot, '&lang=en')
+    expect(english).toContain('<h2 id="staff-title">Customers waiting for someone on the team</h2>')
+    expect(english).toContain('>Answered by us: 1 lately, 1 ever.</p>')
+  })
+
   it('shows the chats without buttons, and answers a form 501, when it is given no engine', async () => {
     bot = await openStaffBot({ steer: false })
     await handOverChats(bot)
@@ -367,6 +433,25 @@ describe('the section in Chromium', () => {
   afterAll(async () => {
     await browser?.close()
     await bot?.close()
+  })
+
+  it.each([
+    { name: 'a computer', viewport: { width: 1280, height: 900 } },
+    { name: 'a phone', viewport: { width: 390, height: 844 } },
+  ])('on $name, axe-core finds no violation on the page with the section, and it does not scroll sideways', async ({ viewport }) => {
+    // axe is the test's own script: the page's policy forbids every script, so it is let through.
+    const page: Page = await browser.newPage({ viewport, colorScheme: 'light', bypassCSP: true })
+    await page.goto(`${bot.url}/admin?token=${ADMIN_TOKEN}`)
+    expect(await page.locator('#staff table').count()).toBeGreaterThan(0)
+    // Checked before any click: MX's row has both its buttons (pause, mark as handled), US's and ES's one.
+    expect(await page.locator(`#staff-waiting tr[data-contact="${MX}"] button`).count()).toBe(2)
+    await page.addScriptTag({ content: AXE_SOURCE })
+    const violations = (await page.evaluate(
+      `axe.run(document).then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')))`,
+    )) as string[]
+    expect(violations).toEqual([])
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width)
+    await page.close()
   })
 
   it('the owner clicks "Reanudar el bot" on a row: the form goes through the page\'s own policy, and the chat leaves the list', async () => {
@@ -395,20 +480,27 @@ describe('the section in Chromium', () => {
     await page.close()
   })
 
-  it.each([
-    { name: 'a computer', viewport: { width: 1280, height: 900 } },
-    { name: 'a phone', viewport: { width: 390, height: 844 } },
-  ])('on $name, axe-core finds no violation on the page with the section, and it does not scroll sideways', async ({ viewport }) => {
-    // axe is the test's own script: the page's policy forbids every script, so it is let through.
-    const page: Page = await browser.newPage({ viewport, colorScheme: 'light', bypassCSP: true })
-    await page.goto(`${bot.url}/admin?token=${ADMIN_TOKEN}`)
-    expect(await page.locator('#staff table').count()).toBeGreaterThan(0)
-    await page.addScriptTag({ content: AXE_SOURCE })
-    const violations = (await page.evaluate(
-      `axe.run(document).then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')))`,
-    )) as string[]
-    expect(violations).toEqual([])
-    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width)
-    await page.close()
+  it('a member of staff clicks "Mark as handled" on a waiting chat the bot answers: it leaves the list', async () => {
+    // A bot of its own: the shared one's chats are changed by the test above.
+    const own = await openStaffBot()
+    try {
+      await handOverChats(own)
+      const page = await browser.newPage()
+      await page.goto(`${own.url}/admin?lang=en&token=${ADMIN_TOKEN}`)
+      const mx = page.locator(`#staff-waiting tr[data-contact="${MX}"]`)
+      expect(await mx.getAttribute('data-paused')).toBe('no')
+      expect(await mx.getByRole('button').allTextContents()).toEqual([`Pause the bot for ${MX_SHOWN}`, `Mark as handled for ${MX_SHOWN}`])
+      await Promise.all([
+        page.waitForURL(/\/admin\?lang=en&token=.*#staff$/),
+        mx.getByRole('button', { name: `Mark as handled for ${MX_SHOWN}` }).click(),
+      ])
+      expect(await page.locator(`#staff tr[data-contact="${MX}"]`).count()).toBe(0)
+      expect(await page.locator(`#staff-waiting tr[data-contact="${US}"]`).count()).toBe(1)
+      // Nothing is left of the hand-over: no wait, no pause (staff never wrote from the phone).
+      expect(handoverOf(own, MX)).toBeUndefined()
+      await page.close()
+    } finally {
+      await own.close()
+    }
   })
 })

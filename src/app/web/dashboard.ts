@@ -116,7 +116,7 @@ ${state.storeFault ? faultBanner(state.storeFault, t) : ''}${languageNav(view, t
 <h1>${t('dashboard.title', { business })}</h1>
 <p class="muted">${t('dashboard.readAt', { time: minute(readAt.toISOString()) })}</p>
 ${state.ledgerKey ? html`<p class="muted" id="ledger-key">${t('dashboard.ledgerKey', { fingerprint: state.ledgerKey })}</p>\n` : ''}</header>
-${state.staff ? staffSection(state.staff, view.language, readAt) : ''}<section id="totals">
+${state.staff ? staffSection(state.staff, t, readAt) : ''}<section id="totals">
 <table>
 <tr><th>${t('dashboard.contacts')}</th><td class="n" id="total-contacts">${stats.contacts}</td></tr>
 <tr><th>${t('dashboard.records')}</th><td class="n" id="total-records">${stats.records}</td></tr>

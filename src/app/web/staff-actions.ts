@@ -1,6 +1,7 @@
 /**
  * POST /admin/chats/pause and /admin/chats/resume: the dashboard's buttons (and `npm run staff`
- * while the bot runs) pause or resume the bot in one chat. The body is a small form,
+ * while the bot runs) pause or resume the bot in one chat. Resuming also ends the chat's wait for
+ * a person, so the dashboard's "Mark as handled" posts here too. The body is a small form,
  * `contact=<id>&csrf=<token>`; the answer is a redirect back to the dashboard, so reloading the
  * page does not send the form again.
  *

@@ -17,7 +17,7 @@ import { ConfigError, loadDotEnv, parseConfig, type Config } from '../../app/con
 import { ConsentEngine } from '../../app/engine.js'
 import { shownContact, staffOverview, type StaffChat } from '../../app/web/staff-chats.js'
 import { localTime, timeAgo } from '../../app/web/staff-section.js'
-import { staffTexts } from '../../app/web/staff-texts.js'
+import { pageTexts } from '../../app/page-texts.js'
 import { loadBusinessFiles } from '../bot.js'
 
 const USAGE = `Usage: npm run staff -- list | pause <number> | resume <number> [options]
@@ -96,20 +96,24 @@ async function main(): Promise<number> {
   const [command, ...rest] = positionals
   // An unquoted "+52 55 1234 5678" arrives as four words: they are one number.
   const typed = rest.join(' ')
-  if (command === 'list' && rest.length === 0) return list(config)
+  if (command === 'list' && rest.length === 0) return list(config, projectDir)
   if ((command === 'pause' || command === 'resume') && typed) return change(config, command, typed, projectDir)
   throw new ConfigError(command ? `"${positionals.join(' ')}" is not list, pause <number> or resume <number>` : 'say list, pause or resume')
 }
 
-async function list(config: Config): Promise<number> {
+async function list(config: Config, projectDir: string): Promise<number> {
   if (!existsSync(config.dataDir)) throw new Refused(`no data folder at ${config.dataDir}: the bot has not run there yet`)
   const now = new Date()
   const { waiting, paused, handled } = staffOverview(Object.values((await openConsentReader(config.dataDir).read()).contacts), now)
-  const t = staffTexts('en')
-  const at = (iso: string) => `${localTime(iso, 'en-GB')} (${timeAgo(iso, now, 'en-GB')})`
+  // The words the dashboard shows, as the owner wrote them in locales/en/pages.json: the terminal
+  // speaks English, as this command's other lines do, whatever language the bot speaks.
+  const { texts } = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
+  const t = pageTexts(texts, 'en')
+  const locale = t('privacy.dateLocale')
+  const at = (iso: string) => `${localTime(iso, locale)} (${timeAgo(iso, now, locale)})`
   const bot = (chat: StaffChat) =>
     chat.pausedUntil
-      ? `bot paused until ${localTime(chat.pausedUntil, 'en-GB')}${chat.pausedBy ? ` (${t(`dashboard.staff.pausedBy.${chat.pausedBy}`)})` : ''}`
+      ? `bot paused until ${localTime(chat.pausedUntil, locale)}${chat.pausedBy ? ` (${t(`dashboard.staff.pausedBy.${chat.pausedBy}`)})` : ''}`
       : 'bot answering'
   const lines: string[] = []
   if (!waiting.length && !paused.length) lines.push(t('dashboard.staff.empty'))
