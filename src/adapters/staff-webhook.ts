@@ -112,14 +112,20 @@ export function retryingNotifier(options: RetryOptions, attempt: (chat: WaitingC
     notify(chat) {
       if (stop.signal.aborted) {
         logger.error('staff.notify_failed', { target, stopped: true })
-        return
+        return Promise.resolve(false)
       }
-      const id = randomUUID()
+      // One wait, one id, also when it is told again after a restart: receivers drop repeats by it.
+      const id = chat.id || randomUUID()
+      let delivered = false
       const task = deliver(chat, id)
-        .then((result) => onSettled?.(result))
+        .then((result) => {
+          delivered = result.delivered
+          onSettled?.(result)
+        })
         .catch((error) => logger.error('staff.notify_failed', { target, id, error: errorText(error) }))
         .finally(() => running.delete(task))
       running.add(task)
+      return task.then(() => delivered)
     },
     async close() {
       stop.abort()

@@ -169,6 +169,19 @@ export class ConsentEngine {
     return this.staff.staffReplied(message)
   }
 
+  /**
+   * Resolves once the notes to the staff under way have been delivered or given up, and what
+   * became of them is stored (the bot is stopping: close the notifier first, so retries give up).
+   */
+  staffNotesSettled(): Promise<void> {
+    return this.staff.notesSettled()
+  }
+
+  /** Chats waiting for a person whose staff were never told (the bot stopped first, a target was down): told now. */
+  tellStaffOfWaitingChats(): Promise<number> {
+    return this.staff.tellUntold()
+  }
+
   /** Staff pause the bot in a chat by hand (dashboard, command line); false: no such contact. */
   pauseChat(contactId: string, by: 'dashboard' | 'cli'): Promise<boolean> {
     return this.staff.pause(contactId, by)
@@ -281,7 +294,7 @@ export class ConsentEngine {
       replies: replies.length,
     })
     for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
-    this.staff.notify(waiting)
+    this.staff.notify(waiting, contact.id)
   }
 
   /**

@@ -4,8 +4,9 @@
  * line); a chat handed over is told to the staff. What changes is the contact's `handover`,
  * committed like any change of theirs but with no ledger record: a hand-over is not consent.
  */
+import { createHash } from 'node:crypto'
 import type { Contact, HandOver } from '../domain/consent.js'
-import { hasServiceConsent, pausedByStaff, resumed, staffReplied, waitForStaff } from '../domain/handover.js'
+import { hasServiceConsent, pausedByStaff, resumed, staffReplied, told, waitForStaff } from '../domain/handover.js'
 import type { Policy } from '../domain/policy.js'
 import type { ConsentStore, StoredConversation } from '../ports/consent-store.js'
 import type { StaffMessage, StaffNotifier, WaitingChat } from '../ports/staff.js'
@@ -28,7 +29,15 @@ export interface StaffChatsDeps {
 }
 
 export class StaffChats {
+  /** Notes on their way to the staff, with the record that they were told. */
+  private readonly notes = new Set<Promise<void>>()
+
   constructor(private readonly deps: StaffChatsDeps) {}
+
+  /** Resolves once every note under way has been delivered or given up, and its outcome recorded. */
+  async notesSettled(): Promise<void> {
+    while (this.notes.size) await Promise.all(this.notes)
+  }
 
   /**
    * A person wrote to the contact from the business's phone: the bot pauses in that chat for the
@@ -79,25 +88,59 @@ export class StaffChats {
     // Without service consent nothing they wrote is kept for the staff (their first message included).
     if (handover && !consent) delete handover.message
     setHandover(contact, handover)
-    if (!waited.notify || !handover?.waitingSince) return undefined
+    return waited.notify ? this.waitingChat(contact) : undefined
+  }
+
+  /**
+   * Tells the staff, after the change is on disk, and records on the contact that they were told
+   * once every target has it; a wait not told by then (the bot stopped, a target gave up) is told
+   * again at the next start (`tellUntold`). A bug in a notifier must not lose the reply.
+   */
+  notify(chat: WaitingChat | undefined, contactId: string): void {
+    const notifier = this.deps.notifier
+    if (!chat || !notifier) return
+    const note: Promise<void> = Promise.resolve()
+      .then(() => notifier.notify(chat))
+      .then((delivered) => {
+        if (!delivered) return
+        const person = this.deps.personOf({ contact: contactId })
+        return this.deps.enqueue(person, async () => {
+          await this.change(person, this.deps.clock(), false, (c) => told(c.handover, chat.since, this.deps.clock()))
+        })
+      })
+      .catch((error: unknown) => this.deps.log.error('staff.notify_failed', { error: (error as Error)?.message ?? String(error) }))
+      .finally(() => this.notes.delete(note))
+    this.notes.add(note)
+  }
+
+  /** Waits the staff were never told of (the bot stopped first, a target was down): told now. Returns how many. */
+  async tellUntold(): Promise<number> {
+    if (!this.deps.notifier) return 0
+    const untold: { id: string; chat: WaitingChat }[] = []
+    for await (const { contact } of this.deps.store.scan()) {
+      const chat = contact.handover?.waitingSince && !contact.handover.told ? this.waitingChat(contact) : undefined
+      if (chat) untold.push({ id: contact.id, chat })
+    }
+    for (const { id, chat } of untold) this.notify(chat, id)
+    if (untold.length) this.deps.log.info('staff.told_again', { chats: untold.length })
+    return untold.length
+  }
+
+  /** The chat as the staff are told of it: the contact's number and words only with service consent. */
+  private waitingChat(contact: Contact): WaitingChat | undefined {
+    const handover = contact.handover
+    if (!handover?.waitingSince) return undefined
+    const consent = hasServiceConsent(contact, this.deps.policy)
     return {
-      reason: handover.reason ?? reason,
+      // One wait, one id (the same when told again after a restart), naming nobody.
+      id: createHash('sha256').update(`${contact.principal}\u0000${handover.waitingSince}`).digest('hex').slice(0, 32),
+      reason: handover.reason ?? 'message',
       since: handover.waitingSince,
       principal: contact.principal,
       language: contact.language,
       serviceConsent: consent,
       ...(consent ? { contact: contact.id } : {}),
       ...(consent && handover.message !== undefined ? { message: handover.message } : {}),
-    }
-  }
-
-  /** Tells the staff, after the change is on disk; a notifier never throws, but a bug in one must not lose the reply. */
-  notify(chat: WaitingChat | undefined): void {
-    if (!chat || !this.deps.notifier) return
-    try {
-      this.deps.notifier.notify(chat)
-    } catch (error) {
-      this.deps.log.error('staff.notify_failed', { error: (error as Error)?.message ?? String(error) })
     }
   }
 

@@ -45,15 +45,22 @@ export function createStaffNotifier(settings: StaffConfig | undefined, deps: Sta
   }
   if (notifiers.length === 0) return undefined
   return {
-    notify(chat) {
-      for (const notifier of notifiers) {
-        // The port says notify never throws; should one break that, the others are still told.
-        try {
-          notifier.notify(chat)
-        } catch (error) {
-          logger.error('staff.notify_failed', { error: error instanceof Error ? error.message : String(error) })
-        }
+    async notify(chat) {
+      // The port says notify never rejects; should one break that, the others are still told.
+      const failed = (error: unknown) => {
+        logger.error('staff.notify_failed', { error: error instanceof Error ? error.message : String(error) })
+        return false
       }
+      const told = await Promise.all(
+        notifiers.map((notifier) => {
+          try {
+            return notifier.notify(chat).catch(failed)
+          } catch (error) {
+            return failed(error)
+          }
+        }),
+      )
+      return told.every(Boolean)
     },
     async close() {
       await Promise.allSettled(notifiers.map((notifier) => notifier.close?.()))

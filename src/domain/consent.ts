@@ -121,6 +121,8 @@ export interface HandOver {
   waitingSince?: string
   /** Why it waits: the contact asked for a person, or wrote to the team. */
   reason?: 'asked' | 'message'
+  /** When the staff were told of this wait (ISO 8601); absent: told again at the next start. */
+  told?: string
   /** The bot answers only commands until then (ISO 8601): a person is handling the chat. */
   pausedUntil?: string
   /** Who started the pause. */

@@ -48,6 +48,8 @@ export function waitForStaff(
     waitingSince: waiting ? handover!.waitingSince : now.toISOString(),
     reason: reason === 'asked' || !waiting ? reason : handover!.reason,
     message: handover?.message ?? message,
+    // A wait the staff must hear of (again): not told yet.
+    told: notify ? undefined : handover?.told,
   }
   if (reason === 'asked') {
     const until = new Date(now.getTime() + pauseMs).toISOString()
@@ -74,6 +76,7 @@ export function staffReplied(handover: HandOver | undefined, at: Date, pauseMs: 
     waitingSince: undefined,
     reason: undefined,
     message: undefined,
+    told: undefined,
     pausedUntil: later ? handover!.pausedUntil : until,
     pausedBy: later ? handover!.pausedBy : 'phone',
     lastStaffReply: last,
@@ -85,7 +88,20 @@ export function pausedByStaff(handover: HandOver | undefined, now: Date, pauseMs
   return tidy({ ...handover, pausedUntil: new Date(now.getTime() + pauseMs).toISOString(), pausedBy: by })!
 }
 
+/** The staff were told of the wait that began at `since` (a later wait is still to be told). */
+export function told(handover: HandOver | undefined, since: string, at: Date): HandOver | undefined {
+  return handover?.waitingSince === since ? { ...handover, told: at.toISOString() } : handover
+}
+
 /** Staff gave the chat back to the bot: no pause, nothing waiting; when staff last wrote is kept (it counts as handled). */
 export function resumed(handover: HandOver | undefined): HandOver | undefined {
-  return tidy({ ...handover, pausedUntil: undefined, pausedBy: undefined, waitingSince: undefined, reason: undefined, message: undefined })
+  return tidy({
+    ...handover,
+    pausedUntil: undefined,
+    pausedBy: undefined,
+    waitingSince: undefined,
+    reason: undefined,
+    message: undefined,
+    told: undefined,
+  })
 }

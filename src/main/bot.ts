@@ -139,6 +139,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         .mergeSplitContacts((lid) => source.numberOf!(lid))
         .catch((error) => (options.logger ?? silentLogger).error('contacts.merge_failed', { error: (error as Error).message }))
     : Promise.resolve()
+  // Chats that wait for a person and whose staff were never told (the bot stopped first, the
+  // inbox was down) are told now; after the merge, so a person is told of once.
+  const telling = merging.then(() =>
+    engine
+      .tellStaffOfWaitingChats()
+      .catch((error) => (options.logger ?? silentLogger).error('staff.tell_failed', { error: (error as Error).message })),
+  )
   // Consent questions left unanswered too long are marked lapsed: a minute after start (not at
   // once: reading every contact would compete with the first messages), then every hour.
   const sweep = () =>
@@ -162,11 +169,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await web?.close()
         bridge.detach()
         await merging
+        await telling
         // A message waiting for a disk that refuses writes gets one last try, then is told it was not saved.
         engine.stopRetrying()
         await engine.settled()
         // Notes to the staff under way are finished; retries still waiting are given up (and logged).
         await staffNotifier?.close?.()
+        // That the staff were told (or not) is stored before the store closes.
+        await engine.staffNotesSettled()
+        await engine.settled()
         await store.close()
       })()
       return closing

@@ -22,6 +22,8 @@ export interface StaffMessage {
 
 /** A chat that now waits for a person, as the staff are told of it. */
 export interface WaitingChat {
+  /** The same for one wait however often it is told (a retry, a restart): receivers drop repeats by it. */
+  id: string
   /** `asked`: the contact asked for a person; `message`: they wrote to the team (the reason they wrote, once the consent questions are done, or a message afterwards). */
   reason: 'asked' | 'message'
   /** When it started waiting (ISO 8601). */
@@ -37,9 +39,13 @@ export interface WaitingChat {
   message?: string
 }
 
-/** Tells the business's staff that a chat waits for a person. Never throws: it delivers (and retries) on its own, and logs what failed. */
+/**
+ * Tells the business's staff that a chat waits for a person. Delivers (and retries) on its own and
+ * logs what failed; never rejects. Resolves true once every configured target has it, false when
+ * one gave up (or the bot stopped first): the wait is then told again at the next start.
+ */
 export interface StaffNotifier {
-  notify(chat: WaitingChat): void
+  notify(chat: WaitingChat): Promise<boolean>
   /** Waits for deliveries under way (tests, and a clean stop); gives up on retries still waiting. */
   close?(): Promise<void>
 }

@@ -10,6 +10,7 @@ const SECRET = 'a-secret-of-the-inbox-0123'
 const NOW = new Date('2026-03-04T10:20:30.000Z')
 
 const consented: WaitingChat = {
+  id: 'wait-1',
   reason: 'asked',
   since: '2026-03-04T10:20:00.000Z',
   principal: 'p-4f2a9c',
@@ -19,6 +20,7 @@ const consented: WaitingChat = {
   message: 'Quiero hablar con alguien, por favor',
 }
 const unconsented: WaitingChat = {
+  id: 'wait-2',
   reason: 'message',
   since: '2026-03-04T10:21:00.000Z',
   principal: 'p-77aa01',

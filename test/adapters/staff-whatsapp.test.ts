@@ -6,6 +6,7 @@ import type { Messenger } from '../../src/ports/messenger.js'
 import type { WaitingChat } from '../../src/ports/staff.js'
 
 const chat: WaitingChat = {
+  id: 'wait-1',
   reason: 'asked',
   since: '2026-03-04T10:20:00.000Z',
   principal: 'p-4f2a9c',

@@ -43,7 +43,8 @@ function clock() {
 const SECRET = 'a-webhook-secret-for-tests'
 
 /** The staff's inbox: a real HTTP server that keeps each delivery whose signature holds. */
-async function inbox() {
+async function inbox(options: { down?: boolean } = {}) {
+  const attempts: string[] = []
   const deliveries: { body: Record<string, any>; headers: IncomingMessage['headers'] }[] = []
   const waiters: (() => void)[] = []
   const server: Server = createServer((request, response) => {
@@ -54,6 +55,9 @@ async function inbox() {
       const expected = Buffer.from(`sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`)
       const given = Buffer.from(String(request.headers['x-signature-256'] ?? ''))
       const valid = given.length === expected.length && timingSafeEqual(given, expected)
+      attempts.push(String(request.headers['x-webhook-id']))
+      // Down: the inbox answers 503, which the bot retries (until it stops).
+      if (options.down) return void response.writeHead(503).end()
       response.writeHead(valid ? 200 : 401).end()
       if (!valid) return
       deliveries.push({ body: JSON.parse(raw.toString('utf8')), headers: request.headers })
@@ -65,6 +69,7 @@ async function inbox() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/staff`,
     deliveries,
+    attempts,
     /** Resolves once `n` deliveries have arrived. */
     async received(n: number) {
       while (deliveries.length < n) await new Promise<void>((wake) => waiters.push(wake))
@@ -123,6 +128,30 @@ describe('the bot steps aside once the consent questions are done', () => {
     expect(JSON.stringify(delivery!.body)).not.toContain(PHONE)
     await bot.bot.close()
     expect(readDatabase(bot.dataDir).contacts[PHONE]!.handover).not.toHaveProperty('message')
+  })
+})
+
+describe('a note the staff did not get', () => {
+  it('is told again at the next start, with the same id, and a note they got is not', async () => {
+    const down = await inbox({ down: true })
+    const first = await open({ staff: { webhook: { url: down.url, secret: SECRET } } })
+    await first.send(PHONE, says('hola'))
+    await first.send(PHONE, says('quiero hablar con una persona', 1))
+    await first.bot.close()
+    expect(down.deliveries).toEqual([])
+    expect(readDatabase(first.dataDir).contacts[PHONE]!.handover).not.toHaveProperty('told')
+
+    const up = await inbox()
+    const second = await open({ staff: { webhook: { url: up.url, secret: SECRET } }, dataDir: first.dataDir })
+    const [delivery] = await up.received(1)
+    expect(delivery!.body.chat).toMatchObject({ reason: 'asked', serviceConsent: false })
+    if (down.attempts.length) expect(delivery!.body.id).toBe(down.attempts[0])
+    await second.bot.close()
+    expect(readDatabase(second.dataDir).contacts[PHONE]!.handover).toHaveProperty('told')
+
+    const third = await open({ staff: { webhook: { url: up.url, secret: SECRET } }, dataDir: first.dataDir })
+    await third.bot.close()
+    expect(up.deliveries).toHaveLength(1)
   })
 })
 
