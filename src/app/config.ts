@@ -32,7 +32,15 @@ export interface Config {
   publicUrl?: string
   /** Where the staff are told of chats that wait for a person; absent when nowhere. */
   staff?: StaffConfig
+  /** Where contacts and the ledger are kept: files in `dataDir`, or one number's rows in PostgreSQL. */
+  store: StoreConfig
 }
+
+/** DATABASE_URL comes from the environment only: it holds a password, which a flag would show in the process list. */
+export type StoreConfig = { kind: 'files' } | { kind: 'postgres'; url: string; number: string }
+
+/** The number's name when DATABASE_URL is set and none is given. */
+export const DEFAULT_NUMBER = 'main'
 
 /** From the environment only (STAFF_WEBHOOK_URL, STAFF_WEBHOOK_SECRET, STAFF_WHATSAPP): the secret must not show in the process list. */
 export interface StaffConfig {
@@ -62,6 +70,8 @@ export const USAGE = `Usage: npm start -- [options]
 
   --provider console|whatsapp   where contacts write from (default: console, this terminal)
   --data-dir DIR                where the database and the WhatsApp session are kept (default: data)
+  --number NAME                 with DATABASE_URL: the name of this WhatsApp number's data in the
+                                database, e.g. tienda-centro (letters, digits, - _ .; default: main)
   --from PHONE                  console only: the phone number you chat as (default: 5215512345678)
   --lang es|en                  language for contacts whose number says nothing (default: es)
   --pairing-code PHONE          whatsapp only: link with a code sent to PHONE instead of a QR code
@@ -83,24 +93,28 @@ export const USAGE = `Usage: npm start -- [options]
 Every option can also be set in the environment or in .env (see .env.example).
 ADMIN_TOKEN (environment or .env only) turns on the dashboard at /admin.
 STAFF_WEBHOOK_URL with STAFF_WEBHOOK_SECRET, and STAFF_WHATSAPP (environment or .env only)
-tell the staff when a chat waits for a person.`
+tell the staff when a chat waits for a person.
+DATABASE_URL=postgres://user:password@host:5432/database (environment or .env only) keeps
+contacts and the ledger in PostgreSQL instead of the data folder.`
 
-/** The settings as an owner can write them in `.env`; see `.env.example`. */
+/** Every option taking a value, and the same setting as an owner writes it in `.env` (see `.env.example`). */
 const ENV = {
   provider: 'PROVIDER',
-  dataDir: 'DATA_DIR',
-  flowsDir: 'FLOWS_DIR',
-  localesDir: 'LOCALES_DIR',
-  defaultLanguage: 'DEFAULT_LANGUAGE',
+  'data-dir': 'DATA_DIR',
+  'flows-dir': 'FLOWS_DIR',
+  'locales-dir': 'LOCALES_DIR',
+  lang: 'DEFAULT_LANGUAGE',
   from: 'CONSOLE_FROM',
-  pairingPhone: 'WHATSAPP_PAIRING_PHONE',
-  whatsappAbout: 'WHATSAPP_ABOUT',
-  logLevel: 'LOG_LEVEL',
-  rateLimit: 'RATE_LIMIT',
-  httpPort: 'HTTP_PORT',
-  httpHost: 'HTTP_HOST',
-  publicUrl: 'PUBLIC_URL',
+  'pairing-code': 'WHATSAPP_PAIRING_PHONE',
+  'whatsapp-about': 'WHATSAPP_ABOUT',
+  'log-level': 'LOG_LEVEL',
+  'rate-limit': 'RATE_LIMIT',
+  'http-port': 'HTTP_PORT',
+  'http-host': 'HTTP_HOST',
+  'public-url': 'PUBLIC_URL',
+  number: 'BOT_NUMBER',
 } as const
+type Flag = keyof typeof ENV
 
 /** Shorter tokens can be guessed; the owner is told how to make a good one. */
 const MIN_ADMIN_TOKEN = 16
@@ -116,20 +130,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
       strict: true,
       allowPositionals: false,
       options: {
-        provider: { type: 'string' },
-        'data-dir': { type: 'string' },
-        from: { type: 'string' },
-        lang: { type: 'string' },
-        'pairing-code': { type: 'string' },
-        'whatsapp-about': { type: 'string' },
-        'flows-dir': { type: 'string' },
-        'locales-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        'rate-limit': { type: 'string' },
-        'http-port': { type: 'string' },
-        'http-host': { type: 'string' },
+        ...Object.fromEntries(Object.keys(ENV).map((flag) => [flag, { type: 'string' as const }])),
         'no-http': { type: 'boolean' },
-        'public-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -137,93 +139,80 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`)
   }
   if (values.help) return 'help'
-  const pick = (flag: string, key: keyof typeof ENV, fallback?: string): string | undefined => {
-    const value = (values[flag] as string | undefined) ?? env[ENV[key]]
-    return value === undefined || value.trim() === '' ? fallback : value.trim()
-  }
+  // A blank value (as .env.example leaves them) is no value.
+  const pick = (flag: Flag, fallback?: string) => ((values[flag] as string | undefined) ?? env[ENV[flag]])?.trim() || fallback
 
-  const provider = pick('provider', 'provider', 'console')!
-  if (provider !== 'console' && provider !== 'whatsapp') {
+  const provider = pick('provider', 'console')!
+  if (provider !== 'console' && provider !== 'whatsapp')
     throw new ConfigError(`--provider (${ENV.provider}) must be "console" or "whatsapp", not "${provider}"`)
-  }
-  const defaultLanguage = pick('lang', 'defaultLanguage', 'es')!
-  if (!isLanguage(defaultLanguage)) throw new ConfigError(`--lang (${ENV.defaultLanguage}) must be "es" or "en", not "${defaultLanguage}"`)
+  const defaultLanguage = pick('lang', 'es')!
+  if (!isLanguage(defaultLanguage)) throw new ConfigError(`--lang (${ENV.lang}) must be "es" or "en", not "${defaultLanguage}"`)
 
-  const from = pick('from', 'from', '5215512345678')!.replace(/^\+/, '')
+  const from = pick('from', '5215512345678')!.replace(/^\+/, '')
   if (!/^\d{6,15}$/.test(from))
     throw new ConfigError(`--from (${ENV.from}) must be a phone number with country code, digits only (e.g. 5215512345678)`)
 
-  const about = pick('whatsapp-about', 'whatsappAbout', 'off')!.toLowerCase()
+  const about = pick('whatsapp-about', 'off')!.toLowerCase()
   if (about !== 'on' && about !== 'off')
-    throw new ConfigError(`--whatsapp-about (${ENV.whatsappAbout}) must be "on" or "off", not "${about}"`)
-  const pairingPhone = pick('pairing-code', 'pairingPhone')?.replace(/[\s+()-]/g, '')
-  if (pairingPhone !== undefined && !/^\d{6,15}$/.test(pairingPhone)) {
-    throw new ConfigError(`--pairing-code (${ENV.pairingPhone}) must be the bot's WhatsApp number with country code, e.g. 34612345678`)
-  }
+    throw new ConfigError(`--whatsapp-about (${ENV['whatsapp-about']}) must be "on" or "off", not "${about}"`)
+  const pairingPhone = pick('pairing-code')?.replace(/[\s+()-]/g, '')
+  if (pairingPhone !== undefined && !/^\d{6,15}$/.test(pairingPhone))
+    throw new ConfigError(`--pairing-code (${ENV['pairing-code']}) must be the bot's WhatsApp number with country code, e.g. 34612345678`)
 
   const levels: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
   // In the terminal chat, routine log lines would interleave with the conversation.
-  const logLevel = pick('log-level', 'logLevel', provider === 'console' ? 'warn' : 'info') as LogLevel
-  if (!levels.includes(logLevel)) throw new ConfigError(`--log-level (${ENV.logLevel}) must be one of ${levels.join(', ')}`)
+  const logLevel = pick('log-level', provider === 'console' ? 'warn' : 'info') as LogLevel
+  if (!levels.includes(logLevel)) throw new ConfigError(`--log-level (${ENV['log-level']}) must be one of ${levels.join(', ')}`)
 
   // Piping a script into the terminal chat is not a flood: no limit there unless asked for.
-  const rateLimitText = pick(
-    'rate-limit',
-    'rateLimit',
-    provider === 'console' ? 'off' : `${DEFAULT_RATE_LIMIT.messages}/${DEFAULT_RATE_LIMIT.seconds}`,
-  )!
+  const rateLimitText = pick('rate-limit', provider === 'console' ? 'off' : `${DEFAULT_RATE_LIMIT.messages}/${DEFAULT_RATE_LIMIT.seconds}`)!
   const rateLimitMatch = /^(\d{1,6})\s*\/\s*(\d{1,6}(?:\.\d+)?)\s*s?$/i.exec(rateLimitText)
   const rateLimit =
     rateLimitText.toLowerCase() === 'off'
       ? false
       : rateLimitMatch && { messages: Number(rateLimitMatch[1]), seconds: Number(rateLimitMatch[2]) }
-  if (rateLimit === null || (rateLimit && (rateLimit.messages < 1 || rateLimit.seconds <= 0))) {
+  if (rateLimit === null || (rateLimit && (rateLimit.messages < 1 || rateLimit.seconds <= 0)))
     throw new ConfigError(
-      `--rate-limit (${ENV.rateLimit}) must be messages/seconds, e.g. 20/10 (20 messages in a burst, refilled in 10 seconds), or off; not "${rateLimitText}"`,
+      `--rate-limit (${ENV['rate-limit']}) must be messages/seconds, e.g. 20/10 (20 messages in a burst, refilled in 10 seconds), or off; not "${rateLimitText}"`,
     )
-  }
 
-  const portText = pick('http-port', 'httpPort')
+  const portText = pick('http-port')
   const port = portText === undefined ? DEFAULT_HTTP_PORT : Number(portText)
-  if (!/^\d{1,5}$/.test(portText ?? '0') || port > 65535) {
+  if (!/^\d{1,5}$/.test(portText ?? '0') || port > 65535)
     throw new ConfigError(
-      `--http-port (${ENV.httpPort}) must be a port number from 1 to 65535, or 0 to turn the web server off; not "${portText}"`,
+      `--http-port (${ENV['http-port']}) must be a port number from 1 to 65535, or 0 to turn the web server off; not "${portText}"`,
     )
-  }
   const adminToken = env.ADMIN_TOKEN?.trim() || undefined
-  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN) {
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN)
     throw new ConfigError(
       `ADMIN_TOKEN is too short to be safe (${adminToken.length} characters, at least ${MIN_ADMIN_TOKEN} needed); make one with: node -e "console.log(crypto.randomBytes(24).toString('base64url'))"`,
     )
-  }
-  const host = pick('http-host', 'httpHost', '127.0.0.1')!
+  const host = pick('http-host', '127.0.0.1')!
   // Off this computer, anyone on the network can try tokens: only a long random one stands that.
-  if (adminToken !== undefined && !(values['no-http'] || port === 0) && !LOOPBACK.has(host) && adminToken.length < MIN_REMOTE_ADMIN_TOKEN) {
+  if (adminToken !== undefined && !(values['no-http'] || port === 0) && !LOOPBACK.has(host) && adminToken.length < MIN_REMOTE_ADMIN_TOKEN)
     throw new ConfigError(
-      `ADMIN_TOKEN is too short for a dashboard reachable from other computers (${ENV.httpHost} is ${host}): ${adminToken.length} characters, at least ${MIN_REMOTE_ADMIN_TOKEN} needed; make one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))", or keep ${ENV.httpHost} at 127.0.0.1`,
+      `ADMIN_TOKEN is too short for a dashboard reachable from other computers (${ENV['http-host']} is ${host}): ${adminToken.length} characters, at least ${MIN_REMOTE_ADMIN_TOKEN} needed; make one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))", or keep ${ENV['http-host']} at 127.0.0.1`,
     )
-  }
   const http: HttpConfig | undefined =
     values['no-http'] || port === 0 ? undefined : { port, host, ...(adminToken ? { adminToken } : {}), explicit: portText !== undefined }
 
-  const publicUrlText = pick('public-url', 'publicUrl')
+  const publicUrlText = pick('public-url')
   let publicUrl: string | undefined
   if (publicUrlText !== undefined) {
     const parsed = URL.canParse(publicUrlText) ? new URL(publicUrlText) : undefined
-    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.search || parsed.hash) {
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.search || parsed.hash)
       throw new ConfigError(
-        `--public-url (${ENV.publicUrl}) must be the web address the bot's pages are reached at, like https://tienda.example; not "${publicUrlText}"`,
+        `--public-url (${ENV['public-url']}) must be the web address the bot's pages are reached at, like https://tienda.example; not "${publicUrlText}"`,
       )
-    }
     publicUrl = parsed.href.replace(/\/+$/, '')
   }
 
   const staff = parseStaff(env)
   return {
     provider,
-    dataDir: resolve(cwd, pick('data-dir', 'dataDir', 'data')!),
-    flowsDir: resolve(cwd, pick('flows-dir', 'flowsDir', 'flows')!),
-    localesDir: resolve(cwd, pick('locales-dir', 'localesDir', 'locales')!),
+    dataDir: resolve(cwd, pick('data-dir', 'data')!),
+    flowsDir: resolve(cwd, pick('flows-dir', 'flows')!),
+    localesDir: resolve(cwd, pick('locales-dir', 'locales')!),
     defaultLanguage,
     from,
     ...(pairingPhone ? { pairingPhone } : {}),
@@ -233,7 +222,26 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     ...(http ? { http } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(staff ? { staff } : {}),
+    store: parseStore(pick('number'), env),
   }
+}
+
+function parseStore(number: string | undefined, env: NodeJS.ProcessEnv): StoreConfig {
+  // The name is a label of the owner's choosing, shown in file names and logs: kept plain.
+  if (number !== undefined && !/^[\w.-]{1,64}$/.test(number))
+    throw new ConfigError(`--number (${ENV.number}) must be 1 to 64 letters, digits, "-", "_" or ".", e.g. tienda-centro; not "${number}"`)
+  const text = env.DATABASE_URL?.trim() || undefined
+  if (text === undefined && number === undefined) return { kind: 'files' }
+  // The data folder read while the owner believes it is that number's data: said, not ignored.
+  if (text === undefined)
+    throw new ConfigError(`--number (${ENV.number}) names a number's data in PostgreSQL: set DATABASE_URL too, or leave the number out`)
+  // Never echoed: the address holds the database's password.
+  const url = URL.canParse(text) ? new URL(text) : undefined
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:'))
+    throw new ConfigError(
+      'DATABASE_URL must be a PostgreSQL address, postgres://user:password@host:5432/database (or postgresql://…), with any of @ : / ? # in the password written as %40 %3A %2F %3F %23',
+    )
+  return { kind: 'postgres', url: text, number: number ?? DEFAULT_NUMBER }
 }
 
 /** A shorter secret could be guessed, and then anyone could post chats to the staff's inbox. */
@@ -248,34 +256,29 @@ function parseStaff(env: NodeJS.ProcessEnv): StaffConfig | undefined {
   let webhook: StaffConfig['webhook']
   if (urlText !== undefined) {
     const url = URL.canParse(urlText) ? new URL(urlText) : undefined
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash) {
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash)
       throw new ConfigError(
         'STAFF_WEBHOOK_URL must be the https:// address your inbox receives webhooks at, e.g. https://n8n.tienda.example/webhook/bot, without user:password@ or #',
       )
-    }
     // Over plain http, anyone on the way reads the contact's number and message: only this computer may be spoken to so.
-    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname))
       throw new ConfigError(
         `STAFF_WEBHOOK_URL must start with https:// (plain http:// only to localhost, 127.0.0.1 or [::1]), not http://${url.host}/…`,
       )
-    }
-    if (secret === undefined || secret.length < MIN_STAFF_WEBHOOK_SECRET) {
+    if (secret === undefined || secret.length < MIN_STAFF_WEBHOOK_SECRET)
       throw new ConfigError(
         `STAFF_WEBHOOK_SECRET must be set with STAFF_WEBHOOK_URL, at least ${MIN_STAFF_WEBHOOK_SECRET} characters (${secret?.length ?? 0} now), and given to the receiver to check X-Signature-256; make one with: node -e "console.log(crypto.randomBytes(24).toString('base64url'))"`,
       )
-    }
     webhook = { url: url.href, secret }
-  } else if (secret !== undefined) {
+  } else if (secret !== undefined)
     throw new ConfigError('STAFF_WEBHOOK_SECRET is set but STAFF_WEBHOOK_URL is not: set the address to post to, or remove the secret')
-  }
   let whatsapp: string | undefined
   if (whatsappText !== undefined) {
     whatsapp = GROUP_JID.test(whatsappText) ? whatsappText : staffNumber(whatsappText)
-    if (whatsapp === undefined) {
+    if (whatsapp === undefined)
       throw new ConfigError(
         `STAFF_WHATSAPP must be the staff's WhatsApp number with country code (e.g. +34 612 34 56 78) or a group id (e.g. 120363012345678901@g.us), not "${whatsappText}"`,
       )
-    }
   }
   return webhook || whatsapp ? { ...(webhook ? { webhook } : {}), ...(whatsapp ? { whatsapp } : {}) } : undefined
 }

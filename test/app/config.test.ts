@@ -33,6 +33,7 @@ describe('parseConfig defaults', () => {
       logLevel: 'warn',
       rateLimit: false,
       http: { port: 3210, host: '127.0.0.1', explicit: false },
+      store: { kind: 'files' },
     })
   })
 
@@ -65,6 +66,8 @@ describe('parseConfig: environment', () => {
     CONSOLE_FROM: '+34612345678',
     WHATSAPP_PAIRING_PHONE: '+34 612-34-56-78',
     LOG_LEVEL: 'debug',
+    DATABASE_URL: 'postgres://bot:pw@db.example/consent',
+    BOT_NUMBER: 'tienda-centro',
   }
 
   it('is used when no flag is given', () => {
@@ -79,6 +82,7 @@ describe('parseConfig: environment', () => {
       logLevel: 'debug',
       rateLimit: { messages: 20, seconds: 10 },
       http: { port: 3210, host: '127.0.0.1', explicit: false },
+      store: { kind: 'postgres', url: 'postgres://bot:pw@db.example/consent', number: 'tienda-centro' },
     })
   })
 
@@ -105,6 +109,8 @@ describe('parseConfig: environment', () => {
         '525512345678',
         '--log-level',
         'error',
+        '--number',
+        'tienda-norte',
       ],
       env,
     )
@@ -119,6 +125,7 @@ describe('parseConfig: environment', () => {
       logLevel: 'error',
       rateLimit: false,
       http: { port: 3210, host: '127.0.0.1', explicit: false },
+      store: { kind: 'postgres', url: 'postgres://bot:pw@db.example/consent', number: 'tienda-norte' },
     })
   })
 
@@ -144,6 +151,7 @@ describe('parseConfig: help', () => {
       '--flows-dir',
       '--locales-dir',
       '--log-level',
+      '--number',
       '--help',
     ]) {
       expect(USAGE).toContain(flag)
@@ -301,5 +309,60 @@ describe('parseConfig: telling the staff of waiting chats', () => {
     expect(error.message).toMatch(
       /^STAFF_WHATSAPP must be the staff's WhatsApp number with country code \(e\.g\. \+34 612 34 56 78\) or a group id/,
     )
+  })
+})
+
+describe('parseConfig: PostgreSQL and the number', () => {
+  const url = 'postgres://bot:s3cr3t-pw@db.example:5432/consent'
+
+  it('keeps the data in files unless DATABASE_URL is set', () => {
+    expect(config().store).toEqual({ kind: 'files' })
+    expect(config([], { DATABASE_URL: '  ' }).store).toEqual({ kind: 'files' })
+  })
+
+  it('reads DATABASE_URL (postgres:// or postgresql://) with the number "main" when none is given, as the usage text says', () => {
+    expect(config([], { DATABASE_URL: url }).store).toEqual({ kind: 'postgres', url, number: 'main' })
+    const other = 'postgresql://bot@localhost/consent?sslmode=require'
+    expect(config([], { DATABASE_URL: ` ${other} ` }).store).toEqual({ kind: 'postgres', url: other, number: 'main' })
+    expect(USAGE).toMatch(/--number NAME[\s\S]*default: main/)
+    expect(USAGE).toContain('DATABASE_URL')
+  })
+
+  it('takes the number from --number, over BOT_NUMBER', () => {
+    expect(config([], { DATABASE_URL: url, BOT_NUMBER: 'tienda-centro' }).store).toMatchObject({ number: 'tienda-centro' })
+    expect(config(['--number', 'tienda_norte.2'], { DATABASE_URL: url, BOT_NUMBER: 'tienda-centro' }).store).toMatchObject({
+      number: 'tienda_norte.2',
+    })
+  })
+
+  it.each(['tienda centro', 'tienda/centro', 'tiénda', 'x'.repeat(65), "a'; drop table"])('refuses the number name %j', (name) => {
+    const error = configError(['--number', name], { DATABASE_URL: url })
+    expect(error.message).toMatch(/^--number \(BOT_NUMBER\) must be 1 to 64 letters, digits, "-", "_" or "."/)
+  })
+
+  it('accepts a name of 64 characters', () => {
+    expect(config(['--number', 'n'.repeat(64)], { DATABASE_URL: url }).store).toMatchObject({ number: 'n'.repeat(64) })
+  })
+
+  it('refuses a number without DATABASE_URL rather than read the data folder in its place', () => {
+    expect(configError(['--number', 'tienda-centro']).message).toMatch(/names a number's data in PostgreSQL: set DATABASE_URL too/)
+    expect(configError([], { BOT_NUMBER: 'tienda-centro' }).message).toMatch(/^--number \(BOT_NUMBER\)/)
+  })
+
+  it.each([
+    'mysql://bot:s3cr3t-pw@db.example/consent',
+    'https://bot:s3cr3t-pw@db.example/consent',
+    'postgres://bot:s3cr3t-pw@db.example:port/consent',
+    'bot:s3cr3t-pw@db.example/consent',
+    's3cr3t-pw',
+  ])('refuses DATABASE_URL %j in one line that never shows the password', (given) => {
+    const error = configError([], { DATABASE_URL: given })
+    expect(error.message).toMatch(/^DATABASE_URL must be a PostgreSQL address, postgres:\/\/user:password@host:5432\/database/)
+    expect(error.message).not.toContain('s3cr3t')
+    expect(error.message).not.toContain('\n')
+  })
+
+  it('DATABASE_URL is no flag: it would show the password in the process list', () => {
+    expect(configError(['--database-url', url]).message).toContain('--database-url')
   })
 })
