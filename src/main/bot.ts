@@ -9,7 +9,7 @@ import type { BusinessFlow } from '../domain/flow.js'
 import { OwnerFileError, type Problem } from '../adapters/owner-file.js'
 import { createI18nTexts } from '../adapters/i18n-texts.js'
 import { readLocales, type LocaleBundle } from '../adapters/locale-files/locale-bundle.js'
-import { openConsentReader, openLowdbStore, type LowdbStoreOptions } from '../adapters/lowdb-store.js'
+import type { LowdbStoreOptions } from '../adapters/lowdb-store.js'
 import { attachSource, builderbotSource, providerMessenger } from '../adapters/builderbot-bridge.js'
 import type { InboundSource } from '../ports/inbound-source.js'
 import type { Language } from '../domain/language.js'
@@ -20,13 +20,14 @@ import { silentLogger, type Logger } from '../app/logger.js'
 import { withNoticePage } from '../app/web/privacy-page.js'
 import { startWebServer, type WebServer } from '../app/web/server.js'
 import type { RateLimit } from '../app/rate-limit.js'
-import type { StaffConfig } from '../app/config.js'
+import type { StaffConfig, StoreConfig } from '../app/config.js'
 import { createStaffNotifier } from '../app/staff-notifier.js'
 import { withoutStaffNumber } from '../app/staff-number.js'
 import { staffNotice } from '../app/staff-texts.js'
 import { createWebhookNotifier } from '../adapters/staff-webhook.js'
 import { createWhatsAppNotifier } from '../adapters/staff-whatsapp.js'
 import type { StaffNotifier } from '../ports/staff.js'
+import { FILES, openReader, openStore } from './store.js'
 
 export interface BusinessFiles {
   business: BusinessFlow
@@ -75,6 +76,8 @@ export interface BotOptions {
   http?: { port: number; host: string; adminToken?: string }
   /** Where the bot's pages are reached: INFO links to <publicUrl>/privacy unless the policy names its own page. */
   publicUrl?: string
+  /** Where contacts and the ledger live: the data folder's files (the default) or a number in PostgreSQL. */
+  storage?: StoreConfig
   /** Tuning of the file store (journal size, shard count); the defaults suit production. */
   store?: Omit<LowdbStoreOptions, 'logger'>
   /** How messages wait for a store that refuses writes (backoff, how many at once); the defaults suit production. */
@@ -102,7 +105,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
   const { texts } = files
   const business = { ...files.business, policy: withNoticePage(files.business.policy, options.publicUrl) }
-  const store = await openLowdbStore(options.dataDir, { ...options.store, logger: options.logger ?? silentLogger })
+  const store = await openStore(options.storage ?? FILES, {
+    dataDir: options.dataDir,
+    logger: options.logger ?? silentLogger,
+    ...(options.store ? { files: options.store } : {}),
+  })
   // The staff's own number (where the notes go) is not a client: its messages are not answered.
   const source = withoutStaffNumber(
     options.inbound ?? builderbotSource(options.provider, options.logger),
@@ -195,7 +202,7 @@ async function startWeb(
 ): Promise<WebServer | undefined> {
   const logger = options.logger ?? silentLogger
   const { policy, flow } = business
-  const reader = openConsentReader(options.dataDir)
+  const reader = await openReader(options.storage ?? FILES, { dataDir: options.dataDir, logger })
   // The key the store made at its first start: the pages show its fingerprint, as every receipt does.
   const ledgerKey = await reader
     .seals?.()
@@ -221,8 +228,10 @@ async function startWeb(
       http,
     )
     logger.info('http.listening', { url: server.url, admin: Boolean(http.adminToken) })
-    return server
+    // The reader's connections (PostgreSQL's) go with the pages that read through them.
+    return { url: server.url, address: () => server.address(), close: () => server.close().finally(() => reader.close()) }
   } catch (error) {
+    await reader.close()
     const code = (error as NodeJS.ErrnoException).code
     const hint = code === 'EADDRINUSE' ? `port ${http.port} is taken: set HTTP_PORT to a free one` : 'check HTTP_HOST and HTTP_PORT'
     logger.error('http.unavailable', {

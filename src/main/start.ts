@@ -8,13 +8,14 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { OwnerFileError } from '../adapters/owner-file.js'
-import { DatabaseFileError, StoreLockedError } from '../adapters/lowdb-store.js'
 import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
-import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config } from '../app/config.js'
+import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config, type StoreConfig } from '../app/config.js'
 import { createLogger, type Logger, useLogKey } from '../app/logger.js'
 import { loadLogKey } from './log-key.js'
-import { readSigningKey } from '../adapters/store/seals.js'
-import { keyFingerprint } from '../domain/ledger.js'
+import { describeStore, FILES, signingKeyFingerprint, storeProblem } from './store.js'
+
+/** The store asked for, once the config is read: a failure to open it is told in its terms. */
+let storage: StoreConfig = FILES
 
 async function main(): Promise<void> {
   const projectDir = process.cwd()
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`)
     return
   }
+  storage = config.store
   const logger = createLogger(config.logLevel)
   // The owner's files first: a mistake stops here, before anything connects or is written.
   const files = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     flowsDir: config.flowsDir,
     localesDir: config.localesDir,
     dataDir: config.dataDir,
+    storage: config.store,
     defaultLanguage: config.defaultLanguage,
     logger,
     rateLimit: config.rateLimit,
@@ -70,9 +73,9 @@ async function runConsole(config: Config, options: Options): Promise<void> {
   onStopSignal(bot, () => provider.close())
   if (interactive) {
     process.stdout.write(
-      `Chatting as +${config.from}, as a contact would on WhatsApp. Data is kept in ${config.dataDir}.\n` +
+      `Chatting as +${config.from}, as a contact would on WhatsApp. Data is kept in the ${describeStore(config.store, config.dataDir)}.\n` +
         pagesLine(bot, config) +
-        ledgerKeyLine(config) +
+        (await ledgerKeyLine(config)) +
         'Try /image, /voice or /location to send a non-text message. Ctrl-D ends the chat.\n\n',
     )
   }
@@ -114,7 +117,7 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
   })
   onStopSignal(bot, () => whatsapp.stop())
   process.stdout.write(
-    `Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n${pagesLine(bot, config)}${ledgerKeyLine(config)}`,
+    `Connecting to WhatsApp. The session is kept in ${join(config.dataDir, 'runtime')}.\n${pagesLine(bot, config)}${await ledgerKeyLine(config)}`,
   )
   // A logged-out session never comes back by itself: say what to do, and stop instead of looping
   // (exit code 3, so a supervisor can tell it from a crash and not restart into the same state).
@@ -135,9 +138,9 @@ function pagesLine(bot: RunningBot, config: Config): string {
 }
 
 /** The fingerprint of the key that signs the ledger's heads (made at the first start): the owner publishes it. */
-function ledgerKeyLine(config: Config): string {
-  const key = readSigningKey(config.dataDir)
-  return key ? `Ledger signing key fingerprint: ${keyFingerprint(key)} (publish it: see README, "The consent ledger")\n` : ''
+async function ledgerKeyLine(config: Config): Promise<string> {
+  const fingerprint = await signingKeyFingerprint(config.store, config.dataDir)
+  return fingerprint ? `Ledger signing key fingerprint: ${fingerprint} (publish it: see README, "The consent ledger")\n` : ''
 }
 
 /** Ctrl-C and SIGTERM: stop taking messages, answer what is in hand, flush, exit. */
@@ -178,8 +181,8 @@ function fileInTheWay(path: string): string {
 main().catch((error: unknown) => {
   if (error instanceof OwnerFileError) {
     process.stderr.write(`The bot did not start. Please fix these problems in your files:\n\n${error.message}\n`)
-  } else if (error instanceof ConfigError || error instanceof DatabaseFileError || error instanceof StoreLockedError) {
-    process.stderr.write(`The bot did not start: ${error.message}\n`)
+  } else if (error instanceof ConfigError || storeProblem(error, storage)) {
+    process.stderr.write(`The bot did not start: ${error instanceof ConfigError ? error.message : storeProblem(error, storage)}\n`)
   } else if (diskProblem(error)) {
     process.stderr.write(`The bot stopped: ${diskProblem(error)}\n`)
   } else {

@@ -7,8 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openConsentReader } from '../../adapters/lowdb-store.js'
-import { ConfigError, loadDotEnv, parseConfig } from '../../app/config.js'
+import { ConfigError, loadDotEnv, parseConfig, type StoreConfig } from '../../app/config.js'
 import {
   contactRows,
   exportCsv,
@@ -21,6 +20,8 @@ import {
 } from '../../app/export.js'
 import { exportXlsx } from '../../app/export-xlsx.js'
 import type { ConsentData } from '../../ports/consent-store.js'
+import { describeStore, openReader, storeProblem, storesToRead } from '../store.js'
+import { ALL_NUMBERS_FLAG, STORE_FLAGS, storeArgs } from './owner-options.js'
 
 const USAGE = `Usage: npm run export -- [options]
 
@@ -39,6 +40,10 @@ your own copies: erasing a contact later (BORRAR / DELETE) does not reach them.
                            part to the screen. With csv and both parts, FILE names two files:
                            report.csv gives report-ledger.csv and report-contacts.csv
   --data-dir DIR           the bot's data folder (default: data, or DATA_DIR in .env)
+  --number NAME            with DATABASE_URL (.env): the number to export (default: BOT_NUMBER,
+                           else main); its name is in the files' names: consent-NAME-ledger-<day>.csv
+  --all-numbers            with DATABASE_URL: every number of the database, each in files of its
+                           own (with --out FILE: FILE-NAME…)
   --help                   show this text
 
 Exit status: 0 when written, 1 when the data cannot be read or the output not written whole
@@ -52,6 +57,12 @@ interface ExportRequest {
   since?: Date
   out?: string
   dataDir: string
+  /** The store to export (the data folder, or a number of a database). */
+  store: StoreConfig
+  /** Every number of the database (--all-numbers), each into files of its own. */
+  allNumbers: boolean
+  /** The number's name, in the files' names (a database's number); absent for the data folder. */
+  number?: string
   /** Where the files go without --out: `exports/` in the project folder, never inside the data folder. */
   exportDir: string
 }
@@ -69,7 +80,8 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
         since: { type: 'string' },
         out: { type: 'string' },
         tz: { type: 'string' },
-        'data-dir': { type: 'string' },
+        ...STORE_FLAGS,
+        ...ALL_NUMBERS_FLAG,
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -95,8 +107,10 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
   const out = values.out as string | undefined
   if (out === '-' && format === 'csv' && parts.length > 1)
     throw new ConfigError('--out - writes one CSV part to the screen: add --what ledger or --what contacts')
-  // The data folder is found exactly as the bot finds it (flag, DATA_DIR in the environment or .env, default).
-  const config = parseConfig(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : [], env, cwd)
+  const allNumbers = values['all-numbers'] === true
+  if (out === '-' && allNumbers) throw new ConfigError('--out - writes one number to the screen: give it with --number, not --all-numbers')
+  // The store is found exactly as the bot finds it (flag, DATA_DIR and DATABASE_URL in the environment or .env, default).
+  const config = parseConfig(storeArgs(values), env, cwd)
   if (config === 'help') return 'help'
   return {
     format,
@@ -105,8 +119,20 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
     ...(since ? { since } : {}),
     ...(out !== undefined ? { out: out === '-' ? '-' : resolve(cwd, out) } : {}),
     dataDir: config.dataDir,
+    store: config.store,
+    allNumbers,
+    ...(config.store.kind === 'postgres' && !allNumbers ? { number: config.store.number } : {}),
     exportDir: resolve(cwd, EXPORT_DIR),
   }
+}
+
+/**
+ * The request for one number of a database: its name in the default files' names, and with
+ * --all-numbers in --out's too (`report.csv` → `report-NAME.csv`), so no number's file overwrites another's.
+ */
+export function forNumber(request: ExportRequest, number: string): ExportRequest {
+  const out = request.allNumbers && request.out ? request.out.replace(/(\.[^./\\]*)?$/, (ext) => `-${number}${ext}`) : request.out
+  return { ...request, number, ...(out !== undefined ? { out } : {}) }
 }
 
 /** The default folder of the exports, in the project folder (git-ignored). */
@@ -121,23 +147,24 @@ export async function exportFiles(
   const options = request.since ? { since: request.since } : {}
   const day = now.toISOString().slice(0, 10)
   const defaultDir = request.exportDir
+  const named = request.number === undefined ? 'consent' : `consent-${request.number}`
   const holds = (part: ExportPart) =>
     part === 'ledger' ? `${ledgerRows(data, options).length} ledger records` : `${contactRows(data, options).length} contacts`
   if (request.format === 'xlsx') {
     const name = request.parts.length > 1 ? 'export' : request.parts[0]!
-    const path = request.out ?? join(defaultDir, `consent-${name}-${day}.xlsx`)
+    const path = request.out ?? join(defaultDir, `${named}-${name}-${day}.xlsx`)
     const content = await exportXlsx(data, request.parts, { ...options, timeZone: request.timeZone })
     return [{ path, content, holds: request.parts.map(holds).join(' and ') }]
   }
   if (request.format === 'json') {
     const name = request.parts.length > 1 ? 'export' : request.parts[0]!
-    const path = request.out ?? join(defaultDir, `consent-${name}-${day}.json`)
+    const path = request.out ?? join(defaultDir, `${named}-${name}-${day}.json`)
     return [
       { path, content: exportJson(data, request.parts, { ...options, exportedAt: now }), holds: request.parts.map(holds).join(' and ') },
     ]
   }
   return request.parts.map((part) => {
-    let path = join(defaultDir, `consent-${part}-${day}.csv`)
+    let path = join(defaultDir, `${named}-${part}-${day}.csv`)
     if (request.out === '-' || (request.out && request.parts.length === 1)) path = request.out
     else if (request.out) path = `${request.out.replace(/\.csv$/i, '')}-${part}.csv`
     return { path, content: exportCsv(data, part, { ...options, timeZone: request.timeZone }), holds: holds(part) }
@@ -153,18 +180,39 @@ async function main(): Promise<number> {
     return 0
   }
   // A mistyped folder would otherwise export nothing, silently.
-  if (!existsSync(request.dataDir)) {
+  if (request.store.kind === 'files' && !existsSync(request.dataDir)) {
     process.stderr.write(
       `npm run export: ${request.dataDir}: there is no such folder; give the bot's data folder with --data-dir (or DATA_DIR in .env)\n`,
     )
     return 1
   }
-  let data: ConsentData
+  let stores: StoreConfig[]
   try {
-    data = await openConsentReader(request.dataDir).read()
+    stores = await storesToRead(request, request.allNumbers)
   } catch (error) {
-    process.stderr.write(`npm run export: ${(error as Error).message}\n`)
+    if (!storeProblem(error, request.store)) throw error
+    process.stderr.write(`npm run export: ${storeProblem(error, request.store)}\n`)
     return 1
+  }
+  for (const store of stores) {
+    const code = await exportStore(store.kind === 'postgres' ? forNumber(request, store.number) : request, store)
+    if (code) return code
+  }
+  return 0
+}
+
+/** Exports one store: the data folder, or one number of the database. */
+async function exportStore(request: ExportRequest, store: StoreConfig): Promise<number> {
+  let data: ConsentData
+  const reader = await openReader(store, { dataDir: request.dataDir })
+  try {
+    data = await reader.read()
+  } catch (error) {
+    const problem = storeProblem(error, store) ?? (error as Error).message
+    process.stderr.write(`npm run export: ${store.kind === 'files' ? problem : `${describeStore(store, request.dataDir)}: ${problem}`}\n`)
+    return 1
+  } finally {
+    await reader.close()
   }
   const files = await exportFiles(data, request, new Date())
   for (const file of files) {

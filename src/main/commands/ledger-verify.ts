@@ -12,13 +12,15 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
-import { LEDGER_FILE, openConsentReader } from '../../adapters/lowdb-store.js'
-import { loadDotEnv, parseConfig } from '../../app/config.js'
+import { LEDGER_FILE } from '../../adapters/lowdb-store.js'
+import { loadDotEnv, parseConfig, type Config, type StoreConfig } from '../../app/config.js'
 import { chainChecker, headSignatureHolds } from '../../domain/ledger.js'
 import type { ConsentReader, LedgerSeals } from '../../ports/consent-reader.js'
 import type { ConsentData } from '../../ports/consent-store.js'
+import { openReader, storeProblem, storesToRead } from '../store.js'
+import { ALL_NUMBERS_FLAG, STORE_FLAGS, storeArgs } from './owner-options.js'
 
-const USAGE = `Usage: npm run ledger:verify -- [--data-dir DIR]
+const USAGE = `Usage: npm run ledger:verify -- [--data-dir DIR | --number NAME | --all-numbers]
 
 Checks that no record of the consent ledger (DIR/ledger.jsonl) was changed, removed, added or
 moved since it was written: each record carries the hash of the one before it. Then checks the
@@ -28,9 +30,13 @@ printed: compare it with the one the business published); that each notice text 
 still has its hash; and that every receipt id the contact files name is in the ledger.
 
   --data-dir DIR   the bot's data folder (default: DATA_DIR from the environment or .env, else data)
+  --number NAME    with DATABASE_URL (.env), the ledger is a table: checks that number's chain
+                   (default: BOT_NUMBER, else main)
+  --all-numbers    with DATABASE_URL: every number's chain, one line each
   --help           show this text
 
-Exit status: 0 when the chain is intact, 1 when a record does not hold, 2 on a bad option.`
+Exit status: 0 when the chain is intact (every number's, with --all-numbers), 1 when a record
+does not hold, 2 on a bad option.`
 
 export type LedgerVerdict =
   | {
@@ -213,11 +219,12 @@ export function describeVerdict(verdict: LedgerVerdict): string {
 
 async function main(): Promise<number> {
   const projectDir = process.cwd()
-  let dataDir: string
+  let config: Config
+  let all: boolean
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...STORE_FLAGS, ...ALL_NUMBERS_FLAG, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     })
@@ -226,25 +233,45 @@ async function main(): Promise<number> {
       return 0
     }
     loadDotEnv(projectDir)
-    // The data folder is found exactly as the bot finds it (flag, DATA_DIR in the environment or .env, default).
-    const config = parseConfig(values['data-dir'] === undefined ? [] : ['--data-dir', values['data-dir']], process.env, projectDir)
-    if (config === 'help') return 0
-    dataDir = config.dataDir
+    // The store is found exactly as the bot finds it (flag, DATA_DIR and DATABASE_URL in the environment or .env, default).
+    const parsed = parseConfig(storeArgs(values), process.env, projectDir)
+    if (parsed === 'help') return 0
+    config = parsed
+    all = values['all-numbers'] === true
+    if (all && config.store.kind === 'files')
+      throw new Error('--all-numbers checks every number of a PostgreSQL database: set DATABASE_URL (.env)')
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`)
     return 2
   }
-  const file = join(dataDir, LEDGER_FILE)
+  const file = join(config.dataDir, LEDGER_FILE)
   // A missing ledger in a folder that anchored one is a finding, not a wrong folder.
-  if (!existsSync(file) && !existsSync(join(dataDir, 'store.json'))) {
+  if (config.store.kind === 'files' && !existsSync(file) && !existsSync(join(config.dataDir, 'store.json'))) {
     process.stderr.write(`${file}: there is no ledger here. Is --data-dir the folder the bot keeps its data in?\n`)
     return 1
   }
-  const verdict = await verifyLedger(openConsentReader(dataDir))
-  const text = describeVerdict(verdict)
-  if (verdict.intact) process.stdout.write(`${text}\n`)
-  else process.stderr.write(`${text}\n`)
-  return verdict.intact ? 0 : 1
+  let stores: StoreConfig[]
+  try {
+    stores = await storesToRead(config, all)
+  } catch (error) {
+    process.stderr.write(`${storeProblem(error, config.store) ?? (error as Error).message}\n`)
+    return 1
+  }
+  let broken = 0
+  for (const store of stores) {
+    const reader = await openReader(store, { dataDir: config.dataDir })
+    try {
+      const verdict = await verifyLedger(reader)
+      // Each number's chain is its own: the lines say whose.
+      const text = `${store.kind === 'postgres' ? `${store.number}: ` : ''}${describeVerdict(verdict)}`
+      if (verdict.intact) process.stdout.write(`${text}\n`)
+      else process.stderr.write(`${text}\n`)
+      if (!verdict.intact) broken++
+    } finally {
+      await reader.close()
+    }
+  }
+  return broken ? 1 : 0
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,5 +1,6 @@
 /**
- * The options the owner's tools (`npm run check`, `npm run flow:diagram`) share with `npm start`.
+ * The options the owner's tools (`npm run check`, `npm run flow:diagram`, and the store's flags of
+ * export, receipt, ledger:verify and staff) share with `npm start`.
  * Folders and language are resolved by the bot's own parseConfig (flag, then the environment and
  * `.env`, then the default), so a tool always reads the same files the bot would.
  */
@@ -40,4 +41,19 @@ export function parseToolOptions(
   const config = parseConfig(forwarded, env, cwd)
   if (config === 'help') return 'help'
   return { config, own: Object.fromEntries(own.map((flag) => [flag, values[flag] as string | undefined])) }
+}
+
+/** The flags that pick the store a command reads, for its parseArgs. */
+export const STORE_FLAGS = { 'data-dir': { type: 'string' }, number: { type: 'string' } } as const
+/** For the commands that can read every number of a database in one run. */
+export const ALL_NUMBERS_FLAG = { 'all-numbers': { type: 'boolean' } } as const
+
+/**
+ * The store's flags among a command's `values`, as start flags for parseConfig: the store is then
+ * found exactly as the bot finds it (flag, the environment or `.env`, default).
+ */
+export function storeArgs(values: Record<string, string | boolean | undefined>): string[] {
+  return (['data-dir', 'number'] as const).flatMap((flag) =>
+    typeof values[flag] === 'string' ? [`--${flag}`, values[flag] as string] : [],
+  )
 }

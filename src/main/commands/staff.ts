@@ -11,14 +11,15 @@
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { parsePhoneNumberFromString } from 'libphonenumber-js'
-import { openConsentReader, openLowdbStore, StoreLockedError } from '../../adapters/lowdb-store.js'
 import { OwnerFileError } from '../../adapters/owner-file.js'
-import { ConfigError, loadDotEnv, parseConfig, type Config } from '../../app/config.js'
+import { ConfigError, loadDotEnv, parseConfig, type Config, type StoreConfig } from '../../app/config.js'
 import { ConsentEngine } from '../../app/engine.js'
 import { shownContact, staffOverview, type StaffChat } from '../../app/web/staff-chats.js'
 import { localTime, timeAgo } from '../../app/web/staff-section.js'
 import { pageTexts } from '../../app/page-texts.js'
 import { loadBusinessFiles } from '../bot.js'
+import { describeStore, FILES, heldBy, openReader, openStore, storeProblem, storesToRead } from '../store.js'
+import { STORE_FLAGS, storeArgs } from './owner-options.js'
 
 const USAGE = `Usage: npm run staff -- list | pause <number> | resume <number> [options]
 
@@ -34,6 +35,8 @@ While the bot runs, pause and resume ask it through its web server: set HTTP_POR
 HTTP_HOST, if not 127.0.0.1) and ADMIN_TOKEN as the bot has them (.env).
 
   --data-dir DIR      the bot's data folder (default: data, or DATA_DIR in .env)
+  --number NAME       with DATABASE_URL (.env): the number whose chats these are (default:
+                      BOT_NUMBER, else main)
   --flows-dir DIR     the conversation and policy files (default: flows)
   --locales-dir DIR   the texts (default: locales)
   --help              show this text
@@ -43,6 +46,9 @@ reached), 2 on a bad option or number.`
 
 /** A change the command could not make: one line for the owner, exit status 1. */
 class Refused extends Error {}
+
+/** The store asked for, once the config is read: a failure to open it is told in its terms. */
+let storage: StoreConfig = FILES
 
 type Action = 'pause' | 'resume'
 
@@ -75,7 +81,7 @@ async function main(): Promise<number> {
       allowPositionals: true,
       strict: true,
       options: {
-        'data-dir': { type: 'string' },
+        ...STORE_FLAGS,
         'flows-dir': { type: 'string' },
         'locales-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -88,23 +94,41 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
-  const flags = (['data-dir', 'flows-dir', 'locales-dir'] as const).flatMap((f) =>
+  const flags = (['flows-dir', 'locales-dir'] as const).flatMap((f) =>
     typeof values[f] === 'string' ? [`--${f}`, values[f] as string] : [],
   )
-  const config = parseConfig(flags, process.env, projectDir)
+  const config = parseConfig([...storeArgs(values), ...flags], process.env, projectDir)
   if (config === 'help') return 0
+  storage = config.store
   const [command, ...rest] = positionals
   // An unquoted "+52 55 1234 5678" arrives as four words: they are one number.
   const typed = rest.join(' ')
-  if (command === 'list' && rest.length === 0) return list(config, projectDir)
-  if ((command === 'pause' || command === 'resume') && typed) return change(config, command, typed, projectDir)
-  throw new ConfigError(command ? `"${positionals.join(' ')}" is not list, pause <number> or resume <number>` : 'say list, pause or resume')
+  const action = command === 'pause' || command === 'resume' ? command : undefined
+  if (!(command === 'list' && rest.length === 0) && !(action && typed))
+    throw new ConfigError(
+      command ? `"${positionals.join(' ')}" is not list, pause <number> or resume <number>` : 'say list, pause or resume',
+    )
+  const ids = action && contactIdsOf(typed)
+  if (config.store.kind === 'files' && !existsSync(config.dataDir))
+    throw new Refused(`no data folder at ${config.dataDir}: the bot has not run there yet`)
+  // A mistyped number's name would otherwise read as a number without chats.
+  await storesToRead(config, false)
+  return action && ids ? change(config, action, ids, typed, projectDir) : list(config, projectDir)
+}
+
+/** Every contact as the owner's tools read them (also beside the running bot). */
+async function readContacts(config: Config) {
+  const reader = await openReader(config.store, { dataDir: config.dataDir })
+  try {
+    return (await reader.read()).contacts
+  } finally {
+    await reader.close()
+  }
 }
 
 async function list(config: Config, projectDir: string): Promise<number> {
-  if (!existsSync(config.dataDir)) throw new Refused(`no data folder at ${config.dataDir}: the bot has not run there yet`)
   const now = new Date()
-  const { waiting, paused, handled } = staffOverview(Object.values((await openConsentReader(config.dataDir).read()).contacts), now)
+  const { waiting, paused, handled } = staffOverview(Object.values(await readContacts(config)), now)
   // The words the dashboard shows, as the owner wrote them in locales/en/pages.json: the terminal
   // speaks English, as this command's other lines do, whatever language the bot speaks.
   const { texts } = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
@@ -129,18 +153,18 @@ async function list(config: Config, projectDir: string): Promise<number> {
   return 0
 }
 
-async function change(config: Config, action: Action, typed: string, projectDir: string): Promise<number> {
-  const ids = contactIdsOf(typed)
-  if (!existsSync(config.dataDir)) throw new Refused(`no data folder at ${config.dataDir}: the bot has not run there yet`)
+async function change(config: Config, action: Action, ids: string[], typed: string, projectDir: string): Promise<number> {
   let done: string | undefined
   try {
     done = await changeHere(config, action, ids, projectDir)
   } catch (error) {
-    if (!(error instanceof StoreLockedError)) throw error
-    done = await changeThroughBot(config, action, ids, error.pid)
+    const holder = heldBy(error)
+    if (!holder) throw error
+    done = await changeThroughBot(config, action, ids, holder.pid)
   }
-  if (!done) throw new Refused(`no contact with the number ${typed} in ${config.dataDir} (npm run staff -- list shows the chats)`)
-  const contact = (await openConsentReader(config.dataDir).read()).contacts[done]
+  const where = config.store.kind === 'files' ? config.dataDir : describeStore(config.store, config.dataDir)
+  if (!done) throw new Refused(`no contact with the number ${typed} in ${where} (npm run staff -- list shows the chats)`)
+  const contact = (await readContacts(config))[done]
   const until = contact?.handover?.pausedUntil
   process.stdout.write(
     action === 'pause'
@@ -152,7 +176,7 @@ async function change(config: Config, action: Action, typed: string, projectDir:
 
 /** The bot is not running: the store opened here, the change made by the engine; the id it was made for, if any. */
 async function changeHere(config: Config, action: Action, ids: string[], projectDir: string): Promise<string | undefined> {
-  const store = await openLowdbStore(config.dataDir)
+  const store = await openStore(config.store, { dataDir: config.dataDir })
   try {
     const { business, texts } = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
     // Nobody writes to this engine, and what it would say goes nowhere: it only makes the change.
@@ -173,7 +197,7 @@ async function changeHere(config: Config, action: Action, ids: string[], project
 
 /** The bot is running: asked through its web server, as the dashboard's button would; the id it was made for, if any. */
 async function changeThroughBot(config: Config, action: Action, ids: string[], pid: number | undefined): Promise<string | undefined> {
-  const running = `the bot${pid === undefined ? '' : ` (PID ${pid})`} is running on ${config.dataDir}`
+  const running = `the bot${pid === undefined ? '' : ` (PID ${pid})`} is running on ${config.store.kind === 'files' ? config.dataDir : describeStore(config.store, config.dataDir)}`
   if (!config.http) throw new Refused(`${running} with its web server off: stop it, or start it with HTTP_PORT set, to ${action} from here`)
   if (!config.http.adminToken)
     throw new Refused(`${running}: set ADMIN_TOKEN (as the bot has it, in .env) to ${action} the chat through it`)
@@ -212,8 +236,13 @@ main().then(
       process.stderr.write(`npm run staff: ${error.message}\n\n${USAGE}\n`)
       process.exit(2)
     }
-    if (error instanceof Refused || error instanceof OwnerFileError) {
-      const line = error instanceof OwnerFileError ? 'flows/ or locales/ have problems: run npm run check' : error.message
+    if (error instanceof Refused || error instanceof OwnerFileError || storeProblem(error, storage)) {
+      const line =
+        error instanceof OwnerFileError
+          ? 'flows/ or locales/ have problems: run npm run check'
+          : error instanceof Refused
+            ? error.message
+            : storeProblem(error, storage)
       process.stderr.write(`npm run staff: ${line}\n`)
       process.exit(1)
     }
