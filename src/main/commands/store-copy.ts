@@ -37,8 +37,8 @@ record) from its data folder into a number of a PostgreSQL database, or back:
 
 SOURCE and TARGET are a data folder, or "database": the PostgreSQL database of DATABASE_URL (in
 .env or the environment). A postgres://user@host:5432/db address without a password works too,
-the password then coming from PGPASSWORD or ~/.pgpass: a password on the command line would show
-in the process list.
+the password then coming from PGPASSWORD: a password on the command line would show in the
+process list.
 
   --number NAME   the number in the database (default: BOT_NUMBER, else main)
   --help          show this text
