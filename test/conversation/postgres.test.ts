@@ -5,6 +5,7 @@
  * contact's rights, two numbers in one database, one process per number, and the dashboard, all
  * read back through the number's reader. The server is a real one (test/support/postgres.ts).
  */
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openPostgresReader } from '../../src/adapters/postgres/index.js'
@@ -14,6 +15,7 @@ import { startBot, type RunningBot } from '../../src/main/bot.js'
 import { verifyLedger } from '../../src/main/commands/ledger-verify.js'
 import { Chat, MX, RecordingProvider, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 import { postgresPerFile } from '../support/postgres.js'
+import { runScript } from '../support/run-script.js'
 import { ownerProject, runCli } from '../cli/run-cli.js'
 
 const postgres = postgresPerFile()
@@ -172,5 +174,41 @@ describe('the bot on PostgreSQL', () => {
     expect(await dashboard.text()).toContain(fingerprint)
     const exported = (await (await fetch(`${web.url}/admin/export.json`, auth)).json()) as { ledger: { event: string }[] }
     expect(exported.ledger.map((r) => r.event)).toEqual(['given', 'refused'])
+  })
+
+  it('runs as npm start with DATABASE_URL and --number, and stops at a bad address in one line without its password', {
+    timeout: 60_000,
+  }, async () => {
+    const url = await postgres.database()
+    const dataDir = tempDir()
+    dirs.push(dataDir)
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATABASE_URL: url }
+    const run = await runScript('src/main/start.ts', ['--from', MX, '--data-dir', dataDir, '--number', 'tienda-centro'], {
+      input: 'hola\nsí\nno\n1\n',
+      cwd: ROOT,
+      env,
+    })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/De acuerdo, no te enviaremos ofertas\./)
+    expect((await readNumber(url, 'tienda-centro')).ledger.map((e) => e.record.event)).toEqual(['given', 'refused'])
+    // The data folder keeps the session's runtime and the log key, and no store files.
+    expect(readdirSync(dataDir).sort()).toEqual(['log-key', 'runtime'])
+
+    const bad = await runScript('src/main/start.ts', ['--data-dir', dataDir], {
+      cwd: ROOT,
+      env: { ...env, DATABASE_URL: 'mysql://bot:s3cr3t-pw@db.example/consent' },
+    })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^The bot did not start: DATABASE_URL must be a PostgreSQL address/)
+    expect(bad.stderr).not.toContain('s3cr3t')
+    const unreachable = await runScript('src/main/start.ts', ['--data-dir', dataDir], {
+      cwd: ROOT,
+      env: { ...env, DATABASE_URL: 'postgres://bot:s3cr3t-pw@127.0.0.1:1/consent' },
+    })
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.stderr).toBe(
+      'The bot did not start: the database at postgres://bot@127.0.0.1:1/consent cannot be reached (connect ECONNREFUSED 127.0.0.1:1): is PostgreSQL running there? Check DATABASE_URL\n',
+    )
   })
 })
