@@ -65,7 +65,7 @@ const CONNECTION_CODES = new Set([
 
 /** What node-pg says when the socket goes without a code (the server vanished mid-query). */
 const CONNECTION_MESSAGES =
-  /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed|not queryable/i
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not queryable/i
 
 const codeOf = (error: unknown): string | undefined => {
   const code = (error as { code?: unknown } | null)?.code

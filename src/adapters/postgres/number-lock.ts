@@ -68,6 +68,7 @@ export async function lockNumber(url: string, number: string, log: Logger): Prom
 async function take(url: string, number: string, key: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: applicationName(number, 'lock'), keepAlive: true })
   client.on('error', () => {})
+  // pg's own error if the server cannot be reached or refuses the user: the caller tells the owner why.
   await client.connect()
   try {
     const { rows } = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS taken', [key])

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { PostgresStoreError } from '../../../src/adapters/postgres/index.js'
+import { createPool, inTransaction } from '../../../src/adapters/postgres/connection.js'
 import { faultCode, storeError } from '../../../src/adapters/postgres/errors.js'
 import { PatientWrites } from '../../../src/app/patient-writes.js'
 import { verifyChain } from '../../../src/domain/ledger.js'
@@ -139,6 +140,20 @@ describe('the PostgreSQL store when the database fails', () => {
       await store.close()
     } finally {
       await server.stop()
+    }
+  })
+
+  it('commits synchronously whatever the database’s default: COMMIT answers once the transaction is durable', async () => {
+    const url = await postgres.database()
+    const database = new URL(url).pathname.slice(1)
+    await postgres.sql(postgres.adminUrl, `ALTER DATABASE ${database} SET synchronous_commit = off`)
+    expect(await postgres.sql(url, 'SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'off' }])
+    const pool = createPool({ url, size: 2, applicationName: 'consent-bot store test', log: recordingLogger() })
+    try {
+      const settings = await inTransaction(pool, 'reading a setting', async (db) => (await db.query('SHOW synchronous_commit')).rows)
+      expect(settings).toEqual([{ synchronous_commit: 'on' }])
+    } finally {
+      await pool.end()
     }
   })
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { listNumbers, PostgresNumberBusyError } from '../../../src/adapters/postgres/index.js'
 import { verifyChain } from '../../../src/domain/ledger.js'
 import { change } from '../store/fixtures.js'
+import { recordingLogger } from '../store/helpers.js'
 import { postgresPerFile } from '../../support/postgres.js'
 import { closedAfterEach, sessions, terminate } from './helpers.js'
 
@@ -73,6 +74,21 @@ describe('numbers in one PostgreSQL database', () => {
     await terminate(postgres, [...(await sessions(postgres, 'lock')), ...(await sessions(postgres, 'store'))])
     const next = await open.store({ url, number: 'tienda-centro' })
     expect((await next.load(SAME_PERSON)).contact?.id).toBe(SAME_PERSON)
+  })
+
+  it('takes the number again when the lock’s own connection is cut while the bot runs, and goes on refusing a second bot', async () => {
+    const url = await postgres.database()
+    const logger = recordingLogger()
+    const store = await open.store({ url, number: 'tienda-centro', logger })
+    const lost = logger.next('store.number_lock_lost')
+    const again = logger.next('store.number_lock_taken_again')
+    await terminate(postgres, await sessions(postgres, 'lock'))
+    expect(await lost).toEqual({ number: 'tienda-centro' })
+    await again
+    await expect(open.store({ url, number: 'tienda-centro' })).rejects.toThrow(PostgresNumberBusyError)
+    // The store itself never stopped writing.
+    await store.commit(change(SAME_PERSON, 1, 'sí'))
+    expect((await store.load(SAME_PERSON)).contact?.id).toBe(SAME_PERSON)
   })
 
   it('refuses a number name that is not 1–64 letters, digits, "-", "_" or "."', async () => {
