@@ -113,12 +113,14 @@ class PgStore implements PostgresStore {
 
   commit(change: ContactChange): Promise<void> {
     if (this.closing) return Promise.reject(new Error('The consent store is closed'))
-    return this.writer.commit(change)
+    // Taken as it is now (it is written a moment later, with the commits gathered meanwhile).
+    return this.writer.commit(structuredClone(change))
   }
 
   erase(contactId: string, proof: ConsentRecord): Promise<void> {
     if (this.closing) return Promise.reject(new Error('The consent store is closed'))
-    return this.writer.alone('erasing a contact', (db) => writeErasure(db, { number: this.number, key: this.key }, contactId, proof))
+    const copy = structuredClone(proof)
+    return this.writer.alone('erasing a contact', (db) => writeErasure(db, { number: this.number, key: this.key }, contactId, copy))
   }
 
   async *scan(): AsyncIterable<{ contact: Contact; conversation?: StoredConversation }> {

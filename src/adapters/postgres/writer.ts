@@ -5,11 +5,10 @@
  * in the order the commits were made. An erasure or an import runs in a transaction of its own,
  * in its turn.
  */
-import { storeFaultReason } from '../../ports/consent-store.js'
+import { type ContactChange, storeFaultReason } from '../../ports/consent-store.js'
 import type { Logger } from '../../ports/logger.js'
 import { type Db, inTransaction, type Pool } from './connection.js'
 import { FAULT_HINTS, type PostgresStoreError } from './errors.js'
-import type { ContactChange } from '../../ports/consent-store.js'
 import { type Scope, writeChanges } from './writes.js'
 
 /** Commits one transaction carries at most. */
