@@ -13,6 +13,10 @@
  * `CONFIRMED <contact> <what>`: the engine sends a reply only once the change is durable, and a
  * write to a pipe is synchronous, so a printed confirmation was confirmed before any kill.
  * Prints READY once the bot is up, DONE at the end.
+ *
+ * With CRASH_DATABASE_URL (and CRASH_NUMBER, the WhatsApp number's name) in the environment, the
+ * contacts and the ledger are kept in PostgreSQL instead of the data directory's files; each process
+ * then drives its own CRASH_CONTACTS_FROM block of contacts, so two numbers can run side by side.
  */
 import { createInterface } from 'node:readline'
 import { join, resolve } from 'node:path'
@@ -24,7 +28,11 @@ const ROOT = projectDir ?? resolve(import.meta.dirname, '../..')
 
 const { TestTool } = await import('@builderbot/bot')
 const { loadBusinessFiles, startBot } = await import('../../src/main/bot.js')
-const { readConsentData } = await import('../../src/adapters/lowdb-store.js')
+const { openReader } = await import('../../src/main/store.js')
+const DATABASE_URL = process.env.CRASH_DATABASE_URL
+const storage = DATABASE_URL
+  ? { kind: 'postgres' as const, url: DATABASE_URL, number: process.env.CRASH_NUMBER ?? 'main' }
+  : { kind: 'files' as const }
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
 // The owner's files are read before the go: the part after it is what a restart costs.
@@ -33,7 +41,8 @@ out('LOADED')
 await new Promise<void>((go) => createInterface({ input: process.stdin }).once('line', () => go()))
 
 /** Spanish mobiles: the bot speaks Spanish to them. */
-const contactId = (n: number) => `346${String(10_000_000 + n)}`
+const contactsFrom = Number(process.env.CRASH_CONTACTS_FROM ?? 0)
+const contactId = (n: number) => `346${String(10_000_000 + contactsFrom + n)}`
 const contacts = Array.from({ length: Number(contactCount) }, (_, n) => contactId(n))
 
 /** The message that moves a contact on from where they stand, and what its reply confirms. */
@@ -59,7 +68,9 @@ function advance(contact: Contact | undefined, id: string, confirms: string): Co
   return next
 }
 
-const known = new Map(Object.entries(readConsentData(dataDir).contacts))
+const reader = await openReader(storage, { dataDir })
+const known = new Map(Object.entries((await reader.read()).contacts))
+await reader.close()
 const awaiting = new Map<string, string>()
 const provider = new TestTool.TestProvider()
 const options = {
@@ -80,6 +91,7 @@ const options = {
   },
   // A small journal and few contact files, so that compactions happen all through the run.
   store: { journalLimitBytes: 8 * 1024, shards: 8 },
+  storage,
   rateLimit: false as const,
 }
 const bot = await startBot(options)

@@ -32,12 +32,14 @@ export function createPool({ url, size, applicationName, log }: PoolOptions): pg
     // A server that does not answer is a fault to wait out, not a start that hangs forever.
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
+    // Set when the session starts (a startup parameter), so it holds before any query of the
+    // caller's: a COMMIT returns only once it is durable. (A query sent on connect would run
+    // beside the caller's first one, which pg 8 deprecates.)
+    options: '-c synchronous_commit=on',
   })
   pool.on('connect', (client) => {
     // Without a listener, a session the server ends while checked out would crash the process.
     client.on('error', () => {})
-    // Queued before any query of the caller's: the session is synchronous before it is used.
-    client.query('SET synchronous_commit = on').catch(() => {})
   })
   pool.on('error', (error) => log.warn('store.connection_lost', { code: (error as { code?: string }).code }))
   return pool
