@@ -3,6 +3,7 @@
  * bench/run.ts with a scratch working directory. Reports its figures to the parent over IPC.
  */
 import { performance } from 'node:perf_hooks'
+import type { StoreConfig } from '../src/app/config.js'
 import { calibrate, runBurst, runClosedLoop, type BurstResult, type ClosedLoopResult, type StepExpectation, type Target } from './load.js'
 import { contactId, SCRIPT } from './paths.js'
 
@@ -12,6 +13,8 @@ export interface ChildRequest {
   size: number
   /** Ours: a private copy of the pre-populated data dir. */
   dataDir?: string
+  /** Ours: where the contacts and the ledger are kept (default: the data dir's files). */
+  storage?: StoreConfig
   concurrency: number
   warmupMs: number
   windowMs: number
@@ -58,7 +61,7 @@ interface Opened {
 async function open(request: ChildRequest): Promise<Opened> {
   if (request.bot === 'ours') {
     const { openOurBot } = await import('./ours.js')
-    const ours = await openOurBot(request.dataDir!)
+    const ours = await openOurBot(request.dataDir!, request.storage)
     return { target: ours.target, coldStartMs: ours.coldStartMs, fill: () => 0, close: () => ours.bot.close(), notes: [] }
   }
   const { openPlainBuilderBot, prefillHistory } = await import('./builderbot.js')

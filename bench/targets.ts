@@ -6,6 +6,10 @@ import type { BotFigures } from './child.js'
 
 export interface SizeResult {
   size: number
+  /** Where our bot kept its data. */
+  store: 'files' | 'postgres'
+  /** Our bot's processes side by side (PostgreSQL: one number each). */
+  processes: number
   ours: BotFigures
   builderbot?: BotFigures
   /** Seconds spent making the pre-populated data dir this run (0 when it came from the cache). */

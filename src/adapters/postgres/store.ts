@@ -16,6 +16,7 @@ import { applicationName, checkNumberName } from './number.js'
 import { lockNumber, type NumberLock } from './number-lock.js'
 import { CONTACTS_PAGE, type ContactRow, PAGE_SIZE } from './rows.js'
 import { newestSeal, sealHead, sealProblem, signingKey } from './seals.js'
+import { ContactCache } from './contact-cache.js'
 import { Writer } from './writer.js'
 import { ensureHead, lockHead, writeErasure } from './writes.js'
 
@@ -84,6 +85,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 class PgStore implements PostgresStore {
   private readonly writer: Writer
   private closing: Promise<void> | undefined
+  private readonly cache = new ContactCache()
 
   constructor(
     private readonly pool: Pool,
@@ -97,6 +99,14 @@ class PgStore implements PostgresStore {
   }
 
   async load(contactId: string): Promise<{ contact?: Contact; conversation?: StoredConversation }> {
+    const cached = this.cache.get(contactId)
+    if (cached) return cached
+    const found = await this.read(contactId)
+    this.cache.loaded(contactId, found)
+    return found
+  }
+
+  private async read(contactId: string): Promise<{ contact?: Contact; conversation?: StoredConversation }> {
     // The contact under that id, else the one that carries it as its `…@lid`.
     const [row] = await query<Omit<ContactRow, 'id'>>(
       this.pool,
@@ -114,13 +124,27 @@ class PgStore implements PostgresStore {
   commit(change: ContactChange): Promise<void> {
     if (this.closing) return Promise.reject(new Error('The consent store is closed'))
     // Taken as it is now (it is written a moment later, with the commits gathered meanwhile).
-    return this.writer.commit(structuredClone(change))
+    const taken = structuredClone(change)
+    return this.writer.commit(taken).then(
+      () => this.cache.committed(taken),
+      (error: unknown) => {
+        // Committed or not, the database knows: read from it again.
+        this.cache.clear()
+        throw error
+      },
+    )
   }
 
   erase(contactId: string, proof: ConsentRecord): Promise<void> {
     if (this.closing) return Promise.reject(new Error('The consent store is closed'))
     const copy = structuredClone(proof)
-    return this.writer.alone('erasing a contact', (db) => writeErasure(db, { number: this.number, key: this.key }, contactId, copy))
+    this.cache.clear()
+    return (
+      this.writer
+        .alone('erasing a contact', (db) => writeErasure(db, { number: this.number, key: this.key }, contactId, copy))
+        // Nothing of the person may come back from here: what was loaded meanwhile goes too.
+        .finally(() => this.cache.clear())
+    )
   }
 
   async *scan(): AsyncIterable<{ contact: Contact; conversation?: StoredConversation }> {
@@ -137,6 +161,7 @@ class PgStore implements PostgresStore {
     if (this.closing) return Promise.reject(new Error('The consent store is closed'))
     const problem = importProblem(data)
     if (problem) return Promise.reject(new PostgresImportError(this.number, problem))
+    this.cache.clear()
     return this.writer.alone('importing', (db) => writeImport(db, { number: this.number, key: this.key }, data))
   }
 

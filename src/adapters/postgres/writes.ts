@@ -66,24 +66,111 @@ async function append(db: Db, { number, key }: Scope, head: Head, entries: Ledge
   if (passesCheckpoint(head, last)) await sealHead(db, number, key, last, at)
 }
 
-async function putContact(db: Db, number: string, contact: Contact, conversation: unknown): Promise<void> {
-  // One statement for both rows: the conversation's foreign key is checked at its end.
-  await db.query(
-    `WITH contact AS (
-       INSERT INTO contacts (number, id, lid, data) VALUES ($1, $2, $3, $4::json)
-       ON CONFLICT (number, id) DO UPDATE SET lid = EXCLUDED.lid, data = EXCLUDED.data
-     )
-     INSERT INTO conversations (number, id, data) VALUES ($1, $2, $5::json)
-     ON CONFLICT (number, id) DO UPDATE SET data = EXCLUDED.data`,
-    [number, contact.id, contact.lid ?? null, JSON.stringify(contact), JSON.stringify(conversation)],
+/** Contacts (and their conversations) a statement holds at most: 5 parameters each. */
+const CONTACTS_PER_STATEMENT = 1000
+
+/**
+ * Writes contacts and their conversations, several a statement: a batch of commits costs a round
+ * trip to the server, not one per contact. Each contact once (its latest state): an upsert may
+ * not touch the same row twice in one statement.
+ */
+async function putContacts(db: Db, number: string, rows: { contact: Contact; conversation: unknown }[]): Promise<void> {
+  const latest = new Map<string, { contact: Contact; conversation: unknown }>()
+  for (const row of rows) {
+    latest.delete(row.contact.id)
+    latest.set(row.contact.id, row)
+  }
+  const all = [...latest.values()]
+  for (let start = 0; start < all.length; start += CONTACTS_PER_STATEMENT) {
+    const values: unknown[] = [number]
+    const contacts: string[] = []
+    const conversations: string[] = []
+    for (const { contact, conversation } of all.slice(start, start + CONTACTS_PER_STATEMENT)) {
+      const id = `$${values.push(contact.id)}`
+      contacts.push(`($1, ${id}, $${values.push(contact.lid ?? null)}, $${values.push(JSON.stringify(contact))}::json)`)
+      conversations.push(`($1, ${id}, $${values.push(JSON.stringify(conversation))}::json)`)
+    }
+    // One statement for both tables: the conversations' foreign key is checked at its end.
+    await db.query(
+      `WITH contact AS (
+         INSERT INTO contacts (number, id, lid, data) VALUES ${contacts.join(', ')}
+         ON CONFLICT (number, id) DO UPDATE SET lid = EXCLUDED.lid, data = EXCLUDED.data
+       )
+       INSERT INTO conversations (number, id, data) VALUES ${conversations.join(', ')}
+       ON CONFLICT (number, id) DO UPDATE SET data = EXCLUDED.data`,
+      values,
+    )
+  }
+}
+
+/**
+ * The number's head, locked, and which of `ids` its ledger holds already: one round trip, as
+ * lockHead and written would take two.
+ */
+async function lockHeadAndCheck(db: Db, number: string, ids: string[]): Promise<{ head: Head; done: Set<string> }> {
+  const { rows } = await db.query<{ seq: string; hash: string; done: string[] | null }>(
+    `SELECT seq, hash, (SELECT array_agg(record_id) FROM ledger WHERE number = $1 AND record_id = ANY($2::text[])) AS done
+       FROM ledger_heads WHERE number = $1 FOR UPDATE`,
+    [number, ids],
   )
+  if (!rows[0]) throw new Error(`table ledger_heads has no row for number ${number}: the store makes it when it opens`)
+  return { head: { seq: Number(rows[0].seq), hash: rows[0].hash }, done: new Set(rows[0].done ?? []) }
+}
+
+/**
+ * A batch without merges, in one statement: contacts, conversations, notices, the ledger's new
+ * entries and its head, each a data-modifying part of one WITH (PostgreSQL runs them all, and
+ * checks the conversations' foreign key at the statement's end). Round trips, not rows, are what
+ * a commit waits for on this machine.
+ */
+async function writeAtOnce(
+  db: Db,
+  number: string,
+  rows: { contact: Contact; conversation: unknown }[],
+  notices: ContactChange['notices'],
+  entries: LedgerEntry[],
+): Promise<void> {
+  const values: unknown[] = [number]
+  const $ = (value: unknown) => `$${values.push(value)}`
+  const latest = new Map<string, { contact: Contact; conversation: unknown }>()
+  for (const row of rows) latest.delete(row.contact.id), latest.set(row.contact.id, row)
+  const parts: string[] = []
+  const people = [...latest.values()]
+  if (people.length) {
+    const contacts = people.map(({ contact }) => `($1, ${$(contact.id)}, ${$(contact.lid ?? null)}, ${$(JSON.stringify(contact))}::json)`)
+    parts.push(`c AS (INSERT INTO contacts (number, id, lid, data) VALUES ${contacts.join(', ')}
+      ON CONFLICT (number, id) DO UPDATE SET lid = EXCLUDED.lid, data = EXCLUDED.data)`)
+    const conversations = people.map(({ contact, conversation }) => `($1, ${$(contact.id)}, ${$(JSON.stringify(conversation))}::json)`)
+    parts.push(`v AS (INSERT INTO conversations (number, id, data) VALUES ${conversations.join(', ')}
+      ON CONFLICT (number, id) DO UPDATE SET data = EXCLUDED.data)`)
+  }
+  const texts = Object.entries(notices)
+  if (texts.length)
+    parts.push(`n AS (INSERT INTO notices (number, hash, notice) VALUES ${texts.map(([hash, notice]) => `($1, ${$(hash)}, ${$(JSON.stringify(notice))})`).join(', ')}
+      ON CONFLICT (number, hash) DO NOTHING)`)
+  const last = entries.at(-1)
+  if (last) {
+    const ledger = entries.map(
+      (e) =>
+        `($1, ${$(e.seq)}, ${$(e.prev)}, ${$(e.hash)}, ${$(e.record.id)}, ${$(JSON.stringify(e.record))}, ${$(e.personalDigest)}, ${$(
+          e.personal === null ? null : JSON.stringify(e.personal),
+        )}, ${$(e.personal?.contact ?? null)})`,
+    )
+    parts.push(`l AS (INSERT INTO ledger (number, seq, prev, hash, record_id, record, personal_digest, personal, personal_contact)
+      VALUES ${ledger.join(', ')})`)
+    await db.query(
+      `WITH ${parts.join(',\n')} UPDATE ledger_heads SET seq = ${$(last.seq)}, hash = ${$(last.hash)}, at = ${$(new Date().toISOString())} WHERE number = $1`,
+      values,
+    )
+  } else if (parts.length) {
+    await db.query(`WITH ${parts.join(',\n')} SELECT 1`, values)
+  }
 }
 
 /** Writes `changes` in order, in the caller's transaction (group commit: one COMMIT for them all). */
 export async function writeChanges(db: Db, scope: Scope, changes: ContactChange[]): Promise<void> {
   const { number } = scope
-  const head = await lockHead(db, number)
-  const done = await written(
+  const { head, done } = await lockHeadAndCheck(
     db,
     number,
     changes.flatMap((change) => change.records.map(({ record }) => record.id)),
@@ -95,16 +182,45 @@ export async function writeChanges(db: Db, scope: Scope, changes: ContactChange[
     if (!change.records.some(({ record }) => done.has(record.id))) return
     for (let j = 0; j <= i; j++) if (changes[j]!.contact.id === change.contact.id) skip.add(j)
   })
+  const kept = changes.filter((_, i) => !skip.has(i))
+  const entries = chain(
+    head,
+    kept.flatMap((change) => change.records),
+  )
+  // One statement, unless a merge removes an entry between writes, or the batch would pass
+  // PostgreSQL's 65,535 parameters (5 a contact, 2 a notice, 9 an entry): then the long way.
+  const merges = kept.some((change) => change.replaces !== undefined && change.replaces !== change.contact.id)
+  if (!merges && kept.length * 7 + entries.length * 9 < 60_000) {
+    await writeAtOnce(
+      db,
+      number,
+      kept.map((change) => ({ contact: change.contact, conversation: change.conversation })),
+      Object.assign({}, ...kept.map((change) => change.notices)),
+      entries,
+    )
+    const last = entries.at(-1)
+    if (last && passesCheckpoint(head, last)) await sealHead(db, number, scope.key, last)
+    return
+  }
   const records: ContactChange['records'] = []
+  const notices: ContactChange['notices'] = {}
+  let pending: { contact: Contact; conversation: unknown }[] = []
   for (const [i, change] of changes.entries()) {
     if (skip.has(i)) continue
     const replaces = change.replaces !== undefined && change.replaces !== change.contact.id ? change.replaces : undefined
-    // Its conversation goes with it (ON DELETE CASCADE).
-    if (replaces !== undefined) await db.query('DELETE FROM contacts WHERE number = $1 AND id = $2', [number, replaces])
-    await putContact(db, number, change.contact, change.conversation)
-    if (Object.keys(change.notices).length) await insertNotices(db, number, change.notices)
+    if (replaces !== undefined) {
+      // What came before is written first, so the merge removes the entry as it stood. Its
+      // conversation goes with it (ON DELETE CASCADE).
+      await putContacts(db, number, pending)
+      pending = []
+      await db.query('DELETE FROM contacts WHERE number = $1 AND id = $2', [number, replaces])
+    }
+    pending.push({ contact: change.contact, conversation: change.conversation })
+    Object.assign(notices, change.notices)
     records.push(...change.records)
   }
+  await putContacts(db, number, pending)
+  if (Object.keys(notices).length) await insertNotices(db, number, notices)
   await append(db, scope, head, chain(head, records))
 }
 
