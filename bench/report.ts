@@ -1,6 +1,6 @@
 /** The run as a table for people, with the issue's targets beside our figures. */
 import type { BotFigures } from './child.js'
-import { LIMITS, ratioToBuilderbot, type SizeResult, type TargetCheck } from './targets.js'
+import { LIMITS, ratioToBuilderbot, throughputTarget, type SizeResult, type TargetCheck } from './targets.js'
 
 const fmt = (n: number | null, digits = 0) =>
   n === Infinity
@@ -12,10 +12,10 @@ const mark = (pass: boolean) => (pass ? '✓' : '✗')
 
 const COLUMNS = ['contacts', 'bot', 'msgs/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'cold start ms', 'lost (loop+burst)']
 
-function cells(figures: BotFigures, withTargets: boolean): string[] {
+function cells(figures: BotFigures, withTargets: boolean, throughput = LIMITS.messagesPerSecond): string[] {
   const judged = (text: string, pass: boolean, target: string) => (withTargets ? `${text} ${mark(pass)} ${target}` : text)
   return [
-    judged(fmt(figures.messagesPerSecond), figures.messagesPerSecond >= LIMITS.messagesPerSecond, `≥${fmt(LIMITS.messagesPerSecond)}`),
+    judged(fmt(figures.messagesPerSecond), figures.messagesPerSecond >= throughput, `≥${fmt(throughput)}`),
     fmt(figures.p50Ms, 1),
     // ≥: some messages were still unanswered when the bench stopped waiting.
     judged(
@@ -33,7 +33,7 @@ export function formatTable(results: SizeResult[]): string {
   const rows: string[][] = [COLUMNS]
   const footnotes: string[] = []
   for (const result of results) {
-    rows.push([fmt(result.size), 'ours', ...cells(result.ours, true)])
+    rows.push([fmt(result.size), 'ours', ...cells(result.ours, true, throughputTarget(result))])
     if (result.builderbot) {
       rows.push(['', 'builderbot', ...cells(result.builderbot, false)])
       const ratio = ratioToBuilderbot(result)!
@@ -55,7 +55,7 @@ export function formatTable(results: SizeResult[]): string {
     '',
     'msgs/s: closed loop, each contact sends its next message once it has the replies to the previous one;',
     'p50/p99: from the inbound message to the first reply of its step; lost: closed loop + open-loop burst',
-    '(each contact types its whole conversation at once). Marks are the issue 6 targets.',
+    '(each contact types its whole conversation at once). Marks are the issue 6 targets (on PostgreSQL, issue 16's msgs/s).',
     ...(footnotes.length ? ['', ...footnotes] : []),
   ].join('\n')
 }

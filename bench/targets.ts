@@ -29,6 +29,15 @@ export const LIMITS = {
 
 export const TARGET_SIZE = 100_000
 
+/**
+ * The throughput a row is held to: issue 6's for the files; on PostgreSQL issue 16's, 3,000 for
+ * one number and 5,000 for two numbers or more in processes side by side.
+ */
+export function throughputTarget(result: Pick<SizeResult, 'store' | 'processes'>): number {
+  if (result.store !== 'postgres') return LIMITS.messagesPerSecond
+  return result.processes > 1 ? 5000 : 3000
+}
+
 export interface TargetCheck {
   target: string
   /** What was measured, in words (with the size it was measured at). */
@@ -50,9 +59,9 @@ export function checkTargets(results: SizeResult[]): TargetCheck[] {
   const big = results.find((r) => r.size === TARGET_SIZE)
   const notRun = `not measured: ${fmt(TARGET_SIZE)} contacts not among --sizes`
   checks.push({
-    target: `at least ${fmt(LIMITS.messagesPerSecond)} msgs/s sustained at ${fmt(TARGET_SIZE)} contacts`,
+    target: `at least ${fmt(results[0] ? throughputTarget(results[0]) : LIMITS.messagesPerSecond)} msgs/s sustained at ${fmt(TARGET_SIZE)} contacts`,
     ...(big
-      ? { measured: `${fmt(big.ours.messagesPerSecond)} msgs/s`, pass: big.ours.messagesPerSecond >= LIMITS.messagesPerSecond }
+      ? { measured: `${fmt(big.ours.messagesPerSecond)} msgs/s`, pass: big.ours.messagesPerSecond >= throughputTarget(big) }
       : { measured: notRun }),
   })
   // Every other target holds at any size: judged on the worst size of the run.
