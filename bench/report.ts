@@ -55,7 +55,7 @@ export function formatTable(results: SizeResult[]): string {
     '',
     'msgs/s: closed loop, each contact sends its next message once it has the replies to the previous one;',
     'p50/p99: from the inbound message to the first reply of its step; lost: closed loop + open-loop burst',
-    '(each contact types its whole conversation at once). Marks are the issue 6 targets (on PostgreSQL, issue 16's msgs/s).',
+    '(each contact types its whole conversation at once). Marks are the issue 6 targets (on PostgreSQL, those of issue 16 for msgs/s).',
     ...(footnotes.length ? ['', ...footnotes] : []),
   ].join('\n')
 }
