@@ -7,7 +7,8 @@
  * out past `limit`; an erasure forgets everything (it is rare, and touches two addresses).
  */
 import type { Contact } from '../../domain/consent.js'
-import type { ContactChange, StoredConversation } from '../../ports/consent-store.js'
+import type { StoredConversation } from '../../ports/consent-store.js'
+import type { PreparedChange } from './writes.js'
 
 interface Kept {
   contact: string
@@ -44,15 +45,14 @@ export class ContactCache {
       this.put(found.contact.id, { contact: JSON.stringify(found.contact), conversation: JSON.stringify(found.conversation) })
   }
 
-  /** A change the database committed. */
-  committed(change: ContactChange): void {
-    const { contact } = change
-    if (change.replaces !== undefined && change.replaces !== contact.id) this.forget(change.replaces)
-    if (contact.lid) {
-      this.byId.delete(contact.lid)
-      this.lids.set(contact.lid, contact.id)
+  /** A change the database committed (as it was written: its JSON is kept as it is). */
+  committed(change: PreparedChange): void {
+    if (change.replaces !== undefined) this.forget(change.replaces)
+    if (change.lid) {
+      this.byId.delete(change.lid)
+      this.lids.set(change.lid, change.id)
     }
-    this.put(contact.id, { contact: JSON.stringify(contact), conversation: JSON.stringify(change.conversation) })
+    this.put(change.id, { contact: change.contact, conversation: change.conversation })
   }
 
   /** Everything goes: an erasure, or a write whose outcome is unknown. */

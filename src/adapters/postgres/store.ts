@@ -18,7 +18,7 @@ import { CONTACTS_PAGE, type ContactRow, PAGE_SIZE } from './rows.js'
 import { newestSeal, sealHead, sealProblem, signingKey } from './seals.js'
 import { ContactCache } from './contact-cache.js'
 import { Writer } from './writer.js'
-import { ensureHead, lockHead, writeErasure } from './writes.js'
+import { ensureHead, lockHead, prepare, writeErasure } from './writes.js'
 
 export interface PostgresStoreOptions {
   /** The database's URL, e.g. `postgres://bot:secret@db.internal:5432/consent`. */
@@ -124,7 +124,7 @@ class PgStore implements PostgresStore {
   commit(change: ContactChange): Promise<void> {
     if (this.closing) return Promise.reject(new Error('The consent store is closed'))
     // Taken as it is now (it is written a moment later, with the commits gathered meanwhile).
-    const taken = structuredClone(change)
+    const taken = prepare(change)
     return this.writer.commit(taken).then(
       () => this.cache.committed(taken),
       (error: unknown) => {

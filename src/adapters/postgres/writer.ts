@@ -5,11 +5,11 @@
  * in the order the commits were made. An erasure or an import runs in a transaction of its own,
  * in its turn.
  */
-import { type ContactChange, storeFaultReason } from '../../ports/consent-store.js'
+import { storeFaultReason } from '../../ports/consent-store.js'
 import type { Logger } from '../../ports/logger.js'
 import { type Db, inTransaction, type Pool } from './connection.js'
 import { FAULT_HINTS, type PostgresStoreError } from './errors.js'
-import { type Scope, writeChanges } from './writes.js'
+import { type PreparedChange, type Scope, writeChanges } from './writes.js'
 
 /** Commits one transaction carries at most. */
 const BATCH_LIMIT = 200
@@ -19,7 +19,7 @@ interface Waiter {
   reject(error: unknown): void
 }
 
-type CommitJob = { kind: 'commit'; change: ContactChange } & Waiter
+type CommitJob = { kind: 'commit'; change: PreparedChange } & Waiter
 type Job = CommitJob | ({ kind: 'alone'; doing: string; work: (db: Db) => Promise<unknown> } & Waiter)
 
 export class Writer {
@@ -35,7 +35,7 @@ export class Writer {
   ) {}
 
   /** Resolves once the change is committed. */
-  commit(change: ContactChange): Promise<void> {
+  commit(change: PreparedChange): Promise<void> {
     return new Promise<unknown>((resolve, reject) => this.push({ kind: 'commit', change, resolve, reject })).then(() => {})
   }
 

@@ -8,12 +8,40 @@
  * record id) and skips what was written, instead of appending a record twice.
  */
 import type { KeyObject } from 'node:crypto'
-import type { Contact, ConsentRecord } from '../../domain/consent.js'
+import type { ConsentRecord } from '../../domain/consent.js'
 import { GENESIS, type LedgerEntry, sealEntry } from '../../domain/ledger.js'
 import type { ContactChange } from '../../ports/consent-store.js'
 import type { Db } from './connection.js'
 import { insertEntries, insertNotices } from './rows.js'
 import { type Head, passesCheckpoint, sealHead } from './seals.js'
+
+/**
+ * A change as it is written: the contact, its conversation and the notices already in the JSON
+ * the database keeps (made once, when the change is handed over: the snapshot of it, which the
+ * store's memory of recent contacts keeps too), the records as objects (they are sealed later,
+ * chained after whatever the batch holds before them).
+ */
+export interface PreparedChange {
+  id: string
+  lid: string | null
+  contact: string
+  conversation: string
+  notices: Record<string, string>
+  records: ContactChange['records']
+  replaces?: string
+}
+
+export function prepare(change: ContactChange): PreparedChange {
+  return {
+    id: change.contact.id,
+    lid: change.contact.lid ?? null,
+    contact: JSON.stringify(change.contact),
+    conversation: JSON.stringify(change.conversation),
+    notices: Object.fromEntries(Object.entries(change.notices).map(([hash, notice]) => [hash, JSON.stringify(notice)])),
+    records: structuredClone(change.records),
+    ...(change.replaces !== undefined && change.replaces !== change.contact.id ? { replaces: change.replaces } : {}),
+  }
+}
 
 export interface Scope {
   number: string
@@ -74,21 +102,21 @@ const CONTACTS_PER_STATEMENT = 1000
  * trip to the server, not one per contact. Each contact once (its latest state): an upsert may
  * not touch the same row twice in one statement.
  */
-async function putContacts(db: Db, number: string, rows: { contact: Contact; conversation: unknown }[]): Promise<void> {
-  const latest = new Map<string, { contact: Contact; conversation: unknown }>()
+async function putContacts(db: Db, number: string, rows: PreparedChange[]): Promise<void> {
+  const latest = new Map<string, PreparedChange>()
   for (const row of rows) {
-    latest.delete(row.contact.id)
-    latest.set(row.contact.id, row)
+    latest.delete(row.id)
+    latest.set(row.id, row)
   }
   const all = [...latest.values()]
   for (let start = 0; start < all.length; start += CONTACTS_PER_STATEMENT) {
     const values: unknown[] = [number]
     const contacts: string[] = []
     const conversations: string[] = []
-    for (const { contact, conversation } of all.slice(start, start + CONTACTS_PER_STATEMENT)) {
-      const id = `$${values.push(contact.id)}`
-      contacts.push(`($1, ${id}, $${values.push(contact.lid ?? null)}, $${values.push(JSON.stringify(contact))}::json)`)
-      conversations.push(`($1, ${id}, $${values.push(JSON.stringify(conversation))}::json)`)
+    for (const row of all.slice(start, start + CONTACTS_PER_STATEMENT)) {
+      const id = `$${values.push(row.id)}`
+      contacts.push(`($1, ${id}, $${values.push(row.lid)}, $${values.push(row.contact)}::json)`)
+      conversations.push(`($1, ${id}, $${values.push(row.conversation)}::json)`)
     }
     // One statement for both tables: the conversations' foreign key is checked at its end.
     await db.query(
@@ -126,27 +154,27 @@ async function lockHeadAndCheck(db: Db, number: string, ids: string[]): Promise<
 async function writeAtOnce(
   db: Db,
   number: string,
-  rows: { contact: Contact; conversation: unknown }[],
-  notices: ContactChange['notices'],
+  rows: PreparedChange[],
+  notices: Record<string, string>,
   entries: LedgerEntry[],
 ): Promise<void> {
   const values: unknown[] = [number]
   const $ = (value: unknown) => `$${values.push(value)}`
-  const latest = new Map<string, { contact: Contact; conversation: unknown }>()
-  for (const row of rows) latest.delete(row.contact.id), latest.set(row.contact.id, row)
+  const latest = new Map<string, PreparedChange>()
+  for (const row of rows) latest.delete(row.id), latest.set(row.id, row)
   const parts: string[] = []
   const people = [...latest.values()]
   if (people.length) {
-    const contacts = people.map(({ contact }) => `($1, ${$(contact.id)}, ${$(contact.lid ?? null)}, ${$(JSON.stringify(contact))}::json)`)
+    const contacts = people.map((row) => `($1, ${$(row.id)}, ${$(row.lid)}, ${$(row.contact)}::json)`)
     parts.push(`c AS (INSERT INTO contacts (number, id, lid, data) VALUES ${contacts.join(', ')}
       ON CONFLICT (number, id) DO UPDATE SET lid = EXCLUDED.lid, data = EXCLUDED.data)`)
-    const conversations = people.map(({ contact, conversation }) => `($1, ${$(contact.id)}, ${$(JSON.stringify(conversation))}::json)`)
+    const conversations = people.map((row) => `($1, ${$(row.id)}, ${$(row.conversation)}::json)`)
     parts.push(`v AS (INSERT INTO conversations (number, id, data) VALUES ${conversations.join(', ')}
       ON CONFLICT (number, id) DO UPDATE SET data = EXCLUDED.data)`)
   }
   const texts = Object.entries(notices)
   if (texts.length)
-    parts.push(`n AS (INSERT INTO notices (number, hash, notice) VALUES ${texts.map(([hash, notice]) => `($1, ${$(hash)}, ${$(JSON.stringify(notice))})`).join(', ')}
+    parts.push(`n AS (INSERT INTO notices (number, hash, notice) VALUES ${texts.map(([hash, notice]) => `($1, ${$(hash)}, ${$(notice)})`).join(', ')}
       ON CONFLICT (number, hash) DO NOTHING)`)
   const last = entries.at(-1)
   if (last) {
@@ -168,7 +196,7 @@ async function writeAtOnce(
 }
 
 /** Writes `changes` in order, in the caller's transaction (group commit: one COMMIT for them all). */
-export async function writeChanges(db: Db, scope: Scope, changes: ContactChange[]): Promise<void> {
+export async function writeChanges(db: Db, scope: Scope, changes: PreparedChange[]): Promise<void> {
   const { number } = scope
   const { head, done } = await lockHeadAndCheck(
     db,
@@ -180,7 +208,7 @@ export async function writeChanges(db: Db, scope: Scope, changes: ContactChange[
   const skip = new Set<number>()
   changes.forEach((change, i) => {
     if (!change.records.some(({ record }) => done.has(record.id))) return
-    for (let j = 0; j <= i; j++) if (changes[j]!.contact.id === change.contact.id) skip.add(j)
+    for (let j = 0; j <= i; j++) if (changes[j]!.id === change.id) skip.add(j)
   })
   const kept = changes.filter((_, i) => !skip.has(i))
   const entries = chain(
@@ -189,25 +217,19 @@ export async function writeChanges(db: Db, scope: Scope, changes: ContactChange[
   )
   // One statement, unless a merge removes an entry between writes, or the batch would pass
   // PostgreSQL's 65,535 parameters (5 a contact, 2 a notice, 9 an entry): then the long way.
-  const merges = kept.some((change) => change.replaces !== undefined && change.replaces !== change.contact.id)
+  const merges = kept.some((change) => change.replaces !== undefined)
   if (!merges && kept.length * 7 + entries.length * 9 < 60_000) {
-    await writeAtOnce(
-      db,
-      number,
-      kept.map((change) => ({ contact: change.contact, conversation: change.conversation })),
-      Object.assign({}, ...kept.map((change) => change.notices)),
-      entries,
-    )
+    await writeAtOnce(db, number, kept, Object.assign({}, ...kept.map((change) => change.notices)), entries)
     const last = entries.at(-1)
     if (last && passesCheckpoint(head, last)) await sealHead(db, number, scope.key, last)
     return
   }
   const records: ContactChange['records'] = []
-  const notices: ContactChange['notices'] = {}
-  let pending: { contact: Contact; conversation: unknown }[] = []
+  const notices: Record<string, string> = {}
+  let pending: PreparedChange[] = []
   for (const [i, change] of changes.entries()) {
     if (skip.has(i)) continue
-    const replaces = change.replaces !== undefined && change.replaces !== change.contact.id ? change.replaces : undefined
+    const replaces = change.replaces
     if (replaces !== undefined) {
       // What came before is written first, so the merge removes the entry as it stood. Its
       // conversation goes with it (ON DELETE CASCADE).
@@ -215,7 +237,7 @@ export async function writeChanges(db: Db, scope: Scope, changes: ContactChange[
       pending = []
       await db.query('DELETE FROM contacts WHERE number = $1 AND id = $2', [number, replaces])
     }
-    pending.push({ contact: change.contact, conversation: change.conversation })
+    pending.push(change)
     Object.assign(notices, change.notices)
     records.push(...change.records)
   }
