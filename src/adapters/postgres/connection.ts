@@ -96,10 +96,17 @@ async function once<T>(pool: pg.Pool, work: (db: Db) => Promise<T>): Promise<T> 
  * One statement outside a transaction (a load, a page of a scan), run again once on a fresh
  * connection if the session was lost; its errors told as the store's.
  */
-export async function query<R extends pg.QueryResultRow>(pool: pg.Pool, doing: string, text: string, values: unknown[]): Promise<R[]> {
+export async function query<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  doing: string,
+  text: string,
+  values: unknown[],
+  /** A name for a statement run often: the server plans it once per connection. */
+  name?: string,
+): Promise<R[]> {
   for (let reconnects = 1; ; reconnects--) {
     try {
-      return (await pool.query<R>(text, values)).rows
+      return (await pool.query<R>(name ? { name, text, values } : { text, values })).rows
     } catch (error) {
       if (isConnectionLost(error) && reconnects > 0) continue
       throw storeError(error, doing)

@@ -116,6 +116,7 @@ class PgStore implements PostgresStore {
         WHERE c.number = $1 AND (c.id = $2 OR c.lid = $2)
         ORDER BY c.id = $2 DESC LIMIT 1`,
       [this.number, contactId],
+      'load-contact',
     )
     if (!row) return {}
     return { contact: row.contact, ...(row.conversation ? { conversation: row.conversation } : {}) }

@@ -136,11 +136,13 @@ async function putContacts(db: Db, number: string, rows: PreparedChange[]): Prom
  * lockHead and written would take two.
  */
 async function lockHeadAndCheck(db: Db, number: string, ids: string[]): Promise<{ head: Head; done: Set<string> }> {
-  const { rows } = await db.query<{ seq: string; hash: string; done: string[] | null }>(
-    `SELECT seq, hash, (SELECT array_agg(record_id) FROM ledger WHERE number = $1 AND record_id = ANY($2::text[])) AS done
+  const { rows } = await db.query<{ seq: string; hash: string; done: string[] | null }>({
+    // Named: run for every batch, planned once per connection.
+    name: 'lock-head-and-check',
+    text: `SELECT seq, hash, (SELECT array_agg(record_id) FROM ledger WHERE number = $1 AND record_id = ANY($2::text[])) AS done
        FROM ledger_heads WHERE number = $1 FOR UPDATE`,
-    [number, ids],
-  )
+    values: [number, ids],
+  })
   if (!rows[0]) throw new Error(`table ledger_heads has no row for number ${number}: the store makes it when it opens`)
   return { head: { seq: Number(rows[0].seq), hash: rows[0].hash }, done: new Set(rows[0].done ?? []) }
 }
