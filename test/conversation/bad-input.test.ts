@@ -9,9 +9,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openLowdbStore } from '../../src/adapters/lowdb-store.js'
 import type { Contact } from '../../src/domain/consent.js'
-import { openTestBot, removeDir, ROOT, tempDir, type TestBot } from '../support/chat.js'
+import { openTestBot, openTestStore, removeDir, ROOT, tempDir, type TestBot } from '../support/chat.js'
 
 type Phase = 'pending' | 'settled' | 'email'
 type Handling = 'unclear' | 'non-text' | 'read-back' | 'ignored'
@@ -72,7 +71,7 @@ function payloadOf(c: Case, caseIndex: number, phase: Phase): unknown {
 type Settled = Pick<Contact, 'consents' | 'channel' | 'policyVersion'> | undefined
 
 async function readSettled(dataDir: string, ids: string[]): Promise<Map<string, Settled>> {
-  const store = await openLowdbStore(dataDir)
+  const store = await openTestStore(dataDir)
   try {
     const out = new Map<string, Settled>()
     for (const id of ids) {
@@ -86,7 +85,7 @@ async function readSettled(dataDir: string, ids: string[]): Promise<Map<string, 
 }
 
 async function storedContactIds(dataDir: string): Promise<string[]> {
-  const store = await openLowdbStore(dataDir)
+  const store = await openTestStore(dataDir)
   try {
     const ids: string[] = []
     for await (const { contact } of store.scan()) ids.push(contact.id)

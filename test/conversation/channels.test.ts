@@ -3,7 +3,7 @@
  * configured one, and the handle asked, checked and read back where it did not.
  */
 import { describe, expect, it } from 'vitest'
-import { MX, readDatabase, testBots, type Chat, type TestBot } from '../support/chat.js'
+import { MX, readStore, testBots, type Chat, type TestBot } from '../support/chat.js'
 
 const open = testBots()
 let bot: TestBot
@@ -22,7 +22,7 @@ describe('choosing a channel', () => {
   it('WhatsApp: stays here, nothing to ask', async () => {
     const chat = await atChannelQuestion()
     expect((await chat.say('seguir aquí'))[0]).toBe('Perfecto, seguimos por WhatsApp.')
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toMatchObject({ channel: 'whatsapp' })
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel).toMatchObject({ channel: 'whatsapp' })
   })
 
   it('Telegram: sends the link the business configured', async () => {
@@ -30,7 +30,10 @@ describe('choosing a channel', () => {
     const replies = await chat.say('Telegram')
     expect(replies[0]).toBe('Perfecto. Para hablar por *Telegram*, abre este enlace: https://t.me/TiendaEjemploBot')
     expect(replies[1]).toMatch(/Canal preferido: Telegram/)
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toMatchObject({ channel: 'telegram', link: 'https://t.me/TiendaEjemploBot' })
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel).toMatchObject({
+      channel: 'telegram',
+      link: 'https://t.me/TiendaEjemploBot',
+    })
   })
 
   it('LINE: sends its link, chosen by number', async () => {
@@ -47,11 +50,11 @@ describe('choosing a channel', () => {
       /por \*Correo electrónico\* en: \*ana\.lopez@example\.com\*\n¿Es correcto\?/,
     )
     // Not yet saved: the contact has not confirmed.
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toBeUndefined()
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel).toBeUndefined()
     const saved = await chat.say('sí')
     expect(saved[0]).toBe('Guardado: te contactaremos por *Correo electrónico* en ana.lopez@example.com.')
     expect(saved[1]).toMatch(/Canal preferido: Correo electrónico \(ana\.lopez@example\.com\)/)
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toMatchObject({ channel: 'email', handle: 'ana.lopez@example.com' })
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel).toMatchObject({ channel: 'email', handle: 'ana.lopez@example.com' })
   })
 
   it('Email: a "no" at the read-back asks for the address again', async () => {
@@ -61,7 +64,7 @@ describe('choosing a channel', () => {
     expect(await chat.say('no')).toEqual(['¿A qué dirección de correo electrónico te escribimos?'])
     await chat.say('ana@example.org')
     await chat.say('si')
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel!.handle).toBe('ana@example.org')
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel!.handle).toBe('ana@example.org')
   })
 
   it("SMS: a number typed without country code takes the contact's own", async () => {
@@ -70,7 +73,7 @@ describe('choosing a channel', () => {
     expect((await chat.say('12'))[0]).toMatch(/no parece válido/)
     expect((await chat.say('55 1234 5678'))[0]).toMatch(/\*\+525512345678\*/)
     await chat.say('sí')
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toMatchObject({ channel: 'sms', handle: '+525512345678' })
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel).toMatchObject({ channel: 'sms', handle: '+525512345678' })
   })
 
   it('Signal: MISMO uses this WhatsApp number', async () => {
@@ -78,7 +81,7 @@ describe('choosing a channel', () => {
     await chat.say('signal')
     expect((await chat.say('el mismo'))[0]).toMatch(/\*Signal\* en: \*\+5215512345678\*/)
     await chat.say('sí')
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toMatchObject({ channel: 'signal', handle: '+5215512345678' })
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel).toMatchObject({ channel: 'signal', handle: '+5215512345678' })
   })
 
   it('Call: takes an international number', async () => {
@@ -86,7 +89,7 @@ describe('choosing a channel', () => {
     await chat.say('llamada')
     expect((await chat.say('+34 612 345 678'))[0]).toMatch(/\*Llamada de teléfono\* en: \*\+34612345678\*/)
     await chat.say('sí')
-    expect(readDatabase(bot.dataDir).contacts[MX]!.channel).toMatchObject({ channel: 'call', handle: '+34612345678' })
+    expect((await readStore(bot.dataDir)).contacts[MX]!.channel).toMatchObject({ channel: 'call', handle: '+34612345678' })
   })
 
   it('OTRO goes back to the list of channels', async () => {

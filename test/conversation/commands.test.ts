@@ -3,7 +3,7 @@
  * switches language. A contact is never trapped.
  */
 import { describe, expect, it } from 'vitest'
-import { MX, US, readDatabase, testBots, type TestBot } from '../support/chat.js'
+import { MX, US, readStore, testBots, type TestBot } from '../support/chat.js'
 
 const open = testBots()
 let bot: TestBot
@@ -16,7 +16,7 @@ describe('STOP at any point', () => {
     await chat.say('sí')
     const replies = await chat.say('BAJA')
     expect(replies).toEqual([expect.stringMatching(/^Hecho: has retirado tu permiso/)])
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.map((r) => [r.event, r.purposes, r.personal?.answer])).toEqual([
       ['given', ['service'], 'sí'],
       ['withdrawn', ['service'], 'BAJA'],
@@ -32,7 +32,7 @@ describe('STOP at any point', () => {
     await chat.say('sí')
     await chat.say('email')
     expect((await chat.say('unsubscribe'))[0]).toMatch(/has retirado tu permiso/)
-    expect(readDatabase(bot.dataDir).contacts[MX]!.consents).toMatchObject({
+    expect((await readStore(bot.dataDir)).contacts[MX]!.consents).toMatchObject({
       service: { state: 'withdrawn' },
       marketing: { state: 'withdrawn' },
     })
@@ -42,7 +42,7 @@ describe('STOP at any point', () => {
     bot = await open()
     const replies = await bot.chat(MX).say('STOP')
     expect(replies).toEqual([expect.stringMatching(/has retirado tu permiso/)])
-    const [record, ...more] = readDatabase(bot.dataDir).ledger
+    const [record, ...more] = (await readStore(bot.dataDir)).ledger
     expect(more).toEqual([])
     expect(record).toMatchObject({ event: 'withdrawn', purposes: [], consents: {}, personal: { answer: 'STOP' } })
     expect(replies[0]).toContain(`(comprobante *${record!.id}*)`)
@@ -58,7 +58,7 @@ describe('STOP at any point', () => {
     expect(replies[0]).toMatch(/Hola de nuevo/)
     expect(replies.at(-1)).toMatch(/¿Aceptas que usemos tus datos/)
     await chat.say('sí')
-    expect(readDatabase(bot.dataDir).ledger.map((r) => r.event)).toEqual(['given', 'withdrawn', 'given'])
+    expect((await readStore(bot.dataDir)).ledger.map((r) => r.event)).toEqual(['given', 'withdrawn', 'given'])
   })
 })
 
@@ -79,7 +79,7 @@ describe('HELP and language', () => {
     const replies = await chat.say('English')
     expect(replies).toEqual(['All right, we continue in English.', expect.stringMatching(/^Do you agree that we use your data/)])
     expect((await chat.say('yes'))[0]).toMatch(/send you offers/)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.contacts[MX]!.language).toBe('en')
     expect(db.ledger[0]!.notice.language).toBe('en')
   })

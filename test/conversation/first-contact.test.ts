@@ -3,7 +3,7 @@
  * consent purpose by purpose, channel, thanks. Spanish and English.
  */
 import { describe, expect, it } from 'vitest'
-import { MX, US, readDatabase, testBots, type TestBot } from '../support/chat.js'
+import { MX, US, readStore, testBots, type TestBot } from '../support/chat.js'
 
 const open = testBots()
 let bot: TestBot
@@ -20,7 +20,7 @@ describe('a new contact, in Spanish', () => {
     expect(replies[1]).toMatch(/INFO/)
     expect(replies[2]).toMatch(/¿Aceptas que usemos tus datos para \*atender esta conversación/)
     // Nothing is consented by writing: no record yet.
-    expect(readDatabase(bot.dataDir).ledger).toEqual([])
+    expect((await readStore(bot.dataDir)).ledger).toEqual([])
   })
 
   it('records yes to each purpose with its evidence, offers channels and thanks with a summary', async () => {
@@ -36,7 +36,7 @@ describe('a new contact, in Spanish', () => {
     expect(done[1]).toMatch(/enviarte ofertas adaptadas a ti: sí/)
     expect(done[1]).toMatch(/Canal preferido: WhatsApp/)
 
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.map((r) => [r.event, r.purposes])).toEqual([
       ['given', ['service']],
       ['given', ['marketing']],
@@ -72,7 +72,7 @@ describe('a new contact, in Spanish', () => {
     expect(replies[1]).toMatch(/¿Por dónde prefieres que hablemos\?/)
     const done = await chat.say('whatsapp')
     expect(done[1]).toMatch(/enviarte ofertas adaptadas a ti: no/)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.contacts[MX]!.consents).toMatchObject({ service: { state: 'given' }, marketing: { state: 'refused' } })
   })
 
@@ -83,7 +83,7 @@ describe('a new contact, in Spanish', () => {
     const replies = await chat.say('No')
     expect(replies[0]).toMatch(/no usaremos tus datos para atenderte por WhatsApp/)
     expect(replies[1]).toMatch(/¿Por dónde prefieres que hablemos\?/)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.map((r) => [r.event, r.purposes])).toEqual([['refused', ['service']]])
     // The optional purpose was never asked, so nothing is recorded for it.
     expect(db.contacts[MX]!.consents.marketing).toBeUndefined()
@@ -96,10 +96,10 @@ describe('a new contact, in Spanish', () => {
     for (const unclear of ['quizás', 'sí pero no', '👋']) {
       const replies = await chat.say(unclear)
       expect(replies.join('\n')).toMatch(/no te he entendido|no nos estamos entendiendo/)
-      expect(readDatabase(bot.dataDir).ledger).toEqual([])
+      expect((await readStore(bot.dataDir)).ledger).toEqual([])
     }
     expect((await chat.say('acepto'))[0]).toMatch(/enviarte ofertas/)
-    expect(readDatabase(bot.dataDir).ledger.map((r) => r.event)).toEqual(['given'])
+    expect((await readStore(bot.dataDir)).ledger.map((r) => r.event)).toEqual(['given'])
   })
 
   it('after three unclear answers offers a person (PERSONA), and keeps the question open', async () => {
@@ -122,7 +122,7 @@ describe('a new contact, in Spanish', () => {
     expect(replies[0]).toMatch(/enviarte ofertas adaptadas a ti\* \(opcional\)/)
     expect(replies[0]).toMatch(/https:\/\/tienda\.example\/privacidad/)
     expect(replies[1]).toMatch(/¿Aceptas que usemos tus datos/)
-    expect(readDatabase(bot.dataDir).ledger).toEqual([])
+    expect((await readStore(bot.dataDir)).ledger).toEqual([])
   })
 
   it('answers a photo or a voice note politely in text, and repeats the question', async () => {
@@ -132,7 +132,7 @@ describe('a new contact, in Spanish', () => {
     const replies = await chat.send({ body: '_event_voice_note__0b7c2f1e-1111-4a4a-9999-123456789abc' })
     expect(replies[0]).toMatch(/solo puedo leer mensajes de texto/)
     expect(replies[1]).toMatch(/¿Aceptas que usemos tus datos/)
-    expect(readDatabase(bot.dataDir).ledger).toEqual([])
+    expect((await readStore(bot.dataDir)).ledger).toEqual([])
   })
 })
 
@@ -150,7 +150,7 @@ describe('a new contact, in English', () => {
     const done = await chat.say('stay here')
     expect(done[0]).toBe('Great, we stay on WhatsApp.')
     expect(done[1]).toMatch(/answer this chat and your orders: yes[\s\S]*send you offers picked for you: no/)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.map((r) => [r.event, r.notice.language])).toEqual([
       ['given', 'en'],
       ['refused', 'en'],

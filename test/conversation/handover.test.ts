@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { PHONE, PN, T } from '../fixtures/baileys/messages.js'
 import { realWhatsAppBots, staffStanza, type SocketEvent, type StanzaSpec } from '../support/baileys.js'
-import { readDatabase, removeDir, ROOT, tempDir } from '../support/chat.js'
+import { readStore, removeDir, ROOT, tempDir } from '../support/chat.js'
 
 afterAll(() => {
   rmSync('bot_sessions', { recursive: true, force: true })
@@ -112,7 +112,10 @@ describe('the bot steps aside once the consent questions are done', () => {
     expect((await bot.send(PHONE, says('menú', 6)))[0]).toMatch(/^¿Qué quieres hacer\?/)
     await bot.bot.close()
     expect(staff.deliveries).toHaveLength(1)
-    expect(readDatabase(bot.dataDir).contacts[PHONE]!.handover).toMatchObject({ reason: 'message', message: '¿Cuánto cuesta el envío?' })
+    expect((await readStore(bot.dataDir)).contacts[PHONE]!.handover).toMatchObject({
+      reason: 'message',
+      message: '¿Cuánto cuesta el envío?',
+    })
   })
 
   it('refusing the service: the staff are told that someone waits, without their number or words, and none are kept', async () => {
@@ -127,7 +130,7 @@ describe('the bot steps aside once the consent questions are done', () => {
     expect(delivery!.body.chat).not.toHaveProperty('message')
     expect(JSON.stringify(delivery!.body)).not.toContain(PHONE)
     await bot.bot.close()
-    expect(readDatabase(bot.dataDir).contacts[PHONE]!.handover).not.toHaveProperty('message')
+    expect((await readStore(bot.dataDir)).contacts[PHONE]!.handover).not.toHaveProperty('message')
   })
 })
 
@@ -139,7 +142,7 @@ describe('a note the staff did not get', () => {
     await first.send(PHONE, says('quiero hablar con una persona', 1))
     await first.bot.close()
     expect(down.deliveries).toEqual([])
-    expect(readDatabase(first.dataDir).contacts[PHONE]!.handover).not.toHaveProperty('told')
+    expect((await readStore(first.dataDir)).contacts[PHONE]!.handover).not.toHaveProperty('told')
 
     const up = await inbox()
     const second = await open({ staff: { webhook: { url: up.url, secret: SECRET } }, dataDir: first.dataDir })
@@ -147,7 +150,7 @@ describe('a note the staff did not get', () => {
     expect(delivery!.body.chat).toMatchObject({ reason: 'asked', serviceConsent: false })
     if (down.attempts.length) expect(delivery!.body.id).toBe(down.attempts[0])
     await second.bot.close()
-    expect(readDatabase(second.dataDir).contacts[PHONE]!.handover).toHaveProperty('told')
+    expect((await readStore(second.dataDir)).contacts[PHONE]!.handover).toHaveProperty('told')
 
     const third = await open({ staff: { webhook: { url: up.url, secret: SECRET } }, dataDir: first.dataDir })
     await third.bot.close()
@@ -179,7 +182,7 @@ describe("the staff's WhatsApp", () => {
     }
     expect(await again.send(STAFF, reply)).toEqual([])
     await again.bot.close()
-    expect(Object.keys(readDatabase(again.dataDir).contacts)).toEqual([PHONE])
+    expect(Object.keys((await readStore(again.dataDir)).contacts)).toEqual([PHONE])
   })
 })
 
@@ -196,7 +199,7 @@ describe('asking for a person', () => {
     expect(await bot.send(PHONE, says('sí', 2))).toEqual([])
     expect(await bot.send(PHONE, says('¿hola?', 3))).toEqual([])
     await bot.bot.close()
-    const data = readDatabase(bot.dataDir)
+    const data = await readStore(bot.dataDir)
     expect(data.ledger).toEqual([])
     expect(data.contacts[PHONE]!.consents).toEqual({})
     expect(data.contacts[PHONE]!.handover).toMatchObject({ reason: 'asked', pausedBy: 'asked' })
@@ -220,11 +223,11 @@ describe('staff answering from the business phone', () => {
     expect(await bot.send(PHONE, staffSays('¡Hola Ana! Soy Marta, de la tienda. ¿En qué te ayudo?', 1))).toEqual([])
     // Her "sí" answers Marta, not the bot's question: no consent is read into it.
     expect(await bot.send(PHONE, says('sí, la camiseta roja', 2))).toEqual([])
-    expect(readDatabase(bot.dataDir).ledger).toEqual([])
+    expect((await readStore(bot.dataDir)).ledger).toEqual([])
     // BAJA is never swallowed by a pause.
     const stop = await bot.send(PHONE, says('BAJA', 3))
     expect(stop).toEqual([expect.stringMatching(/has retirado tu permiso/)])
-    expect(readDatabase(bot.dataDir).ledger.map((r) => r.event)).toEqual(['withdrawn'])
+    expect((await readStore(bot.dataDir)).ledger.map((r) => r.event)).toEqual(['withdrawn'])
   })
 
   it('the pause survives a restart and ends by itself after the pause length (a fake clock)', async () => {
@@ -242,7 +245,7 @@ describe('staff answering from the business phone', () => {
     time.advance(2 * HOUR)
     const back = await second.send(PHONE, says('sí', 13 * 60))
     expect(back).toEqual([expect.stringMatching(/enviarte ofertas/)])
-    expect(readDatabase(second.dataDir).ledger.map((r) => [r.event, r.purposes])).toEqual([['given', ['service']]])
+    expect((await readStore(second.dataDir)).ledger.map((r) => [r.event, r.purposes])).toEqual([['given', ['service']]])
   })
 
   it("each staff message starts the pause again; the bot's own replies never count as staff", async () => {
@@ -253,7 +256,7 @@ describe('staff answering from the business phone', () => {
     expect(bot.fake.sent.length).toBeGreaterThan(0)
     expect((await bot.send(PHONE, says('sí', 1)))[0]).toMatch(/enviarte ofertas/)
     // Only the first message, kept for the staff: no pause.
-    expect(readDatabase(bot.dataDir).contacts[PHONE]!.handover).toEqual({ message: 'hola' })
+    expect((await readStore(bot.dataDir)).contacts[PHONE]!.handover).toEqual({ message: 'hola' })
 
     await bot.send(PHONE, staffSays('Te escribo en un rato', 2))
     time.advance(10 * HOUR)

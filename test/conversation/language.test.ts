@@ -3,8 +3,7 @@
  * country, and the first message says once how to switch. Through the real bridge and owner files.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { readConsentData } from '../../src/adapters/lowdb-store.js'
-import { openTestBot, removeDir, type TestBot } from '../support/chat.js'
+import { openTestBot, readStore, removeDir, type TestBot } from '../support/chat.js'
 
 let open: TestBot | undefined
 afterEach(async () => {
@@ -22,7 +21,7 @@ describe('the language of a contact', () => {
     expect(greeting.join('\n')).toMatch(/Write \*ENGLISH\* to continue in English/)
     const answer = await ana.say('sí')
     expect(answer.join('\n')).not.toMatch(/did not understand|Sorry/)
-    expect(readConsentData(open.dataDir).contacts['14155550123']!.consents.service!.state).toBe('given')
+    expect((await readStore(open.dataDir)).contacts['14155550123']!.consents.service!.state).toBe('given')
   })
 
   it('an English greeting answered "sí" switches to Spanish, says so, and takes the yes', async () => {
@@ -34,7 +33,7 @@ describe('the language of a contact', () => {
     const answer = await bob.say('sí')
     expect(answer[0]).toBe('De acuerdo, seguimos en español.')
     expect(answer.join('\n')).toMatch(/ofertas/) // the next question, in Spanish
-    const contact = readConsentData(open.dataDir).contacts['14155550199']!
+    const contact = (await readStore(open.dataDir)).contacts['14155550199']!
     expect(contact.language).toBe('es')
     expect(contact.consents.service!.state).toBe('given')
   })
@@ -45,6 +44,6 @@ describe('the language of a contact', () => {
     await eva.say('hola')
     const no = await eva.say('no')
     expect(no.join('\n')).not.toMatch(/English/)
-    expect(readConsentData(open.dataDir).contacts['34612345678']!.language).toBe('es')
+    expect((await readStore(open.dataDir)).contacts['34612345678']!.language).toBe('es')
   })
 })

@@ -4,21 +4,21 @@
  *
  * Messages here are `Inbound`s, the port every source hands the engine (src/ports/inbound-source.ts).
  * The Baileys shapes behind them (a LID chat's `key.remoteJidAlt`, `messageTimestamp`) are read
- * from real decoded messages in test/adapters/baileys-inbound.test.ts; here the file store is the
- * real one, reopened where a promise must outlive a restart.
+ * from real decoded messages in test/adapters/baileys-inbound.test.ts; here the store is the real one
+ * (the data folder's files, or a database on the postgres project), reopened where a promise
+ * must outlive a restart.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { openLowdbStore, readConsentData, type LowdbStore } from '../../src/adapters/lowdb-store.js'
+import type { ConsentStore } from '../../src/ports/consent-store.js'
 import type { Inbound } from '../../src/ports/inbound-source.js'
-import { filesContaining, tempDir } from '../adapters/store/helpers.js'
-import { removeDir } from '../support/chat.js'
+import { openTestStore, placesHolding, readStore, removeDir, tempDir } from '../support/chat.js'
 import { testEngine } from '../support/engine.js'
 
 const NUMBER = '34612345678'
 const LID = '123456789012345@lid'
 
 const dirs: string[] = []
-const stores: LowdbStore[] = []
+const stores: ConsentStore[] = []
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close().catch(() => {})
   for (const dir of dirs.splice(0)) removeDir(dir)
@@ -26,7 +26,7 @@ afterEach(async () => {
 
 async function bot(dir = tempDir(), rateLimit: { messages: number; seconds: number } | false = false) {
   if (!dirs.includes(dir)) dirs.push(dir)
-  const store = await openLowdbStore(dir, { keepBackups: 1 })
+  const store = await openTestStore(dir, { keepBackups: 1 })
   stores.push(store)
   const { engine, sent } = await testEngine(store, [], { rateLimit })
   let n = 0
@@ -46,7 +46,7 @@ async function bot(dir = tempDir(), rateLimit: { messages: number; seconds: numb
   return { dir, store, engine, sent, say }
 }
 
-const events = (dir: string) => readConsentData(dir).ledger.map((e) => `${e.record.event}:${e.record.purposes.join('+')}`)
+const events = async (dir: string) => (await readStore(dir)).ledger.map((r) => `${r.event}:${r.purposes.join('+')}`)
 
 describe('a number and its WhatsApp LID', () => {
   it('are one contact: a STOP from the LID chat withdraws what the number gave', async () => {
@@ -57,7 +57,7 @@ describe('a number and its WhatsApp LID', () => {
     // WhatsApp moves the chat to LID addressing; Baileys gives the number beside it.
     const replies = await say(LID, 'STOP', { alias: NUMBER })
     expect(replies.join('\n')).toMatch(/retirado/)
-    const data = readConsentData(dir)
+    const data = await readStore(dir)
     expect(Object.keys(data.contacts)).toEqual([NUMBER])
     expect(data.contacts[NUMBER]!.consents.marketing!.state).toBe('withdrawn')
     expect(data.contacts[NUMBER]!.consents.service!.state).toBe('withdrawn')
@@ -67,7 +67,7 @@ describe('a number and its WhatsApp LID', () => {
     const again = await bot(dir)
     const menu = await again.say(LID, 'hola')
     expect(menu.join('\n')).not.toMatch(/Hola, soy el asistente/)
-    expect(Object.keys(readConsentData(dir).contacts)).toEqual([NUMBER])
+    expect(Object.keys((await readStore(dir)).contacts)).toEqual([NUMBER])
   })
 
   it("a LID newcomer whose number is known is greeted in the number's language", async () => {
@@ -82,14 +82,14 @@ describe('a number and its WhatsApp LID', () => {
     await say(NUMBER, 'sí') // service given as the number
     await say(LID, 'hola') // the LID alone: a second contact (its number unknown yet)
     await say(LID, 'no') // service refused as the LID, later
-    const before = readConsentData(dir)
+    const before = await readStore(dir)
     expect(Object.keys(before.contacts).sort()).toEqual([LID, NUMBER].sort())
-    const ledgerBefore = before.ledger.map((e) => JSON.stringify(e))
+    const ledgerBefore = before.entries.map((e) => JSON.stringify(e))
 
     await engine.link(LID, NUMBER)
     await engine.settled()
     await store.close()
-    const after = readConsentData(dir)
+    const after = await readStore(dir)
     expect(Object.keys(after.contacts)).toEqual([NUMBER])
     const person = after.contacts[NUMBER]!
     expect(person.lid).toBe(LID)
@@ -97,8 +97,8 @@ describe('a number and its WhatsApp LID', () => {
     expect(person.consents.service!.state).toBe('refused')
     expect(person.principal).toBe(before.contacts[NUMBER]!.principal)
     // Every earlier record is byte for byte as it was; one record says the two are one.
-    expect(after.ledger.slice(0, ledgerBefore.length).map((e) => JSON.stringify(e))).toEqual(ledgerBefore)
-    const merge = after.ledger.at(-1)!
+    expect(after.entries.slice(0, ledgerBefore.length).map((e) => JSON.stringify(e))).toEqual(ledgerBefore)
+    const merge = after.entries.at(-1)!
     expect(merge.record.event).toBe('merged')
     expect(merge.record.merged).toEqual({ principal: before.contacts[LID]!.principal })
     expect(merge.personal).toMatchObject({ contact: NUMBER, alias: LID })
@@ -107,7 +107,7 @@ describe('a number and its WhatsApp LID', () => {
     const again = await bot(dir)
     const replies = await again.say(LID, 'mis datos')
     expect(replies.join('\n')).toMatch(/rechazado|no/i)
-    expect(Object.keys(readConsentData(dir).contacts)).toEqual([NUMBER])
+    expect(Object.keys((await readStore(dir)).contacts)).toEqual([NUMBER])
   })
 
   it('a merge found by a message (the number beside the LID) is recorded once, with that message', async () => {
@@ -116,14 +116,14 @@ describe('a number and its WhatsApp LID', () => {
     await say(LID, 'sí')
     await say(LID, 'no', { alias: NUMBER, messageId: 'revealing' })
     await say(NUMBER, 'cambiar')
-    const data = readConsentData(dir)
+    const data = await readStore(dir)
     expect(Object.keys(data.contacts)).toEqual([NUMBER])
-    expect(events(dir)).toEqual(['given:service', 'merged:', 'refused:marketing'])
-    expect(data.ledger[1]!.record.collection).toEqual({ method: 'whatsapp-chat', messageId: 'revealing' })
+    expect(await events(dir)).toEqual(['given:service', 'merged:', 'refused:marketing'])
+    expect(data.ledger[1]!.collection).toEqual({ method: 'whatsapp-chat', messageId: 'revealing' })
     expect(data.contacts[NUMBER]!.consents.service!.state).toBe('given')
   })
 
-  it('erasing the person removes both addresses from every file', async () => {
+  it('erasing the person removes both addresses from everything stored', async () => {
     const { dir, say, engine, store } = await bot()
     await say(LID, 'hola')
     await say(LID, 'sí')
@@ -132,10 +132,10 @@ describe('a number and its WhatsApp LID', () => {
     await say(NUMBER, 'borrar')
     await say(LID, 'sí')
     await store.close()
-    expect(Object.keys(readConsentData(dir).contacts)).toEqual([])
-    expect(filesContaining(dir, NUMBER)).toEqual([])
-    expect(filesContaining(dir, LID.replace('@lid', ''))).toEqual([])
-    expect(events(dir).at(-1)).toBe('erased:')
+    expect(Object.keys((await readStore(dir)).contacts)).toEqual([])
+    expect(await placesHolding(dir, NUMBER)).toEqual([])
+    expect(await placesHolding(dir, LID.replace('@lid', ''))).toEqual([])
+    expect((await events(dir)).at(-1)).toBe('erased:')
   })
 })
 
@@ -148,11 +148,11 @@ describe('a redelivered message', () => {
     await say(NUMBER, 'sí', { sentAt: t0 + 2000 })
     await say(NUMBER, 'STOP', { sentAt: t0 + 3000 })
     for (let i = 0; i < 25; i++) await say(NUMBER, 'hola', { sentAt: t0 + 4000 + i * 1000 })
-    const before = events(dir)
+    const before = await events(dir)
     const replies = await say(NUMBER, 'sí', { messageId: 'old-yes', sentAt: t0 + 1000 })
     expect(replies).toEqual([])
-    expect(events(dir)).toEqual(before)
-    expect(readConsentData(dir).contacts[NUMBER]!.consents.service!.state).toBe('withdrawn')
+    expect(await events(dir)).toEqual(before)
+    expect((await readStore(dir)).contacts[NUMBER]!.consents.service!.state).toBe('withdrawn')
   })
 
   it('an old STOP redelivered after a later yes does not undo it', async () => {
@@ -163,9 +163,9 @@ describe('a redelivered message', () => {
     await say(NUMBER, 'hola', { sentAt: t0 + 2000 })
     await say(NUMBER, 'sí', { sentAt: t0 + 3000 })
     for (let i = 0; i < 25; i++) await say(NUMBER, 'ok', { sentAt: t0 + 4000 + i * 1000 })
-    expect(readConsentData(dir).contacts[NUMBER]!.consents.service!.state).toBe('given')
+    expect((await readStore(dir)).contacts[NUMBER]!.consents.service!.state).toBe('given')
     await say(NUMBER, 'STOP', { messageId: 'old-stop', sentAt: t0 + 1000 })
-    expect(readConsentData(dir).contacts[NUMBER]!.consents.service!.state).toBe('given')
+    expect((await readStore(dir)).contacts[NUMBER]!.consents.service!.state).toBe('given')
   })
 })
 
@@ -187,7 +187,7 @@ describe('a flood of messages', () => {
       if (stop === 'borrar') expect(replies.join('\n')).toMatch(/borr/i)
       else {
         expect(replies.join('\n')).toMatch(/retirado|withdrawn/)
-        expect(readConsentData(dir).contacts[NUMBER]!.consents.service!.state).toBe('withdrawn')
+        expect((await readStore(dir)).contacts[NUMBER]!.consents.service!.state).toBe('withdrawn')
       }
     })
   }

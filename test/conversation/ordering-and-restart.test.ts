@@ -1,12 +1,13 @@
 /**
  * Every message is handled once, in order, and what is confirmed is on disk: quick bursts,
- * several contacts at once, a restart mid-conversation, a returning contact.
+ * several contacts at once, a restart mid-conversation, a returning contact. (On disk: the data
+ * folder's files, or a committed transaction on the postgres project.)
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startBot } from '../../src/main/bot.js'
-import { ES, MX, readDatabase, RecordingProvider, removeDir, ROOT, tempDir, testBots } from '../support/chat.js'
+import { ES, MX, readStore, RecordingProvider, removeDir, ROOT, storageFor, tempDir, testBots } from '../support/chat.js'
 
 const open = testBots()
 
@@ -18,7 +19,7 @@ describe('ordering', () => {
     expect(replies[2]).toMatch(/atender esta conversación/)
     expect(replies[3]).toMatch(/enviarte ofertas/)
     expect(replies[4]).toBe('De acuerdo, no te enviaremos ofertas.')
-    expect(readDatabase(bot.dataDir).ledger.map((r) => [r.event, r.personal?.answer])).toEqual([
+    expect((await readStore(bot.dataDir)).ledger.map((r) => [r.event, r.personal?.answer])).toEqual([
       ['given', 'sí'],
       ['refused', 'no'],
     ])
@@ -29,7 +30,7 @@ describe('ordering', () => {
     const ana = bot.chat(MX)
     const pepe = bot.chat(ES, 'Pepe')
     await Promise.all([ana.burst(['hola', 'sí']), pepe.burst(['buenas', 'no'])])
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.contacts[MX]!.consents.service!.state).toBe('given')
     expect(db.contacts[ES]!.consents.service!.state).toBe('refused')
   })
@@ -39,8 +40,8 @@ describe('ordering', () => {
     const seenOnDisk: string[] = []
     class CheckingProvider extends RecordingProvider {
       override async sendMessage<K = unknown>(userId: string, message: string): Promise<K> {
-        // Read from the files, as the owner (or a restarted bot) would find them now.
-        const db = readDatabase(dataDir)
+        // Read from the store, as the owner (or a restarted bot) would find it now.
+        const db = await readStore(dataDir)
         if (message.startsWith('Guardado')) seenOnDisk.push(db.contacts[userId]?.channel?.handle ?? 'missing')
         if (message.startsWith('¿Y aceptas')) seenOnDisk.push(db.ledger.at(-1)?.event ?? 'missing')
         return super.sendMessage(userId, message)
@@ -53,6 +54,7 @@ describe('ordering', () => {
       dataDir,
       defaultLanguage: 'es',
       provider,
+      storage: await storageFor(dataDir),
     })
     const say = async (body: string) => {
       provider.emit('message', { from: MX, body, name: 'Ana' } as never)
@@ -77,7 +79,7 @@ describe('restart and return', () => {
     // The open question was the optional purpose: the answer is taken as its answer, no new greeting.
     const replies = await second.chat(MX).say('no')
     expect(replies[0]).toBe('De acuerdo, no te enviaremos ofertas.')
-    expect(readDatabase(second.dataDir).ledger.map((r) => [r.event, r.purposes])).toEqual([
+    expect((await readStore(second.dataDir)).ledger.map((r) => [r.event, r.purposes])).toEqual([
       ['given', ['service']],
       ['refused', ['marketing']],
     ])
@@ -99,18 +101,18 @@ describe('restart and return', () => {
     // 1: change channel
     expect((await returning.say('1'))[0]).toMatch(/¿Por dónde prefieres que hablemos\?/)
     await returning.say('telegram')
-    expect(readDatabase(second.dataDir).contacts[MX]!.channel!.channel).toBe('telegram')
+    expect((await readStore(second.dataDir)).contacts[MX]!.channel!.channel).toBe('telegram')
     // 2: change one permission (a refused offer can be accepted later)
     await returning.say('menú')
     expect((await returning.say('2'))[0]).toMatch(/¿Qué permiso quieres cambiar\?[\s\S]*2\. enviarte ofertas adaptadas a ti \(ahora: no\)/)
     expect((await returning.say('2'))[0]).toMatch(/¿Y aceptas que usemos tus datos para \*enviarte ofertas/)
     expect((await returning.say('sí'))[0]).toMatch(/así quedan tus permisos:\n• atender[^\n]*: sí\n• enviarte[^\n]*: sí/)
-    expect(readDatabase(second.dataDir).contacts[MX]!.consents.marketing!.state).toBe('given')
+    expect((await readStore(second.dataDir)).contacts[MX]!.consents.marketing!.state).toBe('given')
     // 4: withdraw from the menu
     await returning.say('menú')
     expect((await returning.say('4'))[0]).toMatch(/has retirado tu permiso/)
-    expect(readDatabase(second.dataDir).ledger.map((r) => r.event)).toEqual(['given', 'refused', 'given', 'withdrawn'])
-    expect(readDatabase(second.dataDir).ledger.at(-1)!.purposes).toEqual(['service', 'marketing'])
+    expect((await readStore(second.dataDir)).ledger.map((r) => r.event)).toEqual(['given', 'refused', 'given', 'withdrawn'])
+    expect((await readStore(second.dataDir)).ledger.at(-1)!.purposes).toEqual(['service', 'marketing'])
   })
 
   it('a contact whose step the owner renamed is told the conversation restarts, keeps what they answered, and nothing crashes', async () => {
@@ -131,7 +133,7 @@ describe('restart and return', () => {
     )
     expect(replies.at(-1)).toMatch(/¿Aceptas que usemos tus datos para \*atender/)
     // What was recorded stays; the stray "sí" was not taken as an answer to a question never shown.
-    const db = readDatabase(second.dataDir)
+    const db = await readStore(second.dataDir)
     expect(db.ledger.map((r) => [r.event, r.purposes])).toEqual([['given', ['service']]])
     expect(db.contacts[MX]!.consents.service!.state).toBe('given')
     // And the conversation goes on from there.

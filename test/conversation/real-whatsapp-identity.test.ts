@@ -7,8 +7,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
-import { readConsentData } from '../../src/adapters/lowdb-store.js'
 import { realWhatsAppBots, type StanzaSpec } from '../support/baileys.js'
+import { readStore } from '../support/chat.js'
 import { LID, PHONE, PN, T } from '../fixtures/baileys/messages.js'
 
 afterAll(() => {
@@ -36,7 +36,7 @@ describe('a contact whose chat moves to LID addressing', () => {
     await bot.send(PHONE, fromNumber('sí'))
     const replies = await bot.send(LID, fromLid('STOP'))
     expect(replies.join('\n')).toMatch(/retirado/)
-    const data = readConsentData(bot.dataDir)
+    const data = await readStore(bot.dataDir)
     expect(Object.keys(data.contacts)).toEqual([PHONE])
     expect(Object.values(data.contacts[PHONE]!.consents).map((c) => c.state)).toEqual(['withdrawn', 'withdrawn'])
   })
@@ -58,10 +58,10 @@ describe('a message WhatsApp delivers again', () => {
     await bot.send(PHONE, fromNumber('whatsapp'))
     await bot.send(PHONE, fromNumber('STOP'))
     for (let i = 0; i < 25; i++) await bot.send(PHONE, fromNumber('hola'))
-    const before = readConsentData(bot.dataDir).ledger.length
+    const before = (await readStore(bot.dataDir)).ledger.length
     // The very same stanza again (a reconnect, a retry): Baileys builds the same message from it.
     expect(await bot.send(PHONE, yes)).toEqual([])
-    const after = readConsentData(bot.dataDir)
+    const after = await readStore(bot.dataDir)
     expect(after.ledger).toHaveLength(before)
     expect(after.contacts[PHONE]!.consents.service!.state).toBe('withdrawn')
   })

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
 import { realWhatsAppBots, type RealWhatsAppBot } from '../support/baileys.js'
-import { readDatabase } from '../support/chat.js'
+import { readStore } from '../support/chat.js'
 import { BUSINESS_PHONE, GROUP, LID, PHONE, PN, T } from '../fixtures/baileys/messages.js'
 import type { SocketEvent, StanzaSpec } from '../support/baileys.js'
 
@@ -54,7 +54,7 @@ describe('a Spanish contact on WhatsApp', () => {
     const bot = await greeted()
     const yes = text('sí')
     expect((await bot.send(PHONE, yes))[0]).toMatch(MARKETING_QUESTION)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.map((r) => [r.event, r.purposes])).toEqual([['given', ['service']]])
     expect(db.ledger[0]!.collection.messageId).toBe(yes.stanza.id)
     expect(db.ledger[0]!.personal).toMatchObject({ contact: PHONE, answer: 'sí' })
@@ -65,7 +65,7 @@ describe('a Spanish contact on WhatsApp', () => {
     const bot = await greeted()
     const tap = from({ buttonsResponseMessage: { selectedButtonId: 'btn_0', selectedDisplayText: 'Sí, acepto', type: 'DISPLAY_TEXT' } })
     expect((await bot.send(PHONE, tap))[0]).toMatch(MARKETING_QUESTION)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.map((r) => [r.event, r.purposes])).toEqual([['given', ['service']]])
     expect(db.ledger[0]!.personal).toMatchObject({ answer: 'Sí, acepto' })
     expect(db.ledger[0]!.collection.messageId).toBe(tap.stanza.id)
@@ -93,10 +93,10 @@ describe('a Spanish contact on WhatsApp', () => {
     expect(
       await bot.send(PHONE, from({ protocolMessage: { key: { remoteJid: PN, fromMe: false, id: yes.stanza.id }, type: 'REVOKE' } })),
     ).toEqual([])
-    expect(readDatabase(bot.dataDir).contacts[PHONE]!.consents.service!.state).toBe('given')
+    expect((await readStore(bot.dataDir)).contacts[PHONE]!.consents.service!.state).toBe('given')
     // The conversation goes on where it was: the next answer is to the marketing question.
     expect(await bot.send(PHONE, text('no'))).not.toEqual([])
-    expect(readDatabase(bot.dataDir).contacts[PHONE]!.consents).toMatchObject({
+    expect((await readStore(bot.dataDir)).contacts[PHONE]!.consents).toMatchObject({
       service: { state: 'given' },
       marketing: { state: 'refused' },
     })
@@ -106,7 +106,7 @@ describe('a Spanish contact on WhatsApp', () => {
     const bot = await greeted()
     const replies = await bot.send(PHONE, from({ imageMessage: { mimetype: 'image/jpeg', fileLength: 48213 } }, { type: 'media' }))
     expect(replies.join('\n')).toMatch(TEXT_ONLY)
-    expect(readDatabase(bot.dataDir).ledger).toEqual([])
+    expect((await readStore(bot.dataDir)).ledger).toEqual([])
   })
 
   it('writes BAJA as a photo caption, and is answered as if they had written it', async () => {
@@ -121,10 +121,10 @@ describe('a Spanish contact on WhatsApp', () => {
     // Receipt codes differ from one withdrawal to another; the rest is the same.
     const unreceipted = (replies: string[]) => replies.map((r) => r.replace(/\*[0-9A-Z]{4}(-[0-9A-Z]{2,4})+\*/g, '*…*'))
     expect(unreceipted(toCaption)).toEqual(unreceipted(toText))
-    const states = (bot: RealWhatsAppBot) =>
-      Object.entries(readDatabase(bot.dataDir).contacts[PHONE]?.consents ?? {}).map(([purpose, c]) => [purpose, c?.state])
-    expect(states(captioned)).toEqual(states(written))
-    expect(states(captioned)).not.toContainEqual(['service', 'given'])
+    const states = async (bot: RealWhatsAppBot) =>
+      Object.entries((await readStore(bot.dataDir)).contacts[PHONE]?.consents ?? {}).map(([purpose, c]) => [purpose, c?.state])
+    expect(await states(captioned)).toEqual(await states(written))
+    expect(await states(captioned)).not.toContainEqual(['service', 'given'])
   })
 
   it('calls the bot and is told it reads text only', async () => {
@@ -150,7 +150,7 @@ describe('messages WhatsApp delivers in other ways', () => {
     const id = nextId()
     expect(await bot.send(PHONE, { stanza: { id, from: PN, t: T, content: 'undecryptable' } })).toEqual([])
     expect(await bot.send(PHONE, { stanza: { id, from: PN, t: T, content: 'absent' } })).toEqual([])
-    expect(readDatabase(bot.dataDir).contacts[PHONE]).toBeUndefined()
+    expect((await readStore(bot.dataDir)).contacts[PHONE]).toBeUndefined()
     const replies = await bot.send(PHONE, { stanza: { id, from: PN, t: T, content: { conversation: 'hola' } } })
     expect(replies[0]).toMatch(GREETING)
     expect(replies.join('\n')).toMatch(FIRST_QUESTION)
@@ -161,7 +161,7 @@ describe('messages WhatsApp delivers in other ways', () => {
     const replies = await bot.send(PHONE, text('hola', { offline: true, t: T - 600 }))
     expect(replies[0]).toMatch(GREETING)
     expect((await bot.send(PHONE, text('sí', { offline: true, t: T - 540 })))[0]).toMatch(MARKETING_QUESTION)
-    expect(readDatabase(bot.dataDir).contacts[PHONE]!.consents.service!.state).toBe('given')
+    expect((await readStore(bot.dataDir)).contacts[PHONE]!.consents.service!.state).toBe('given')
   })
 
   it("a group message, a status update and the business's own messages get no reply", async () => {
@@ -171,7 +171,7 @@ describe('messages WhatsApp delivers in other ways', () => {
     expect(await bot.send(PHONE, text('Hola Ana, ¿en qué te ayudo?', { from: BUSINESS_PHONE, recipient: PN }))).toEqual([])
     expect(bot.fake.sent).toEqual([])
     // The staff's message starts a chat the bot stays out of: kept only as a pause, with no consent and no record.
-    const data = readDatabase(bot.dataDir)
+    const data = await readStore(bot.dataDir)
     expect(Object.keys(data.contacts)).toEqual([PHONE])
     expect(data.contacts[PHONE]).toMatchObject({ consents: {}, handover: { pausedBy: 'phone' } })
     expect(data.ledger).toEqual([])

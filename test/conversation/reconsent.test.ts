@@ -8,7 +8,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { verifyChain } from '../../src/domain/ledger.js'
-import { MX, readDatabase, removeDir, ROOT, tempDir, testBots, US } from '../support/chat.js'
+import { MX, readStore, removeDir, ROOT, tempDir, testBots, US } from '../support/chat.js'
 
 const open = testBots()
 
@@ -39,7 +39,7 @@ describe('a new policy version', () => {
     const chat = first.chat(MX)
     for (const body of ['hola', 'sí', 'no', 'whatsapp']) await chat.say(body)
     await first.close()
-    const before = readDatabase(first.dataDir).entries
+    const before = (await readStore(first.dataDir)).entries
 
     const files = ownerFiles(['version: 2026-11-01', 'version: 2026-12-01'], ['retention: 2 years', 'retention: 3 years'])
     const second = await open({ dataDir: first.dataDir, ...files })
@@ -53,7 +53,7 @@ describe('a new policy version', () => {
     expect(replies.at(-1)).toMatch(/¿Aceptas que usemos tus datos para \*atender/)
 
     await second.chat(MX).say('sí')
-    const after = readDatabase(second.dataDir)
+    const after = await readStore(second.dataDir)
     // Append-only: the records under the old version are untouched, byte for byte.
     expect(after.entries.slice(0, before.length)).toEqual(before)
     expect(after.ledger.at(-1)).toMatchObject({
@@ -75,7 +75,7 @@ describe('a new policy version', () => {
     const second = await open({ dataDir: first.dataDir, ...files })
     const replies = await second.chat(MX).say('BAJA')
     expect(replies).toEqual([expect.stringMatching(/^Hecho: has retirado tu permiso/)])
-    expect(readDatabase(second.dataDir).ledger.at(-1)).toMatchObject({ event: 'withdrawn', purposes: ['service', 'marketing'] })
+    expect((await readStore(second.dataDir)).ledger.at(-1)).toMatchObject({ event: 'withdrawn', purposes: ['service', 'marketing'] })
     removeDir(join(files.flowsDir, '..'))
   })
 
@@ -113,7 +113,7 @@ describe('consent that lapses', () => {
     expect(replies[0]).toBe(
       'Antes de seguir, necesitamos tu permiso otra vez:\n• Tu permiso para atender esta conversación y tus pedidos del 10 de enero de 2026 ha caducado (vale 30 días).',
     )
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.at(-1)).toMatchObject({
       event: 'lapsed',
       purposes: ['service'],
@@ -123,7 +123,7 @@ describe('consent that lapses', () => {
     })
     expect(db.contacts[MX]!.consents.service!.state).toBe('lapsed')
     await chat.say('sí')
-    expect(readDatabase(bot.dataDir).contacts[MX]!.consents.service!.state).toBe('given')
+    expect((await readStore(bot.dataDir)).contacts[MX]!.consents.service!.state).toBe('given')
     removeDir(join(files.flowsDir, '..'))
   })
 
@@ -138,7 +138,7 @@ describe('consent that lapses', () => {
     time.advanceDays(2)
     expect(await bot.bot.engine.lapseUnanswered()).toBe(1)
     expect(await bot.bot.engine.lapseUnanswered()).toBe(0)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.ledger.map((r) => [r.event, r.purposes])).toEqual([
       ['given', ['service']],
       ['lapsed', ['marketing']],
@@ -149,6 +149,6 @@ describe('consent that lapses', () => {
     })
     // The question is still open: a late yes is a new record.
     expect((await chat.say('sí'))[0]).toMatch(/¡Gracias!/)
-    expect(readDatabase(bot.dataDir).contacts[MX]!.consents.marketing!.state).toBe('given')
+    expect((await readStore(bot.dataDir)).contacts[MX]!.consents.marketing!.state).toBe('given')
   })
 })

@@ -1,13 +1,12 @@
 /**
  * The contact's rights in the chat, in both languages: MY DATA shows what is stored, CHANGE
  * changes one permission, DELETE erases everything after a confirmation. Each is recorded in
- * the ledger; after an erasure the phone number is in no file of the data directory.
+ * the ledger; after an erasure the phone number is in nothing stored: no file of the data
+ * directory, and on the postgres project no row of the database.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { verifyChain } from '../../src/domain/ledger.js'
-import { MX, readDatabase, testBots, US, type TestBot } from '../support/chat.js'
+import { MX, placesHolding, readStore, testBots, US, type TestBot } from '../support/chat.js'
 
 const open = testBots()
 let bot: TestBot
@@ -21,18 +20,11 @@ async function settled(from: string, answers: string[]) {
   return chat
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? filesUnder(path) : [path]
-  })
-}
-
 describe('MY DATA', () => {
   it('in Spanish: shows language, each consent with its date and receipt, and the channel; records the access', async () => {
     bot = await open()
     const chat = await settled(MX, ['hola', 'sí', 'no', 'email', 'ana@example.com', 'sí'])
-    const before = readDatabase(bot.dataDir)
+    const before = await readStore(bot.dataDir)
     const [reply, ...rest] = await chat.say('Mis datos')
     expect(rest).toEqual([])
     const service = before.contacts[MX]!.consents.service!
@@ -43,7 +35,7 @@ describe('MY DATA', () => {
     )
     expect(reply).toMatch(/• enviarte ofertas adaptadas a ti: no el/)
     expect(reply).toContain('• Canal preferido: Correo electrónico (ana@example.com)')
-    const after = readDatabase(bot.dataDir)
+    const after = await readStore(bot.dataDir)
     const access = after.ledger.at(-1)!
     expect(access).toMatchObject({
       event: 'accessed',
@@ -66,7 +58,7 @@ describe('MY DATA', () => {
     // The menu: 3 is "see my data".
     await chat.say('menu')
     expect((await chat.say('3'))[0]).toMatch(/^This is what we keep about you:/)
-    expect(readDatabase(bot.dataDir).ledger.filter((r) => r.event === 'accessed')).toHaveLength(2)
+    expect((await readStore(bot.dataDir)).ledger.filter((r) => r.event === 'accessed')).toHaveLength(2)
   })
 
   it('for a contact who has not answered yet, says so and asks the open question again', async () => {
@@ -88,7 +80,7 @@ describe('CHANGE one permission', () => {
     expect((await chat.say('2'))[0]).toMatch(/¿Y aceptas que usemos tus datos para \*enviarte ofertas/)
     const [done] = await chat.say('no')
     expect(done).toMatch(/así quedan tus permisos:\n• atender[^\n]*: sí\n• enviarte[^\n]*: no/)
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     const last = db.ledger.at(-1)!
     expect(last).toMatchObject({ event: 'refused', purposes: ['marketing'], consents: { service: 'given', marketing: 'refused' } })
     expect(done).toContain(`*${last.id}*`)
@@ -103,7 +95,7 @@ describe('CHANGE one permission', () => {
     expect((await chat.say('change my permissions'))[0]).toMatch(/2\. send you offers picked for you \(now: no\)/)
     await chat.say('offers')
     await chat.say('yes')
-    expect(readDatabase(bot.dataDir).ledger.map((r) => [r.event, r.purposes])).toEqual([
+    expect((await readStore(bot.dataDir)).ledger.map((r) => [r.event, r.purposes])).toEqual([
       ['given', ['service']],
       ['refused', ['marketing']],
       ['given', ['marketing']],
@@ -118,28 +110,27 @@ describe('DELETE my data', () => {
     const [confirm] = await chat.say('borrar')
     expect(confirm).toMatch(/¿Seguro que quieres que borremos todos tus datos\?/)
     expect((await chat.say('no'))[0]).toBe('De acuerdo, no hemos borrado nada.')
-    expect(readDatabase(bot.dataDir).contacts[MX]!.consents.service!.state).toBe('given')
+    expect((await readStore(bot.dataDir)).contacts[MX]!.consents.service!.state).toBe('given')
   })
 
-  it('in Spanish: after SÍ, the number and the words are in no file of the data directory; a proof remains and the chain holds', async () => {
+  it('in Spanish: after SÍ, the number and the words are in nothing stored; a proof remains and the chain holds', async () => {
     bot = await open()
     const other = await settled(US, ['hi', 'yes', 'yes', 'whatsapp'])
     const chat = await settled(MX, ['hola', 'sí', 'no', 'email', 'ana.lopez@example.com', 'sí'])
     await chat.say('mis datos')
+    // Stored before (so the search below finds what is there).
+    expect(await placesHolding(bot.dataDir, 'ana.lopez@example.com')).not.toEqual([])
     await chat.say('BORRAR')
     const [done, ...rest] = await chat.say('Sí')
     expect(rest).toEqual([])
     expect(done).toMatch(/^Hecho: hemos borrado todos tus datos\. Referencia del borrado: \*/)
     const reference = RECEIPT.exec(done!)![0]
 
-    // The whole data directory, every file, as bytes: no trace of the number or the email.
-    for (const file of filesUnder(bot.dataDir)) {
-      const content = readFileSync(file, 'latin1')
-      expect(content.includes(MX), `${file} still holds the phone number`).toBe(false)
-      expect(content.includes('ana.lopez@example.com'), `${file} still holds the email`).toBe(false)
-    }
+    // The whole data directory, every file, as bytes (and every row of the database): no trace of the number or the email.
+    expect(await placesHolding(bot.dataDir, MX), 'still holding the phone number').toEqual([])
+    expect(await placesHolding(bot.dataDir, 'ana.lopez@example.com'), 'still holding the email').toEqual([])
 
-    const db = readDatabase(bot.dataDir)
+    const db = await readStore(bot.dataDir)
     expect(db.contacts[MX]).toBeUndefined()
     expect(db.conversations[MX]).toBeUndefined()
     const proof = db.ledger.at(-1)!
@@ -155,7 +146,7 @@ describe('DELETE my data', () => {
 
     // Writing again is a fresh start, with a new pseudonym.
     expect((await chat.say('hola'))[0]).toMatch(/^¡Hola! 👋 Te escribe el asistente/)
-    expect(readDatabase(bot.dataDir).contacts[MX]!.principal).not.toBe(proof.principal)
+    expect((await readStore(bot.dataDir)).contacts[MX]!.principal).not.toBe(proof.principal)
     await other.say('hello')
   })
 
@@ -164,8 +155,8 @@ describe('DELETE my data', () => {
     const chat = await settled(US, ['hi', 'yes', 'yes', 'whatsapp'])
     expect((await chat.say('delete my data'))[0]).toMatch(/^Are you sure you want us to delete all your data\?/)
     expect((await chat.say('DELETE'))[0]).toMatch(/^Done: we have deleted all your data\. Erasure reference: \*/)
-    for (const file of filesUnder(bot.dataDir)) expect(readFileSync(file, 'latin1').includes(US), file).toBe(false)
-    expect(readDatabase(bot.dataDir).ledger.at(-1)!.event).toBe('erased')
+    expect(await placesHolding(bot.dataDir, US)).toEqual([])
+    expect((await readStore(bot.dataDir)).ledger.at(-1)!.event).toBe('erased')
   })
 })
 
@@ -177,14 +168,14 @@ describe('receipts', () => {
     const [thanks] = (await chat.say('whatsapp')).filter((reply) => reply.includes('Tu comprobante'))
     const id = /Tu comprobante: \*([^*]+)\*/.exec(thanks!)![1]
     expect(id).toMatch(RECEIPT)
-    expect(readDatabase(bot.dataDir).ledger.at(-1)!.id).toBe(id)
+    expect((await readStore(bot.dataDir)).ledger.at(-1)!.id).toBe(id)
   })
 
   it('a withdrawal gives its own receipt', async () => {
     bot = await open()
     const chat = await settled(US, ['hi', 'yes', 'yes', 'whatsapp'])
     const [done] = await chat.say('STOP')
-    const last = readDatabase(bot.dataDir).ledger.at(-1)!
+    const last = (await readStore(bot.dataDir)).ledger.at(-1)!
     expect(last).toMatchObject({ event: 'withdrawn', purposes: ['service', 'marketing'] })
     expect(done).toContain(`receipt *${last.id}*`)
   })

@@ -32,7 +32,7 @@ import { startBot, type BotOptions, type RunningBot } from '../../src/main/bot.j
 import { createLogger, silentLogger, type Logger } from '../../src/app/logger.js'
 import type { Inbound } from '../../src/ports/inbound-source.js'
 import type { StaffMessage } from '../../src/ports/staff.js'
-import { ROOT, removeDir, tempDir } from './chat.js'
+import { ROOT, removeDir, storageFor, tempDir } from './chat.js'
 
 /** The bot's own WhatsApp account (as Baileys keeps it in creds.me): a companion device of the business phone. */
 export const ME = { id: '34911222333:7@s.whatsapp.net', lid: '210987654321098:7@lid', phone: '34911222333' }
@@ -301,6 +301,8 @@ export function realWhatsAppBots(
       inbound: fake.whatsapp.inbound,
       messenger: fake.whatsapp.messenger,
       logger,
+      // The project's store (the data folder's files, or a database of this folder's own).
+      storage: await storageFor(dataDir),
       ...overrides,
     })
     opened.push({ bot, dataDir })

@@ -3,15 +3,20 @@
  * each message as WhatsApp would, and every reply the bot sends through it is recorded.
  * `say()` awaits the bot's replies to that message (no fixed sleeps).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { TestTool } from '@builderbot/bot'
-import { afterEach } from 'vitest'
+import pg from 'pg'
+import { afterEach, inject } from 'vitest'
 import { startBot, type RunningBot } from '../../src/main/bot.js'
+import { FILES, openReader, openStore } from '../../src/main/store.js'
+import type { StoreConfig } from '../../src/app/config.js'
 import type { Language } from '../../src/domain/language.js'
-import { readConsentData } from '../../src/adapters/lowdb-store.js'
+import { readConsentData, type LowdbStoreOptions } from '../../src/adapters/lowdb-store.js'
 import type { ConsentRecord, PersonalDetails } from '../../src/domain/consent.js'
+import type { ConsentData, ConsentStore } from '../../src/ports/consent-store.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -50,6 +55,7 @@ export async function openTestBot(
     dataDir,
     defaultLanguage: options.defaultLanguage ?? 'es',
     provider,
+    storage: await storageFor(dataDir),
     ...(options.clock ? { clock: options.clock } : {}),
   })
   return {
@@ -100,11 +106,131 @@ export class Chat {
   }
 }
 
-/** What the data directory holds, read from its files; ledger records come with their personal details. */
-export function readDatabase(dataDir: string) {
-  const data = readConsentData(dataDir)
+/**
+ * The store the bots of this run are on: the vitest project's (vitest.config.ts). On `postgres`,
+ * each data folder is given a database of its own on the project's server.
+ */
+export const STORE: 'files' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'files'
+
+/** The databases given so far (postgres project), by data folder: a bot reopened on a folder (a restart) finds its data again. */
+const databases = new Map<string, Promise<{ name: string; storage: StoreConfig }>>()
+
+/**
+ * Where a bot on `dataDir` keeps its contacts and ledger: the data folder's files, or on the
+ * postgres project a fresh database (number `main`), the same one each time for that folder.
+ */
+export async function storageFor(dataDir: string): Promise<StoreConfig> {
+  if (STORE === 'files') return FILES
+  const key = resolve(dataDir)
+  let database = databases.get(key)
+  if (!database) {
+    database = newDatabase()
+    databases.set(key, database)
+  }
+  return (await database).storage
+}
+
+/** The postgres project's server, as its administrator (test/setup/postgres-global.ts starts it). */
+function adminUrl(): string {
+  const url = inject('postgresAdminUrl')
+  if (!url) throw new Error('TEST_STORE=postgres without a server: run the postgres project of vitest.config.ts')
+  return url
+}
+
+async function sql<R extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query<R>(text, values)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+async function newDatabase(): Promise<{ name: string; storage: StoreConfig }> {
+  // Test files run side by side, each in a process of its own: a name no other can have.
+  const name = `bot_${randomUUID().replaceAll('-', '')}`
+  const admin = adminUrl()
+  await sql(admin, `CREATE DATABASE ${name}`)
+  const url = new URL(admin)
+  url.pathname = `/${name}`
+  return { name, storage: { kind: 'postgres', url: url.href, number: 'main' } }
+}
+
+/** Drops the databases given to this test file's bots (test/setup/postgres-tests.ts, after the file). */
+export async function dropTestDatabases(): Promise<void> {
+  const made = await Promise.allSettled(databases.values())
+  databases.clear()
+  for (const database of made)
+    if (database.status === 'fulfilled') await sql(adminUrl(), `DROP DATABASE IF EXISTS ${database.value.name} WITH (FORCE)`)
+}
+
+/** Opens the store a bot on `dataDir` would open (files, or its database), for a test that drives the engine itself. */
+export async function openTestStore(dataDir: string, files?: Omit<LowdbStoreOptions, 'logger'>): Promise<ConsentStore> {
+  return openStore(await storageFor(dataDir), { dataDir, ...(files ? { files } : {}) })
+}
+
+/** Ledger records with their personal details beside them (`entries`: the ledger as stored). */
+function withPersonal(data: ConsentData) {
   const ledger: (ConsentRecord & { personal: PersonalDetails | null })[] = data.ledger.map((e) => ({ ...e.record, personal: e.personal }))
   return { ...data, ledger, entries: data.ledger }
+}
+
+/**
+ * What the store of a bot on `dataDir` holds, as the owner's tools read it (src/main/store.ts
+ * openReader): the data folder's files, or its database on the postgres project.
+ */
+export async function readStore(dataDir: string) {
+  const reader = await openReader(await storageFor(dataDir), { dataDir })
+  try {
+    return withPersonal(await reader.read())
+  } finally {
+    await reader.close()
+  }
+}
+
+/**
+ * The data folder's files, read at once (tests outside the conversation suite, always on files);
+ * the conversation suite reads through readStore.
+ */
+export function readDatabase(dataDir: string) {
+  if (STORE !== 'files') throw new Error("readDatabase reads the data folder's files: on the postgres project, await readStore(dataDir)")
+  return withPersonal(readConsentData(dataDir))
+}
+
+/**
+ * Every place that holds `text` of what a bot on `dataDir` stored: the data folder's files (as
+ * bytes), and on the postgres project each table of its database with rows that hold it (each
+ * row read as text, its documents included). After an erasure there must be none.
+ */
+export async function placesHolding(dataDir: string, text: string): Promise<string[]> {
+  const places = filesUnder(dataDir).filter((file) => readFileSync(file, 'latin1').includes(text))
+  const storage = await storageFor(dataDir)
+  if (storage.kind === 'postgres') {
+    const tables = await sql<{ name: string }>(
+      storage.url,
+      `SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
+       WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    )
+    if (!tables.length) throw new Error(`the database of ${dataDir} has no tables: was a bot ever opened on it?`)
+    for (const { name } of tables) {
+      const [{ rows }] = (await sql<{ rows: number }>(
+        storage.url,
+        `SELECT count(*)::int AS rows FROM ${name} AS t WHERE strpos(t::text, $1) > 0`,
+        [text],
+      )) as [{ rows: number }]
+      if (rows) places.push(`table ${name} (${rows} rows)`)
+    }
+  }
+  return places
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? filesUnder(path) : [path]
+  })
 }
 
 /** Phone numbers of contacts from Mexico, Spain and the US (their language is guessed from them). */
