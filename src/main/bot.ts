@@ -27,7 +27,7 @@ import { staffNotice } from '../app/staff-texts.js'
 import { createWebhookNotifier } from '../adapters/staff-webhook.js'
 import { createWhatsAppNotifier } from '../adapters/staff-whatsapp.js'
 import type { StaffNotifier } from '../ports/staff.js'
-import { FILES, openReader, openStore } from './store.js'
+import { FILES, numbersIn, openReader, openStore } from './store.js'
 
 export interface BusinessFiles {
   business: BusinessFlow
@@ -208,10 +208,21 @@ async function startWeb(
     .seals?.()
     .then((seals) => seals.key?.fingerprint)
     .catch((error: Error) => void logger.error('http.ledger_key_unreadable', { error: error.message }))
+  // On PostgreSQL the dashboard shows the database's other numbers too, each read through a reader of its own.
+  const storage = options.storage
+  const numbers =
+    storage?.kind === 'postgres'
+      ? {
+          current: storage.number,
+          names: () => numbersIn(storage.url),
+          reader: (number: string) => openReader({ ...storage, number }, { dataDir: options.dataDir, logger }),
+        }
+      : undefined
   try {
     const server = await startWebServer(
       {
         reader,
+        ...(numbers ? { numbers } : {}),
         ...(ledgerKey ? { ledgerKey } : {}),
         storeFault: () => engine.storeFault(),
         // The dashboard's pause and resume buttons (and `npm run staff` while the bot runs) steer chats through the engine.

@@ -10,6 +10,7 @@ import type { Texts } from '../../ports/texts.js'
 import type { StoreFault } from '../engine.js'
 import { pageTexts } from '../page-texts.js'
 import { dashboardNames, dashboardPage, dashboardStats } from './dashboard.js'
+import { numbersNav } from './numbers.js'
 import { staffOverview } from './staff-chats.js'
 import type { StaffSectionView } from './staff-section.js'
 
@@ -28,6 +29,11 @@ export interface AdminPageInput {
   csrf?: string | undefined
   /** The zone the section on chats writes local times in (default: this computer's). */
   timeZone?: string | undefined
+  /**
+   * On PostgreSQL, the numbers of the database and the one shown: the page links to the others,
+   * and its own links keep the number shown. Another number's page has no staff buttons (no csrf).
+   */
+  numbers?: { shown: string; current: string; names: string[] } | undefined
 }
 
 export function adminPage(input: AdminPageInput): string {
@@ -37,6 +43,9 @@ export function adminPage(input: AdminPageInput): string {
     const search = [query, tokenQuery].filter(Boolean).join('&')
     return search ? `${to}?${search}` : to
   }
+  const { numbers } = input
+  // Another number's page keeps it on its downloads and language links.
+  const numberQuery = numbers && numbers.shown !== numbers.current ? `number=${encodeURIComponent(numbers.shown)}&` : ''
   const t = pageTexts(texts, language)
   // The page's language rides along on the forms, so the page comes back in it.
   const langQuery = `lang=${language}`
@@ -53,20 +62,29 @@ export function adminPage(input: AdminPageInput): string {
     policy.controller.name,
     now,
     {
-      ledgerCsv: link('/admin/export.csv', 'what=ledger'),
-      contactsCsv: link('/admin/export.csv', 'what=contacts'),
-      json: link('/admin/export.json'),
-      xlsx: link('/admin/export.xlsx'),
+      ledgerCsv: link('/admin/export.csv', `${numberQuery}what=ledger`),
+      contactsCsv: link('/admin/export.csv', `${numberQuery}what=contacts`),
+      json: link('/admin/export.json', numberQuery.slice(0, -1)),
+      xlsx: link('/admin/export.xlsx', numberQuery.slice(0, -1)),
     },
     t,
-    { ledgerKey: input.ledgerKey, storeFault: input.storeFault, staff },
+    {
+      ledgerKey: input.ledgerKey,
+      storeFault: input.storeFault,
+      staff,
+      ...(numbers
+        ? {
+            numbers: numbersNav({ ...numbers, href: (name) => link('/admin', `number=${encodeURIComponent(name)}&${langQuery}`) }, t),
+          }
+        : {}),
+    },
     {
       language,
       names: dashboardNames(texts, language, flow, policy),
       languages: LANGUAGES.map((l) => ({
         language: l,
         name: pageTexts(texts, l)('privacy.languageName'),
-        href: link('/admin', `lang=${l}`),
+        href: link('/admin', `${numberQuery}lang=${l}`),
       })),
     },
   )

@@ -10,6 +10,7 @@ import type { DashboardNames } from './dashboard-names.js'
 import { barChart, CHART_LABEL, COLORS, dayChart, legend, percent, type Segment } from './dashboard-charts.js'
 import { type ChannelUptake, type DashboardStats, MAX_DAYS, type PurposeOutcome } from './dashboard-stats.js'
 import { html, page, type Html } from './html.js'
+import { NUMBERS_STYLE } from './numbers.js'
 import { STAFF_STYLE, staffSection, type StaffSectionView } from './staff-section.js'
 import type { PageText } from '../page-texts.js'
 import type { StoreFault } from '../engine.js'
@@ -49,6 +50,8 @@ export interface DashboardState {
   storeFault?: StoreFault | undefined
   /** The chats handed to a person, shown first after the header: staff come here for them. */
   staff?: StaffSectionView | undefined
+  /** On PostgreSQL, the numbers of the database with the one shown (numbers.ts), under the language links. */
+  numbers?: Html | undefined
 }
 
 const minute = (iso: string) => iso.replace('T', ' ').slice(0, 16)
@@ -112,7 +115,7 @@ export function dashboardPage(
   const contacts = t('dashboard.series.contacts')
   const stillInFlow = stats.steps.reduce((n, s) => n + s.contacts, 0)
   const body = html`<main class="wide">
-${state.storeFault ? faultBanner(state.storeFault, t) : ''}${languageNav(view, t)}<header>
+${state.storeFault ? faultBanner(state.storeFault, t) : ''}${languageNav(view, t)}${state.numbers ?? ''}<header>
 <h1>${t('dashboard.title', { business })}</h1>
 <p class="muted">${t('dashboard.readAt', { time: minute(readAt.toISOString()) })}</p>
 ${state.ledgerKey ? html`<p class="muted" id="ledger-key">${t('dashboard.ledgerKey', { fingerprint: state.ledgerKey })}</p>\n` : ''}</header>
@@ -211,7 +214,7 @@ ${barChart(
     title: t('dashboard.pageTitle', { business }),
     language: view.language,
     body,
-    style: DASHBOARD_STYLE + STAFF_STYLE,
+    style: DASHBOARD_STYLE + STAFF_STYLE + (state.numbers ? NUMBERS_STYLE : ''),
     referrer: 'same-origin',
   })
 }

@@ -25,6 +25,9 @@ import { silentLogger, type Logger } from '../logger.js'
 import { AdminAuth } from './admin-auth.js'
 import { EXPORT_PATHS, exportReply } from './admin-exports.js'
 import { adminPage } from './admin-page.js'
+import { dashboardNames } from './dashboard-names.js'
+import { allNumbersPage, chooseNumber, numberRow, readNumber, UNKNOWN_NUMBER, type WebNumbers } from './numbers.js'
+import { pageTexts } from '../page-texts.js'
 import { NOT_FOUND, type Reply, type Routed, SECURITY_HEADERS, text } from './http-reply.js'
 import { earlierNoticePage, noticeVersions, pickLanguage, privacyPage } from './privacy-page.js'
 import { CHAT_ACTIONS, chatAction, type ChatSteering } from './staff-actions.js'
@@ -32,6 +35,7 @@ import { clientAddress, WrongTokens, type WrongTokenOptions } from './wrong-toke
 
 export { CONTENT_SECURITY_POLICY } from './http-reply.js'
 export type { ChatSteering } from './staff-actions.js'
+export type { WebNumbers } from './numbers.js'
 
 export interface WebOptions {
   /** Where the dashboard and downloads read the data (in turns, so the bot goes on answering). */
@@ -57,6 +61,12 @@ export interface WebOptions {
   chats?: ChatSteering
   /** The zone the dashboard writes the chats' local times in (default: this computer's). */
   timeZone?: string
+  /**
+   * The other numbers of the same database (PostgreSQL only): the dashboard links to them,
+   * `?number=<name>` shows one (read through its own reader), `?number=*` all of them in one table.
+   * Pause and resume stay with the serving bot's own number.
+   */
+  numbers?: WebNumbers
 }
 
 export interface WebServer {
@@ -162,30 +172,75 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     if (path === '/admin') {
       // The owner's language (DEFAULT_LANGUAGE), or the one asked for with ?lang=; never the browser's guess.
       const language = pickLanguage(url.searchParams.get('lang'), undefined, options.defaultLanguage)
+      const token = auth.viaQuery ? url.searchParams.get('token')! : undefined
+      const numbers = options.numbers
+      const choice = numbers ? await chooseNumber(numbers, url.searchParams.get('number')) : undefined
+      if (choice?.kind === 'unknown') return { name: 'admin_number_unknown', reply: text(404, UNKNOWN_NUMBER) }
+      const page = (body: string) => ({
+        status: 200,
+        type: 'text/html; charset=utf-8',
+        body,
+        headers: { 'Cache-Control': 'no-store', 'Content-Language': language },
+      })
+      const href = (name: string) =>
+        `/admin?${[`number=${encodeURIComponent(name)}`, `lang=${language}`, token ? `token=${encodeURIComponent(token)}` : ''].filter(Boolean).join('&')}`
+      if (numbers && choice?.kind === 'all') {
+        const now = clock()
+        const rows = []
+        // One number after another: a reader's connections are held for one read only.
+        for (const name of choice.names) {
+          const data = name === numbers.current ? await options.reader.read() : await readNumber(numbers, name, (r) => r.read())
+          rows.push(numberRow(name, data, options.policy, now))
+        }
+        const body = allNumbersPage(
+          {
+            business: options.policy.controller.name,
+            language,
+            rows,
+            nav: { shown: '*', current: numbers.current, names: choice.names, href },
+            names: dashboardNames(options.texts, language, options.flow, options.policy),
+            readAt: now,
+          },
+          pageTexts(options.texts, language),
+        )
+        return { name: 'admin_numbers', reply: page(body) }
+      }
+      const other = numbers && choice?.kind === 'other' ? choice.name : undefined
+      // Another number: its data and its ledger key through a reader of its own; its bot's state and buttons are its own.
+      const shown = other
+        ? await readNumber(numbers!, other, async (reader) => ({
+            data: await reader.read(),
+            ledgerKey: await reader
+              .seals?.()
+              .then((seals) => seals.key?.fingerprint)
+              .catch(() => undefined),
+          }))
+        : { data: await options.reader.read(), ledgerKey: options.ledgerKey }
       const body = adminPage({
-        data: await options.reader.read(),
+        data: shown.data,
         now: clock(),
         language,
-        token: auth.viaQuery ? url.searchParams.get('token')! : undefined,
+        token,
         policy: options.policy,
         flow: options.flow,
         texts: options.texts,
-        ledgerKey: options.ledgerKey,
-        storeFault: options.storeFault?.(),
-        csrf: options.chats ? adminAuth.csrf : undefined,
+        ledgerKey: shown.ledgerKey,
+        storeFault: other ? undefined : options.storeFault?.(),
+        csrf: options.chats && !other ? adminAuth.csrf : undefined,
         timeZone: options.timeZone,
+        numbers: numbers && choice ? { shown: other ?? numbers.current, current: numbers.current, names: choice.names } : undefined,
       })
-      return {
-        name: 'admin',
-        reply: {
-          status: 200,
-          type: 'text/html; charset=utf-8',
-          body,
-          headers: { 'Cache-Control': 'no-store', 'Content-Language': language },
-        },
-      }
+      return { name: other ? 'admin_number' : 'admin', reply: page(body) }
     }
     if (EXPORT_PATHS.has(path)) {
+      const asked = url.searchParams.get('number')
+      const numbers = options.numbers
+      if (numbers && asked !== null && asked !== '' && asked !== numbers.current) {
+        const choice = await chooseNumber(numbers, asked)
+        if (choice.kind !== 'other') return { name: 'export_number_unknown', reply: text(404, UNKNOWN_NUMBER) }
+        const reply = await readNumber(numbers, choice.name, (reader) => exportReply(url, reader, options.policy, clock()))
+        return { name: 'export_number', reply }
+      }
       return { name: 'export', reply: await exportReply(url, options.reader, options.policy, clock()) }
     }
     return { name: 'not_found', reply: NOT_FOUND }
