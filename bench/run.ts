@@ -85,7 +85,7 @@ async function database(options: BenchOptions): Promise<Database> {
   }
   // The same server the tests start (test/support/postgres.ts): PostgreSQL 18 from npm, as root too.
   const { startPostgres } = await import('../test/support/postgres.js')
-  const server = await startPostgres()
+  const server = await startPostgres({ unixSocket: true })
   return {
     create: async (name) => (await admin(server.url('postgres'), `CREATE DATABASE ${name}`), server.url(name)),
     drop: (name) => admin(server.url('postgres'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),

