@@ -3,12 +3,15 @@
  * it shows and links to the others, shows another number's counts (read through its own reader),
  * all numbers in one table, a 404 for a number the database does not hold, and no picker on files.
  */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { StoreConfig } from '../../src/app/config.js'
 import { startBot, type RunningBot } from '../../src/main/bot.js'
 import { Chat, ES, MX, RecordingProvider, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 import { postgresPerFile } from '../support/postgres.js'
+import { launchChromium } from './chromium.js'
 import { ADMIN_TOKEN } from './support.js'
 
 const postgres = postgresPerFile()
@@ -118,6 +121,43 @@ describe('the dashboard on a database of several numbers', () => {
       const page = await response.text()
       expect(page).not.toContain('id="numbers"')
       expect(cell(page, 'total-contacts')).toBe('1')
+    }
+  })
+})
+
+describe('the numbers in Chromium', () => {
+  it('axe-core finds no violation on the picker, on another number and on all numbers, on a computer and a phone', {
+    timeout: 90_000,
+  }, async () => {
+    const url = await postgres.database()
+    const centro = await openBot({ kind: 'postgres', url, number: 'tienda-centro' }, true)
+    await centro.chat(MX).say('hola')
+    const norte = await openBot({ kind: 'postgres', url, number: 'tienda-norte' })
+    await norte.chat(ES).say('hola')
+    await norte.bot.settled()
+    const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+    const browser = await launchChromium()
+    try {
+      for (const viewport of [
+        { width: 1280, height: 900 },
+        { width: 390, height: 844 },
+      ]) {
+        for (const query of ['', '&number=tienda-norte', '&number=*']) {
+          // axe is the test's own script: the page's policy forbids every script, so it is let through.
+          const page = await browser.newPage({ viewport, colorScheme: 'light', bypassCSP: true })
+          await page.goto(`${centro.bot.web!.url}/admin?token=${ADMIN_TOKEN}${query}`)
+          expect(await page.locator('#numbers').count()).toBe(1)
+          await page.addScriptTag({ content: AXE_SOURCE })
+          const violations = (await page.evaluate(
+            `axe.run(document).then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')))`,
+          )) as string[]
+          expect([query, viewport.width, violations]).toEqual([query, viewport.width, []])
+          expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width)
+          await page.close()
+        }
+      }
+    } finally {
+      await browser.close()
     }
   })
 })
