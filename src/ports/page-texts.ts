@@ -194,6 +194,8 @@ export const PAGE_TEXTS = {
   'diagram.nextMessage': [],
   'diagram.channelSaved': [],
   'diagram.channelStep': [],
+  'diagram.handover': [],
+  'diagram.quiet': [],
   'diagram.firstPart': [],
   'diagram.partFrom': ['step'],
 } as const satisfies Record<string, readonly string[]>

@@ -19,6 +19,10 @@ export interface DiagramCaptions {
   nextMessage: string
   channelSaved: string
   channelStep: string
+  /** An answer or command that passes the chat to a person. */
+  handover: string
+  /** A quiet step: the bot says nothing more, what the contact writes goes to the staff. */
+  quiet: string
   legendTitle: string
   /** How to read the picture, one line each. */
   legend: string[]
@@ -45,6 +49,8 @@ export function diagramCaptions(texts: Texts, language: Language): DiagramCaptio
     nextMessage: t('diagram.nextMessage'),
     channelSaved: t('diagram.channelSaved'),
     channelStep: t('diagram.channelStep'),
+    handover: t('diagram.handover'),
+    quiet: t('diagram.quiet'),
     legendTitle: t('diagram.legendTitle'),
     // The two legends share their first lines; they differ in how "waits" is drawn (a dashed
     // arrow in the SVG, a label in Mermaid) and Mermaid's boxes for steps of another part.

@@ -19,7 +19,14 @@ export function flowGraph(flow: Flow, texts: DiagramTexts): FlowGraph {
   for (const step of Object.values(flow.steps)) {
     const channel = step.kind === 'channel'
     const shown = shownKeyOf(step)
-    const text = channel ? captions.channelStep : shown !== undefined ? firstLine(texts.text(shown) ?? '') : undefined
+    const quiet = step.kind === 'rest' && step.quiet === true
+    const text = channel
+      ? captions.channelStep
+      : shown !== undefined
+        ? firstLine(texts.text(shown) ?? '')
+        : quiet
+          ? captions.quiet
+          : undefined
     steps.push({ id: step.id, ...(text ? { text } : {}), channel })
     for (const exit of stepExits(step)) {
       const from = step.id
@@ -72,6 +79,7 @@ function marksOf(o: Outcome, texts: DiagramTexts): Mark[] {
     })
   if (o.language) marks.push({ kind: 'language', text: `${captions.language}: ${o.language}` })
   if (o.right) marks.push({ kind: o.right, text: captions[o.right] })
+  if (o.handover) marks.push({ kind: 'handover', text: captions.handover })
   return marks
 }
 

@@ -17,7 +17,7 @@ export interface DiagramTexts {
 
 /** What an arrow records or changes, shown after its words ("✓ service", "✗ marketing"). */
 export interface Mark {
-  kind: 'grant' | 'refuse' | 'withdraw' | 'language' | 'access' | 'erasure'
+  kind: 'grant' | 'refuse' | 'withdraw' | 'language' | 'access' | 'erasure' | 'handover'
   text: string
 }
 

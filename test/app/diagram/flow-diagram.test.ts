@@ -171,7 +171,7 @@ describe('the Mermaid diagrams of the real flow', () => {
     const drawn = owned.flatMap((ids) => [...new Set(ids)]).filter((id) => id !== 'anyStep')
     expect(drawn.sort()).toEqual(
       Object.keys(files.business.flow.steps)
-        .filter((id) => id !== 'settled' && id !== 'withdrawn')
+        .filter((id) => id !== 'withdrawn')
         .sort(),
     )
     expect(parts[1]!.diagram).toMatch(/^ {2}class askChannel,changeWhich,withdrawn,confirmErase,settled elsewhere$/m)
@@ -211,6 +211,9 @@ describe('the Mermaid diagrams of the real flow', () => {
     expect(commands).toMatch(/^ayuda \/ help \/ comandos → Puedes escribir/m)
     expect(commands).toMatch(/^english .* idioma∶ en$/m)
     expect(commands).toMatch(new RegExp(`^no más ofer.* ✗ ${MARKETING}$`, 'm'))
+    // Asking for a person hands the chat over; the settled step is quiet, the staff answer there.
+    expect(commands).toMatch(/^persona \/ una persona… 🤝 pasa a una persona$/m)
+    expect((lines.get('settled') ?? []).join('\n')).toMatch(/^🤝 en silencio. lo que escribe va al equipo$/m)
   })
 
   it('show the question of each step under its name, shortened', () => {
