@@ -58,6 +58,13 @@ async function lapse(deps: LapseDeps, contactId: string, now: Date): Promise<boo
   })
   if (open.length === 0) return false
   const contact: Contact = { ...stored.contact, consents: { ...stored.contact.consents } }
+  // The first message kept for the staff, from someone who never finished the questions and was
+  // never passed to them: nobody will read it now, so it is not kept either.
+  if (contact.handover?.message !== undefined && contact.handover.waitingSince === undefined) {
+    const { message: _dropped, ...rest } = contact.handover
+    if (Object.keys(rest).length) contact.handover = rest
+    else delete contact.handover
+  }
   const record = deps.records.change(contact, 'lapsed', open, { method: 'policy-rule', rule: 'lapseUnansweredAfterDays' }, now)
   // The conversation stays where it was: a late answer still counts, as a new record.
   await deps.store.commit({

@@ -131,8 +131,9 @@ describe('consent that lapses', () => {
     const time = clockAt('2026-03-01T09:00:00Z')
     const bot = await open({ clock: time.clock })
     const chat = bot.chat(MX)
-    await chat.say('hola')
+    await chat.say('¿tienen envíos a Monterrey?')
     await chat.say('sí') // now asked about offers, and silent
+    expect((await readStore(bot.dataDir)).contacts[MX]!.handover).toEqual({ message: '¿tienen envíos a Monterrey?' })
     time.advanceDays(29)
     expect(await bot.bot.engine.lapseUnanswered()).toBe(0)
     time.advanceDays(2)
@@ -147,6 +148,8 @@ describe('consent that lapses', () => {
       collection: { method: 'policy-rule', rule: 'lapseUnansweredAfterDays' },
       personal: { contact: MX },
     })
+    // The question kept for the staff, never passed to them, is not kept past the lapse either.
+    expect(db.contacts[MX]!.handover).toBeUndefined()
     // The question is still open: a late yes is a new record.
     expect((await chat.say('sí'))[0]).toMatch(/¡Gracias!/)
     expect((await readStore(bot.dataDir)).contacts[MX]!.consents.marketing!.state).toBe('given')
