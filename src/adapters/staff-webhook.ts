@@ -48,6 +48,12 @@ export interface RetryOptions {
   random?: () => number
   /** Told when a delivery is done with, delivered or given up (tests await it). */
   onSettled?: (result: DeliveryResult) => void
+  /**
+   * Deliveries under way at most (default 1,000): past it a note is not started (it resolves
+   * false, so the wait is told again at the next start), rather than memory growing while the
+   * target is down.
+   */
+  maxPending?: number
 }
 
 // Unreferenced: a retry waiting to happen does not keep a finished process alive; close() is the clean stop.
@@ -58,7 +64,7 @@ const wait: Delay = (ms, signal) => sleep(ms, undefined, { signal, ref: false })
  * tries run out. Deliveries run side by side: a slow or failing one holds up no other, nor the caller.
  */
 export function retryingNotifier(options: RetryOptions, attempt: (chat: WaitingChat, id: string) => Promise<AttemptResult>): StaffNotifier {
-  const { target, policy, logger, delay = wait, random = Math.random, onSettled } = options
+  const { target, policy, logger, delay = wait, random = Math.random, onSettled, maxPending = 1000 } = options
   const stop = new AbortController()
   // Every waiting delivery listens for the stop: many at once is not a leak.
   setMaxListeners(0, stop.signal)
@@ -114,6 +120,10 @@ export function retryingNotifier(options: RetryOptions, attempt: (chat: WaitingC
         logger.error('staff.notify_failed', { target, stopped: true })
         return Promise.resolve(false)
       }
+      if (running.size >= maxPending) {
+        logger.error('staff.notify_failed', { target, pending: running.size, hint: 'too many notes waiting: told again at the next start' })
+        return Promise.resolve(false)
+      }
       // One wait, one id, also when it is told again after a restart: receivers drop repeats by it.
       const id = chat.id || randomUUID()
       let delivered = false
@@ -151,6 +161,8 @@ export interface WebhookDeps {
   policy?: RetryPolicy
   /** How long one request may take before it counts as failed (and is retried). */
   timeoutMs?: number
+  /** Deliveries under way at most (see RetryOptions). */
+  maxPending?: number
 }
 
 /**

@@ -285,6 +285,26 @@ describe('the staff webhook', () => {
     expect(results).toMatchObject([{ delivered: true, attempts: 1 }])
   })
 
+  it('starts no more deliveries than maxPending while the receiver is down: the others resolve false, to be told again at the next start', async () => {
+    const inbox = await receiver(() => ({ status: 503 }))
+    let waiting!: () => void
+    const retryWaits = new Promise<void>((resolve) => (waiting = resolve))
+    const { webhook, lines } = notifier(inbox.url, {
+      maxPending: 1,
+      delay: () => {
+        waiting()
+        return new Promise<void>(() => {})
+      },
+    })
+    const first = webhook.notify(consented)
+    await retryWaits
+    expect(await webhook.notify({ ...consented, id: 'wait-other' })).toBe(false)
+    expect(lines.at(-1)).toMatchObject({ event: 'staff.notify_failed', fields: { pending: 1 } })
+    expect(inbox.received).toHaveLength(1)
+    await webhook.close!()
+    expect(await first).toBe(false)
+  })
+
   it('close() stops a retry that waits, and later chats are not sent', async () => {
     const inbox = await receiver(() => ({ status: 503 }))
     let waiting!: () => void
