@@ -67,3 +67,13 @@ export function mergeContacts(
   const sentAt = Math.max(...conversations.map((c) => c.lastSentAt ?? 0))
   return { contact, conversation: { ...latest, recentMessageIds: recent, ...(sentAt > 0 ? { lastSentAt: sentAt } : {}) } }
 }
+
+/**
+ * The forms one WhatsApp number takes (digits, no +): Mexican mobiles are written with and
+ * without the "1" after 52 that the country dropped in 2019 and WhatsApp still uses.
+ */
+export function numberForms(digits: string): string[] {
+  if (digits.startsWith('521') && digits.length === 13) return [digits, `52${digits.slice(3)}`]
+  if (digits.startsWith('52') && digits.length === 12) return [digits, `521${digits.slice(2)}`]
+  return [digits]
+}

@@ -5,18 +5,12 @@
  */
 import type { InboundSource } from '../ports/inbound-source.js'
 import type { Logger } from '../ports/logger.js'
-
-/** The forms one WhatsApp number takes: Mexican mobiles are also written with a 1 after 52 (521…). */
-function variants(digits: string): string[] {
-  if (digits.startsWith('521') && digits.length === 13) return [digits, `52${digits.slice(3)}`]
-  if (digits.startsWith('52') && digits.length === 12) return [digits, `521${digits.slice(2)}`]
-  return [digits]
-}
+import { numberForms } from './identity.js'
 
 /** `source` without the messages the staff's number sends (a group is never a contact anyway). */
 export function withoutStaffNumber(source: InboundSource, staffWhatsApp: string | undefined, log: Logger): InboundSource {
   if (!staffWhatsApp || staffWhatsApp.includes('@')) return source
-  const staff = new Set(variants(staffWhatsApp))
+  const staff = new Set(numberForms(staffWhatsApp))
   return {
     ...source,
     onMessage(listener) {

@@ -14,6 +14,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { OwnerFileError } from '../../adapters/owner-file.js'
 import { ConfigError, loadDotEnv, parseConfig, type Config, type StoreConfig } from '../../app/config.js'
 import { ConsentEngine } from '../../app/engine.js'
+import { numberForms } from '../../app/identity.js'
 import { shownContact, staffOverview, type StaffChat } from '../../app/web/staff-chats.js'
 import { localTime, timeAgo } from '../../app/web/staff-section.js'
 import { pageTexts } from '../../app/page-texts.js'
@@ -65,9 +66,7 @@ function contactIdsOf(typed: string): string[] {
   }
   const parsed = parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`)
   const digits = parsed ? parsed.number.slice(1) : compact.replace(/^\+/, '')
-  if (digits.startsWith('521')) return [digits, `52${digits.slice(3)}`]
-  if (digits.startsWith('52')) return [digits, `521${digits.slice(2)}`]
-  return [digits]
+  return numberForms(digits)
 }
 
 async function main(): Promise<number> {
