@@ -190,6 +190,14 @@ export function neededMessageKeys(flow: Flow, policy: Policy): Map<string, numbe
     'myData.channel',
     'myData.channelWithHandle',
     'rights.purposeOption',
+    // The staff's hours (a contact asking for a person) and the notes to the staff's WhatsApp.
+    'human.hours',
+    'human.days',
+    'staff.asked',
+    'staff.message',
+    'staff.contact',
+    'staff.anonymous',
+    'staff.quote',
   ])
     use(key, 'bot')
   if (flow.reconsent) {
