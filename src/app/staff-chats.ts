@@ -83,12 +83,12 @@ export class StaffChats {
    */
   handOver(contact: Contact, reason: 'asked' | 'message', now: Date, message: string | undefined): WaitingChat | undefined {
     const consent = hasServiceConsent(contact, this.deps.policy)
-    const waited = waitForStaff(contact.handover, reason, now, this.deps.policy.staff.pauseMs, consent ? message : undefined)
-    const handover = waited.handover && { ...waited.handover }
+    // A fresh object: changed here, never the contact's own.
+    const { handover, notify } = waitForStaff(contact.handover, reason, now, this.deps.policy.staff.pauseMs, message)
     // Without service consent nothing they wrote is kept for the staff (their first message included).
     if (handover && !consent) delete handover.message
     setHandover(contact, handover)
-    return waited.notify ? this.waitingChat(contact) : undefined
+    return notify ? this.waitingChat(contact) : undefined
   }
 
   /**
