@@ -43,9 +43,8 @@ export function insertEntries(db: Db, number: string, entries: LedgerEntry[]): P
   )
 }
 
-/** Writes notice texts (or their JSON, as a prepared change holds them). */
-export function insertNotices(db: Db, number: string, notices: Record<string, StoredNotice | string>): Promise<void> {
-  const rows = Object.entries(notices).map(([hash, notice]) => [number, hash, typeof notice === 'string' ? notice : JSON.stringify(notice)])
+export function insertNotices(db: Db, number: string, notices: Record<string, StoredNotice>): Promise<void> {
+  const rows = Object.entries(notices).map(([hash, notice]) => [number, hash, JSON.stringify(notice)])
   // A notice is kept once per hash: the same hash is the same text.
   return insertRows(db, 'INSERT INTO notices (number, hash, notice)', rows, 'ON CONFLICT (number, hash) DO NOTHING')
 }

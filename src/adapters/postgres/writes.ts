@@ -12,7 +12,7 @@ import type { ConsentRecord } from '../../domain/consent.js'
 import { GENESIS, type LedgerEntry, sealEntry } from '../../domain/ledger.js'
 import type { ContactChange } from '../../ports/consent-store.js'
 import type { Db } from './connection.js'
-import { insertEntries, insertNotices } from './rows.js'
+import { insertEntries } from './rows.js'
 import { type Head, passesCheckpoint, sealHead } from './seals.js'
 
 /**
@@ -94,43 +94,6 @@ async function append(db: Db, { number, key }: Scope, head: Head, entries: Ledge
   if (passesCheckpoint(head, last)) await sealHead(db, number, key, last, at)
 }
 
-/** Contacts (and their conversations) a statement holds at most: 5 parameters each. */
-const CONTACTS_PER_STATEMENT = 1000
-
-/**
- * Writes contacts and their conversations, several a statement: a batch of commits costs a round
- * trip to the server, not one per contact. Each contact once (its latest state): an upsert may
- * not touch the same row twice in one statement.
- */
-async function putContacts(db: Db, number: string, rows: PreparedChange[]): Promise<void> {
-  const latest = new Map<string, PreparedChange>()
-  for (const row of rows) {
-    latest.delete(row.id)
-    latest.set(row.id, row)
-  }
-  const all = [...latest.values()]
-  for (let start = 0; start < all.length; start += CONTACTS_PER_STATEMENT) {
-    const values: unknown[] = [number]
-    const contacts: string[] = []
-    const conversations: string[] = []
-    for (const row of all.slice(start, start + CONTACTS_PER_STATEMENT)) {
-      const id = `$${values.push(row.id)}`
-      contacts.push(`($1, ${id}, $${values.push(row.lid)}, $${values.push(row.contact)}::json)`)
-      conversations.push(`($1, ${id}, $${values.push(row.conversation)}::json)`)
-    }
-    // One statement for both tables: the conversations' foreign key is checked at its end.
-    await db.query(
-      `WITH contact AS (
-         INSERT INTO contacts (number, id, lid, data) VALUES ${contacts.join(', ')}
-         ON CONFLICT (number, id) DO UPDATE SET lid = EXCLUDED.lid, data = EXCLUDED.data
-       )
-       INSERT INTO conversations (number, id, data) VALUES ${conversations.join(', ')}
-       ON CONFLICT (number, id) DO UPDATE SET data = EXCLUDED.data`,
-      values,
-    )
-  }
-}
-
 /**
  * The number's head, locked, and which of `ids` its ledger holds already: one round trip, as
  * lockHead and written would take two.
@@ -197,6 +160,8 @@ async function writeAtOnce(
   }
 }
 
+const noticesOf = (changes: PreparedChange[]): Record<string, string> => Object.assign({}, ...changes.map((change) => change.notices))
+
 /** Writes `changes` in order, in the caller's transaction (group commit: one COMMIT for them all). */
 export async function writeChanges(db: Db, scope: Scope, changes: PreparedChange[]): Promise<void> {
   const { number } = scope
@@ -217,35 +182,22 @@ export async function writeChanges(db: Db, scope: Scope, changes: PreparedChange
     head,
     kept.flatMap((change) => change.records),
   )
-  // One statement, unless a merge removes an entry between writes, or the batch would pass
-  // PostgreSQL's 65,535 parameters (5 a contact, 2 a notice, 9 an entry): then the long way.
-  const merges = kept.some((change) => change.replaces !== undefined)
-  if (!merges && kept.length * 7 + entries.length * 9 < 60_000) {
-    await writeAtOnce(db, number, kept, Object.assign({}, ...kept.map((change) => change.notices)), entries)
-    const last = entries.at(-1)
-    if (last && passesCheckpoint(head, last)) await sealHead(db, number, scope.key, last)
-    return
+  // One statement for the batch (a batch is at most 200 commits of a few records each: well within
+  // PostgreSQL's 65,535 parameters). A merge removes an entry between writes: what came before it
+  // is written first, so the merge removes the entry as it stood (its conversation goes with it,
+  // ON DELETE CASCADE); the ledger's entries and head come with the last part.
+  let start = 0
+  for (const [i, change] of kept.entries()) {
+    if (change.replaces === undefined) continue
+    const before = kept.slice(start, i)
+    await writeAtOnce(db, number, before, noticesOf(before), [])
+    await db.query('DELETE FROM contacts WHERE number = $1 AND id = $2', [number, change.replaces])
+    start = i
   }
-  const records: ContactChange['records'] = []
-  const notices: Record<string, string> = {}
-  let pending: PreparedChange[] = []
-  for (const [i, change] of changes.entries()) {
-    if (skip.has(i)) continue
-    const replaces = change.replaces
-    if (replaces !== undefined) {
-      // What came before is written first, so the merge removes the entry as it stood. Its
-      // conversation goes with it (ON DELETE CASCADE).
-      await putContacts(db, number, pending)
-      pending = []
-      await db.query('DELETE FROM contacts WHERE number = $1 AND id = $2', [number, replaces])
-    }
-    pending.push(change)
-    Object.assign(notices, change.notices)
-    records.push(...change.records)
-  }
-  await putContacts(db, number, pending)
-  if (Object.keys(notices).length) await insertNotices(db, number, notices)
-  await append(db, scope, head, chain(head, records))
+  const rest = kept.slice(start)
+  await writeAtOnce(db, number, rest, noticesOf(rest), entries)
+  const last = entries.at(-1)
+  if (last && passesCheckpoint(head, last)) await sealHead(db, number, scope.key, last)
 }
 
 /**
