@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ProviderClass } from '@builderbot/bot'
-import type { Inbound, InboundSource } from '../ports/inbound-source.js'
+import type { DeliveryStatus, Inbound, InboundSource, PreferenceChange } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import { silentLogger, type Logger } from '../ports/logger.js'
 import type { StaffMessage } from '../ports/staff.js'
@@ -132,20 +132,30 @@ export interface InboundHandler {
   link?(lid: string, phone: string): Promise<void>
   /** The business's staff wrote to a contact from the business's own WhatsApp. */
   staffReplied?(message: StaffMessage): Promise<void>
+  /** The contact changed a preference in WhatsApp itself ("Stop promotions"). */
+  preferenceChanged?(change: PreferenceChange): Promise<void>
+  /** What became of a message the bot sent. */
+  delivered?(status: DeliveryStatus): Promise<void>
 }
 
-/** Feeds a source's messages (address links, staff messages) to the engine until detached. */
+/**
+ * Feeds a source's messages (address links, staff messages, preference changes, statuses) to
+ * the engine until detached. Each listener returns the engine's promise (settled, never
+ * rejected), so a source that acknowledges delivery can wait for it.
+ */
 export function attachSource(source: InboundSource, engine: InboundHandler, log: Logger = silentLogger): Bridge {
   const lost = (error: unknown) => log.error('message.lost', { error: (error as Error)?.message ?? String(error) })
   // The engine answers its own errors with an apology; these catches are for a bug in that.
-  const stopMessages = source.onMessage((inbound) => void engine.handle(inbound).catch(lost))
-  const stopLinks = engine.link && source.onLink?.(({ lid, phone }) => void engine.link!(lid, phone).catch(lost))
-  const stopStaff = engine.staffReplied && source.onStaffMessage?.((message) => void engine.staffReplied!(message).catch(lost))
+  const stops = [
+    source.onMessage((inbound) => engine.handle(inbound).catch(lost)),
+    engine.link && source.onLink?.(({ lid, phone }) => engine.link!(lid, phone).catch(lost)),
+    engine.staffReplied && source.onStaffMessage?.((message) => engine.staffReplied!(message).catch(lost)),
+    engine.preferenceChanged && source.onPreference?.((change) => engine.preferenceChanged!(change).catch(lost)),
+    engine.delivered && source.onStatus?.((status) => engine.delivered!(status).catch(lost)),
+  ]
   return {
     detach() {
-      stopMessages()
-      stopLinks?.()
-      stopStaff?.()
+      for (const stop of stops) if (stop) stop()
     },
   }
 }

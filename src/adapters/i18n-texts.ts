@@ -60,6 +60,7 @@ export async function createI18nTexts(
   const variables = new Map<string, ReadonlySet<string>>()
   const texts: Texts = {
     render: (language, key, vars = {}) => i18n.t(key, { ...vars, lng: language }),
+    has: (language, key) => typeof i18n.getResource(language, 'messages', key) === 'string',
     answerWords: (language) => words.get(language)!,
     variables(language, key) {
       const id = `${language}:${key}`

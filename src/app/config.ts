@@ -9,9 +9,16 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { isLanguage, type Language } from '../domain/language.js'
 import type { LogLevel } from './logger.js'
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.js'
+import { parseCloud, type CloudConfig } from './cloud-config.js'
+import { ConfigError } from './config-error.js'
+
+export type { CloudConfig } from './cloud-config.js'
 
 export interface Config {
-  provider: 'console' | 'whatsapp'
+  /** Where contacts write from: this terminal, WhatsApp through Baileys (a linked device), or Meta's Cloud API. */
+  provider: 'console' | 'whatsapp' | 'cloud'
+  /** The Cloud API's settings (`provider: 'cloud'` only). */
+  cloud?: CloudConfig
   /** Absolute paths. */
   dataDir: string
   flowsDir: string
@@ -62,13 +69,14 @@ export interface HttpConfig {
 /** The web server's port when none is set. */
 export const DEFAULT_HTTP_PORT = 3210
 
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
+export { ConfigError }
 
 export const USAGE = `Usage: npm start -- [options]
 
-  --provider console|whatsapp   where contacts write from (default: console, this terminal)
+  --provider console|whatsapp|cloud
+                                where contacts write from (default: console, this terminal;
+                                whatsapp: the bot links to the business's WhatsApp like a phone
+                                does; cloud: Meta's official Cloud API, settings in .env)
   --data-dir DIR                where the database and the WhatsApp session are kept (default: data)
   --number NAME                 with DATABASE_URL: the name of this WhatsApp number's data in the
                                 database, e.g. tienda-centro (letters, digits, - _ .; default: main)
@@ -95,7 +103,9 @@ ADMIN_TOKEN (environment or .env only) turns on the dashboard at /admin.
 STAFF_WEBHOOK_URL with STAFF_WEBHOOK_SECRET, and STAFF_WHATSAPP (environment or .env only)
 tell the staff when a chat waits for a person.
 DATABASE_URL=postgres://user:password@host:5432/database (environment or .env only) keeps
-contacts and the ledger in PostgreSQL instead of the data folder.`
+contacts and the ledger in PostgreSQL instead of the data folder.
+WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN
+(environment or .env only) connect --provider cloud; its webhook is /webhooks/whatsapp.`
 
 /** Every option taking a value, and the same setting as an owner writes it in `.env` (see `.env.example`). */
 const ENV = {
@@ -143,8 +153,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   const pick = (flag: Flag, fallback?: string) => ((values[flag] as string | undefined) ?? env[ENV[flag]])?.trim() || fallback
 
   const provider = pick('provider', 'console')!
-  if (provider !== 'console' && provider !== 'whatsapp')
-    throw new ConfigError(`--provider (${ENV.provider}) must be "console" or "whatsapp", not "${provider}"`)
+  if (provider !== 'console' && provider !== 'whatsapp' && provider !== 'cloud')
+    throw new ConfigError(`--provider (${ENV.provider}) must be "console", "whatsapp" or "cloud", not "${provider}"`)
+  const cloud = provider === 'cloud' ? parseCloud(env) : undefined
   const defaultLanguage = pick('lang', 'es')!
   if (!isLanguage(defaultLanguage)) throw new ConfigError(`--lang (${ENV.lang}) must be "es" or "en", not "${defaultLanguage}"`)
 
@@ -195,6 +206,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     )
   const http: HttpConfig | undefined =
     values['no-http'] || port === 0 ? undefined : { port, host, ...(adminToken ? { adminToken } : {}), explicit: portText !== undefined }
+  // Meta delivers the Cloud API's messages to the web server's /webhooks/whatsapp.
+  if (cloud && !http)
+    throw new ConfigError(
+      `--provider cloud receives messages at the web server's /webhooks/whatsapp: set ${ENV['http-port']} to a port (default ${DEFAULT_HTTP_PORT}), not 0 or --no-http`,
+    )
 
   const publicUrlText = pick('public-url')
   let publicUrl: string | undefined
@@ -210,6 +226,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   const staff = parseStaff(env)
   return {
     provider,
+    ...(cloud ? { cloud } : {}),
     dataDir: resolve(cwd, pick('data-dir', 'data')!),
     flowsDir: resolve(cwd, pick('flows-dir', 'flows')!),
     localesDir: resolve(cwd, pick('locales-dir', 'locales')!),

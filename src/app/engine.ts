@@ -13,6 +13,7 @@ import type { Contact } from '../domain/consent.js'
 import {
   buildConversationMachine,
   currentChoices,
+  openQuestion,
   expectedIntents,
   FIRST_MESSAGE,
   newConversation,
@@ -25,13 +26,13 @@ import {
 import { isPaused } from '../domain/handover.js'
 import type { BusinessFlow } from '../domain/flow.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
-import { storeFaultReason, type ConsentStore, type NewRecord, type StoredConversation } from '../ports/consent-store.js'
-import type { Inbound } from '../ports/inbound-source.js'
+import { RECENT_MESSAGE_IDS, storeFaultReason, type ConsentStore, type NewRecord, type StoredConversation } from '../ports/consent-store.js'
+import type { DeliveryStatus, Inbound, PreferenceChange } from '../ports/inbound-source.js'
 import type { Messenger } from '../ports/messenger.js'
 import type { StaffMessage, StaffNotifier } from '../ports/staff.js'
 import type { Texts } from '../ports/texts.js'
 import { perform } from './effects.js'
-import { addressesOf, isLid, type Stored } from './identity.js'
+import { addressesOf, isNumberless, type Stored } from './identity.js'
 import { lapseUnanswered as sweepUnanswered } from './lapse.js'
 import { contactRef, silentLogger, type Logger } from './logger.js'
 import { People } from './people.js'
@@ -39,16 +40,16 @@ import { ContactQueues } from './queues.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type FloodEnded, type RateLimit } from './rate-limit.js'
 import { MessageReader } from './read.js'
 import { ConsentRecords, latestReceipt, newPrincipal, newReceiptId } from './records.js'
+import { ReplyChoices } from './reply-choices.js'
 import { ReplyTexts } from './reply-texts.js'
+import { Deliveries } from './deliveries.js'
+import { Preferences } from './preferences.js'
 import { PatientWrites, type StoreFault } from './patient-writes.js'
 import { StaffChats } from './staff-chats.js'
 
 export type { Inbound } from '../ports/inbound-source.js'
 export type { StoreFault } from './patient-writes.js'
 export { newReceiptId } from './records.js'
-
-/** How many message ids per contact are remembered to drop redeliveries (older ones: by their time). */
-const RECENT_MESSAGE_IDS = 20
 
 export interface EngineDeps {
   business: BusinessFlow
@@ -79,6 +80,9 @@ export class ConsentEngine {
   private readonly reader: MessageReader
   private readonly records: ConsentRecords
   private readonly replies: ReplyTexts
+  private readonly choices: ReplyChoices
+  private readonly deliveries: Deliveries
+  private readonly preferences: Preferences
   private readonly queues: ContactQueues
   private readonly people: People
   private readonly staff: StaffChats
@@ -94,6 +98,7 @@ export class ConsentEngine {
     this.reader = new MessageReader(business, texts)
     this.records = new ConsentRecords(business.policy, texts, LANGUAGES, deps.newId ?? newReceiptId)
     this.replies = new ReplyTexts(business.policy, texts)
+    this.choices = new ReplyChoices(business.policy, texts)
     this.clock = deps.clock ?? (() => new Date())
     this.log = deps.logger ?? silentLogger
     this.queues = new ContactQueues(this.log)
@@ -111,6 +116,22 @@ export class ConsentEngine {
       numberOf: deps.numberOf,
       enqueue: (contactId, work) => this.queues.enqueue(contactId, work),
     })
+    const newConversationOf = (contact: Contact) => ({
+      flowVersion: business.flowVersion,
+      snapshot: this.machine.getPersistedSnapshot(newConversation(this.machine, { language: contact.language })),
+      updatedAt: this.clock().toISOString(),
+    })
+    this.deliveries = new Deliveries({ store: deps.store, people: this.people, log: this.log })
+    this.preferences = new Preferences({
+      policy: business.policy,
+      store: deps.store,
+      people: this.people,
+      records: this.records,
+      log: this.log,
+      clock: this.clock,
+      newContact: (id, now) => this.newContact(id, id, undefined, now),
+      newConversation: newConversationOf,
+    })
     this.staff = new StaffChats({
       policy: business.policy,
       store: deps.store,
@@ -120,11 +141,7 @@ export class ConsentEngine {
       enqueue: (contactId, work) => this.queues.enqueue(contactId, work),
       personOf: (address) => this.people.personOf(address),
       newContact: (id, now) => this.newContact(id, id, undefined, now),
-      newConversation: (contact) => ({
-        flowVersion: business.flowVersion,
-        snapshot: this.machine.getPersistedSnapshot(newConversation(this.machine, { language: contact.language })),
-        updatedAt: this.clock().toISOString(),
-      }),
+      newConversation: newConversationOf,
     })
     if (deps.rateLimit !== false) {
       const ended = ({ contact, dropped }: FloodEnded) => this.log.info('rate_limit.ended', { contact: contactRef(contact), dropped })
@@ -167,6 +184,28 @@ export class ConsentEngine {
    */
   staffReplied(message: StaffMessage): Promise<void> {
     return this.staff.staffReplied(message)
+  }
+
+  /**
+   * The contact changed a preference in WhatsApp itself ("Stop promotions"): every optional
+   * purpose is withdrawn and recorded, and nobody is told (preferences.ts).
+   */
+  preferenceChanged(change: PreferenceChange): Promise<void> {
+    return this.preferences.changed(change)
+  }
+
+  /** The provider reports what became of a message the bot sent: kept on the recipient's contact (deliveries.ts). */
+  delivered(status: DeliveryStatus): Promise<void> {
+    return this.deliveries.recorded(status)
+  }
+
+  /**
+   * When the contact behind an address last wrote (ms since the epoch), as stored; undefined for
+   * someone unknown. The Cloud API lets the bot send free text only within 24 hours of it.
+   */
+  async lastInbound(address: string): Promise<number | undefined> {
+    const { contact } = await this.deps.store.load(address)
+    return contact ? Date.parse(contact.lastSeen) : undefined
   }
 
   /**
@@ -293,7 +332,13 @@ export class ConsentEngine {
       records: [...records.map(({ record: r }) => `${r.event}:${r.purposes.join('+')}`), ...(erasure ? ['erased'] : [])],
       replies: replies.length,
     })
-    for (const text of replies) await this.deps.messenger.send(inbound.contact, text)
+    // The question, when the step ends on one, comes with its answers to tap (where the provider shows them).
+    const question = openQuestion(snapshot)
+    const choices = question !== undefined && keys.at(-1) === question ? this.choices.of(snapshot, contact.language) : undefined
+    for (const [i, text] of replies.entries()) {
+      if (choices && i === replies.length - 1) await this.deps.messenger.send(inbound.contact, text, choices)
+      else await this.deps.messenger.send(inbound.contact, text)
+    }
     this.staff.notify(waiting, contact.id)
   }
 
@@ -334,7 +379,7 @@ export class ConsentEngine {
     const { lid, number } = addressesOf(inbound.contact, inbound.alias)
     let stored: Partial<Stored>
     let identity: { replaces?: string; records: NewRecord[] } = { records: [] }
-    if (isLid(person)) {
+    if (isNumberless(person)) {
       // Only the LID is known here; the store may know its number (then the number's queue it is).
       const known = this.people.knownNumber(person)
       stored = known ? {} : await this.deps.store.load(person)
@@ -357,7 +402,7 @@ export class ConsentEngine {
     const contact: Contact = stored.contact
       ? { ...stored.contact, consents: { ...stored.contact.consents }, lastSeen: now.toISOString() }
       : this.newContact(person, number ?? person, inbound.text, now)
-    if (lid && !isLid(person)) contact.lid = lid
+    if (lid && !isNumberless(person)) contact.lid = lid
     return { contact, stored, identity }
   }
 
@@ -409,6 +454,7 @@ export class ConsentEngine {
     return this.writes.write(inbound.contact, write, () =>
       this.deps.messenger
         .send(inbound.contact, this.replies.plain(language, 'errors.savingLater'))
+        .then(() => undefined)
         .catch((sendError: Error) => this.log.error('reply.failed', { contact: contactRef(inbound.contact), error: sendError?.message })),
     )
   }

@@ -1,23 +1,35 @@
 /**
  * One person, one contact. WhatsApp moves chats to LID addressing (`…@lid`, no number in it),
  * and gives the number beside it when it knows it (Baileys' `key.remoteJidAlt`, its LID
- * mapping). A person's contact is filed under their number whenever it is known, and carries
- * their `…@lid`; a contact first met by its `…@lid` alone is folded into the number's once the
- * two are known to be one person.
+ * mapping). The Cloud API does the same with business-scoped user ids (`US.1349…`): a contact
+ * who takes a username may withhold their number, and the id is then all the bot gets. A
+ * person's contact is filed under their number whenever it is known, and carries their id
+ * without a number (`lid`); a contact first met by that id alone is folded into the number's
+ * once the two are known to be one person.
  */
 import type { Contact } from '../domain/consent.js'
 import type { StoredConversation } from '../ports/consent-store.js'
 
+/** A WhatsApp `…@lid` (Baileys' linked-device addressing). */
 export const isLid = (address: string): boolean => address.endsWith('@lid')
+
+/**
+ * A Cloud API business-scoped user id: a two-letter country code, a dot, then letters and
+ * digits (`US.13491208655302741918`; a parent id has `ENT.` after the country).
+ */
+export const isUserId = (address: string): boolean => /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/.test(address)
+
+/** An address that carries no phone number: a `…@lid` or a business-scoped user id. */
+export const isNumberless = (address: string): boolean => isLid(address) || isUserId(address)
 
 /** A phone number as the bot keeps it: digits only, with the country code. */
 export const isPhoneNumber = (address: string): boolean => /^\d{5,20}$/.test(address)
 
-/** The LID and the number an inbound message names, when it names both (in either order). */
+/** The id without a number (`lid`) and the number an inbound message names, when it names both (in either order). */
 export function addressesOf(contact: string, alias: string | undefined): { lid?: string; number?: string } {
   const both = alias === undefined ? [contact] : [contact, alias]
-  const lid = both.find(isLid)
-  const number = both.find((a) => !isLid(a))
+  const lid = both.find(isNumberless)
+  const number = both.find((a) => !isNumberless(a))
   return { ...(lid ? { lid } : {}), ...(number ? { number } : {}) }
 }
 

@@ -6,7 +6,7 @@
 import type { ConsentRecord } from '../domain/consent.js'
 import type { ConsentStore, NewRecord } from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
-import { addressesOf, isLid, isPhoneNumber, mergeContacts, type Stored } from './identity.js'
+import { addressesOf, isNumberless, isPhoneNumber, mergeContacts, type Stored } from './identity.js'
 import { contactRef, type Logger } from './logger.js'
 import type { ConsentRecords } from './records.js'
 
@@ -34,7 +34,7 @@ export class People {
    * become one, filed under the number, and the merge is recorded. Runs in the number's queue.
    */
   link(lid: string, number: string): Promise<void> {
-    if (!isLid(lid) || !isPhoneNumber(number)) return Promise.resolve()
+    if (!isNumberless(lid) || !isPhoneNumber(number)) return Promise.resolve()
     this.remember(lid, number)
     return this.deps.enqueue(number, async () => {
       const now = this.deps.clock()
@@ -58,7 +58,7 @@ export class People {
    */
   async mergeSplitContacts(numberOf: (lid: string) => Promise<string | undefined>): Promise<number> {
     const lids: string[] = []
-    for await (const { contact } of this.deps.store.scan()) if (isLid(contact.id)) lids.push(contact.id)
+    for await (const { contact } of this.deps.store.scan()) if (isNumberless(contact.id)) lids.push(contact.id)
     let merged = 0
     for (const lid of lids) {
       const number = await numberOf(lid)
@@ -75,6 +75,23 @@ export class People {
     const { lid, number } = addressesOf(inbound.contact, inbound.alias)
     if (lid && number) this.remember(lid, number)
     return number ?? (lid && this.numbers.get(lid)) ?? inbound.contact
+  }
+
+  /**
+   * Runs `work` in the queue of the person behind an address, with their contact as stored: an
+   * id without a number that a number's contact carries goes to that number's queue, so one
+   * person's changes never overlap. `person` is the contact's id (or the address, for someone unknown).
+   */
+  inQueueOf(address: string, alias: string | undefined, work: (person: string, stored: Partial<Stored>) => Promise<void>): Promise<void> {
+    const person = this.personOf({ contact: address, ...(alias !== undefined ? { alias } : {}) })
+    return this.deps.enqueue(person, async () => {
+      const stored = await this.deps.store.load(person)
+      const owner = stored.contact?.id
+      if (owner === undefined || owner === person) return work(person, stored)
+      // Filed under the number: its queue, and the contact as loaded there.
+      this.remember(person, owner)
+      await this.deps.enqueue(owner, async () => work(owner, await this.deps.store.load(owner)))
+    })
   }
 
   /** The number learned in this run for a `…@lid`, if any. */

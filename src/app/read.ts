@@ -4,7 +4,7 @@
  * the bot shows added; a message in the other language switches the conversation's language.
  */
 import type { Contact } from '../domain/consent.js'
-import { expectedIntents, FIRST_MESSAGE, type ConversationEvent, type ConversationSnapshot } from '../domain/conversation.js'
+import { expectedIntents, FIRST_MESSAGE, openQuestion, type ConversationEvent, type ConversationSnapshot } from '../domain/conversation.js'
 import { CHANNEL_INTENT, type BusinessFlow } from '../domain/flow.js'
 import { createRecognizer, tokenize, type Recognizer } from '../domain/intents.js'
 import { languageOfTokens, LANGUAGES, vocabularies, type Language, type Vocabularies } from '../domain/language.js'
@@ -13,6 +13,7 @@ import { outdatedTerms } from '../domain/terms.js'
 import type { StoredConversation } from '../ports/consent-store.js'
 import type { Inbound } from '../ports/inbound-source.js'
 import type { Texts } from '../ports/texts.js'
+import { readChoice } from './reply-choices.js'
 
 export class MessageReader {
   private readonly recognizers = new Map<Language, Recognizer>()
@@ -70,9 +71,12 @@ export class MessageReader {
     now: Date,
   ): ConversationEvent[] | 'stale' {
     const ongoing = current.value !== FIRST_MESSAGE
-    const switched = ongoing && inbound.text !== undefined ? this.follow(current, inbound.text) : undefined
-    const event: ConversationEvent =
-      inbound.text === undefined
+    // A tapped button or list row is its id, not its words (nor their language).
+    const tapped = ongoing && inbound.choice !== undefined
+    const switched = ongoing && !tapped && inbound.text !== undefined ? this.follow(current, inbound.text) : undefined
+    const event: ConversationEvent = tapped
+      ? this.chosen(inbound.choice!, inbound.text ?? '', current)
+      : inbound.text === undefined
         ? { type: 'media' }
         : switched
           ? this.meaning(inbound.text, switched, expectedIntents(current, { aside: false }))
@@ -97,6 +101,22 @@ export class MessageReader {
     const channel = intent && channelOfIntent(intent)
     if (channel) return { type: 'answer', intent: CHANNEL_INTENT, channel, text }
     return { type: 'answer', ...(intent ? { intent } : {}), text }
+  }
+
+  /**
+   * The answer a tapped option stands for (app/reply-choices.ts). An option of another question
+   * (an older message's button) or one the question no longer takes answers nothing: the
+   * contact is asked the open question again, never taken to agree to something else.
+   */
+  private chosen(id: string, label: string, current: ConversationSnapshot): ConversationEvent {
+    const choice = readChoice(id)
+    if (!choice || choice.question !== openQuestion(current)) return { type: 'answer', text: label }
+    const expected = expectedIntents(current)
+    const channel = channelOfIntent(choice.answer)
+    if (channel && expected.includes(CHANNEL_INTENT) && this.channelIntents.includes(choice.answer))
+      return { type: 'answer', intent: CHANNEL_INTENT, channel, text: label }
+    if (!channel && expected.includes(choice.answer)) return { type: 'answer', intent: choice.answer, text: label }
+    return { type: 'answer', text: label }
   }
 
   /**

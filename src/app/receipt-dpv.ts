@@ -69,7 +69,8 @@ export function dpvConsentRecord(entry: LedgerEntry, { policy, describe }: Pick<
   const { record } = entry
   const urn = (kind: string, id: string) => `urn:consent-bot:${kind}:${encodeURIComponent(id)}`
   const purposes = Object.keys(record.consents).length ? Object.keys(record.consents) : record.purposes
-  const fromContact = record.collection.method === 'whatsapp-chat'
+  // The contact indicated it themselves: in the chat, or in WhatsApp's own settings.
+  const fromContact = record.collection.method !== 'policy-rule'
   const controller = policy?.controller
   return {
     '@context': DPV_CONTEXT,

@@ -65,7 +65,9 @@ export function consentReceipt(entry: LedgerEntry, { data, policy, describe, sig
     collectionMethod:
       record.collection.method === 'whatsapp-chat'
         ? `Answer written by the contact in a WhatsApp chat with the business's assistant (message ${record.collection.messageId ?? 'unknown'})`
-        : `Recorded by the business's policy rule "${record.collection.rule ?? 'unknown'}", without a message from the contact`,
+        : record.collection.method === 'whatsapp-preference'
+          ? `Set by the contact in WhatsApp's own interface, outside the chat ("Stop promotions": ${record.collection.preference ?? 'unknown'})`
+          : `Recorded by the business's policy rule "${record.collection.rule ?? 'unknown'}", without a message from the contact`,
     language: record.notice.language,
     // Once the contact's data is erased, only the pseudonym remains to name them.
     piiPrincipalId: personal?.contact ?? record.principal,

@@ -6,11 +6,13 @@
 import type { Language } from '../domain/language.js'
 import type { WaitingChat } from '../ports/staff.js'
 import type { Texts } from '../ports/texts.js'
+import { isPhoneNumber } from './identity.js'
 
 export function staffNotice(texts: Texts, language: Language): (chat: WaitingChat) => string {
   return (chat) => {
     const who =
-      chat.contact && !chat.contact.includes('@')
+      // A number the staff can call back; an id without one (a `…@lid`, a username's id) says nothing to them.
+      chat.contact && isPhoneNumber(chat.contact)
         ? texts.render(language, 'staff.contact', { contact: chat.contact })
         : texts.render(language, 'staff.anonymous', { principal: chat.principal })
     const message = chat.message ? texts.render(language, 'staff.quote', { message: chat.message }) : ''

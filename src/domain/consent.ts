@@ -47,9 +47,11 @@ export interface ConsentRecord {
   retention: string
   /**
    * How the event was collected: an answer in the WhatsApp chat (the message id; its words are
-   * kept in the personal details), or a rule of the policy (a consent that lapsed).
+   * kept in the personal details), a setting the contact changed in WhatsApp's own interface
+   * (`whatsapp-preference`: Meta's "Stop promotions", the setting and its value, e.g.
+   * `marketing_messages:stop`), or a rule of the policy (a consent that lapsed).
    */
-  collection: { method: 'whatsapp-chat' | 'policy-rule'; messageId?: string; rule?: string }
+  collection: { method: 'whatsapp-chat' | 'whatsapp-preference' | 'policy-rule'; messageId?: string; rule?: string; preference?: string }
   /** ISO 8601. */
   at: string
   /**
@@ -63,7 +65,7 @@ export interface ConsentRecord {
 export interface PersonalDetails {
   /** Random, per record: without it the digest cannot be matched against a guessed phone number. */
   salt: string
-  /** The contact's id at the provider: a phone number or a WhatsApp `…@lid`. */
+  /** The contact's id at the provider: a phone number, a WhatsApp `…@lid` or a business-scoped user id. */
   contact: string
   /** The answer exactly as the contact wrote it, for events collected in the chat. */
   answer?: string
@@ -103,12 +105,29 @@ export interface Contact {
   consents: Record<string, PurposeConsent>
   channel?: ChannelChoice
   /**
-   * The person's WhatsApp `…@lid`, when `id` is their phone number: messages from either
-   * address are this contact's, and an erasure removes both.
+   * The person's id without a number, when `id` is their phone number: their WhatsApp `…@lid`
+   * (Baileys) or their business-scoped user id (Cloud API). Messages from either address are
+   * this contact's, and an erasure removes both.
    */
   lid?: string
   /** How the contact's chat is shared with the business's staff (not consent: kept here, out of the ledger). */
   handover?: HandOver
+  /**
+   * What became of the latest messages the bot sent them, where the provider reports it (the
+   * Cloud API's statuses), newest last: for campaigns and the dashboard. Not consent: kept here.
+   */
+  deliveries?: Delivery[]
+}
+
+/** A message the bot sent and the latest the provider said of it. */
+export interface Delivery {
+  /** The provider's id of the message. */
+  id: string
+  status: 'sent' | 'delivered' | 'read' | 'failed'
+  /** When the provider reported that status (ISO 8601). */
+  at: string
+  /** Why it failed: the provider's code (Meta's 131049, 131047…) and title. */
+  error?: { code: number; title: string }
 }
 
 /**

@@ -47,6 +47,17 @@ export function startConversation(
   return stepThrough(machine, newConversation(machine, input), events)
 }
 
+/**
+ * The text key of the question open now: a command's question asked aside, else the step's;
+ * undefined when none is open (the contact's answers are settled). A tapped button names it,
+ * so an old button cannot answer a newer question.
+ */
+export function openQuestion(snapshot: ConversationSnapshot): string | undefined {
+  const { aside, prompt } = snapshot.context
+  if (aside) return aside.ask
+  return expectedIntents(snapshot).length ? prompt : undefined
+}
+
 /** The numbered answers of the contact's current question, in the order shown. */
 export function currentChoices(snapshot: ConversationSnapshot): string[] {
   const metas = Object.values(snapshot.getMeta() as Record<string, StepMeta | undefined>)

@@ -2,7 +2,7 @@
  * The languages the bot speaks, and the first guess for a new contact: the language of the
  * country their phone number belongs to, else the deployment's default.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 
 export const LANGUAGES = ['es', 'en'] as const
 export type Language = (typeof LANGUAGES)[number]
@@ -62,6 +62,9 @@ const ENGLISH: ReadonlySet<string> = new Set([
 
 /** The country of a WhatsApp sender id (digits with country code), if it is a phone number. */
 export function countryOf(contactId: string): CountryCode | undefined {
+  // A Cloud API business-scoped user id starts with the user's country (`MX.1502…`).
+  const scoped = /^([A-Z]{2})\./.exec(contactId)?.[1]
+  if (scoped) return isSupportedCountry(scoped) ? scoped : undefined
   if (!/^\+?\d{6,15}$/.test(contactId)) return undefined // `…@lid` senders carry no number
   const number = parsePhoneNumberFromString(contactId.startsWith('+') ? contactId : `+${contactId}`)
   // Fictional or new ranges have no single country; the calling code still says where.

@@ -2,6 +2,7 @@
  * Puts the bot together: the owner's flow, policy and texts (checked first), the store, the
  * engine, and the bridge to whichever provider carries the messages.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { relative, sep } from 'node:path'
 import type { ProviderClass } from '@builderbot/bot'
 import { readBusinessFlow } from '../adapters/flow-files/business-flow.js'
@@ -61,7 +62,8 @@ export interface BotOptions {
   localesDir: string
   dataDir: string
   defaultLanguage: Language
-  provider: ProviderClass
+  /** BuilderBot's provider (the terminal, Baileys); not needed when `inbound` and `messenger` are given (the Cloud API). */
+  provider?: ProviderClass
   /** Where messages come from; by default the provider's `message` events. */
   inbound?: InboundSource
   /** How replies are sent; by default through the provider. */
@@ -74,6 +76,8 @@ export interface BotOptions {
   rateLimit?: RateLimit | false
   /** The web server (/privacy, and /admin with a token); not started without it. */
   http?: { port: number; host: string; adminToken?: string }
+  /** A provider's webhook served on the web server (the Cloud API's /webhooks/whatsapp). */
+  webhook?: { path: string; handle(request: IncomingMessage, response: ServerResponse): Promise<void> }
   /** Where the bot's pages are reached: INFO links to <publicUrl>/privacy unless the policy names its own page. */
   publicUrl?: string
   /** Where contacts and the ledger live: the data folder's files (the default) or a number in PostgreSQL. */
@@ -111,12 +115,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(options.store ? { files: options.store } : {}),
   })
   // The staff's own number (where the notes go) is not a client: its messages are not answered.
+  const provider = options.provider
+  if (!provider && !(options.inbound && options.messenger)) throw new Error('startBot needs a provider, or both inbound and messenger')
   const source = withoutStaffNumber(
-    options.inbound ?? builderbotSource(options.provider, options.logger),
+    options.inbound ?? builderbotSource(provider!, options.logger),
     options.staff?.whatsapp,
     options.logger ?? silentLogger,
   )
-  const messenger = options.messenger ?? providerMessenger(options.provider)
+  const messenger = options.messenger ?? providerMessenger(provider!)
   // The staff's note is written in the business's language, from the owner's texts.
   const staffNotifier =
     options.staffNotifier ??
@@ -235,6 +241,7 @@ async function startWeb(
         logger,
         ...(http.adminToken ? { adminToken: http.adminToken } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.webhook ? { webhook: options.webhook } : {}),
       },
       http,
     )

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     ...(config.staff ? { staff: config.staff } : {}),
   }
   if (config.provider === 'whatsapp') await runWhatsApp(config, logger, options)
+  else if (config.provider === 'cloud') await runCloud(config, logger, options)
   else await runConsole(config, options)
 }
 
@@ -128,6 +129,31 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
     process.exit(3)
   })
   await whatsapp.connect()
+}
+
+async function runCloud(config: Config, logger: Logger, options: Options): Promise<void> {
+  const { createCloudWhatsApp } = await import('../adapters/cloud/cloud-whatsapp.js')
+  // The messenger asks the engine (made below) when a contact last wrote: the 24-hour window after a restart.
+  let bot: RunningBot | undefined
+  const cloud = createCloudWhatsApp({
+    settings: config.cloud!,
+    logger,
+    lastInbound: async (address) => bot?.engine.lastInbound(address),
+  })
+  bot = await startBot({ ...options, inbound: cloud.inbound, messenger: cloud.messenger, webhook: cloud.webhook, http: config.http! })
+  if (!bot.web) {
+    // Without the web server no message can arrive: better stopped than silently deaf.
+    await cloud.close()
+    await bot.close()
+    process.stderr.write(
+      `The bot did not start: the Cloud API delivers messages to the web server's ${cloud.webhook.path}, which could not listen on port ${config.http!.port} (see the log above): set HTTP_PORT to a free one.\n`,
+    )
+    process.exit(1)
+  }
+  onStopSignal(bot, () => void cloud.close())
+  process.stdout.write(
+    `Receiving WhatsApp Cloud API messages at ${bot.web.url}${cloud.webhook.path} (give Meta the public https address that leads there; see README, "WhatsApp's Cloud API").\n${pagesLine(bot, config)}${await ledgerKeyLine(config)}`,
+  )
 }
 
 /** Where the owner finds the privacy page and the dashboard (nothing when the server is off). */

@@ -6,7 +6,7 @@ export interface StoredConversation {
   flowVersion: string
   snapshot: unknown
   updatedAt: string
-  /** Ids of the contact's latest messages: one delivered twice is handled once. */
+  /** Ids of the contact's latest messages (and preference changes): one delivered twice is handled once. At most RECENT_MESSAGE_IDS. */
   recentMessageIds?: string[]
   /**
    * When the newest message handled was sent (ms, the sender's clock as WhatsApp reports it): a
@@ -98,3 +98,6 @@ export function storeFaultReason(error: unknown): StoreFaultReason | undefined {
       return undefined
   }
 }
+
+/** How many message ids a conversation remembers to drop redeliveries (older ones: by their time). */
+export const RECENT_MESSAGE_IDS = 20

@@ -1,4 +1,22 @@
-/** Sends a text to a contact on the channel the message came from. */
+/**
+ * Sends to a contact on the channel the message came from. A provider that can show tappable
+ * answers (the Cloud API's reply buttons and list messages) shows `choices` under the text; one
+ * that cannot (Baileys, the terminal) sends the text alone, which names the answers in words.
+ */
 export interface Messenger {
-  send(contact: string, text: string): Promise<void>
+  /** Resolves once sent (with the provider's id of the message, when it gives one). */
+  send(contact: string, text: string, choices?: Choices): Promise<string | void>
 }
+
+/** One tappable answer: `id` comes back as `Inbound.choice` when tapped; `title` is what the contact sees. */
+export interface Choice {
+  id: string
+  title: string
+  description?: string
+}
+
+/**
+ * The answers of the question the text asks: up to 3 as buttons, up to 10 as a list opened by a
+ * button labelled `button`. The ids encode the question they answer (app/reply-choices.ts).
+ */
+export type Choices = { kind: 'buttons'; options: Choice[] } | { kind: 'list'; button: string; options: Choice[] }

@@ -5,6 +5,8 @@ import type { Language } from '../domain/language.js'
 export interface Texts {
   /** The text of a locale key with its `{{variables}}` filled in. */
   render(language: Language, key: string, vars?: Record<string, unknown>): string
+  /** Whether the language has a text under `key` (optional texts: a button's label). */
+  has(language: Language, key: string): boolean
   /**
    * The words of each answer in that language. Channel words appear as `channel:<name>`;
    * command words (stop, help, english, spanish) are understood whatever the language.

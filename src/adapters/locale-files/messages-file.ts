@@ -75,6 +75,27 @@ export function checkMessages(
     }
   }
   for (const language of LANGUAGES) checkVariables(messages[language]!)
+  for (const language of LANGUAGES) checkButtonLabels(messages[language]!)
+}
+
+/** WhatsApp cuts a reply button's label (and the list's button) after 20 characters. */
+const MAX_BUTTON_LABEL = 20
+
+/**
+ * The labels under `buttons` (the Cloud API's reply buttons: `buttons.yes`, …, and `buttons.list`
+ * on the button that opens a list) fit on a button, and name no variable.
+ */
+export function checkButtonLabels(m: LoadedFile): void {
+  for (const key of m.texts) {
+    if (!key.startsWith('buttons.')) continue
+    const label = textAt(m.data, key)
+    if (label === undefined) continue
+    const line = m.keys.get(key)!
+    const length = [...label].length
+    if (length > MAX_BUTTON_LABEL)
+      m.file.problem(line, `"${key}" is ${length} characters; a WhatsApp button shows at most ${MAX_BUTTON_LABEL}: shorten it (e.g. "${[...label].slice(0, MAX_BUTTON_LABEL - 1).join('').trim()}")`)
+    else if (label.trim() === '') m.file.problem(line, `"${key}" is empty; write the button's label, or remove the line to show no button for that answer`)
+  }
 }
 
 /**

@@ -31,8 +31,8 @@ export const MAX_FORM_BYTES = 4096
 const DRAIN_BYTES = 64 * 1024
 
 const FORM_TYPE = 'application/x-www-form-urlencoded'
-/** A contact id as stored: the digits of a phone number, or a WhatsApp `…@lid`. */
-const CONTACT_ID = /^(?:\d{5,20}|[\w.:-]{1,64}@lid)$/
+/** A contact id as stored: the digits of a phone number, a WhatsApp `…@lid` or a Cloud API business-scoped user id (`US.1349…`). */
+const CONTACT_ID = /^(?:\d{5,20}|[\w.:-]{1,64}@lid|[A-Z]{2}\.[A-Za-z0-9.]{1,140})$/
 
 type Body = { ok: true; body: Buffer } | { ok: false; reply: Reply }
 
@@ -91,7 +91,7 @@ export async function chatAction({ request, url, action, auth, adminAuth, chats 
   const csrf = field(form, 'csrf')
   const by = field(form, 'by') ?? 'dashboard'
   if (contact === undefined || contact === 'twice' || !CONTACT_ID.test(contact))
-    return text(400, "Bad request: the form needs one contact=<id>, a contact's number in digits (5215512345678) or a …@lid.")
+    return text(400, "Bad request: the form needs one contact=<id>, a contact's number in digits (5215512345678), a …@lid or a user id (US.1349…).")
   if (csrf === 'twice') return text(400, 'Bad request: the form has csrf twice.')
   if (by !== 'dashboard' && by !== 'cli') return text(400, 'Bad request: by must be dashboard or cli.')
   // A browser's form must carry the dashboard's token; a script's, when it sends one, the right one.

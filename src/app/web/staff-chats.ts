@@ -8,7 +8,7 @@ import type { Contact, HandOver } from '../../domain/consent.js'
 import { isPaused } from '../../domain/handover.js'
 
 export interface StaffChat {
-  /** The contact's id as stored: digits of a phone number, or a `…@lid`. */
+  /** The contact's id as stored: digits of a phone number, a `…@lid` or a business-scoped user id. */
   contact: string
   /** Since when it waits for a person (ISO 8601); absent for a chat only paused. */
   waitingSince?: string
@@ -62,7 +62,7 @@ export function staffOverview(contacts: Iterable<Contact>, now: Date): StaffOver
 
 /**
  * A contact as the owner reads it: a phone number in international form (`+52 55 1234 5678`),
- * a WhatsApp `…@lid` as it is (WhatsApp did not say the number).
+ * a WhatsApp `…@lid` or a business-scoped user id as it is (WhatsApp did not say the number).
  */
 export function shownContact(id: string): string {
   if (!/^\d+$/.test(id)) return id

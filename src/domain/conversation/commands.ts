@@ -51,7 +51,7 @@ export function commandTransitions(flow: Flow) {
         actions: [
           ...withoutReprompt(actions),
           { type: 'reply' as const, params: { key: o.aside.ask } },
-          { type: 'openAside' as const, params: { command, intents } },
+          { type: 'openAside' as const, params: { command, intents, ask: o.aside.ask } },
         ],
       },
     ]

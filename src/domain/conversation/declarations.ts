@@ -23,7 +23,7 @@ export interface ConversationContext {
    * A command's question asked aside (e.g. "stop everything, or only the offers?"): the contact
    * stays at their step; their next message is read against `intents`, then the aside is closed.
    */
-  aside?: { command: string; intents: string[] }
+  aside?: { command: string; intents: string[]; ask?: string }
 }
 
 export type ConversationInput = Pick<ConversationContext, 'language' | 'phone' | 'country'>

@@ -35,8 +35,8 @@ export function buildConversationMachine(flow: Flow, policy: Policy) {
       ...(Object.fromEntries(Object.keys(EFFECTS).map((type) => [type, () => {}])) as Record<Effect['type'], () => void>),
       // Remembers the question now open (none on a step that asks nothing) and starts its count afresh.
       ask: assign((_, params: { key?: string }) => ({ prompt: params.key, unclear: 0, aside: undefined })),
-      openAside: assign((_, params: { command: string; intents: string[] }) => ({
-        aside: { command: params.command, intents: params.intents },
+      openAside: assign((_, params: { command: string; intents: string[]; ask: string }) => ({
+        aside: { command: params.command, intents: params.intents, ask: params.ask },
       })),
       closeAside: assign({ aside: undefined }),
       countUnclear: assign({ unclear: ({ context }) => context.unclear + 1 }),

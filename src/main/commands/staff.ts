@@ -14,7 +14,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { OwnerFileError } from '../../adapters/owner-file.js'
 import { ConfigError, loadDotEnv, parseConfig, type Config, type StoreConfig } from '../../app/config.js'
 import { ConsentEngine } from '../../app/engine.js'
-import { numberForms } from '../../app/identity.js'
+import { isUserId, numberForms } from '../../app/identity.js'
 import { shownContact, staffOverview, type StaffChat } from '../../app/web/staff-chats.js'
 import { localTime, timeAgo } from '../../app/web/staff-section.js'
 import { pageTexts } from '../../app/page-texts.js'
@@ -30,7 +30,7 @@ const USAGE = `Usage: npm run staff -- list | pause <number> | resume <number> [
   resume <number>   the bot answers that chat again; it no longer waits for a person
 
 <number> as you would write it, with its country code: "+52 55 1234 5678", 5215512345678, or a
-WhatsApp id ending in @lid (as the dashboard shows it).
+WhatsApp id ending in @lid or a Cloud API user id like US.1349… (as the dashboard shows them).
 
 While the bot runs, pause and resume ask it through its web server: set HTTP_PORT (and
 HTTP_HOST, if not 127.0.0.1) and ADMIN_TOKEN as the bot has them (.env).
@@ -59,10 +59,10 @@ type Action = 'pause' | 'resume'
  */
 function contactIdsOf(typed: string): string[] {
   const text = typed.trim()
-  if (/^[\w.:-]+@lid$/.test(text)) return [text]
+  if (/^[\w.:-]+@lid$/.test(text) || isUserId(text)) return [text]
   const compact = text.replace(/[\s().-]/g, '').replace(/^00/, '+')
   if (!/^\+?\d{6,15}$/.test(compact)) {
-    throw new ConfigError(`"${typed}" is not a phone number with its country code (e.g. "+52 55 1234 5678") nor a …@lid`)
+    throw new ConfigError(`"${typed}" is not a phone number with its country code (e.g. "+52 55 1234 5678") nor a …@lid or user id (US.1349…)`)
   }
   const parsed = parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`)
   const digits = parsed ? parsed.number.slice(1) : compact.replace(/^\+/, '')
