@@ -49,10 +49,15 @@ export function targetOf(address: string): Target {
 
 const codePoints = (text: string) => Array.from(text)
 
-/** At most `max` characters: a longer label keeps its start and ends with "…". */
+/** At most `max` characters: a longer label keeps its start (without a space left hanging) and ends with "…". */
 export function cut(text: string, max: number): string {
   const points = codePoints(text.trim())
-  return points.length <= max ? points.join('') : `${points.slice(0, max - 1).join('')}…`
+  return points.length <= max
+    ? points.join('')
+    : `${points
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`
 }
 
 /** Pieces of at most `max` characters, each ending where a line ends when one can (never inside a character). */
