@@ -4,6 +4,9 @@
  *
  * - Binds 127.0.0.1 unless told otherwise; GET and HEAD, and POST for the two forms that pause and
  *   resume the bot in a chat (staff-actions.ts); every other path is 404.
+ * - A webhook (the Cloud API's, `/webhooks/whatsapp`), when given, is routed before everything
+ *   else: public (Meta signs what it posts; the handler checks it), its own methods and answers,
+ *   the only other path that takes POST.
  * - /admin without ADMIN_TOKEN configured does not exist (404); with it, a missing or wrong token
  *   is 401 and nothing else. Tokens are compared in constant time. Wrong tokens are slowed down
  *   per client address (wrong-tokens.ts): a few go free, then each costs a wait that doubles.
@@ -67,6 +70,13 @@ export interface WebOptions {
    * Pause and resume stay with the serving bot's own number.
    */
   numbers?: WebNumbers
+  /** A provider's webhook (the Cloud API's `cloud.webhook`): its handler answers `path` itself, before any other route. */
+  webhook?: WebhookRoute
+}
+
+export interface WebhookRoute {
+  path: string
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>
 }
 
 export interface WebServer {
@@ -246,8 +256,32 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
     return { name: 'not_found', reply: NOT_FOUND }
   }
 
+  const webhook = options.webhook
+  /** Whether the request is for the webhook's path (whatever its query: Meta's verification has one). */
+  const forWebhook = (request: IncomingMessage) => {
+    if (!webhook || !request.url?.startsWith('/')) return false
+    const end = request.url.indexOf('?')
+    return (end === -1 ? request.url : request.url.slice(0, end)) === webhook.path
+  }
+  /** The webhook's handler answers; a failure it leaves unanswered is a 500 without details. */
+  const toWebhook = async (request: IncomingMessage, response: ServerResponse, started: number) => {
+    try {
+      await webhook!.handle(request, response)
+    } catch (error) {
+      log.error('http.failed', { route: 'webhook', error: (error as Error)?.name ?? 'Error' })
+      if (!response.headersSent) {
+        const failed = text(500, 'Something went wrong')
+        response.writeHead(failed.status, { ...SECURITY_HEADERS, 'Content-Type': failed.type })
+        response.end(failed.body)
+      } else response.end()
+    }
+    const ms = Math.round(performance.now() - started)
+    log.debug('http.request', { method: request.method, route: 'webhook', status: response.statusCode, ms })
+  }
+
   return async (request, response) => {
     const started = performance.now()
+    if (forWebhook(request)) return toWebhook(request, response, started)
     let name = 'bad_request'
     let reply: Reply
     try {
