@@ -2,8 +2,9 @@
 import type { Logger } from '../../../src/ports/logger.js'
 import { BUSINESS } from '../../fixtures/cloud-api/webhooks.js'
 
-export const APP_SECRET = 'app-secret-0f3c9a2e51b7d6'
-export const VERIFY_TOKEN = 'verify-token-7c1e'
+// Shaped as the config wants them (src/app/cloud-config.ts): 32 hex digits, 16 characters or more.
+export const APP_SECRET = '0f3c9a2e51b7d6a48c1e5f2b9d7a3c60'
+export const VERIFY_TOKEN = 'verify-token-7c1e-b2a9f4'
 export const ACCESS_TOKEN = 'EAAJB-test-token-1d2c3b4a'
 
 export const settings = (graphUrl: string) => ({
