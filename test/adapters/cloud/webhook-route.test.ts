@@ -90,11 +90,14 @@ describe('what is refused (POST)', () => {
     // Signed, then changed on the way: the signature is of other bytes.
     const raw = JSON.stringify(payload)
     expect((await postRaw(url, raw.replace('Hola', 'Adiós'), APP_SECRET, { signature: signatureHeader(raw, APP_SECRET) })).status).toBe(401)
+    // The signature is checked before anything is read: unsigned garbage is 401, not 400.
+    expect((await postRaw(url, 'not json', APP_SECRET, { signature: null })).status).toBe(401)
     expect(heard).toEqual({ messages: [], statuses: [], preferences: [], staff: [] })
     expect(logger.lines.filter((l) => l.event === 'cloud.webhook_unsigned').map((l) => l.fields.reason)).toEqual([
       'missing',
       'wrong',
       'wrong',
+      'missing',
     ])
   })
 
@@ -120,6 +123,14 @@ describe('what is refused (POST)', () => {
     const { url } = await serve(route)
     const big = JSON.stringify(webhook(incoming(SHEENA, text('x'.repeat(2000)))))
     expect((await postRaw(url, big, APP_SECRET)).status).toBe(413)
+    // Without a Content-Length (chunked), the bytes are counted as they come.
+    const chunked = await fetch(url, {
+      method: 'POST',
+      headers: { 'X-Hub-Signature-256': signatureHeader(big, APP_SECRET) },
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    } as RequestInit)
+    expect(chunked.status).toBe(413)
     expect((await postRaw(url, JSON.stringify(webhook(incoming(SHEENA, text('Hola')))), APP_SECRET)).status).toBe(200)
     expect(dispatched).toBe(1)
     expect(logger.events()).toContain('cloud.webhook_too_large')
