@@ -55,9 +55,13 @@ export function parseCloud(env: NodeJS.ProcessEnv): CloudConfig {
   const graphText = read('WHATSAPP_GRAPH_URL') ?? DEFAULT_GRAPH_URL
   const graph = URL.canParse(graphText) ? new URL(graphText) : undefined
   if (!graph || (graph.protocol !== 'https:' && graph.protocol !== 'http:') || graph.username || graph.search || graph.hash)
-    throw new ConfigError(`WHATSAPP_GRAPH_URL must be the Graph API's address with its version, like ${DEFAULT_GRAPH_URL}; not "${graphText}"`)
+    throw new ConfigError(
+      `WHATSAPP_GRAPH_URL must be the Graph API's address with its version, like ${DEFAULT_GRAPH_URL}; not "${graphText}"`,
+    )
   // The token travels in every request: in clear only to this computer (a test server, a local proxy).
   if (graph.protocol === 'http:' && !LOOPBACK.has(graph.hostname))
-    throw new ConfigError(`WHATSAPP_GRAPH_URL must start with https:// (plain http:// only to localhost or 127.0.0.1), not http://${graph.host}/…`)
+    throw new ConfigError(
+      `WHATSAPP_GRAPH_URL must start with https:// (plain http:// only to localhost or 127.0.0.1), not http://${graph.host}/…`,
+    )
   return { accessToken, phoneNumberId, appSecret, verifyToken, graphUrl: graph.href.replace(/\/+$/, '') }
 }

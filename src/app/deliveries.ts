@@ -47,7 +47,8 @@ export class Deliveries {
       for (const s of statuses) deliveries = withDelivery(deliveries, delivery(s))
       if (!deliveries || deliveries === stored.contact.deliveries) return
       const failed = statuses.filter((s) => s.status === 'failed')
-      for (const s of failed) this.deps.log.warn('delivery.failed', { contact: contactRef(person), code: s.error?.code, title: s.error?.title })
+      for (const s of failed)
+        this.deps.log.warn('delivery.failed', { contact: contactRef(person), code: s.error?.code, title: s.error?.title })
       await this.deps.store.commit({
         contact: { ...stored.contact, deliveries: [...deliveries] },
         conversation: stored.conversation,

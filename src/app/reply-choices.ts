@@ -46,7 +46,11 @@ export class ReplyChoices {
         this.policy.channels.map((c) => option(channelIntent(c.channel), `channels.${c.channel}`)),
       )
     const numbered = currentChoices(snapshot)
-    if (numbered.length) return this.list(language, numbered.map((answer) => option(answer, `choices.${answer}`)))
+    if (numbered.length)
+      return this.list(
+        language,
+        numbered.map((answer) => option(answer, `choices.${answer}`)),
+      )
     const labelled = intents.filter((answer) => this.texts.has(language, `buttons.${answer}`)).slice(0, MAX_BUTTONS)
     return labelled.length ? { kind: 'buttons', options: labelled.map((answer) => option(answer, `buttons.${answer}`)) } : undefined
   }

@@ -4,8 +4,8 @@
  * that cannot (Baileys, the terminal) sends the text alone, which names the answers in words.
  */
 export interface Messenger {
-  /** Resolves once sent (with the provider's id of the message, when it gives one). */
-  send(contact: string, text: string, choices?: Choices): Promise<string | void>
+  /** Resolves once sent, or once the provider has said why it is not (logged by the adapter). */
+  send(contact: string, text: string, choices?: Choices): Promise<void>
 }
 
 /** One tappable answer: `id` comes back as `Inbound.choice` when tapped; `title` is what the contact sees. */

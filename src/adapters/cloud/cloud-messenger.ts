@@ -1,6 +1,6 @@
 /**
  * The Messenger port on the Cloud API: a text (with its answers as reply buttons or a list) to a
- * contact's number or business-scoped user id, resolved with the wamid Meta gives it.
+ * contact's number or business-scoped user id. Each wamid Meta gives is told to `onSent`.
  *
  * Free-form messages may only go to someone who wrote in the last 24 hours (messages/send-messages,
  * "Customer service windows"). Outside that window the messenger does not try: it logs
@@ -40,23 +40,20 @@ export function createCloudMessenger(options: CloudMessengerOptions): Messenger 
           reason: last === undefined ? 'never_wrote' : 'window_closed',
           ...(last !== undefined ? { hoursSince: Math.floor((now - last) / 3_600_000) } : {}),
         })
-        return undefined
+        return
       }
-      let sent: string | undefined
       for (const body of sendBodies(contact, text, choices)) {
         try {
           const answer = await client.send(body)
-          sent = answer.messages[0]!.id
-          onSent?.(sent)
+          onSent?.(answer.messages[0]!.id)
         } catch (error) {
           if (error instanceof GraphError && error.code === REENGAGEMENT) {
             logger.info('cloud.outside_window', { reason: 'meta_131047' })
-            return sent
+            return
           }
           throw error
         }
       }
-      return sent
     },
   }
 }

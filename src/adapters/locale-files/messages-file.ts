@@ -93,8 +93,15 @@ export function checkButtonLabels(m: LoadedFile): void {
     const line = m.keys.get(key)!
     const length = [...label].length
     if (length > MAX_BUTTON_LABEL)
-      m.file.problem(line, `"${key}" is ${length} characters; a WhatsApp button shows at most ${MAX_BUTTON_LABEL}: shorten it (e.g. "${[...label].slice(0, MAX_BUTTON_LABEL - 1).join('').trim()}")`)
-    else if (label.trim() === '') m.file.problem(line, `"${key}" is empty; write the button's label, or remove the line to show no button for that answer`)
+      m.file.problem(
+        line,
+        `"${key}" is ${length} characters; a WhatsApp button shows at most ${MAX_BUTTON_LABEL}: shorten it (e.g. "${[...label]
+          .slice(0, MAX_BUTTON_LABEL - 1)
+          .join('')
+          .trim()}")`,
+      )
+    else if (label.trim() === '')
+      m.file.problem(line, `"${key}" is empty; write the button's label, or remove the line to show no button for that answer`)
   }
 }
 

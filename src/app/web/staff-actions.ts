@@ -91,7 +91,10 @@ export async function chatAction({ request, url, action, auth, adminAuth, chats 
   const csrf = field(form, 'csrf')
   const by = field(form, 'by') ?? 'dashboard'
   if (contact === undefined || contact === 'twice' || !CONTACT_ID.test(contact))
-    return text(400, "Bad request: the form needs one contact=<id>, a contact's number in digits (5215512345678), a …@lid or a user id (US.1349…).")
+    return text(
+      400,
+      "Bad request: the form needs one contact=<id>, a contact's number in digits (5215512345678), a …@lid or a user id (US.1349…).",
+    )
   if (csrf === 'twice') return text(400, 'Bad request: the form has csrf twice.')
   if (by !== 'dashboard' && by !== 'cli') return text(400, 'Bad request: by must be dashboard or cli.')
   // A browser's form must carry the dashboard's token; a script's, when it sends one, the right one.

@@ -62,7 +62,9 @@ function contactIdsOf(typed: string): string[] {
   if (/^[\w.:-]+@lid$/.test(text) || isUserId(text)) return [text]
   const compact = text.replace(/[\s().-]/g, '').replace(/^00/, '+')
   if (!/^\+?\d{6,15}$/.test(compact)) {
-    throw new ConfigError(`"${typed}" is not a phone number with its country code (e.g. "+52 55 1234 5678") nor a …@lid or user id (US.1349…)`)
+    throw new ConfigError(
+      `"${typed}" is not a phone number with its country code (e.g. "+52 55 1234 5678") nor a …@lid or user id (US.1349…)`,
+    )
   }
   const parsed = parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`)
   const digits = parsed ? parsed.number.slice(1) : compact.replace(/^\+/, '')
