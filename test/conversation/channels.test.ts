@@ -3,13 +3,13 @@
  * configured one, and the handle asked, checked and read back where it did not.
  */
 import { describe, expect, it } from 'vitest'
-import { MX, readStore, testBots, type Chat, type TestBot } from '../support/chat.js'
+import { MX, readStore, testBots, type Conversation, type TestBot } from '../support/chat.js'
 
 const open = testBots()
 let bot: TestBot
 
 /** Greets, consents to both purposes, and stops at the channel question. */
-async function atChannelQuestion(from = MX): Promise<Chat> {
+async function atChannelQuestion(from = MX): Promise<Conversation> {
   bot = await open()
   const chat = bot.chat(from)
   await chat.say('hola')

@@ -17,6 +17,7 @@ import type { Language } from '../../src/domain/language.js'
 import { readConsentData, type LowdbStoreOptions } from '../../src/adapters/lowdb-store.js'
 import type { ConsentRecord, PersonalDetails } from '../../src/domain/consent.js'
 import type { ConsentData, ConsentStore } from '../../src/ports/consent-store.js'
+import { CloudChat, openCloudBot, sentText } from './cloud-chat.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -36,18 +37,37 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
 }
 
+/** One contact's side of a chat with a test bot, on whichever provider the run is on. */
+export interface Conversation {
+  readonly from: string
+  /** Sends one message the way the provider delivers it, and returns the bot's replies to it. */
+  say(body: string): Promise<string[]>
+  /** Sends a BuilderBot test-provider payload (its body: a text or a media marker). */
+  send(payload: Record<string, unknown>): Promise<string[]>
+  /** Sends several messages at once, without waiting in between, and returns all replies. */
+  burst(bodies: string[]): Promise<string[]>
+}
+
 export interface TestBot {
   bot: RunningBot
-  provider: RecordingProvider
+  /** BuilderBot's test provider (the console's path); on the Cloud API run, what was sent, read from the fake Graph API. */
+  provider: Pick<RecordingProvider, 'sent' | 'emit'>
   dataDir: string
-  chat(from: string, name?: string): Chat
+  chat(from: string, name?: string): Conversation
   close(): Promise<void>
 }
+
+/**
+ * The provider the conversation suite talks through: BuilderBot's test provider (the console's
+ * path, the default), or Meta's Cloud API (`TEST_PROVIDER=cloud`, the vitest project `cloud`).
+ */
+export const PROVIDER: 'builderbot' | 'cloud' = process.env.TEST_PROVIDER === 'cloud' ? 'cloud' : 'builderbot'
 
 export async function openTestBot(
   options: { dataDir?: string; flowsDir?: string; localesDir?: string; defaultLanguage?: Language; clock?: () => Date } = {},
 ): Promise<TestBot> {
   const dataDir = options.dataDir ?? tempDir()
+  if (PROVIDER === 'cloud') return openCloudTestBot(dataDir, options)
   const provider = new RecordingProvider()
   const bot = await startBot({
     flowsDir: options.flowsDir ?? join(ROOT, 'flows'),
@@ -67,9 +87,41 @@ export async function openTestBot(
   }
 }
 
+/** A test bot on the Cloud API: webhooks in, a fake Graph API out (test/support/cloud-chat.ts). */
+async function openCloudTestBot(dataDir: string, options: Parameters<typeof openTestBot>[0] = {}): Promise<TestBot> {
+  const clock = options.clock ?? (() => new Date())
+  const cloud = await openCloudBot({
+    dataDir,
+    flowsDir: options.flowsDir ?? join(ROOT, 'flows'),
+    localesDir: options.localesDir ?? join(ROOT, 'locales'),
+    defaultLanguage: options.defaultLanguage ?? 'es',
+    storage: await storageFor(dataDir),
+    ...(options.clock ? { clock: options.clock } : {}),
+  })
+  const sent = cloud.graph.sends
+  return {
+    bot: cloud.bot,
+    // What was sent, as BuilderBot's test provider lists it; nothing comes in through it.
+    provider: {
+      get sent() {
+        return sent.filter((s) => s.status === 200).map((s) => ({ to: s.recipient ?? '', text: sentText(s) }))
+      },
+      emit: () => {
+        throw new Error('the Cloud API run takes messages through its webhook: use chat(from).say(…), not provider.emit')
+      },
+    } as unknown as TestBot['provider'],
+    dataDir,
+    chat: (from, name = 'Ana') => new CloudChat(cloud, clock, from, name),
+    close: () => cloud.close(),
+  }
+}
+
 let messageCount = 0
 
-export class Chat {
+/** The id a message sent by `Conversation.say` carries: `test-<n>` through BuilderBot's test provider, a wamid on the Cloud API. */
+export const MESSAGE_ID = PROVIDER === 'cloud' ? /^wamid\./ : /^test-\d+$/
+
+export class Chat implements Conversation {
   constructor(
     private readonly bot: RunningBot,
     private readonly provider: RecordingProvider,
