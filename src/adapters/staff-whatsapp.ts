@@ -1,10 +1,11 @@
 /**
  * Tells the staff of a chat that waits for a person with a WhatsApp text to a number or group of
  * the business, sent through the bot's own messenger. A send that throws (WhatsApp not connected
- * yet, a reconnect) is retried with the webhook's backoff.
+ * yet, a reconnect) is retried with the webhook's backoff. On the Cloud API the staff's number
+ * must have written to the business in the last 24 hours: otherwise the note is not sent (NotSent).
  */
 import type { Logger } from '../ports/logger.js'
-import type { Messenger } from '../ports/messenger.js'
+import { NotSent, type Messenger } from '../ports/messenger.js'
 import type { StaffNotifier, WaitingChat } from '../ports/staff.js'
 import { type Delay, type DeliveryResult, errorText, type RetryPolicy, retryingNotifier } from './staff-webhook.js'
 
@@ -36,7 +37,8 @@ export function createWhatsAppNotifier(to: string, deps: WhatsAppNotifierDeps): 
       await deps.messenger.send(to, text)
       return { delivered: true }
     } catch (error) {
-      return { delivered: false, retry: true, error: errorText(error) }
+      // Outside the Cloud API's 24-hour window no retry within minutes will do: told again at the next start.
+      return { delivered: false, retry: !(error instanceof NotSent), error: errorText(error) }
     }
   })
 }

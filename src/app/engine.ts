@@ -28,7 +28,7 @@ import type { BusinessFlow } from '../domain/flow.js'
 import { countryOf, guessLanguage, LANGUAGES, type Language } from '../domain/language.js'
 import { RECENT_MESSAGE_IDS, storeFaultReason, type ConsentStore, type NewRecord, type StoredConversation } from '../ports/consent-store.js'
 import type { DeliveryStatus, Inbound, PreferenceChange } from '../ports/inbound-source.js'
-import type { Messenger } from '../ports/messenger.js'
+import { NotSent, type Messenger } from '../ports/messenger.js'
 import type { StaffMessage, StaffNotifier } from '../ports/staff.js'
 import type { Texts } from '../ports/texts.js'
 import { perform } from './effects.js'
@@ -332,12 +332,25 @@ export class ConsentEngine {
       records: [...records.map(({ record: r }) => `${r.event}:${r.purposes.join('+')}`), ...(erasure ? ['erased'] : [])],
       replies: replies.length,
     })
-    // The question, when the step ends on one, comes with its answers to tap (where the provider shows them).
-    const question = openQuestion(snapshot)
-    const choices = question !== undefined && keys.at(-1) === question ? this.choices.of(snapshot, contact.language) : undefined
+    // While a question is open, the last reply (the question, or the hint to it) comes with its
+    // answers to tap, where the provider shows them.
+    const choices = openQuestion(snapshot) !== undefined && replies.length ? this.choices.of(snapshot, contact.language) : undefined
     for (const [i, text] of replies.entries()) {
-      if (choices && i === replies.length - 1) await this.deps.messenger.send(inbound.contact, text, choices)
-      else await this.deps.messenger.send(inbound.contact, text)
+      const sending =
+        choices && i === replies.length - 1
+          ? this.deps.messenger.send(inbound.contact, text, choices)
+          : this.deps.messenger.send(inbound.contact, text)
+      // A provider that may not reply now (the Cloud API, a message redelivered after its 24-hour
+      // window): what the message did is saved; the replies are not sent, and the log says why.
+      const sent = await sending.then(
+        () => true,
+        (error: unknown) => {
+          if (!(error instanceof NotSent)) throw error
+          this.log.warn('reply.not_sent', { contact: contactRef(inbound.contact), reason: error.reason })
+          return false
+        },
+      )
+      if (!sent) break
     }
     this.staff.notify(waiting, contact.id)
   }

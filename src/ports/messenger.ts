@@ -20,3 +20,16 @@ export interface Choice {
  * button labelled `button`. The ids encode the question they answer (app/reply-choices.ts).
  */
 export type Choices = { kind: 'buttons'; options: Choice[] } | { kind: 'list'; button: string; options: Choice[] }
+
+/**
+ * The provider will not carry this message now, for a reason that retrying soon will not change:
+ * the Cloud API outside the 24-hour window since the recipient last wrote (free text may not be
+ * sent there; only an approved template). Nothing was sent; the caller decides what that means
+ * (a reply: logged; a note to the staff: not told, told again later).
+ */
+export class NotSent extends Error {
+  override name = 'NotSent'
+  constructor(readonly reason: 'outside-window') {
+    super(`not sent: ${reason}`)
+  }
+}

@@ -4,13 +4,13 @@
  *
  * Free-form messages may only go to someone who wrote in the last 24 hours (messages/send-messages,
  * "Customer service windows"). Outside that window the messenger does not try: it logs
- * `cloud.outside_window` with why and resolves undefined, as it does when Meta itself answers
- * 131047 (re-engagement). The bot has nothing to say to someone who has not written for a day
+ * `cloud.outside_window` with why and rejects with NotSent('outside-window'), as it does when
+ * Meta itself answers 131047 (re-engagement). The bot has nothing to say to someone who has not written for a day
  * except through an approved template, which is the campaign's business, not a reply's.
  * Any other refusal is thrown as a GraphError: the engine logs it.
  */
 import type { Logger } from '../../ports/logger.js'
-import type { Messenger } from '../../ports/messenger.js'
+import { NotSent, type Messenger } from '../../ports/messenger.js'
 import { type CustomerWindows, WINDOW_MS } from './customer-window.js'
 import { GraphError, type GraphClient } from './graph-client.js'
 import { sendBodies, targetOf } from './send-bodies.js'
@@ -40,7 +40,7 @@ export function createCloudMessenger(options: CloudMessengerOptions): Messenger 
           reason: last === undefined ? 'never_wrote' : 'window_closed',
           ...(last !== undefined ? { hoursSince: Math.floor((now - last) / 3_600_000) } : {}),
         })
-        return
+        throw new NotSent('outside-window')
       }
       for (const body of sendBodies(contact, text, choices)) {
         try {
@@ -49,7 +49,7 @@ export function createCloudMessenger(options: CloudMessengerOptions): Messenger 
         } catch (error) {
           if (error instanceof GraphError && error.code === REENGAGEMENT) {
             logger.info('cloud.outside_window', { reason: 'meta_131047' })
-            return
+            throw new NotSent('outside-window')
           }
           throw error
         }

@@ -10,7 +10,7 @@ import { createCloudWhatsApp } from '../../../src/adapters/cloud/cloud-whatsapp.
 import { GraphError } from '../../../src/adapters/cloud/graph-client.js'
 import type { InteractiveBody, TextBody } from '../../../src/adapters/cloud/payloads.js'
 import { NotACloudAddress } from '../../../src/adapters/cloud/send-bodies.js'
-import type { Choice } from '../../../src/ports/messenger.js'
+import { NotSent, type Choice } from '../../../src/ports/messenger.js'
 import { signedPost } from '../../support/cloud-webhook.js'
 import { type FakeGraph, startFakeGraph } from '../../support/fake-graph.js'
 import { GRAPH_ERRORS } from '../../fixtures/cloud-api/graph.js'
@@ -184,12 +184,12 @@ describe('the 24-hour customer service window', () => {
     expect(inside.graph.sends).toHaveLength(1)
 
     const closed = await bot({ lastWrote: 24 * HOUR })
-    await closed.send(PHONE, 'Hola')
+    await expect(closed.send(PHONE, 'Hola')).rejects.toEqual(new NotSent('outside-window'))
     expect(closed.graph.sends).toEqual([])
     expect(closed.logger.lines.find((l) => l.event === 'cloud.outside_window')?.fields).toEqual({ reason: 'window_closed', hoursSince: 24 })
 
     const stranger = await bot({ lastWrote: undefined })
-    await stranger.send(PHONE, 'Hola')
+    await expect(stranger.send(PHONE, 'Hola')).rejects.toBeInstanceOf(NotSent)
     expect(stranger.graph.sends).toEqual([])
     expect(stranger.logger.lines.find((l) => l.event === 'cloud.outside_window')?.fields).toEqual({ reason: 'never_wrote' })
   })
@@ -209,14 +209,14 @@ describe('the 24-hour customer service window', () => {
     await send(BSUID, 'Hola')
     expect(graph.sends.map((s) => s.recipient)).toEqual([PHONE, BSUID])
     at(wrote + 24 * HOUR)
-    await send(PHONE, 'Hola')
+    await expect(send(PHONE, 'Hola')).rejects.toBeInstanceOf(NotSent)
     expect(graph.sends).toHaveLength(2)
   })
 
-  it('Meta’s own 131047 (re-engagement) is logged, not thrown', async () => {
+  it('Meta’s own 131047 (re-engagement) is logged and told as NotSent, not as Meta’s error', async () => {
     const { send, graph, logger } = await bot()
     graph.failNext(GRAPH_ERRORS[131047])
-    await send(PHONE, 'Hola')
+    await expect(send(PHONE, 'Hola')).rejects.toBeInstanceOf(NotSent)
     expect(graph.sends).toHaveLength(1)
     expect(logger.lines.find((l) => l.event === 'cloud.outside_window')?.fields).toEqual({ reason: 'meta_131047' })
   })
