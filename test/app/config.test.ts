@@ -366,3 +366,68 @@ describe('parseConfig: PostgreSQL and the number', () => {
     expect(configError(['--database-url', url]).message).toContain('--database-url')
   })
 })
+
+describe('--provider cloud (Meta’s Cloud API)', () => {
+  const CLOUD = {
+    WHATSAPP_ACCESS_TOKEN: 'EAAGm0PX4ZCpsBAKZCZBexampleTOKEN1234567890',
+    WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
+    WHATSAPP_APP_SECRET: '0f3c9a2e51b7d6a48c1e5f2b9d7a3c60',
+    WHATSAPP_VERIFY_TOKEN: 'k3Jd8s0Lw2Qe7RtY',
+  }
+
+  it('reads the four settings from the environment, with the Graph API’s default address and WhatsApp’s defaults', () => {
+    expect(config(['--provider', 'cloud'], CLOUD)).toMatchObject({
+      provider: 'cloud',
+      cloud: {
+        accessToken: CLOUD.WHATSAPP_ACCESS_TOKEN,
+        phoneNumberId: '106540352242922',
+        appSecret: CLOUD.WHATSAPP_APP_SECRET,
+        verifyToken: CLOUD.WHATSAPP_VERIFY_TOKEN,
+        graphUrl: 'https://graph.facebook.com/v23.0',
+      },
+      logLevel: 'info',
+      rateLimit: { messages: 20, seconds: 10 },
+      http: { port: 3210, host: '127.0.0.1' },
+    })
+    expect(config(['--provider', 'cloud'], { ...CLOUD, WHATSAPP_GRAPH_URL: 'http://127.0.0.1:9000/v23.0/' }).cloud?.graphUrl).toBe(
+      'http://127.0.0.1:9000/v23.0',
+    )
+    // The settings are the Cloud API's alone: another provider does not ask for them.
+    expect(config(['--provider', 'whatsapp'], CLOUD)).not.toHaveProperty('cloud')
+  })
+
+  it.each([
+    ['WHATSAPP_ACCESS_TOKEN', undefined, /needs WHATSAPP_ACCESS_TOKEN in \.env or the environment: the access token/],
+    ['WHATSAPP_ACCESS_TOKEN', 'Bearer EAAG 123', /WHATSAPP_ACCESS_TOKEN does not look like a Meta access token/],
+    ['WHATSAPP_PHONE_NUMBER_ID', undefined, /needs WHATSAPP_PHONE_NUMBER_ID .*"Phone number ID"/],
+    ['WHATSAPP_PHONE_NUMBER_ID', '+1 555 078 3881', /not the phone number itself; not "\+1 555 078 3881"/],
+    ['WHATSAPP_APP_SECRET', undefined, /needs WHATSAPP_APP_SECRET .*App secret/],
+    ['WHATSAPP_APP_SECRET', 'not-the-secret', /32 hexadecimal characters/],
+    ['WHATSAPP_VERIFY_TOKEN', undefined, /needs WHATSAPP_VERIFY_TOKEN/],
+    ['WHATSAPP_VERIFY_TOKEN', 'short', /at least 16 characters without spaces \(5 now\)/],
+    ['WHATSAPP_GRAPH_URL', 'graph.facebook.com', /WHATSAPP_GRAPH_URL must be the Graph API's address with its version/],
+    ['WHATSAPP_GRAPH_URL', 'http://proxy.example/v23.0', /must start with https:\/\/ \(plain http:\/\/ only to localhost/],
+  ])('stops at a missing or malformed %s (%s) with one line saying what to set', (name, value, message) => {
+    const env: NodeJS.ProcessEnv = { ...CLOUD, [name]: value }
+    if (value === undefined) delete env[name]
+    const error = configError(['--provider', 'cloud'], env)
+    expect(error.message).toMatch(message)
+    expect(error.message).not.toContain('\n')
+    // A secret is never echoed back.
+    expect(error.message).not.toContain(CLOUD.WHATSAPP_APP_SECRET)
+    expect(error.message).not.toContain(CLOUD.WHATSAPP_ACCESS_TOKEN)
+  })
+
+  it('needs the web server, where Meta delivers the messages', () => {
+    expect(configError(['--provider', 'cloud', '--no-http'], CLOUD).message).toMatch(
+      /receives messages at the web server's \/webhooks\/whatsapp/,
+    )
+    expect(configError(['--provider', 'cloud'], { ...CLOUD, HTTP_PORT: '0' }).message).toMatch(/set HTTP_PORT to a port/)
+  })
+
+  it('names cloud among the providers when another is asked for', () => {
+    expect(configError(['--provider', 'telegram']).message).toBe(
+      '--provider (PROVIDER) must be "console", "whatsapp" or "cloud", not "telegram"',
+    )
+  })
+})
