@@ -96,7 +96,7 @@ export function checkButtonLabels(m: LoadedFile): void {
       m.file.problem(
         line,
         `"${key}" is ${length} characters; a WhatsApp button shows at most ${MAX_BUTTON_LABEL}: shorten it (e.g. "${[...label]
-          .slice(0, MAX_BUTTON_LABEL - 1)
+          .slice(0, MAX_BUTTON_LABEL)
           .join('')
           .trim()}")`,
       )
