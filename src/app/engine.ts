@@ -476,7 +476,9 @@ export class ConsentEngine {
   private phoneOf(inbound: Inbound) {
     const id = addressesOf(inbound.contact, inbound.alias).number ?? inbound.contact
     const country = countryOf(id)
-    return /^\d+$/.test(id) ? { phone: id, ...(country ? { country } : {}) } : {}
+    if (/^\d+$/.test(id)) return { phone: id, ...(country ? { country } : {}) }
+    // A business-scoped user id names the country alone: numbers typed without + are read in it.
+    return country ? { country } : {}
   }
 
   private async fail(inbound: Inbound, error: unknown): Promise<void> {

@@ -26,6 +26,9 @@ export const MAX_LIST_ROWS = 10
 const SEPARATOR = '|'
 
 export class ReplyChoices {
+  /** The options of each question as shown once (the owner's texts do not change while the bot runs). */
+  private readonly made = new Map<string, Choices | undefined>()
+
   constructor(
     private readonly policy: Policy,
     private readonly texts: Texts,
@@ -35,17 +38,25 @@ export class ReplyChoices {
   of(snapshot: ConversationSnapshot, language: Language): Choices | undefined {
     const question = openQuestion(snapshot)
     if (question === undefined) return undefined
+    const intents = expectedIntents(snapshot)
+    const numbered = currentChoices(snapshot)
+    const key = `${language}\u0000${question}\u0000${intents.join()}\u0000${numbered.join()}`
+    if (this.made.has(key)) return this.made.get(key)
+    const made = this.make(question, intents, numbered, language)
+    this.made.set(key, made)
+    return made
+  }
+
+  private make(question: string, intents: string[], numbered: string[], language: Language): Choices | undefined {
     const option = (answer: string, key: string): Choice => ({
       id: `${question}${SEPARATOR}${answer}`,
       title: this.texts.render(language, key),
     })
-    const intents = expectedIntents(snapshot)
     if (intents.includes(CHANNEL_INTENT))
       return this.list(
         language,
         this.policy.channels.map((c) => option(channelIntent(c.channel), `channels.${c.channel}`)),
       )
-    const numbered = currentChoices(snapshot)
     if (numbered.length)
       return this.list(
         language,
