@@ -150,7 +150,9 @@ async function runCloud(config: Config, logger: Logger, options: Options): Promi
     )
     process.exit(1)
   }
-  onStopSignal(bot, () => void cloud.close())
+  // The replies in hand go out while bot.close() settles the engine (the web server stops taking
+  // webhooks first); a Graph API that keeps them waiting is given up after 5 s.
+  onStopSignal(bot, () => setTimeout(() => void cloud.close(), 5_000).unref())
   process.stdout.write(
     `Receiving WhatsApp Cloud API messages at ${bot.web.url}${cloud.webhook.path} (give Meta the public https address that leads there; see README, "WhatsApp's Cloud API").\n${pagesLine(bot, config)}${await ledgerKeyLine(config)}`,
   )
