@@ -159,6 +159,6 @@ describe('the console provider, piped', () => {
   it('says what is wrong with a bad option', async () => {
     const run = await runBot(['--provider', 'telegram'], '')
     expect(run.code).toBe(2)
-    expect(run.stderr).toMatch(/--provider .* must be "console" or "whatsapp"/)
+    expect(run.stderr).toMatch(/--provider .* must be "console", "whatsapp" or "cloud"/)
   })
 })

@@ -252,7 +252,10 @@ describe('business-scoped user ids', () => {
     expect(contactRows(stored).map((row) => row.contact)).toEqual([bsuid])
     expect(ledgerRows(stored).map((row) => row.contact)).toEqual([bsuid, bsuid])
     await bot.close()
-    const run = await runCli('receipt.ts', [db.ledger[0]!.id, '--data-dir', bot.dataDir], ownerProject())
+    // The owner's command, on the store this run keeps the data in (files, or the postgres project's database).
+    const storage = await storageFor(bot.dataDir)
+    const env = storage.kind === 'postgres' ? { DATABASE_URL: storage.url } : {}
+    const run = await runCli('receipt.ts', [db.ledger[0]!.id, '--data-dir', bot.dataDir], ownerProject(), env)
     expect(run.stderr).toBe('')
     expect(JSON.parse(run.stdout)).toMatchObject({ piiPrincipalId: bsuid, event: 'given', eventPurposes: ['service'] })
   })
