@@ -13,10 +13,10 @@ module.exports = {
     },
     {
       name: 'domain-models-with-few-packages',
-      comment: 'the packages the domain is written in: XState (the machine) and libphonenumber-js (numbers)',
+      comment: 'the packages the domain is written in: XState (the machine), libphonenumber-js (numbers) and countries-and-timezones (the zones of a number\'s country)',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: '^node_modules/(xstate|libphonenumber-js)/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: '^node_modules/(xstate|libphonenumber-js|countries-and-timezones)/' },
     },
     { name: 'domain-types-are-domain', severity: 'error', from: { path: '^src/domain/' }, to: { path: '^src/(ports|adapters|app|main|cli)/' } },
     { name: 'ports-know-only-the-domain', severity: 'error', from: { path: '^src/ports/' }, to: { path: '^src/(adapters|app|main|cli)/' } },
