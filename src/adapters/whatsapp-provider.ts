@@ -36,7 +36,7 @@ import { join, resolve } from 'node:path'
 import qrcode from 'qrcode-terminal'
 import type { ProviderClass } from '@builderbot/bot'
 import type { Logger } from '../ports/logger.js'
-import type { Messenger } from '../ports/messenger.js'
+import { NotSent, type Messenger } from '../ports/messenger.js'
 import type { InboundSource } from '../ports/inbound-source.js'
 import { lidMappingReader } from './baileys-lid-mapping.js'
 import type { OwnAccount } from './baileys-staff.js'
@@ -85,6 +85,9 @@ export interface WhatsAppOptions {
    */
   about?: string
 }
+
+/** Baileys' DisconnectReason.connectionClosed: what a send on a closed socket is refused with. */
+const CONNECTION_CLOSED = 428
 
 export interface WhatsApp {
   provider: ProviderClass
@@ -178,10 +181,17 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
     messenger: {
       // Straight through Baileys, not BuilderBot's sendMessage: it takes no message id, and would
       // mangle a `…@lid`. Numbers go to `<digits>@s.whatsapp.net`, as BuilderBot writes them.
+      // No connection (none yet, or Baileys' "Connection Closed", a Boom with status 428): NotSent,
+      // so a campaign stops and says so instead of counting failures.
       async send(contact, text) {
         const vendor = provider.vendor
-        if (!vendor) throw new Error('WhatsApp is not connected')
-        await vendor.sendMessage(contact.includes('@') ? contact : `${contact}@s.whatsapp.net`, { text }, { messageId: ids.next() })
+        if (!vendor) throw new NotSent('disconnected')
+        try {
+          await vendor.sendMessage(contact.includes('@') ? contact : `${contact}@s.whatsapp.net`, { text }, { messageId: ids.next() })
+        } catch (error) {
+          if ((error as { output?: { statusCode?: number } })?.output?.statusCode === CONNECTION_CLOSED) throw new NotSent('disconnected')
+          throw error
+        }
       },
     },
     connect: open,

@@ -43,6 +43,9 @@ import { ConsentRecords, latestReceipt, newPrincipal, newReceiptId } from './rec
 import { ReplyChoices } from './reply-choices.js'
 import { ReplyTexts } from './reply-texts.js'
 import { Deliveries } from './deliveries.js'
+import { Invitations, type InvitationOutcome, type InvitationRequest } from './invitations.js'
+import { messengerOutreach } from './messenger-outreach.js'
+import type { Outreach } from '../ports/outreach.js'
 import { Preferences } from './preferences.js'
 import { PatientWrites, type StoreFault } from './patient-writes.js'
 import { StaffChats } from './staff-chats.js'
@@ -73,6 +76,10 @@ export interface EngineDeps {
   maxWaiting?: number
   /** Tells the business's staff when a chat waits for a person (none: the dashboard shows it). */
   staffNotifier?: StaffNotifier
+  /** How a campaign's invitations go (the Cloud API: templates); by default as texts through `messenger`. */
+  outreach?: Outreach
+  /** Told the addresses of a contact about to be erased at their request (the campaigns' suppression list). */
+  onErasure?: (addresses: string[]) => Promise<void>
 }
 
 export class ConsentEngine {
@@ -83,6 +90,7 @@ export class ConsentEngine {
   private readonly choices: ReplyChoices
   private readonly deliveries: Deliveries
   private readonly preferences: Preferences
+  private readonly invitations: Invitations
   private readonly queues: ContactQueues
   private readonly people: People
   private readonly staff: StaffChats
@@ -143,6 +151,21 @@ export class ConsentEngine {
       newContact: (id, now) => this.newContact(id, id, undefined, now),
       newConversation: newConversationOf,
     })
+    this.invitations = new Invitations({
+      business,
+      store: deps.store,
+      outreach: deps.outreach ?? messengerOutreach(deps.messenger),
+      machine: this.machine,
+      records: this.records,
+      replies: this.replies,
+      choices: this.choices,
+      log: this.log,
+      clock: this.clock,
+      enqueue: (contactId, work) => this.inQueue(contactId, work),
+      newContact: (id, now, language) => ({ ...this.newContact(id, id, undefined, now), ...(language ? { language } : {}) }),
+      phoneOf: (id) => this.phoneOf({ contact: id }),
+      restore: (persisted, contactId) => this.restore(persisted, contactId),
+    })
     if (deps.rateLimit !== false) {
       const ended = ({ contact, dropped }: FloodEnded) => this.log.info('rate_limit.ended', { contact: contactRef(contact), dropped })
       this.limiter = new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => this.clock().getTime(), ended)
@@ -192,6 +215,19 @@ export class ConsentEngine {
    */
   preferenceChanged(change: PreferenceChange): Promise<void> {
     return this.preferences.changed(change)
+  }
+
+  /**
+   * A campaign writes first to a client the business already has: the notice and the first
+   * question, in their queue, if they may still be written to (invitations.ts).
+   */
+  invite(request: InvitationRequest): Promise<InvitationOutcome> {
+    return this.invitations.invite(request)
+  }
+
+  /** Whether a campaign's invitation to this number was saved (before it went). */
+  wasInvited(phone: string, campaign: string): Promise<boolean> {
+    return this.invitations.wasInvited(phone, campaign)
   }
 
   /** The provider reports what became of a message the bot sent: kept on the recipient's contact (deliveries.ts). */
@@ -280,6 +316,17 @@ export class ConsentEngine {
     })
   }
 
+  /** Runs `work` in the contact's queue and gives its result, or its error (a queue's own failures are only logged). */
+  private inQueue<T>(contactId: string, work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      void this.queues.enqueue(
+        contactId,
+        async () => resolve(await work()),
+        async (error) => reject(error),
+      )
+    })
+  }
+
   /** One message: load the person → read their words → step the conversation → record → commit → reply. */
   private async process(inbound: Inbound, person: string): Promise<void> {
     const now = this.clock()
@@ -321,6 +368,8 @@ export class ConsentEngine {
       // Nothing of the contact is kept: what the step recorded, if anything, is erased with the rest,
       // and the proof that the erasure was asked for and done is all that remains.
       if (records.length) await this.durably(inbound, contact.language, () => this.deps.store.commit(change))
+      // On the campaigns' suppression list first: a later list with their number never reaches them.
+      if (this.deps.onErasure) await this.deps.onErasure([contact.id, ...(contact.lid ? [contact.lid] : [])])
       await this.durably(inbound, contact.language, () => this.deps.store.erase(contact.id, erasure))
     } else {
       await this.durably(inbound, contact.language, () => this.deps.store.commit(change))
@@ -473,7 +522,7 @@ export class ConsentEngine {
   }
 
   /** The contact's own number and its country, for "same number" and numbers typed without +. */
-  private phoneOf(inbound: Inbound) {
+  private phoneOf(inbound: Pick<Inbound, 'contact' | 'alias'>) {
     const id = addressesOf(inbound.contact, inbound.alias).number ?? inbound.contact
     const country = countryOf(id)
     if (/^\d+$/.test(id)) return { phone: id, ...(country ? { country } : {}) }

@@ -110,7 +110,10 @@ export class MessageReader {
    */
   private chosen(id: string, label: string, current: ConversationSnapshot): ConversationEvent {
     const choice = readChoice(id)
-    if (!choice || choice.question !== openQuestion(current)) return { type: 'answer', text: label }
+    // Not one of the bot's own ids: a template's quick-reply button sent without a payload (a
+    // campaign's invitation), whose payload is its label: read as if typed.
+    if (!choice) return this.meaning(label, current.context.language, expectedIntents(current))
+    if (choice.question !== openQuestion(current)) return { type: 'answer', text: label }
     const expected = expectedIntents(current)
     const channel = channelOfIntent(choice.answer)
     if (channel && expected.includes(CHANNEL_INTENT) && this.channelIntents.includes(choice.answer))

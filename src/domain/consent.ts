@@ -117,6 +117,11 @@ export interface Contact {
    * Cloud API's statuses), newest last: for campaigns and the dashboard. Not consent: kept here.
    */
   deliveries?: Delivery[]
+  /**
+   * The latest campaign that wrote to them first (after a policy change), and when: saved with
+   * the invitation's conversation, before it is sent. Not consent: kept here.
+   */
+  invited?: { campaign: string; at: string }
 }
 
 /** A message the bot sent and the latest the provider said of it. */

@@ -16,6 +16,8 @@ import type { Messenger } from '../../ports/messenger.js'
 import type { StaffMessage } from '../../ports/staff.js'
 import type { Delay } from '../staff-webhook.js'
 import { createCloudMessenger } from './cloud-messenger.js'
+import { createCloudOutreach, type Templates } from './cloud-outreach.js'
+import type { Outreach } from '../../ports/outreach.js'
 import { CustomerWindows, type LastInbound } from './customer-window.js'
 import { createGraphClient } from './graph-client.js'
 import { Listeners } from './listeners.js'
@@ -62,6 +64,8 @@ export interface CloudWebhook {
 export interface CloudWhatsApp {
   inbound: InboundSource
   messenger: Messenger
+  /** A campaign's invitations: the approved templates the owner named, per language. */
+  outreach(templates: Templates): Outreach
   webhook: CloudWebhook
   /** Stops taking webhooks (503: Meta delivers them again later) and gives up sends waiting to be tried again. */
   close(): Promise<void>
@@ -132,6 +136,7 @@ export function createCloudWhatsApp(options: CloudWhatsAppOptions): CloudWhatsAp
       onStaffMessage: (listener) => staff.add(listener),
     },
     messenger,
+    outreach: (templates) => createCloudOutreach({ client, templates, logger, onSent: (id) => sentIds.add(id) }),
     webhook: { path: WEBHOOK_PATH, handle },
     async close() {
       stop.abort()

@@ -192,7 +192,20 @@ export interface InteractiveBody {
     | { type: 'list'; body: { text: string }; action: { button: string; sections: { title: string; rows: ListRow[] }[] } }
 }
 
-export type SendBody = TextBody | InteractiveBody
+/**
+ * POST /{phone-number-id}/messages: an approved message template (messages/template-messages),
+ * by its name and language code, with no parameters: its text is the one Meta approved.
+ */
+export interface TemplateBody {
+  messaging_product: 'whatsapp'
+  recipient_type: 'individual'
+  to?: string
+  recipient?: string
+  type: 'template'
+  template: { name: string; language: { code: string } }
+}
+
+export type SendBody = TextBody | InteractiveBody | TemplateBody
 
 /** What a send answers with. */
 export interface SendResponse {

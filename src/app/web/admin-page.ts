@@ -13,6 +13,7 @@ import { dashboardNames, dashboardPage, dashboardStats } from './dashboard.js'
 import { numbersNav } from './numbers.js'
 import { staffOverview } from './staff-chats.js'
 import type { StaffSectionView } from './staff-section.js'
+import type { CampaignProgress } from '../../domain/campaign.js'
 
 export interface AdminPageInput {
   data: ConsentData
@@ -34,6 +35,8 @@ export interface AdminPageInput {
    * and its own links keep the number shown. Another number's page has no staff buttons (no csrf).
    */
   numbers?: { shown: string; current: string; names: string[] } | undefined
+  /** The number's campaigns, newest first, with their figures (the running bot's own number only). */
+  campaigns?: CampaignProgress[]
 }
 
 export function adminPage(input: AdminPageInput): string {

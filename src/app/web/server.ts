@@ -28,6 +28,7 @@ import { silentLogger, type Logger } from '../logger.js'
 import { AdminAuth } from './admin-auth.js'
 import { EXPORT_PATHS, exportReply } from './admin-exports.js'
 import { adminPage } from './admin-page.js'
+import { CAMPAIGNS_PATH, campaignRoute, type CampaignControl } from './campaign-routes.js'
 import { dashboardNames } from './dashboard-names.js'
 import { allNumbersPage, chooseNumber, numberRow, readNumber, UNKNOWN_NUMBER, type WebNumbers } from './numbers.js'
 import { pageTexts } from '../page-texts.js'
@@ -72,6 +73,8 @@ export interface WebOptions {
   numbers?: WebNumbers
   /** A provider's webhook (the Cloud API's `cloud.webhook`): its handler answers `path` itself, before any other route. */
   webhook?: WebhookRoute
+  /** The number's notice campaigns (the running bot's): their panel on the dashboard, and /admin/campaigns for `npm run campaign`. */
+  campaigns?: CampaignControl
 }
 
 export interface WebhookRoute {
@@ -173,6 +176,8 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         }),
       }
     }
+    if (path === CAMPAIGNS_PATH || path.startsWith(`${CAMPAIGNS_PATH}/`) || path === `${CAMPAIGNS_PATH}.json`)
+      return campaignRoute({ request, url, auth, adminAuth, campaigns: options.campaigns, log })
     const action = CHAT_ACTIONS.get(path)
     if (action) {
       if (request.method !== 'POST') return { name: `chats_${action}`, reply: text(405, 'Only POST', { Allow: 'POST' }) }
@@ -239,6 +244,7 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         csrf: options.chats && !other ? adminAuth.csrf : undefined,
         timeZone: options.timeZone,
         numbers: numbers && choice ? { shown: other ?? numbers.current, current: numbers.current, names: choice.names } : undefined,
+        campaigns: other ? undefined : await options.campaigns?.list(),
       })
       return { name: other ? 'admin_number' : 'admin', reply: page(body) }
     }
