@@ -45,11 +45,12 @@ export type TargetState =
  * How fast a campaign writes. On a linked device (Baileys): one message every `minGapSeconds` to
  * `maxGapSeconds` (a random spread), at most `perDay` a day, only within `hours` in each
  * client's own time zone. On the Cloud API: at most `perDay` business-initiated conversations a
- * day (the account's messaging tier) and `perSecond`.
+ * day (the account's messaging tier) and `perSecond`, within `hours` only when the owner set them.
+ * `perDay` counts any 24 hours, not calendar days. See src/domain/campaign-pace.ts.
  */
 export type CampaignPace =
   | { kind: 'linked-device'; minGapSeconds: number; maxGapSeconds: number; perDay: number; hours?: CampaignHours }
-  | { kind: 'cloud'; perSecond: number; perDay: number }
+  | { kind: 'cloud'; perSecond: number; perDay: number; hours?: CampaignHours }
 
 /** Opening hours as the policy writes them, applied in each client's time zone (minutes after midnight). */
 export interface CampaignHours {

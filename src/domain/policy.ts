@@ -5,7 +5,9 @@
  */
 
 /** The channels the bot knows how to offer. `whatsapp` means "stay here". */
+import type { CampaignHours } from './campaign.js'
 import type { KantaraPiiCategory, KantaraPurposeCategory } from './kantara.js'
+import type { Language } from './language.js'
 
 export const CHANNELS = ['whatsapp', 'telegram', 'signal', 'line', 'sms', 'email', 'call'] as const
 export type Channel = (typeof CHANNELS)[number]
@@ -112,6 +114,39 @@ export interface Policy {
   lapseUnansweredAfterDays?: number
   /** How the bot shares the number with the business's staff. */
   staff: StaffPolicy
+  /** How fast `npm run campaign` writes to the clients the business already has (the safe pace when not written). */
+  campaign: CampaignPolicy
+}
+
+/**
+ * The pace of a notice campaign (policy.yaml `campaign`), every field at its safe default when the
+ * owner writes none. Values above the safe ones are allowed here: the campaign refuses them
+ * without the owner's `--faster` (src/domain/campaign-pace.ts).
+ */
+export interface CampaignPolicy {
+  /** When messages go, in each client's own time zone. */
+  hours: CampaignHours
+  /** The line of `hours:` when the owner wrote it: the Cloud API keeps to hours only then. */
+  hoursLine?: number
+  /** Linked device: a random wait between two messages. */
+  gap: { minSeconds: number; maxSeconds: number }
+  /** Linked device: at most this many messages in any 24 hours. */
+  perDay: number
+  /** Cloud API: the account's messaging tier (people a day) and messages a second. */
+  cloud: { tier: CloudTier; perSecond: number }
+  /** Cloud API: the approved template per language, as Meta's WhatsApp Manager names it. */
+  templates: Partial<Record<Language, CampaignTemplate>>
+  line?: number
+}
+
+/** Meta's messaging tiers: business-initiated conversations with this many people in 24 hours. */
+export type CloudTier = 250 | 2000 | 10000 | 100000
+
+export interface CampaignTemplate {
+  name: string
+  /** Meta's language code of the template, e.g. `es_MX`, `en_US`. */
+  language: string
+  line?: number
 }
 
 /** How the bot and the business's staff share the number (policy.yaml `staff`). */

@@ -29,6 +29,7 @@ import {
   type RightUse,
 } from '../../domain/policy.js'
 import { nearest, type Entry, type OwnerFile } from '../owner-file.js'
+import { readCampaign } from './campaign-reader.js'
 import { IDENTIFIER } from './identifier.js'
 import { readStaff } from './staff-reader.js'
 
@@ -51,6 +52,7 @@ export function readPolicy(file: OwnerFile): Policy {
       'consentValidForDays',
       'lapseUnansweredAfterDays',
       'staff',
+      'campaign',
     ],
     'policy.yaml',
   )
@@ -222,6 +224,7 @@ export function readPolicy(file: OwnerFile): Policy {
     ...days('consentValidForDays', 'after that, a contact is asked again'),
     ...days('lapseUnansweredAfterDays', 'a consent question left unanswered that long is recorded as lapsed'),
     staff: readStaff(file, field('staff')),
+    campaign: readCampaign(file, field('campaign')),
   }
 }
 
