@@ -7,19 +7,30 @@
 import type { Campaign, CampaignPlan, CampaignStatus, TargetState } from '../domain/campaign.js'
 
 export interface CampaignStore {
-  /** Keeps a new campaign: every target `planned`, the status `paused` ("not started"). */
+  /**
+   * Keeps a new campaign: every target `planned`, the status `paused` ("not started", at the
+   * plan's `createdAt`). Rejects an id already kept, or one that could not name a file (up to
+   * 128 letters, digits, `.`, `_`, `-`, not starting with a dot), and a `createdAt` that is no time.
+   */
   create(plan: CampaignPlan): Promise<void>
   /** One campaign with its targets' states, or undefined. */
   get(id: string): Promise<Campaign | undefined>
-  /** Every campaign, newest first. */
+  /** Every campaign, newest first (by the plan's `createdAt`). */
   list(): Promise<Campaign[]>
-  /** Target `index` of campaign `id` is now in `state`; durable once resolved. */
+  /**
+   * Target `index` (its place in the plan's `targets`, from 0) of campaign `id` is now in `state`;
+   * durable once resolved. Rejects a campaign it does not keep and an index out of range.
+   */
   mark(id: string, index: number, state: TargetState): Promise<void>
+  /** The campaign's status is now `status`; durable once resolved. Rejects a campaign it does not keep. */
   setStatus(id: string, status: CampaignStatus): Promise<void>
   /**
    * Addresses whose data was erased at their request (a suppression list): the store keeps only
    * an HMAC of each under a key of its own, never the number, so a campaign can tell "never
-   * again" and nothing else can be read from it.
+   * again" and nothing else can be read from it. An address is as the bot keeps it: a number's
+   * digits with its country code, or an id without a number (`…@lid`, a user id). The stores the
+   * bot opens (src/main/campaign-store.ts) know every form of a number: a Mexican mobile added
+   * with or without the 1 after 52 is found under both.
    */
   isErased(address: string): Promise<boolean>
   addErased(address: string): Promise<void>
