@@ -29,6 +29,14 @@ import { createWebhookNotifier } from '../adapters/staff-webhook.js'
 import { createWhatsAppNotifier } from '../adapters/staff-whatsapp.js'
 import type { StaffNotifier } from '../ports/staff.js'
 import { FILES, numbersIn, openReader, openStore } from './store.js'
+import { openCampaignStore } from './campaign-store.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { CampaignRunner } from '../app/campaign-runner.js'
+import { Campaigns } from '../app/campaigns.js'
+import type { CampaignPlan } from '../domain/campaign.js'
+import type { Policy } from '../domain/policy.js'
+import type { Outreach } from '../ports/outreach.js'
+import { STOPPING_CODES } from '../adapters/cloud/cloud-outreach.js'
 
 export interface BusinessFiles {
   business: BusinessFlow
@@ -90,10 +98,22 @@ export interface BotOptions {
   staff?: StaffConfig
   /** Tells the staff instead of the notifiers `staff` would build (tests). */
   staffNotifier?: StaffNotifier
+  /** Which provider a campaign writes through, for its pace (default: the terminal's). */
+  campaignProvider?: CampaignPlan['provider']
+  /** How a campaign's invitations go, made with the owner's templates (the Cloud API); by default as texts. */
+  outreach?: (templates: Policy['campaign']['templates']) => Outreach
+  /** How a campaign waits for its next message (tests: a fake clock); by default a timer. */
+  campaignWait?: (ms: number, signal: AbortSignal) => Promise<void>
+  /** The campaign's random gaps (tests: a fixed one). */
+  random?: () => number
 }
 
 export interface RunningBot {
   engine: ConsentEngine
+  /** The number's campaigns: plan, pause, resume, figures (what /admin/campaigns serves). */
+  campaigns: Campaigns
+  /** The campaign runner (tests await its end; the provider tells it of trouble). */
+  campaignRunner: CampaignRunner
   /** Resolves once every message received so far is handled, persisted and answered. */
   settled(): Promise<void>
   /** Stops listening, finishes what is in hand, and flushes the database. */
@@ -132,11 +152,22 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       logger: options.logger ?? silentLogger,
       targets: { webhook: createWebhookNotifier, whatsapp: createWhatsAppNotifier },
     })
+  const log = options.logger ?? silentLogger
+  const campaignStore = await openCampaignStore(options.storage ?? FILES, { dataDir: options.dataDir, logger: log }).catch(
+    async (error: unknown) => {
+      await store.close()
+      throw error
+    },
+  )
   const engine = new ConsentEngine({
     business,
     texts,
     store,
     messenger,
+    ...(options.outreach ? { outreach: options.outreach(business.policy.campaign.templates) } : {}),
+    onErasure: async (addresses) => {
+      for (const address of addresses) await campaignStore.addErased(address)
+    },
     ...(staffNotifier ? { staffNotifier } : {}),
     defaultLanguage: options.defaultLanguage,
     logger: options.logger ?? silentLogger,
@@ -146,6 +177,41 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ...(source.numberOf ? { numberOf: (lid: string) => source.numberOf!(lid) } : {}),
   })
   const bridge = attachSource(source, engine, options.logger ?? silentLogger)
+  const clock = options.clock ?? (() => new Date())
+  const campaignRunner = new CampaignRunner({
+    store: campaignStore,
+    invite: (request) => engine.invite(request),
+    wasInvited: (phone, campaign) => engine.wasInvited(phone, campaign),
+    clock,
+    wait: options.campaignWait ?? ((ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined)),
+    ...(options.random ? { random: options.random } : {}),
+    log,
+    fallbackZone: business.policy.staff.hours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+  })
+  // A campaign cut off by a crash waits for the owner's --resume: a restart never sends unasked.
+  await campaignRunner.pauseInterrupted()
+  const campaigns = new Campaigns({
+    store: campaignStore,
+    runner: campaignRunner,
+    policy: business.policy,
+    provider: options.campaignProvider ?? 'console',
+    defaultLanguage: options.defaultLanguage,
+    load: async (address) => (await store.load(address)).contact,
+    contacts: async () => {
+      const contacts: Record<string, import('../domain/consent.js').Contact> = {}
+      for await (const { contact } of store.scan()) contacts[contact.id] = contact
+      return contacts
+    },
+    clock,
+    fallbackZone: business.policy.staff.hours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    log,
+  })
+  // Meta reports some limits only as a failed status (131049): the campaign stops there too.
+  const stopOnStatus = source.onStatus?.((status) => {
+    const reason = status.error && STOPPING_CODES.get(status.error.code)
+    if (reason) return campaignRunner.halt(reason, status.error!.code)
+    return undefined
+  })
   // One person, one contact: contacts split between a number and its LID before are merged now.
   const merging = source.numberOf
     ? engine
@@ -169,16 +235,22 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const sweeper = setInterval(sweep, LAPSE_SWEEP_MS)
   firstSweep.unref()
   sweeper.unref()
-  const web = options.http && (await startWeb(options, options.http, business, texts, engine))
+  const web = options.http && (await startWeb(options, options.http, business, texts, engine, campaigns))
   let closing: Promise<void> | undefined
   return {
     engine,
+    campaigns,
+    campaignRunner,
     settled: () => engine.settled(),
     ...(web ? { web } : {}),
     close() {
       closing ??= (async () => {
         clearTimeout(firstSweep)
         clearInterval(sweeper)
+        // A campaign sending now stops before anything else: the owner resumes it with --resume.
+        const running = campaignRunner.current
+        if (running) await campaignRunner.pause(running, `the bot was stopped; npm run campaign -- --resume ${running} continues it`)
+        stopOnStatus?.()
         await web?.close()
         bridge.detach()
         await merging
@@ -191,6 +263,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         // That the staff were told (or not) is stored before the store closes.
         await engine.staffNotesSettled()
         await engine.settled()
+        await campaignStore.close()
         await store.close()
       })()
       return closing
@@ -205,6 +278,7 @@ async function startWeb(
   business: BusinessFiles['business'],
   texts: Texts,
   engine: ConsentEngine,
+  campaigns: Campaigns,
 ): Promise<WebServer | undefined> {
   const logger = options.logger ?? silentLogger
   const { policy, flow } = business
@@ -233,6 +307,7 @@ async function startWeb(
         storeFault: () => engine.storeFault(),
         // The dashboard's pause and resume buttons (and `npm run staff` while the bot runs) steer chats through the engine.
         chats: engine,
+        campaigns,
         ...(policy.staff.hours?.timeZone ? { timeZone: policy.staff.hours.timeZone } : {}),
         policy,
         flow,

@@ -70,7 +70,7 @@ async function runConsole(config: Config, options: Options): Promise<void> {
   const provider = new ConsoleProvider({ input: process.stdin, output: process.stdout, from: config.from, interactive, botLabel })
   // A piped chat's stdout is the replies, and scripts run side by side: pages only when a port is set.
   const http = interactive || config.http?.explicit ? config.http : undefined
-  const bot = await startBot({ ...options, provider, ...(http ? { http } : {}) })
+  const bot = await startBot({ ...options, provider, campaignProvider: 'console', ...(http ? { http } : {}) })
   onStopSignal(bot, () => provider.close())
   if (interactive) {
     process.stdout.write(
@@ -114,6 +114,7 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
     provider: whatsapp.provider,
     inbound: whatsapp.inbound,
     messenger: whatsapp.messenger,
+    campaignProvider: 'whatsapp',
     ...(config.http ? { http: config.http } : {}),
   })
   onStopSignal(bot, () => whatsapp.stop())
@@ -124,6 +125,7 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
   // (exit code 3, so a supervisor can tell it from a crash and not restart into the same state).
   void whatsapp.loggedOut.then(async (message) => {
     process.stderr.write(`\n${message}\n`)
+    await bot.campaignRunner.halt('logged-out')
     whatsapp.stop()
     await bot.close()
     process.exit(3)
@@ -140,7 +142,15 @@ async function runCloud(config: Config, logger: Logger, options: Options): Promi
     logger,
     lastInbound: async (address) => bot?.engine.lastInbound(address),
   })
-  bot = await startBot({ ...options, inbound: cloud.inbound, messenger: cloud.messenger, webhook: cloud.webhook, http: config.http! })
+  bot = await startBot({
+    ...options,
+    inbound: cloud.inbound,
+    messenger: cloud.messenger,
+    outreach: cloud.outreach,
+    campaignProvider: 'cloud',
+    webhook: cloud.webhook,
+    http: config.http!,
+  })
   if (!bot.web) {
     // Without the web server no message can arrive: better stopped than silently deaf.
     await cloud.close()
