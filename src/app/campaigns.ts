@@ -24,31 +24,24 @@ export interface CampaignsDeps {
   defaultLanguage: Language
   /** A contact as stored, by address. */
   load: (address: string) => Promise<Contact | undefined>
-  /** Every contact as stored (the figures), read at most every few seconds. */
-  contacts: () => Promise<Readonly<Record<string, Contact>>>
   clock: () => Date
   fallbackZone: string
   log: Logger
 }
 
-/** The figures are read from every contact: at most this often, however often the progress bar asks. */
-const FIGURES_FRESH_MS = 3_000
-
 export class Campaigns implements CampaignControl {
-  private contactsRead?: { at: number; contacts: Promise<Readonly<Record<string, Contact>>> }
-
   constructor(private readonly deps: CampaignsDeps) {}
 
   async list(): Promise<CampaignProgress[]> {
     const campaigns = await this.deps.store.list()
-    if (!campaigns.length) return []
-    const contactOf = contactByPhone(await this.contacts())
-    return campaigns.map((c) => this.progressOf(c, contactOf))
+    const shown: CampaignProgress[] = []
+    for (const campaign of campaigns) shown.push(await this.progressOf(campaign))
+    return shown
   }
 
   async get(id: string): Promise<CampaignProgress | undefined> {
     const campaign = await this.deps.store.get(id)
-    return campaign && this.progressOf(campaign, contactByPhone(await this.contacts()))
+    return campaign && this.progressOf(campaign)
   }
 
   async plan(request: PlanRequest): Promise<PlanSummary> {
@@ -128,19 +121,18 @@ export class Campaigns implements CampaignControl {
     return undefined
   }
 
-  private contacts(): Promise<Readonly<Record<string, Contact>>> {
-    const now = Date.now()
-    if (!this.contactsRead || now - this.contactsRead.at > FIGURES_FRESH_MS) {
-      const contacts = this.deps.contacts()
-      this.contactsRead = { at: now, contacts }
-      contacts.catch(() => {
-        if (this.contactsRead?.contacts === contacts) this.contactsRead = undefined
-      })
+  /**
+   * The figures, read off the contacts the campaign wrote to (each loaded as stored: what they
+   * answered, what the provider said of the messages), not off every contact of the number.
+   */
+  private async progressOf(campaign: Campaign): Promise<CampaignProgress> {
+    const contacts: Record<string, Contact> = {}
+    for (const [i, state] of campaign.states.entries()) {
+      if (state.state !== 'sent') continue
+      const phone = campaign.plan.targets[i]!.phone
+      const contact = await this.lookup(phone)
+      if (contact) contacts[phone] = contact
     }
-    return this.contactsRead.contacts
-  }
-
-  private progressOf(campaign: Campaign, contactOf: (phone: string) => Contact | undefined): CampaignProgress {
-    return campaignProgress(campaign, contactOf, this.deps.policy, this.deps.runner.timing(campaign.plan.id, campaign))
+    return campaignProgress(campaign, contactByPhone(contacts), this.deps.policy, this.deps.runner.timing(campaign.plan.id, campaign))
   }
 }

@@ -44,11 +44,15 @@ export function perform(effects: readonly Effect[], records: ConsentRecords, at:
         break
       case 'recordConsent':
         done.records.push(records.change(contact, effect.given ? 'given' : 'refused', [effect.purpose], collection, now, answer))
+        // Agreeing again after a STOP: they talk to the bot again, and may be written to.
+        if (effect.given) delete contact.stopped
         break
       case 'withdrawConsent':
         // Recorded even when nothing was given: that the contact said stop is evidence too,
         // and the receipt they are given must name a record.
         done.records.push(records.change(contact, 'withdrawn', withdrawnPurposes(contact, effect.purposes), collection, now, answer))
+        // A STOP (every purpose) is also "do not write to me": no campaign does, whatever they had agreed to.
+        if (!effect.purposes) contact.stopped = now.toISOString()
         break
       case 'lapseConsent':
         if (effect.purposes.length)

@@ -9,7 +9,7 @@ import { outdatedTerms } from './terms.js'
 
 /**
  * - `new`: unknown to the bot: greeted, told, asked.
- * - `opted-out`: they withdrew a required purpose (STOP, "I no longer agree"): never written to.
+ * - `opted-out`: they said STOP, or withdrew a required purpose: never written to.
  * - `answered`: every required purpose has an answer under the current policy that still holds.
  * - `outdated`: they answered under terms that changed or expired: asked again with `--known`.
  * - `unanswered`: the bot met them but they never answered: asked again with `--known`.
@@ -20,7 +20,7 @@ export function eligibility(contact: Contact | undefined, policy: Policy, now: D
   if (!contact) return 'new'
   const required = policy.purposes.filter((p) => p.required).map((p) => p.id)
   // A withdrawal is the contact saying stop: no policy change makes it a yes to being written to.
-  if (required.some((id) => contact.consents[id]?.state === 'withdrawn')) return 'opted-out'
+  if (contact.stopped !== undefined || required.some((id) => contact.consents[id]?.state === 'withdrawn')) return 'opted-out'
   const answered = required.every((id) => {
     const state = contact.consents[id]?.state
     return state === 'given' || state === 'refused'

@@ -122,6 +122,11 @@ export interface Contact {
    * the invitation's conversation, before it is sent. Not consent: kept here.
    */
   invited?: { campaign: string; at: string }
+  /**
+   * When they said STOP (withdrew everything), until they agree to something again: the bot
+   * does not write first to them (no campaign does), even if they had agreed to nothing to withdraw.
+   */
+  stopped?: string
 }
 
 /** A message the bot sent and the latest the provider said of it. */

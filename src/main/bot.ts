@@ -197,11 +197,6 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     provider: options.campaignProvider ?? 'console',
     defaultLanguage: options.defaultLanguage,
     load: async (address) => (await store.load(address)).contact,
-    contacts: async () => {
-      const contacts: Record<string, import('../domain/consent.js').Contact> = {}
-      for await (const { contact } of store.scan()) contacts[contact.id] = contact
-      return contacts
-    },
     clock,
     fallbackZone: business.policy.staff.hours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     log,

@@ -170,7 +170,6 @@ async function dryRun(config: Config, request: PlanRequest, projectDir: string):
       provider: config.provider,
       defaultLanguage: config.defaultLanguage,
       load: async (address) => (await store.load(address)).contact,
-      contacts: async () => ({}),
       clock: () => new Date(),
       fallbackZone,
       log: silentLogger,
