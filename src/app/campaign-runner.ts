@@ -56,7 +56,7 @@ const HALTS: Record<NotSentReason, string> = {
 export const resumeHint = (id: string) => `npm run campaign -- --resume ${id}`
 
 export class CampaignRunner {
-  private running?: { id: string; stop: AbortController; done: Promise<void>; nextAt?: Date }
+  private running?: { id: string; stop: AbortController; done: Promise<void>; nextAt?: Date; pausedBecause?: string }
 
   constructor(private readonly deps: CampaignRunnerDeps) {}
 
@@ -94,6 +94,12 @@ export class CampaignRunner {
     const running: NonNullable<CampaignRunner['running']> = { id, stop, done: Promise.resolve() }
     this.running = running
     running.done = this.run(id, stop.signal)
+      // Paused from outside (the owner, Meta's status, the bot's stop): the status is written before
+      // `done` resolves, so whoever awaits the campaign sees it paused.
+      .then(async () => {
+        if (stop.signal.aborted)
+          await this.setStatus(id, { status: 'paused', at: this.deps.clock().toISOString(), reason: running.pausedBecause ?? 'paused' })
+      })
       .catch(async (error: unknown) => {
         // A fault of the store or a bug: the campaign stops where it is, saying so.
         this.deps.log.error('campaign.failed', { campaign: id, error: (error as Error)?.message ?? String(error) })
@@ -111,9 +117,10 @@ export class CampaignRunner {
   /** Pauses the running campaign (or marks a stored one paused); resolves once nothing more will be sent. */
   async pause(id: string, reason: string): Promise<void> {
     if (this.running?.id === id) {
-      const { stop, done } = this.running
-      stop.abort()
-      await done
+      this.running.pausedBecause = reason
+      this.running.stop.abort()
+      await this.running.done
+      return
     }
     const campaign = await this.deps.store.get(id)
     if (campaign && campaign.status.status !== 'done')

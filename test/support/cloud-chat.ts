@@ -76,6 +76,9 @@ export interface CloudBotOptions {
   logger?: Logger
   storage?: BotOptions['storage']
   staff?: BotOptions['staff']
+  /** A campaign's waits and random gaps (a fake clock), as startBot takes them. */
+  campaignWait?: BotOptions['campaignWait']
+  random?: BotOptions['random']
 }
 
 export async function openCloudBot(options: CloudBotOptions): Promise<CloudBot> {
@@ -97,8 +100,13 @@ export async function openCloudBot(options: CloudBotOptions): Promise<CloudBot> 
     defaultLanguage: options.defaultLanguage,
     inbound: cloud.inbound,
     messenger: cloud.messenger,
+    // As npm start -- --provider cloud wires them: a campaign's invitations are approved templates.
+    outreach: cloud.outreach,
+    campaignProvider: 'cloud',
     webhook: cloud.webhook,
     http: { port: 0, host: '127.0.0.1' },
+    ...(options.campaignWait ? { campaignWait: options.campaignWait } : {}),
+    ...(options.random ? { random: options.random } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
