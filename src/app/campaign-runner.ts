@@ -89,6 +89,8 @@ export class CampaignRunner {
     const campaign = await this.deps.store.get(id)
     if (!campaign) throw new CampaignBusy(`no campaign ${id}`)
     if (campaign.status.status === 'done') throw new CampaignBusy(`campaign ${id} is done: every client on it was written to or skipped`)
+    // Targets a crash left `sending` are settled first: what the campaign reports from now on is known.
+    await this.settleInterrupted(campaign)
     const stop = new AbortController()
     await this.setStatus(id, { status: 'running', at: this.deps.clock().toISOString() })
     const running: NonNullable<CampaignRunner['running']> = { id, stop, done: Promise.resolve() }
@@ -165,7 +167,6 @@ export class CampaignRunner {
     const { store, log, clock } = this.deps
     const campaign = (await store.get(id))!
     const { plan } = campaign
-    await this.settleInterrupted(campaign)
     const recentSends = await this.recentSends()
     let failures = 0
     for (const [i, target] of plan.targets.entries()) {

@@ -6,8 +6,6 @@
  * exit code 2. No fixed sleeps: the test waits for the bot's own line, the fake Graph API's sends
  * and the process's exit.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { createServer as createHttpServer, type ServerResponse } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -20,7 +18,8 @@ import { MX } from '../support/chat.js'
 import { CLOUD_SETTINGS, userOf } from '../support/cloud-chat.js'
 import { signedPost } from '../support/cloud-webhook.js'
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js'
-import { ownerProject, ROOT } from './run-cli.js'
+import { ownerProject } from './run-cli.js'
+import { freePort, start, writeDotEnv } from '../support/bot-process.js'
 
 /** The WHATSAPP_* settings an owner writes in `.env` (the test app's: nothing here is a real secret). */
 const SETTINGS = {
@@ -30,86 +29,10 @@ const SETTINGS = {
   WHATSAPP_VERIFY_TOKEN: CLOUD_SETTINGS.verifyToken,
 }
 
-/** A port nobody listens on now (the OS picks it; closed again at once for the bot to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-interface Started {
-  child: ChildProcessWithoutNullStreams
-  readonly stdout: string
-  readonly stderr: string
-  /** Resolves with the first match of `pattern` in stdout; rejects if the process ends first. */
-  stdoutMatch(pattern: RegExp): Promise<RegExpMatchArray>
-  /** The exit code (a signal's name when it was killed by one). */
-  exited: Promise<number | string | null>
-}
-
-const children: ChildProcessWithoutNullStreams[] = []
 const graphs: Pick<FakeGraph, 'close'>[] = []
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   for (const graph of graphs.splice(0)) await graph.close()
 })
-
-/** `npm start -- …` in `cwd`, with only `env` (and PATH, HOME) in its environment: the developer's settings do not leak in. */
-function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Started {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main/start.ts'), ...args], {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let stdout = ''
-  let stderr = ''
-  const watchers: (() => void)[] = []
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk
-    for (const watcher of [...watchers]) watcher()
-  })
-  child.stderr.on('data', (chunk) => (stderr += chunk))
-  const exited = new Promise<number | string | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal)))
-  return {
-    child,
-    get stdout() {
-      return stdout
-    },
-    get stderr() {
-      return stderr
-    },
-    stdoutMatch(pattern) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(stdout)
-          if (!match) return
-          watchers.splice(watchers.indexOf(check), 1)
-          resolve(match)
-        }
-        watchers.push(check)
-        check()
-        void exited.then((code) => reject(new Error(`the bot ended (${code}) before printing ${pattern}:\n${stdout}\n${stderr}`)))
-      })
-    },
-    exited,
-  }
-}
-
-/** Writes an owner's `.env`: KEY=value lines. */
-function writeDotEnv(project: string, values: Record<string, string>): void {
-  writeFileSync(
-    join(project, '.env'),
-    `${Object.entries(values)
-      .map(([key, value]) => `${key}=${value}`)
-      .join('\n')}\n`,
-  )
-}
 
 describe('npm start -- --provider cloud, with the settings in .env', () => {
   it('verifies the webhook, answers a signed message through the Graph API, refuses a forged one, and keeps the contact after SIGTERM', async () => {

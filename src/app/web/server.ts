@@ -115,7 +115,8 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
 
   const route = async (request: IncomingMessage, url: URL): Promise<Routed> => {
     const path = url.pathname
-    if (request.method === 'POST' && !CHAT_ACTIONS.has(path)) return { name: 'method_not_allowed', reply: ONLY_GET }
+    if (request.method === 'POST' && !CHAT_ACTIONS.has(path) && !path.startsWith(`${CAMPAIGNS_PATH}`))
+      return { name: 'method_not_allowed', reply: ONLY_GET }
     if (path === '/privacy') {
       const language = pickLanguage(url.searchParams.get('lang'), request.headers['accept-language'], options.defaultLanguage)
       // The earlier versions come from the ledger's notices; the notice itself never waits on them.
