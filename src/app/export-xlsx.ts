@@ -8,7 +8,9 @@
  * Written with write-excel-file: one small dependency (fflate, for the zip), MIT, kept up.
  */
 import writeXlsxFile, { type Cell, type SheetData } from 'write-excel-file/node'
+import type { CampaignProgress } from '../domain/campaign.js'
 import type { ConsentData } from '../ports/consent-store.js'
+import { campaignsTable } from './export-campaigns.js'
 import { exportTable, type ExportPart, type Table, type TableOptions, type TableValue } from './export.js'
 
 const DATE_TIME = 'yyyy-mm-dd hh:mm:ss'
@@ -64,11 +66,16 @@ function sheet(table: Table): { data: SheetData; columns: { width: number }[] } 
   return { data: [header, ...rows], columns }
 }
 
-/** One workbook, a sheet per part (Ledger, Contacts), the header row kept in view. */
-export async function exportXlsx(data: ConsentData, parts: ExportPart[], options: TableOptions = {}): Promise<Buffer> {
-  const sheets = parts.map((part) => {
-    const table = exportTable(data, part, options)
-    return { ...sheet(table), sheet: table.name, stickyRowsCount: 1 }
-  })
-  return writeXlsxFile(sheets).toBuffer()
+/**
+ * One workbook, a sheet per part (Ledger, Contacts), then the campaigns' sheet when they are
+ * given, the header row kept in view.
+ */
+export async function exportXlsx(
+  data: ConsentData,
+  parts: ExportPart[],
+  options: TableOptions & { campaigns?: CampaignProgress[] } = {},
+): Promise<Buffer> {
+  const tables = parts.map((part) => exportTable(data, part, options))
+  if (options.campaigns) tables.push(campaignsTable(options.campaigns, options.timeZone))
+  return writeXlsxFile(tables.map((table) => ({ ...sheet(table), sheet: table.name, stickyRowsCount: 1 }))).toBuffer()
 }

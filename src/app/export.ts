@@ -8,6 +8,7 @@
  * records keep only their pseudonym. The files are the owner's copies: `npm run export` writes them
  * outside the data folder (exports/), where an erasure does not reach and is not expected to.
  */
+import type { CampaignProgress } from '../domain/campaign.js'
 import type { ConsentState } from '../domain/consent.js'
 import type { ConsentData } from '../ports/consent-store.js'
 
@@ -193,12 +194,13 @@ export function wallClock(at: string | Date, zone: string): string {
 }
 
 /** A stored moment (ISO 8601, UTC) as two cells: in UTC and in the local zone. */
-function moments(at: string | null | undefined, zone: string): [WallTime | null, WallTime | null] {
+export function moments(at: string | null | undefined, zone: string): [WallTime | null, WallTime | null] {
   if (!at || Number.isNaN(Date.parse(at))) return [null, null]
   return [{ wall: wallClock(at, 'UTC') }, { wall: wallClock(at, zone) }]
 }
 
-const local = (what: string, zone: string) => `${what} (local, ${zone})`
+/** A local-time column's title, naming its zone. */
+export const local = (what: string, zone: string) => `${what} (local, ${zone})`
 
 /** The ledger: one header row, one row per record, one "… after" column per purpose. */
 export function ledgerTable(rows: LedgerRow[], purposes: string[], zone = machineTimeZone()): Table {
@@ -382,14 +384,19 @@ export function contactsCsv(rows: ContactRow[], purposes: string[], zone?: strin
 
 export type ExportPart = 'ledger' | 'contacts'
 
-/** Both parts (or one) as one JSON document. */
-export function exportJson(data: ConsentData, parts: ExportPart[], options: ExportOptions & { exportedAt: Date }): string {
+/** Both parts (or one) as one JSON document, with the campaigns when given (export-campaigns.ts). */
+export function exportJson(
+  data: ConsentData,
+  parts: ExportPart[],
+  options: ExportOptions & { exportedAt: Date; campaigns?: CampaignProgress[] },
+): string {
   const document = {
     schema: 'consent-export/1',
     exportedAt: options.exportedAt.toISOString(),
     ...(options.since ? { since: options.since.toISOString() } : {}),
     ...(parts.includes('ledger') ? { ledger: ledgerRows(data, options) } : {}),
     ...(parts.includes('contacts') ? { contacts: contactRows(data, options) } : {}),
+    ...(options.campaigns ? { campaigns: options.campaigns } : {}),
   }
   return `${JSON.stringify(document, null, 2)}\n`
 }

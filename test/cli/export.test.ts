@@ -4,12 +4,14 @@
  */
 import { createHash } from 'node:crypto'
 import { spawn, spawnSync } from 'node:child_process'
-import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import * as XLSX from 'xlsx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csvCell } from '../../src/app/export.js'
+import type { CampaignPlan } from '../../src/domain/campaign.js'
+import { openCampaignStore } from '../../src/main/campaign-store.js'
 import { parseExportOptions } from '../../src/main/commands/export.js'
 import { ES, MX, openTestBot, removeDir, ROOT, tempDir, US } from '../support/chat.js'
 import { runScript } from '../support/run-script.js'
@@ -405,13 +407,199 @@ describe('npm run export', () => {
     const cases: [string[], RegExp][] = [
       [['--since', 'last week'], /--since must be a date like 2026-11-01/],
       [['--since', '2026-02-30'], /--since must be a date/],
-      [['--what', 'all'], /--what must be "ledger", "contacts" or "both"/],
+      [['--what', 'all'], /--what must be "ledger", "contacts", "campaigns" or "both"/],
       [['--out', '-'], /--out - writes one CSV part to the screen: add --what ledger or --what contacts/],
       [['--format'], /argument missing/],
       [['--dta-dir', 'x'], /Unknown option '--dta-dir'/],
       [['--tz', 'Mars/Olympus'], /--tz must be a time zone like America\/Mexico_City or UTC, not "Mars\/Olympus"/],
     ]
     for (const [args, message] of cases) expect(() => parseExportOptions(args, {}, ROOT), args.join(' ')).toThrow(message)
+  })
+})
+
+/** A client on the owner's list who never wrote to the bot. */
+const NEW_CLIENT = '5215599990001'
+/** An owner's file named so that a spreadsheet would run it, were it written bare. */
+const FORMULA_FILE = '=HYPERLINK("http://x","clic").csv'
+
+function plan(id: string, createdAt: string, source: string, phones: string[]): CampaignPlan {
+  return {
+    id,
+    createdAt,
+    policyVersion: '2026-11-01',
+    provider: 'whatsapp',
+    pace: { kind: 'linked-device', minGapSeconds: 15, maxGapSeconds: 45, perDay: 150 },
+    includeKnown: false,
+    source,
+    targets: phones.map((phone, i) => ({ phone, line: i + 2, language: 'es' as const })),
+    skipped: [],
+  }
+}
+
+describe('npm run export, with the notice campaigns', () => {
+  let withCampaigns: string
+  let before: Record<string, string>
+  const flows = ['--flows-dir', join(ROOT, 'flows')]
+
+  /**
+   * Two campaigns kept by the store the bot keeps them in, on a copy of the folder the tests above
+   * export. November's (made 11-19): MX, ES and US written to on the 19th, then MX and ES answered
+   * yes to the service on the 20th and US had their data erased on the 21st; a client the bot never
+   * met failed; paused by Meta's limit. October's: done on 10-02, one written to.
+   */
+  beforeAll(async () => {
+    withCampaigns = tempDir()
+    dirs.push(withCampaigns)
+    cpSync(dataDir, withCampaigns, { recursive: true })
+    const store = await openCampaignStore({ kind: 'files' }, { dataDir: withCampaigns })
+    await store.create(plan('2026-10-01-old1', '2026-10-01T12:00:00.000Z', 'octubre.csv', [NEW_CLIENT]))
+    await store.mark('2026-10-01-old1', 0, { state: 'sent', at: '2026-10-01T12:01:00.000Z' })
+    await store.setStatus('2026-10-01-old1', { status: 'done', at: '2026-10-02T09:00:00.000Z' })
+    const id = '2026-11-19-k7qm'
+    await store.create(plan(id, '2026-11-19T12:00:00.000Z', FORMULA_FILE, [MX, ES, US, NEW_CLIENT]))
+    await store.setStatus(id, { status: 'running', at: '2026-11-19T12:00:00.000Z' })
+    for (const [i, at] of ['2026-11-19T12:00:10.000Z', '2026-11-19T12:00:40.000Z', '2026-11-19T12:01:10.000Z'].entries())
+      await store.mark(id, i, { state: 'sent', at })
+    await store.mark(id, 3, { state: 'failed', at: '2026-11-19T12:01:40.000Z', error: 'not on WhatsApp' })
+    await store.setStatus(id, {
+      status: 'paused',
+      at: '2026-11-19T12:02:00.000Z',
+      reason: "Meta's rate limit was reached (130429): wait an hour",
+    })
+    await store.close()
+    // The bot writing its next line this very moment: a line not finished yet, which the export must leave alone.
+    appendFileSync(join(withCampaigns, 'campaigns', `${id}.states.jsonl`), '{"target":3,"sta')
+    before = snapshot(withCampaigns)
+  })
+
+  it('writes a third CSV file, one row per campaign with the figures the dashboard shows, and changes nothing in the data folder', async () => {
+    const run = await runExport(['--data-dir', withCampaigns, ...flows, '--tz', 'America/Mexico_City'])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const day = new Date().toISOString().slice(0, 10)
+    const file = join(project, 'exports', `consent-campaigns-${day}.csv`)
+    expect(run.stdout.split('\n').slice(-2)).toEqual([`2 campaigns → ${file}`, ''])
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    // Not even the line being written was touched.
+    expect(snapshot(withCampaigns)).toEqual(before)
+
+    const [header, ...rows] = (parse(readFileSync(file, 'utf8'), { bom: true }) as string[][]).map((row) => row.map(shown))
+    expect(header).toEqual([
+      'campaign',
+      'source file',
+      'created (UTC)',
+      'created (local, America/Mexico_City)',
+      'status',
+      'status since (UTC)',
+      'status since (local, America/Mexico_City)',
+      'paused because',
+      'total',
+      'planned',
+      'sending',
+      'sent',
+      'skipped',
+      'failed',
+      'delivered',
+      'read',
+      'answered',
+      'given',
+      'refused',
+      'no answer yet',
+    ])
+    expect(rows).toEqual([
+      [
+        '2026-11-19-k7qm',
+        FORMULA_FILE,
+        '2026-11-19 12:00:00',
+        '2026-11-19 06:00:00',
+        'paused',
+        '2026-11-19 12:02:00',
+        '2026-11-19 06:02:00',
+        "Meta's rate limit was reached (130429): wait an hour",
+        // Four listed: three written to, one failed; MX and ES said yes since, US (erased) never answered.
+        ...['4', '0', '0', '3', '0', '1', '0', '0', '2', '2', '0', '1'],
+      ],
+      [
+        '2026-10-01-old1',
+        'octubre.csv',
+        '2026-10-01 12:00:00',
+        '2026-10-01 06:00:00',
+        'done',
+        '2026-10-02 09:00:00',
+        '2026-10-02 03:00:00',
+        '',
+        ...['1', '0', '0', '1', '0', '0', '0', '0', '0', '0', '0', '1'],
+      ],
+    ])
+    // The file's name is text a spreadsheet shows as written, never a formula it runs.
+    const raw = parse(readFileSync(file, 'utf8'), { bom: true }) as string[][]
+    expect(raw[1]![1]).toMatch(/^="/)
+  })
+
+  it('adds a sheet "Campaigns" to the spreadsheet, numbers as numbers and times as dates, and the campaigns to the JSON document', async () => {
+    const out = join(tempDir(), 'consent.xlsx')
+    dirs.push(join(out, '..'))
+    const run = await runExport(['--format', 'xlsx', '--out', out, '--tz', 'America/Mexico_City', '--data-dir', withCampaigns, ...flows])
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toBe(`7 ledger records and 2 contacts and 2 campaigns → ${out}\n`)
+    const book = XLSX.read(readFileSync(out), { cellFormula: true, cellNF: true })
+    expect(book.SheetNames).toEqual(['Ledger', 'Contacts', 'Campaigns'])
+    const sheet = book.Sheets.Campaigns!
+    const header = XLSX.utils.sheet_to_json<string[]>(sheet, { header: 1 })[0]!
+    const at = (title: string, row: number) => sheet[`${XLSX.utils.encode_col(header.indexOf(title))}${row}`] as XLSX.CellObject
+    expect(at('source file', 2)).toMatchObject({ t: 's', v: FORMULA_FILE })
+    expect(at('campaign', 2)).toMatchObject({ t: 's', v: '2026-11-19-k7qm' })
+    expect(at('sent', 2)).toMatchObject({ t: 'n', v: 3 })
+    expect(at('given', 2)).toMatchObject({ t: 'n', v: 2 })
+    expect(at('no answer yet', 2)).toMatchObject({ t: 'n', v: 1 })
+    expect(at('created (local, America/Mexico_City)', 2).t).toBe('n')
+    expect(XLSX.SSF.is_date(at('created (local, America/Mexico_City)', 2).z as string)).toBe(true)
+    expect(at('paused because', 3)).toBeUndefined()
+    for (const [ref, cell] of Object.entries(sheet)) if (!ref.startsWith('!')) expect((cell as XLSX.CellObject).f, ref).toBeUndefined()
+
+    const json = await runExport(['--format', 'json', '--out', '-', '--data-dir', withCampaigns, ...flows])
+    expect(json.code).toBe(0)
+    const document = JSON.parse(json.stdout)
+    expect(document.campaigns.map((c: { id: string }) => c.id)).toEqual(['2026-11-19-k7qm', '2026-10-01-old1'])
+    expect(document.campaigns[0]).toMatchObject({
+      source: FORMULA_FILE,
+      status: { status: 'paused', reason: "Meta's rate limit was reached (130429): wait an hour" },
+      total: 4,
+      counts: { planned: 0, sending: 0, sent: 3, skipped: 0, failed: 1 },
+      figures: { delivered: 0, read: 0, answered: 2, given: 2, refused: 0, noAnswer: 1 },
+    })
+  })
+
+  it('writes the campaigns alone with --what campaigns, and keeps to those made or still going --since a day', async () => {
+    const run = await runExport(['--what', 'campaigns', '--out', '-', '--since', '2026-11-01', '--data-dir', withCampaigns, ...flows])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const [, ...rows] = parse(run.stdout, { bom: true }) as string[][]
+    // October's was done before November: left out.
+    expect(rows.map((r) => r[0])).toEqual(['2026-11-19-k7qm'])
+
+    // A business that never ran one gets an empty table when it asks for it, and its two files otherwise (above).
+    const none = await runExport(['--what', 'campaigns', '--out', '-', '--data-dir', dataDir])
+    expect(none.code).toBe(0)
+    expect(parse(none.stdout, { bom: true })).toHaveLength(1)
+  })
+
+  it('says so when policy.yaml cannot be read: the ledger and the contacts still go out, and the exit status is 1', async () => {
+    const out = join(tempDir(), 'report.csv')
+    dirs.push(join(out, '..'))
+    const missing = join(out, '..', 'no-flows')
+    const run = await runExport(['--out', out, '--data-dir', withCampaigns, '--flows-dir', missing])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe(
+      `npm run export: ${missing}/policy.yaml could not be read (run npm run check; --flows-dir names another folder): the campaigns' answers are counted against its required purposes\n`,
+    )
+    expect(existsSync(out.replace(/\.csv$/, '-ledger.csv'))).toBe(true)
+    expect(existsSync(out.replace(/\.csv$/, '-contacts.csv'))).toBe(true)
+    expect(existsSync(out.replace(/\.csv$/, '-campaigns.csv'))).toBe(false)
+
+    const alone = await runExport(['--what', 'campaigns', '--out', out, '--data-dir', withCampaigns, '--flows-dir', missing])
+    expect(alone.code).toBe(1)
+    expect(alone.stdout).toBe('')
   })
 })
 

@@ -9,7 +9,9 @@ import type { ConsentData } from '../../ports/consent-store.js'
 import type { Texts } from '../../ports/texts.js'
 import type { StoreFault } from '../engine.js'
 import { pageTexts } from '../page-texts.js'
+import { CAMPAIGN_STYLE, campaignPanel } from './campaign-panel.js'
 import { dashboardNames, dashboardPage, dashboardStats } from './dashboard.js'
+import type { Html } from './html.js'
 import { numbersNav } from './numbers.js'
 import { staffOverview } from './staff-chats.js'
 import type { StaffSectionView } from './staff-section.js'
@@ -35,8 +37,11 @@ export interface AdminPageInput {
    * and its own links keep the number shown. Another number's page has no staff buttons (no csrf).
    */
   numbers?: { shown: string; current: string; names: string[] } | undefined
-  /** The number's campaigns, newest first, with their figures (the running bot's own number only). */
-  campaigns?: CampaignProgress[]
+  /**
+   * The number's campaigns, newest first, with their figures (the running bot's own number only):
+   * their panel shows, with its buttons when `csrf` is set. Absent (no bot to send them): no panel.
+   */
+  campaigns?: CampaignProgress[] | undefined
 }
 
 export function adminPage(input: AdminPageInput): string {
@@ -60,7 +65,22 @@ export function adminPage(input: AdminPageInput): string {
       ? { forms: { pause: link('/admin/chats/pause', langQuery), resume: link('/admin/chats/resume', langQuery), csrf: input.csrf } }
       : {}),
   }
-  return dashboardPage(
+  const campaigns =
+    input.campaigns &&
+    campaignPanel(
+      {
+        campaigns: input.campaigns,
+        locale: staff.locale,
+        ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+        ...(input.csrf
+          ? { forms: { action: (id, step) => link(`/admin/campaigns/${encodeURIComponent(id)}/${step}`, langQuery), csrf: input.csrf } }
+          : {}),
+        download: link('/admin/export.csv', 'what=campaigns'),
+      },
+      t,
+      now,
+    )
+  const dashboard = dashboardPage(
     dashboardStats(data, flow, policy),
     policy.controller.name,
     now,
@@ -91,4 +111,15 @@ export function adminPage(input: AdminPageInput): string {
       })),
     },
   )
+  return campaigns ? withCampaigns(dashboard, campaigns) : dashboard
+}
+
+/**
+ * The page with the campaign panel after the chats waiting for a person (what staff open the
+ * page for) and before the figures, and its style with the page's. Replaced by functions: a
+ * replacement string would read `$&` in a file's name as a pattern.
+ */
+function withCampaigns(dashboard: string, panel: Html): string {
+  const before = '<section id="totals">'
+  return dashboard.replace('</style>', () => `${CAMPAIGN_STYLE}</style>`).replace(before, () => panel.value + before)
 }

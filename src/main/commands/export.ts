@@ -1,8 +1,9 @@
 /**
  * `npm run export`: the consent ledger and the current state of every contact, as CSV files a
- * spreadsheet opens or as one JSON document. Reads the data directory without writing to it, so
- * it can run while the bot is running. The files go to `exports/` in the project folder, outside
- * the data folder: they are the owner's own copies, which an erasure does not reach.
+ * spreadsheet opens or as one JSON document, and the figures of the notice campaigns when there
+ * are any. Reads the data directory without writing to it, so it can run while the bot is
+ * running. The files go to `exports/` in the project folder, outside the data folder: they are
+ * the owner's own copies, which an erasure does not reach.
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -16,30 +17,41 @@ import {
   ledgerRows,
   machineTimeZone,
   parseSince,
+  tableCsv,
   type ExportPart,
 } from '../../app/export.js'
+import { campaignsTable } from '../../app/export-campaigns.js'
 import { exportXlsx } from '../../app/export-xlsx.js'
+import type { CampaignProgress } from '../../domain/campaign.js'
 import type { ConsentData } from '../../ports/consent-store.js'
+import { campaignFigures } from '../campaign-figures.js'
 import { describeStore, openReader, storeProblem, storesToRead } from '../store.js'
 import { ALL_NUMBERS_FLAG, STORE_FLAGS, storeArgs } from './owner-options.js'
 
 const USAGE = `Usage: npm run export -- [options]
 
 Exports the consent ledger (every answer, one row per record) and the contacts (where each one
-stands now). The files hold phone numbers: keep them as private as the data folder. They are
-your own copies: erasing a contact later (BORRAR / DELETE) does not reach them.
+stands now), and with them the notice campaigns (npm run campaign) when there are any: one row
+per campaign with the figures the dashboard shows. The files hold phone numbers: keep them as
+private as the data folder. They are your own copies: erasing a contact later (BORRAR / DELETE)
+does not reach them.
 
-  --format csv|xlsx|json   csv: two files a spreadsheet opens; xlsx: one spreadsheet (a sheet
-                           per part, text as text, times as dates); json: one file (default: csv)
-  --what ledger|contacts|both   what to export (default: both)
+  --format csv|xlsx|json   csv: two files a spreadsheet opens (a third, campaigns, when there
+                           are any); xlsx: one spreadsheet (a sheet per part, text as text,
+                           times as dates); json: one file (default: csv)
+  --what ledger|contacts|campaigns|both   what to export (default: both, with the campaigns)
   --since DATE             only records from DATE on (2026-11-01 or 2026-11-01T09:30:00Z),
-                           and only contacts seen since then
+                           only contacts seen since then, and only campaigns made or still
+                           going since then
   --tz ZONE                the time zone of the local-time columns, e.g. America/Mexico_City
                            (default: this machine's, or the TZ variable's)
   --out FILE               where to write (default: exports/ in this folder); "-" writes one
                            part to the screen. With csv and both parts, FILE names two files:
-                           report.csv gives report-ledger.csv and report-contacts.csv
+                           report.csv gives report-ledger.csv and report-contacts.csv (and
+                           report-campaigns.csv)
   --data-dir DIR           the bot's data folder (default: data, or DATA_DIR in .env)
+  --flows-dir DIR          the folder of policy.yaml, whose required purposes a campaign's
+                           answers are counted against (default: flows, or FLOWS_DIR in .env)
   --number NAME            with DATABASE_URL (.env): the number to export (default: BOT_NUMBER,
                            else main); its name is in the files' names: consent-NAME-ledger-<day>.csv
   --all-numbers            with DATABASE_URL: every number of the database, each in files of its
@@ -47,16 +59,22 @@ your own copies: erasing a contact later (BORRAR / DELETE) does not reach them.
   --help                   show this text
 
 Exit status: 0 when written, 1 when the data cannot be read or the output not written whole
-(a closed pipe, a full disk), 2 on a bad option.`
+(a closed pipe, a full disk), 2 on a bad option. When only the campaigns cannot be read (or
+policy.yaml, which they are counted against), the ledger and the contacts are written and the
+exit status is 1.`
 
 interface ExportRequest {
   format: 'csv' | 'xlsx' | 'json'
   /** The time zone of the local-time columns. */
   timeZone: string
   parts: ExportPart[]
+  /** The campaigns too: asked for alone (--what campaigns), or beside both parts when there are any. */
+  campaigns: boolean
   since?: Date
   out?: string
   dataDir: string
+  /** The owner's flows/: the policy's required purposes, for the campaigns' answers. */
+  flowsDir: string
   /** The store to export (the data folder, or a number of a database). */
   store: StoreConfig
   /** Every number of the database (--all-numbers), each into files of its own. */
@@ -80,6 +98,7 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
         since: { type: 'string' },
         out: { type: 'string' },
         tz: { type: 'string' },
+        'flows-dir': { type: 'string' },
         ...STORE_FLAGS,
         ...ALL_NUMBERS_FLAG,
         help: { type: 'boolean', short: 'h' },
@@ -95,9 +114,9 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
   const timeZone = (values.tz as string | undefined) ?? machineTimeZone()
   if (!isTimeZone(timeZone)) throw new ConfigError(`--tz must be a time zone like America/Mexico_City or UTC, not "${timeZone}"`)
   const what = (values.what as string | undefined) ?? 'both'
-  if (what !== 'ledger' && what !== 'contacts' && what !== 'both')
-    throw new ConfigError(`--what must be "ledger", "contacts" or "both", not "${what}"`)
-  const parts: ExportPart[] = what === 'both' ? ['ledger', 'contacts'] : [what]
+  if (what !== 'ledger' && what !== 'contacts' && what !== 'campaigns' && what !== 'both')
+    throw new ConfigError(`--what must be "ledger", "contacts", "campaigns" or "both", not "${what}"`)
+  const parts: ExportPart[] = what === 'both' ? ['ledger', 'contacts'] : what === 'campaigns' ? [] : [what]
   let since: Date | undefined
   if (values.since !== undefined) {
     since = parseSince(values.since as string)
@@ -110,15 +129,18 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
   const allNumbers = values['all-numbers'] === true
   if (out === '-' && allNumbers) throw new ConfigError('--out - writes one number to the screen: give it with --number, not --all-numbers')
   // The store is found exactly as the bot finds it (flag, DATA_DIR and DATABASE_URL in the environment or .env, default).
-  const config = parseConfig(storeArgs(values), env, cwd)
+  const flowsDir = typeof values['flows-dir'] === 'string' ? ['--flows-dir', values['flows-dir']] : []
+  const config = parseConfig([...storeArgs(values), ...flowsDir], env, cwd)
   if (config === 'help') return 'help'
   return {
     format,
     timeZone,
     parts,
+    campaigns: what === 'campaigns' || what === 'both',
     ...(since ? { since } : {}),
     ...(out !== undefined ? { out: out === '-' ? '-' : resolve(cwd, out) } : {}),
     dataDir: config.dataDir,
+    flowsDir: config.flowsDir,
     store: config.store,
     allNumbers,
     ...(config.store.kind === 'postgres' && !allNumbers ? { number: config.store.number } : {}),
@@ -138,36 +160,50 @@ export function forNumber(request: ExportRequest, number: string): ExportRequest
 /** The default folder of the exports, in the project folder (git-ignored). */
 export const EXPORT_DIR = 'exports'
 
-/** The files to write: path (or "-" for stdout), content, and what it holds in words. */
+/**
+ * The files to write: path (or "-" for stdout), content, and what it holds in words. The
+ * campaigns (`campaigns`, already kept to `--since`) are written when asked for alone, or beside
+ * both parts when there are any: a business that never ran one gets the two files it always got.
+ */
 export async function exportFiles(
   data: ConsentData,
   request: ExportRequest,
   now: Date,
+  campaigns: CampaignProgress[] = [],
 ): Promise<{ path: string; content: string | Buffer; holds: string }[]> {
   const options = request.since ? { since: request.since } : {}
   const day = now.toISOString().slice(0, 10)
   const defaultDir = request.exportDir
   const named = request.number === undefined ? 'consent' : `consent-${request.number}`
-  const holds = (part: ExportPart) =>
-    part === 'ledger' ? `${ledgerRows(data, options).length} ledger records` : `${contactRows(data, options).length} contacts`
+  const withCampaigns = request.campaigns && (campaigns.length > 0 || request.parts.length === 0)
+  const names: string[] = [...request.parts, ...(withCampaigns ? ['campaigns'] : [])]
+  const holds = (part: string) =>
+    part === 'ledger'
+      ? `${ledgerRows(data, options).length} ledger records`
+      : part === 'contacts'
+        ? `${contactRows(data, options).length} contacts`
+        : `${campaigns.length} ${campaigns.length === 1 ? 'campaign' : 'campaigns'}`
+  const all = names.map(holds).join(' and ')
+  const name = names.length > 1 ? 'export' : names[0]!
+  const kept = withCampaigns ? { campaigns } : {}
   if (request.format === 'xlsx') {
-    const name = request.parts.length > 1 ? 'export' : request.parts[0]!
     const path = request.out ?? join(defaultDir, `${named}-${name}-${day}.xlsx`)
-    const content = await exportXlsx(data, request.parts, { ...options, timeZone: request.timeZone })
-    return [{ path, content, holds: request.parts.map(holds).join(' and ') }]
+    const content = await exportXlsx(data, request.parts, { ...options, timeZone: request.timeZone, ...kept })
+    return [{ path, content, holds: all }]
   }
   if (request.format === 'json') {
-    const name = request.parts.length > 1 ? 'export' : request.parts[0]!
     const path = request.out ?? join(defaultDir, `${named}-${name}-${day}.json`)
-    return [
-      { path, content: exportJson(data, request.parts, { ...options, exportedAt: now }), holds: request.parts.map(holds).join(' and ') },
-    ]
+    return [{ path, content: exportJson(data, request.parts, { ...options, exportedAt: now, ...kept }), holds: all }]
   }
-  return request.parts.map((part) => {
+  return names.map((part) => {
     let path = join(defaultDir, `${named}-${part}-${day}.csv`)
-    if (request.out === '-' || (request.out && request.parts.length === 1)) path = request.out
+    if (request.out === '-' || (request.out && names.length === 1)) path = request.out
     else if (request.out) path = `${request.out.replace(/\.csv$/i, '')}-${part}.csv`
-    return { path, content: exportCsv(data, part, { ...options, timeZone: request.timeZone }), holds: holds(part) }
+    const content =
+      part === 'campaigns'
+        ? tableCsv(campaignsTable(campaigns, request.timeZone))
+        : exportCsv(data, part as ExportPart, { ...options, timeZone: request.timeZone })
+    return { path, content, holds: holds(part) }
   })
 }
 
@@ -214,7 +250,19 @@ async function exportStore(request: ExportRequest, store: StoreConfig): Promise<
   } finally {
     await reader.close()
   }
-  const files = await exportFiles(data, request, new Date())
+  let campaigns: CampaignProgress[] = []
+  // Set when the campaigns cannot be had: beside both parts, the ledger and the contacts still go out, and the exit says 1.
+  let failed = false
+  if (request.campaigns) {
+    const found = await campaignFigures(store, { ...request, contacts: data.contacts })
+    if ('problem' in found) {
+      const where = store.kind === 'files' ? '' : `${describeStore(store, request.dataDir)}: `
+      process.stderr.write(`npm run export: ${where}${found.problem}\n`)
+      if (!request.parts.length) return 1
+      failed = true
+    } else campaigns = found.campaigns
+  }
+  const files = await exportFiles(data, request, new Date(), campaigns)
   for (const file of files) {
     if (file.path === '-') {
       try {
@@ -233,7 +281,7 @@ async function exportStore(request: ExportRequest, store: StoreConfig): Promise<
     writeFileSync(file.path, file.content, { mode: 0o600 })
     process.stdout.write(`${file.holds} → ${file.path}\n`)
   }
-  return 0
+  return failed ? 1 : 0
 }
 
 /**
