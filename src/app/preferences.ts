@@ -49,6 +49,8 @@ export class Preferences {
       const optional = this.deps.policy.purposes.filter((p) => !p.required).map((p) => p.id)
       const collection = { method: 'whatsapp-preference' as const, preference: 'marketing_messages:stop' }
       const record = this.deps.records.change(contact, 'withdrawn', withdrawnPurposes(contact, optional), collection, new Date(change.at))
+      // Nor is the business to write first to them (a campaign): they asked for no promotions.
+      contact.stopped = new Date(change.at).toISOString()
       const conversation = stored.conversation ?? this.deps.newConversation(contact)
       await this.deps.store.commit({
         contact,

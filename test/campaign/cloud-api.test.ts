@@ -15,7 +15,7 @@ import type { PlanRequest } from '../../src/app/campaign-plan.js'
 import { CampaignRefused } from '../../src/app/web/campaign-routes.js'
 import { ownerProject } from '../cli/run-cli.js'
 import { GRAPH_ERRORS } from '../fixtures/cloud-api/graph.js'
-import { ERROR_131049, incoming, status, templateButton, webhook } from '../fixtures/cloud-api/webhooks.js'
+import { ERROR_131049, incoming, preference, status, templateButton, webhook } from '../fixtures/cloud-api/webhooks.js'
 import { readStore, removeDir, storageFor, tempDir } from '../support/chat.js'
 import { openCloudBot, userOf, type CloudBot } from '../support/cloud-chat.js'
 
@@ -158,6 +158,14 @@ describe('a campaign on the Cloud API', () => {
     expect(progress.counts).toMatchObject({ sent: 1, planned: 2 })
     // What Meta said of the message is kept on the contact, as for any message.
     expect((await readStore(bot.dataDir)).contacts[CLIENTS[0]!]!.deliveries).toMatchObject([{ status: 'failed', error: { code: 131049 } }])
+  })
+
+  it('never writes to a client who chose "Stop promotions" in WhatsApp, though the bot never met them', async () => {
+    const bot = await open()
+    await bot.post(webhook(preference(userOf(CLIENTS[1]!), 'stop')))
+    const summary = await bot.bot.campaigns.plan(request(LIST, { dryRun: true }))
+    expect(summary.toMessage).toBe(2)
+    expect(summary.skipped['opted-out']).toBe(1)
   })
 
   it('refuses a list with clients in a language that has no approved template, naming policy.yaml', async () => {
