@@ -258,7 +258,11 @@ export function createWebHandler(options: WebOptions): (request: IncomingMessage
         const reply = await readNumber(numbers, choice.name, (reader) => exportReply(url, reader, options.policy, clock()))
         return { name: 'export_number', reply }
       }
-      return { name: 'export', reply: await exportReply(url, options.reader, options.policy, clock()) }
+      const campaigns = options.campaigns
+      return {
+        name: 'export',
+        reply: await exportReply(url, options.reader, options.policy, clock(), campaigns && (() => campaigns.list())),
+      }
     }
     return { name: 'not_found', reply: NOT_FOUND }
   }
