@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { NotSent } from '../../src/ports/messenger.js'
 import { generateMessageIDV2, useMultiFileAuthState } from 'baileys'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createWhatsApp, type WhatsAppOptions } from '../../src/adapters/whatsapp-provider.js'
@@ -63,10 +64,13 @@ describe('the WhatsApp provider wrapper', () => {
     expect(sentIds({ keyPath: join('bot_sessions', SENT_IDS_KEY_FILE) }).isBotMessageId(ids[0])).toBe(true)
   })
 
-  it('throws when WhatsApp is not connected', async () => {
+  it('refuses with NotSent (disconnected) when WhatsApp is not connected: a campaign stops, a reply is logged as not sent', async () => {
     const whatsapp = await createWhatsApp({ logger: silentLogger, terminal: new PassThrough() })
-    await expect(whatsapp.messenger.send('5215512345678', 'hola')).rejects.toThrow('WhatsApp is not connected')
-    await expect(whatsapp.messenger.send('123456789012345@lid', 'hola')).rejects.toThrow('WhatsApp is not connected')
+    for (const to of ['5215512345678', '123456789012345@lid']) {
+      const refused = whatsapp.messenger.send(to, 'hola')
+      await expect(refused).rejects.toBeInstanceOf(NotSent)
+      await expect(refused).rejects.toMatchObject({ reason: 'disconnected' })
+    }
   })
 
   it('draws the QR code in the terminal when WhatsApp asks for a link', async () => {
