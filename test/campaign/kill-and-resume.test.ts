@@ -151,6 +151,22 @@ describe('npm run campaign beside the running bot', () => {
     expect(dry.stdout).toMatch(/Pace: a message every 15–45 s, at most 150 a day, only within business hours/)
   })
 
+  it('a pace above the safe one in policy.yaml is refused without --faster, and warned about with it', async () => {
+    const project = ownerProject()
+    appendFileSync(join(project, 'flows/policy.yaml'), '\ncampaign:\n  gap: 5-10 seconds\n')
+    writeFileSync(join(project, 'clientes.csv'), `phone\n+${CLIENTS[0]}\n`)
+    writeDotEnv(project, { DATA_DIR: 'data' })
+    const refused = await runCli('campaign.ts', ['--contacts', 'clientes.csv', '--dry-run'], project)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(
+      /^npm run campaign: campaign gap 5-10 seconds is faster than the safe 15-45 seconds \(policy\.yaml\): WhatsApp bans numbers that write in bursts; to go this fast anyway, run again with --faster/,
+    )
+    const faster = await runCli('campaign.ts', ['--contacts', 'clientes.csv', '--dry-run', '--faster'], project)
+    expect(faster.code).toBe(0)
+    expect(faster.stdout).toMatch(/^ {2}Warning: --faster: campaign gap 5-10 seconds is faster than the safe 15-45 seconds/m)
+    expect(faster.stdout).toMatch(/Pace: a message every 5–10 s/)
+  })
+
   it('a list that cannot be read is told as file:line, with how to mend it (exit 2)', async () => {
     const project = ownerProject()
     writeFileSync(join(project, 'clientes.csv'), 'nombre,correo\nAna,ana@example.com\n')
