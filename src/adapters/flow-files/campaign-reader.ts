@@ -17,8 +17,9 @@ import {
 } from '../../domain/campaign-pace.js'
 import type { CampaignHours } from '../../domain/campaign.js'
 import { isLanguage, LANGUAGES } from '../../domain/language.js'
-import { type CampaignPolicy, type CloudTier, WEEKDAYS, type Weekday } from '../../domain/policy.js'
+import type { CampaignPolicy, CloudTier } from '../../domain/policy.js'
 import type { Entry, OwnerFile } from '../owner-file.js'
+import { readDaySpans } from './day-spans.js'
 
 const SAFE_GAP = `${SAFE_LINKED_DEVICE.minGapSeconds}-${SAFE_LINKED_DEVICE.maxGapSeconds} seconds`
 const HOURS_EXAMPLE = '"hours: { mon-fri: 10:00-19:00, sat: 10:00-14:00 }"'
@@ -200,58 +201,16 @@ function readHours(file: OwnerFile, entry: Entry): CampaignHours | undefined {
     file.problem(entry.line, `write the campaign hours as a section, e.g. ${HOURS_EXAMPLE}`)
     return undefined
   }
-  const open: CampaignHours['open'] = []
-  const seen = new Set<Weekday>()
   const fields = file.entries(entry.value, 'campaign hours', entry.line)
-  for (const field of fields) {
-    if (field.key === 'timeZone') {
-      file.problem(
-        field.line,
-        `campaign hours have no time zone: each client is written to in their own, read from their number; remove "timeZone"`,
-      )
-      continue
-    }
-    const days = readDays(field.key)
-    if (!days) {
-      file.problem(
-        field.line,
-        `"${field.key}" is not a day or a range of days: write mon, tue, wed, thu, fri, sat or sun, or a range such as mon-fri`,
-      )
-      continue
-    }
-    const repeated = days.filter((d) => seen.has(d))
-    if (repeated.length) file.problem(field.line, `${repeated.join(', ')} already has its hours above; give each day once`)
-    for (const d of days) seen.add(d)
-    const text = file.text(field.value, field.key, field.line) ?? ''
-    const span = /^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$/.exec(text.trim())
-    const from = span ? Number(span[1]) * 60 + Number(span[2]) : Number.NaN
-    const to = span ? Number(span[3]) * 60 + Number(span[4]) : Number.NaN
-    if (!span || Number(span[2]) > 59 || Number(span[4]) > 59 || !(from < to) || to > 24 * 60) {
-      file.problem(
-        field.line,
-        `the hours of ${field.key} "${text}" are not understood: write the first and last time to write, e.g. "10:00-19:00"`,
-      )
-      continue
-    }
-    open.push({ days, from, to })
-  }
+  const open: CampaignHours['open'] = readDaySpans(file, fields, '10:00-19:00', (field) => {
+    if (field.key !== 'timeZone') return false
+    file.problem(
+      field.line,
+      `campaign hours have no time zone: each client is written to in their own, read from their number; remove "timeZone"`,
+    )
+    return true
+  })
   if (!open.length && !fields.some((f) => f.key !== 'timeZone'))
     file.problem(entry.line, `the campaign hours name no day, so no message would ever go: add one, e.g. ${HOURS_EXAMPLE}`)
   return open.length ? { open } : undefined
-}
-
-/** `mon`, or a range `mon-fri` (wrapping past Sunday: `fri-mon`), as staff hours read them. */
-function readDays(key: string): Weekday[] | undefined {
-  const [first, last, ...more] = key
-    .toLowerCase()
-    .split('-')
-    .map((d) => d.trim())
-  const start = WEEKDAYS.indexOf(first as Weekday)
-  const end = last === undefined ? start : WEEKDAYS.indexOf(last as Weekday)
-  if (start < 0 || end < 0 || more.length) return undefined
-  const days: Weekday[] = []
-  for (let d = start; ; d = (d + 1) % 7) {
-    days.push(WEEKDAYS[d]!)
-    if (d === end) return days
-  }
 }

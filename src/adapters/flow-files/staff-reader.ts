@@ -4,8 +4,9 @@
  * person). Both are optional: without them the pause is twelve hours and no hours are told.
  */
 import { isMap } from 'yaml'
-import { DEFAULT_STAFF_PAUSE_MS, WEEKDAYS, type BusinessHours, type StaffPolicy, type Weekday } from '../../domain/policy.js'
+import { DEFAULT_STAFF_PAUSE_MS, type BusinessHours, type StaffPolicy } from '../../domain/policy.js'
 import type { Entry, OwnerFile } from '../owner-file.js'
+import { readDaySpans } from './day-spans.js'
 
 const PAUSE_EXAMPLE = '"pause: 12 hours" (minutes, hours or days)'
 const HOURS_EXAMPLE = '"hours: { timeZone: America/Mexico_City, mon-fri: 09:00-18:00, sat: 10:00-14:00 }"'
@@ -68,49 +69,9 @@ function readHours(file: OwnerFile, entry: Entry): BusinessHours | undefined {
   if (!zoneEntry) file.problem(entry.line, `the staff hours need "timeZone: <zone>", e.g. ${HOURS_EXAMPLE}`)
   else if (!timeZone || !isTimeZone(timeZone))
     file.problem(zoneEntry.line, `"${timeZone ?? ''}" is not a time zone: write one such as America/Mexico_City or Europe/Madrid`)
-  const open: BusinessHours['open'] = []
-  const seen = new Set<Weekday>()
-  for (const field of fields) {
-    if (field.key === 'timeZone') continue
-    const days = readDays(field.key)
-    if (!days) {
-      file.problem(
-        field.line,
-        `"${field.key}" is not a day or a range of days: write mon, tue, wed, thu, fri, sat or sun, or a range such as mon-fri`,
-      )
-      continue
-    }
-    const repeated = days.filter((d) => seen.has(d))
-    if (repeated.length) file.problem(field.line, `${repeated.join(', ')} already has its hours above; give each day once`)
-    for (const d of days) seen.add(d)
-    const text = file.text(field.value, field.key, field.line) ?? ''
-    const span = /^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$/.exec(text.trim())
-    const from = span ? Number(span[1]) * 60 + Number(span[2]) : NaN
-    const to = span ? Number(span[3]) * 60 + Number(span[4]) : NaN
-    if (!span || Number(span[2]) > 59 || Number(span[4]) > 59 || !(from < to) || to > 24 * 60) {
-      file.problem(field.line, `the hours of ${field.key} "${text}" are not understood: write opening and closing time, e.g. "09:00-18:00"`)
-      continue
-    }
-    open.push({ days, from, to })
-  }
+  const open: BusinessHours['open'] = readDaySpans(file, fields, '09:00-18:00', (field) => field.key === 'timeZone')
   if (!open.length && fields.length) file.problem(entry.line, `the staff hours name no day: add one, e.g. "mon-fri: 09:00-18:00"`)
   return timeZone && isTimeZone(timeZone) && open.length ? { timeZone, open } : undefined
-}
-
-/** `mon`, or a range `mon-fri` (wrapping past Sunday: `fri-mon`). */
-function readDays(key: string): Weekday[] | undefined {
-  const [first, last, ...more] = key
-    .toLowerCase()
-    .split('-')
-    .map((d) => d.trim())
-  const start = WEEKDAYS.indexOf(first as Weekday)
-  const end = last === undefined ? start : WEEKDAYS.indexOf(last as Weekday)
-  if (start < 0 || end < 0 || more.length) return undefined
-  const days: Weekday[] = []
-  for (let d = start; ; d = (d + 1) % 7) {
-    days.push(WEEKDAYS[d]!)
-    if (d === end) return days
-  }
 }
 
 function isTimeZone(zone: string): boolean {
