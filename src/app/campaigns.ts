@@ -48,7 +48,7 @@ export class Campaigns implements CampaignControl {
     const { policy, provider, clock } = this.deps
     const pace = paceFor(provider, policy.campaign)
     const check = paceCheck(pace, request.faster)
-    if (check.refused) throw new CampaignRefused(check.refused, 422)
+    if (check.refused) throw new CampaignRefused(check.refused, 422, { kind: 'pace' })
     const now = clock()
     const { plan, summary } = await planCampaign(request, {
       policy,
@@ -71,6 +71,8 @@ export class Campaigns implements CampaignControl {
     if (running)
       throw new CampaignRefused(
         `campaign ${running} is sending: pause it first (npm run campaign -- --pause ${running}), or wait until it is done`,
+        409,
+        { kind: 'busy', campaign: running },
       )
     await this.deps.store.create(plan)
     this.deps.log.info('campaign.created', { campaign: plan.id, targets: plan.targets.length, skipped: plan.skipped.length })
@@ -110,6 +112,7 @@ export class Campaigns implements CampaignControl {
       throw new CampaignRefused(
         `flows/policy.yaml names no approved template for ${missing.join(', ')}: add it under campaign: templates (README: "Telling the clients you already have"), then restart the bot`,
         422,
+        { kind: 'template', languages: missing },
       )
   }
 

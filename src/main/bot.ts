@@ -30,6 +30,7 @@ import { createWhatsAppNotifier } from '../adapters/staff-whatsapp.js'
 import type { StaffNotifier } from '../ports/staff.js'
 import { FILES, numbersIn, openReader, openStore } from './store.js'
 import { openCampaignStore } from './campaign-store.js'
+import { withListUploads } from './campaign-upload.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CampaignRunner } from '../app/campaign-runner.js'
 import { Campaigns } from '../app/campaigns.js'
@@ -302,7 +303,7 @@ async function startWeb(
         storeFault: () => engine.storeFault(),
         // The dashboard's pause and resume buttons (and `npm run staff` while the bot runs) steer chats through the engine.
         chats: engine,
-        campaigns,
+        campaigns: withListUploads(campaigns, { ...options, policy, texts }),
         ...(policy.staff.hours?.timeZone ? { timeZone: policy.staff.hours.timeZone } : {}),
         policy,
         flow,

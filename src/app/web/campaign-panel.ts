@@ -4,7 +4,8 @@
  * what became of the messages: sent, delivered and read (where the provider reports it), answered,
  * consent given or refused, no answer yet. A running campaign can be paused and a paused one
  * resumed with a plain form (the page runs no script), which posts to /admin/campaigns (see
- * campaign-routes.ts) and comes back here. Its words are the owner's, from pages.json
+ * campaign-routes.ts) and comes back here; and a new one is made from the owner's list, uploaded
+ * with a form and checked first (campaign-upload-page.ts). Its words are the owner's, from pages.json
  * (`dashboard.campaigns.*`); the figures are the ones the export writes (campaign-progress.ts).
  */
 import type { CampaignProgress } from '../../domain/campaign.js'
@@ -117,6 +118,33 @@ ${button(campaign, view, t, otherSending)}</article>
 }
 
 /**
+ * Where the upload form posts: /admin/campaigns/upload with the query the campaigns' buttons keep
+ * (the page's language, the token it was opened with), read off their own action.
+ */
+function uploadAction(forms: NonNullable<CampaignPanelView['forms']>): string {
+  const sample = forms.action('upload', 'pause')
+  const query = sample.indexOf('?')
+  return `/admin/campaigns/upload${query === -1 ? '' : sample.slice(query)}`
+}
+
+/**
+ * The owner's list, chosen on their computer and checked first: nothing is sent until they press
+ * Start on the check's page. The same choices as the command's --known and --faster.
+ */
+function uploadForm(forms: NonNullable<CampaignPanelView['forms']>, t: PageText): Html {
+  return html`<form id="campaign-upload" method="post" enctype="multipart/form-data" action="${uploadAction(forms)}" aria-labelledby="campaign-upload-title">
+<h3 id="campaign-upload-title">${t('dashboard.campaigns.upload.title')}</h3>
+<p class="muted">${t('dashboard.campaigns.upload.note')}</p>
+<input type="hidden" name="csrf" value="${forms.csrf}">
+<p><label for="campaign-upload-list">${t('dashboard.campaigns.upload.file')}</label><br><input type="file" id="campaign-upload-list" name="list" accept=".csv,text/csv" required></p>
+<p class="choice"><input type="checkbox" id="campaign-upload-known" name="known" value="on"> <label for="campaign-upload-known">${t('dashboard.campaigns.upload.known')}</label></p>
+<p class="choice"><input type="checkbox" id="campaign-upload-faster" name="faster" value="on" aria-describedby="campaign-upload-faster-warning"> <label for="campaign-upload-faster">${t('dashboard.campaigns.upload.faster')}</label><br><span id="campaign-upload-faster-warning" class="muted">${t('dashboard.campaigns.upload.fasterWarning')}</span></p>
+<p><button type="submit" data-action="check">${t('dashboard.campaigns.upload.check')}</button></p>
+</form>
+`
+}
+
+/**
  * The panel, in the page's words `t`, read at `now`. Without a campaign it says how to make a
  * first one, without sending anything.
  */
@@ -128,7 +156,7 @@ ${view.campaigns.map((campaign) => campaignArticle(campaign, view, t, now, sendi
     : html`<p id="campaigns-empty">${t('dashboard.campaigns.empty')} <code>${FIRST_CAMPAIGN}</code></p>\n`
   return html`<section id="campaigns">
 <h2 id="campaigns-title">${t('dashboard.campaigns.title')}</h2>
-${body}</section>
+${body}${view.forms ? uploadForm(view.forms, t) : ''}</section>
 `
 }
 
@@ -142,6 +170,10 @@ export const CAMPAIGN_STYLE = `
 #campaigns form { position: relative; margin: .25rem 0 1rem; }
 #campaigns button { font: inherit; padding: .25rem .6rem; border: 1px solid var(--accent); border-radius: 4px; background: var(--bg); color: var(--accent); cursor: pointer; }
 /* Resuming is what a paused campaign waits for; pausing is the quieter one. */
-#campaigns button[data-action="resume"] { background: var(--accent); color: var(--bg); }
+#campaigns button[data-action="resume"], #campaigns button[data-action="check"], #campaigns button[data-action="start"] { background: var(--accent); color: var(--bg); }
+#campaign-upload { border-top: 1px solid var(--line); padding-top: .25rem; }
+#campaign-upload input[type="file"] { font: inherit; max-width: 100%; margin-top: .25rem; }
+#campaign-upload p.choice { padding-left: 1.6rem; text-indent: -1.6rem; }
+#campaign-upload p.choice input { width: 1.1rem; height: 1.1rem; margin: 0 .4rem 0 0; vertical-align: -.15rem; }
 #campaigns .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `
