@@ -2,11 +2,12 @@
  * The bot's small web server (Node's own `http`): the public /privacy page, and the owner's
  * /admin dashboard and exports behind a token.
  *
- * - Binds 127.0.0.1 unless told otherwise; GET and HEAD, and POST for the two forms that pause and
- *   resume the bot in a chat (staff-actions.ts); every other path is 404.
+ * - Binds 127.0.0.1 unless told otherwise; GET and HEAD, and POST for the forms that pause and
+ *   resume the bot in a chat (staff-actions.ts) and for /admin/campaigns (campaign-routes.ts: a
+ *   campaign made, checked, paused, resumed), both behind the token; every other path is 404.
  * - A webhook (the Cloud API's, `/webhooks/whatsapp`), when given, is routed before everything
  *   else: public (Meta signs what it posts; the handler checks it), its own methods and answers,
- *   the only other path that takes POST.
+ *   the only public path that takes POST.
  * - /admin without ADMIN_TOKEN configured does not exist (404); with it, a missing or wrong token
  *   is 401 and nothing else. Tokens are compared in constant time. Wrong tokens are slowed down
  *   per client address (wrong-tokens.ts): a few go free, then each costs a wait that doubles.
