@@ -51,9 +51,6 @@ const onPostgres: CampaignPlaceFactory = async () => {
   }
 }
 
-for (const [name, factory] of [
-  ['memory store', memory],
-  ['file store', files],
-  ['PostgreSQL store', onPostgres],
-] as const)
-  campaignStoreContract(name, factory)
+campaignStoreContract('memory store', memory)
+campaignStoreContract('file store', files)
+campaignStoreContract('PostgreSQL store', onPostgres, { numbers: true })
