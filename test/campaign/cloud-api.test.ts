@@ -151,7 +151,6 @@ describe('a campaign on the Cloud API', () => {
     const summary = await bot.bot.campaigns.plan(request(LIST))
     await bot.bot.campaignRunner.finished()
     await bot.bot.settled()
-    console.log('DEBUG', JSON.stringify(await bot.bot.campaigns.get(summary.id!)), bot.graph.sends.length, during)
     const progress = (await bot.bot.campaigns.get(summary.id!))!
     expect(progress.status).toMatchObject({ status: 'paused', reason: expect.stringMatching(/marketing-message limit .*\(131049\)/) })
     expect(templates(bot)).toHaveLength(1)
