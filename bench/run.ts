@@ -192,6 +192,15 @@ async function benchSize(size: number, options: BenchOptions, store: 'files' | '
   return { size, store, processes, ours, ...(builderbot ? { builderbot } : {}), seedSeconds }
 }
 
+/** The filesystem a folder is on, as the kernel names it (`ext2/ext3`, `xfs`, `tmpfs`…); `unknown` off Linux. */
+function filesystemOf(dir: string): string {
+  try {
+    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
 const startedStamp = () => new Date().toISOString().replaceAll(/[:.]/g, '-')
 
 function gitState(): { commit?: string; dirty?: boolean } {
@@ -223,6 +232,15 @@ async function main(): Promise<void> {
     console.log(HELP)
     return
   }
+  mkdirSync(options.cacheDir, { recursive: true })
+  const filesystem = filesystemOf(options.cacheDir)
+  if (filesystem === 'tmpfs' && options.stores.includes('files') && !options.allowTmpfs) {
+    say(
+      `bench: the data dirs would be on tmpfs (${options.cacheDir}), where fsync costs nothing and every figure flatters the store; give --cache-dir on a disk, or --allow-tmpfs`,
+    )
+    process.exitCode = 2
+    return
+  }
   const startedAt = new Date().toISOString()
   // Other work on the machine takes cores from the bots: say so beside figures it lowered.
   const loadAtStart = loadavg()[0]!
@@ -252,6 +270,7 @@ async function main(): Promise<void> {
       loadAverage: { atStart: loadAtStart, atEnd: loadavg()[0] },
     },
     git: gitState(),
+    filesystem: { cacheDir: options.cacheDir, type: filesystem },
     storage: { schemaVersion: SCHEMA_VERSION, seedKey: seedKey() },
     options: { ...options, help: undefined },
     results,
@@ -272,7 +291,9 @@ async function main(): Promise<void> {
         : `Store: PostgreSQL 18, ${options.numbers} number${options.numbers > 1 ? 's' : ''} (process${options.numbers > 1 ? 'es' : ''}) in one database`
     return options.stores.length > 1 || store === 'postgres' ? `${heading}\n${formatTable(rows)}` : formatTable(rows)
   })
-  console.log(`\n${tables.join('\n\n')}\n\n${formatTargets(targets)}${warning}\n\nFigures as JSON: ${options.out}`)
+  const git = report.git
+  const run = `Run: commit ${git.commit?.slice(0, 10) ?? 'unknown'}${git.dirty ? ' with uncommitted changes' : ''}, Node ${process.version}, load average ${loadAtStart.toFixed(1)} at the start and ${report.machine.loadAverage.atEnd!.toFixed(1)} at the end on ${cpu.length} cores, data dirs on ${filesystem}`
+  console.log(`\n${run}\n\n${tables.join('\n\n')}\n\n${formatTargets(targets)}${warning}\n\nFigures as JSON: ${options.out}`)
 }
 
 try {

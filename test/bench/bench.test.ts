@@ -58,11 +58,38 @@ describe('npm run bench', () => {
     expect(result!.ours.lost).toBe(0)
     expect(result!.ours.closedLoop.unexpected).toBe(0)
     expect(result!.ours.closedLoop.unfinished).toBe(0)
+    // CPU per message: the process's is at least its main thread's.
+    const cpu = result!.ours.closedLoop.cpuMicrosPerMessage!
+    expect(cpu.mainThread).toBeGreaterThan(0)
+    expect(cpu.process).toBeGreaterThanOrEqual(cpu.mainThread * 0.9)
     // BuilderBot does not take answers typed before their question: the burst shows it.
     expect(result!.builderbot!.burst!.lost).toBeGreaterThan(0)
     expect(report.targets.map((t) => t.target)).toHaveLength(7)
     // The table names both bots and marks our figures against the targets.
     expect(stdout).toMatch(/50\s+ours\s+[\d,]+ [✓✗] ≥5,000/)
     expect(stdout).toMatch(/builderbot/)
+    // What the figures were measured on: the commit, the machine's load, the data dirs' filesystem.
+    expect(stdout).toMatch(
+      /^Run: commit [0-9a-f]{10}.*, load average \d+\.\d at the start and \d+\.\d at the end on \d+ cores, data dirs on \S+/m,
+    )
+    expect(report).toMatchObject({ filesystem: { type: expect.any(String) } })
   }, 30_000)
+
+  // /dev/shm: tmpfs on Linux, where the project runs.
+  it('refuses to measure the store on tmpfs unless asked, saying why', async () => {
+    const shm = '/dev/shm'
+    const cache = join(shm, `consent-bot-bench-test-${process.pid}`)
+    try {
+      const refused = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--sizes', '50', '--cache-dir', cache], {
+        cwd: ROOT,
+      }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      )
+      expect(refused?.code).toBe(2)
+      expect(refused?.stderr).toMatch(/the data dirs would be on tmpfs .*where fsync costs nothing.*--allow-tmpfs/)
+    } finally {
+      removeDir(cache)
+    }
+  })
 })
