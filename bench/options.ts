@@ -1,4 +1,5 @@
 /** `npm run bench -- …` flags, parsed once. */
+import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -38,14 +39,15 @@ each size and bot in its own process, and prints msgs/s, p50/p99 latency, peak R
 and lost messages beside the targets of issue 6.
 
   --sizes 1000,10000,100000  contacts already in the data dir (ours) / in MemoryDB (BuilderBot)
-  --seconds 10               measured window per bot and size (after the warm-up)
+  --seconds 60               measured window per bot and size (after the warm-up)
   --warmup 2                 seconds of load before the window opens
-  --messages 50000           stop a window early after this many messages
+  --messages 5000000         stop a window early after this many messages
   --concurrency 50           contacts in conversation at once (closed loop)
   --burst 1.5                seconds the open-loop burst should take at the closed loop's rate
   --skip-builderbot          measure our bot only
   --out bench/results/latest.json
-  --cache-dir <dir>          where pre-populated data dirs are kept (default: a folder in the system tmp)
+  --cache-dir <dir>          where pre-populated data dirs are kept (default: a folder of this checkout's
+                             own in the system tmp: another checkout's bench never deletes or re-seeds them)
   --fresh-seed               make them again (after a change of the store's files without a new schema
                              version; 100,000 contacts take a few minutes)
   --store files|postgres|files,postgres
@@ -75,13 +77,16 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     options: {
       sizes: { type: 'string', default: '1000,10000,100000' },
       out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
-      messages: { type: 'string', default: '50000' },
-      seconds: { type: 'string', default: '10' },
+      messages: { type: 'string', default: '5000000' },
+      seconds: { type: 'string', default: '60' },
       warmup: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '50' },
       burst: { type: 'string', default: '1.5' },
       'skip-builderbot': { type: 'boolean', default: false },
-      'cache-dir': { type: 'string', default: join(tmpdir(), 'consent-bot-bench') },
+      'cache-dir': {
+        type: 'string',
+        default: join(tmpdir(), `consent-bot-bench-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`),
+      },
       'fresh-seed': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       'allow-tmpfs': { type: 'boolean', default: false },

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { StoreConfig } from '../src/app/config.js'
 import { startBot, type RunningBot } from '../src/main/bot.js'
+import { createLogger } from '../src/app/logger.js'
 import type { Target } from './load.js'
 import { ROOT } from './paths.js'
 import { TimingProvider } from './timing-provider.js'
@@ -26,6 +27,9 @@ export async function openOurBot(dataDir: string, storage?: StoreConfig): Promis
     dataDir,
     defaultLanguage: 'es',
     provider,
+    // The production log level, its lines formatted (contacts keyed by HMAC) and dropped: what
+    // logging costs the bot, without the bench's own stderr in the way.
+    logger: createLogger('info', () => {}),
     ...(storage ? { storage } : {}),
   })
   const coldStartMs = performance.now() - started
