@@ -63,6 +63,8 @@ interface BaileysInternals {
     /** Baileys' `sock.user` (creds.me): the bot's own account. */
     user?: OwnAccount
     updateProfileStatus?(status: string): Promise<unknown>
+    /** Baileys' `sock.onWhatsApp` (lib/Socket/socket.js): the numbers that have an account, each `{ jid, exists: true }`. */
+    onWhatsApp?(...phoneNumbers: string[]): Promise<{ jid: string; exists: boolean }[] | undefined>
     end?(error?: Error): void
   }
   logger: Console
@@ -98,6 +100,12 @@ export interface WhatsApp {
   connect(): Promise<void>
   /** Resolves, with what to tell the owner, when WhatsApp has logged the bot out: it will not reconnect. */
   loggedOut: Promise<string>
+  /**
+   * Asks WhatsApp whether a number has an account (Baileys' `onWhatsApp`, a USync query): the
+   * number as WhatsApp writes it, or null when it has none. NotSent('disconnected') without a
+   * connection.
+   */
+  reach(phone: string): Promise<string | null>
   /** Disconnects and stops reconnecting. */
   stop(): void
 }
@@ -193,6 +201,20 @@ export async function createWhatsApp(options: WhatsAppOptions): Promise<WhatsApp
           throw error
         }
       },
+    },
+    // Baileys answers only the numbers that have an account ({ jid, exists: true }), in its own form.
+    async reach(phone) {
+      const vendor = provider.vendor
+      if (!vendor?.onWhatsApp) throw new NotSent('disconnected')
+      let found: { jid: string; exists: boolean }[] | undefined
+      try {
+        found = await vendor.onWhatsApp(phone)
+      } catch (error) {
+        if ((error as { output?: { statusCode?: number } })?.output?.statusCode === CONNECTION_CLOSED) throw new NotSent('disconnected')
+        throw error
+      }
+      const account = found?.find((f) => f.exists)
+      return account ? account.jid.split('@')[0]!.split(':')[0]! : null
     },
     connect: open,
     stop() {

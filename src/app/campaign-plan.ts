@@ -66,6 +66,7 @@ export const NO_SKIPS = (): Record<SkipReason, number> => ({
   erased: 0,
   answered: 0,
   known: 0,
+  'not-on-whatsapp': 0,
 })
 
 /** A campaign's id: its date and a few random letters, readable on a command line (2026-12-01-k7qm). */

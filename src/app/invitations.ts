@@ -70,6 +70,10 @@ export class Invitations {
   /** Writes to the client if they may be written to; says what was done. Rejects (NotSent…) when the provider will not carry it. */
   async invite(request: InvitationRequest): Promise<InvitationOutcome> {
     const address = await this.addressOf(request.phone)
+    if (address === null) {
+      this.deps.log.info('campaign.not_on_whatsapp', { contact: contactRef(request.phone) })
+      return { skipped: 'not-on-whatsapp' }
+    }
     return this.deps.enqueue(address, () => this.inviteNow(address, request))
   }
 
@@ -83,13 +87,15 @@ export class Invitations {
   }
 
   /**
-   * The address the client is kept under: the one a stored contact of theirs has, else the form
-   * WhatsApp gives (a Mexican mobile with the "1" after 52, which it still uses), so that their
-   * answer finds the conversation the invitation started.
+   * The address the client is kept under: the one a stored contact of theirs has (they wrote
+   * before), else the one WhatsApp gives when asked (its own form: a Mexican mobile with the "1"
+   * after 52), else that form guessed; so that their answer finds the conversation the invitation
+   * started. Null: WhatsApp says the number has no account.
    */
-  private async addressOf(phone: string): Promise<string> {
+  private async addressOf(phone: string): Promise<string | null> {
     const forms = numberForms(phone)
     for (const form of forms) if ((await this.deps.store.load(form)).contact) return form
+    if (this.deps.outreach.reach) return this.deps.outreach.reach(phone)
     return forms.find((f) => f.startsWith('521')) ?? phone
   }
 

@@ -23,6 +23,8 @@ export type SkipReason =
   | 'answered'
   /** Known to the bot, their consent outdated: written to only with `--known`. */
   | 'known'
+  /** The number has no WhatsApp account (the linked device asked WhatsApp before writing). */
+  | 'not-on-whatsapp'
 
 /** A client as the owner's list names them: the number's digits with country code, and what else the row says. */
 export interface CampaignTarget {

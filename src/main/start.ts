@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { OwnerFileError } from '../adapters/owner-file.js'
 import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
+import { whatsappOutreach } from './whatsapp-outreach.js'
 import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config, type StoreConfig } from '../app/config.js'
 import { createLogger, type Logger, useLogKey } from '../app/logger.js'
 import { loadLogKey } from './log-key.js'
@@ -115,6 +116,8 @@ async function runWhatsApp(config: Config, logger: Logger, options: Options): Pr
     inbound: whatsapp.inbound,
     messenger: whatsapp.messenger,
     campaignProvider: 'whatsapp',
+    // A campaign asks WhatsApp first whether a new client's number has an account, and in which form.
+    outreach: () => whatsappOutreach(whatsapp),
     ...(config.http ? { http: config.http } : {}),
   })
   onStopSignal(bot, () => whatsapp.stop())

@@ -21,4 +21,11 @@ export interface Outreach {
    * connection): the campaign stops there.
    */
   invite(contact: string, invitation: Invitation): Promise<string[]>
+  /**
+   * The address WhatsApp knows a number by (its own form of it: a Mexican mobile with the 1 after
+   * 52), or null when the number has no WhatsApp account: asked before writing to someone the bot
+   * has never met. Absent where the provider cannot tell beforehand (the Cloud API answers such a
+   * send with an error instead).
+   */
+  reach?(phone: string): Promise<string | null>
 }

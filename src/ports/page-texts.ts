@@ -220,6 +220,7 @@ export const PAGE_TEXTS = {
   'dashboard.campaigns.upload.skipped.invalid': [],
   'dashboard.campaigns.upload.skipped.duplicate': [],
   'dashboard.campaigns.upload.skipped.doNotContact': [],
+  'dashboard.campaigns.upload.skipped.notOnWhatsApp': [],
   'dashboard.campaigns.upload.skipped.optedOut': [],
   'dashboard.campaigns.upload.skipped.erased': [],
   'dashboard.campaigns.upload.skipped.answered': [],

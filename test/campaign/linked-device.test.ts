@@ -121,6 +121,8 @@ describe('a campaign on a linked device', () => {
       erased: 1,
       answered: 1,
       known: 1,
+      // Asked of WhatsApp only when their turn comes, not in a dry run.
+      'not-on-whatsapp': 0,
     })
     expect(summary.rows).toEqual([
       { line: 9, reason: 'duplicate', message: 'the same number as line 6' },
@@ -182,6 +184,20 @@ describe('a campaign on a linked device', () => {
     // Dani is greeted and asked again; Fer got only the answer to his BAJA, no invitation.
     expect(sent.get(jidOf(UNANSWERED))!.at(-1)).toMatch(/¿Aceptas que usemos tus datos/)
     expect(sent.get(jidOf(NEW_2))!.join('\n')).not.toMatch(/¿Aceptas que usemos tus datos/)
+  })
+
+  it('asks WhatsApp first: a number without an account is not written to, and counted apart', async () => {
+    const b = await bot()
+    await knownClients(b)
+    const before = b.fake.sent.length
+    b.fake.notOnWhatsApp.add(NEW_2)
+    const summary = await b.bot.campaigns.plan(request())
+    await b.bot.campaignRunner.finished()
+    const campaign = (await b.bot.campaigns.get(summary.id!))!
+    expect(campaign.counts).toMatchObject({ sent: 2, skipped: 1 })
+    expect([...invitations(b, before).keys()]).toEqual([jidOf(NEW_1), jidOf(`521${NEW_3.slice(2)}`)])
+    // Nothing is kept of someone the bot never wrote to.
+    expect((await readStore(b.dataDir)).contacts[NEW_2]).toBeUndefined()
   })
 
   it('stops when WhatsApp disconnects, keeping the client not reached; --resume writes to the rest and to nobody twice', async () => {

@@ -29,6 +29,7 @@ import { cleanMessage, decryptMessageNode, generateWAMessage, proto, type Binary
 import { afterEach } from 'vitest'
 import { createWhatsApp, type WhatsApp } from '../../src/adapters/whatsapp-provider.js'
 import { startBot, type BotOptions, type RunningBot } from '../../src/main/bot.js'
+import { whatsappOutreach } from '../../src/main/whatsapp-outreach.js'
 import { createLogger, silentLogger, type Logger } from '../../src/app/logger.js'
 import type { Inbound } from '../../src/ports/inbound-source.js'
 import type { StaffMessage } from '../../src/ports/staff.js'
@@ -203,6 +204,8 @@ export interface FakeWhatsApp {
   emit(event: SocketEvent): Promise<void>
   /** Resolves once the socket has echoed every message sent so far (as emitOwnEvents does). */
   echoed(): Promise<void>
+  /** Numbers WhatsApp knows no account for: `onWhatsApp` leaves them out of its answer. */
+  notOnWhatsApp: Set<string>
 }
 
 /**
@@ -214,11 +217,19 @@ export async function fakeWhatsApp(logger: Logger = silentLogger): Promise<FakeW
   const whatsapp = await createWhatsApp({ logger, terminal: new PassThrough(), schedule: () => () => {} })
   const sent: FakeWhatsApp['sent'] = []
   const echoes: Promise<void>[] = []
+  const notOnWhatsApp = new Set<string>()
   const socket = new EventEmitter()
   const internals = whatsapp.provider as unknown as { initVendor(): Promise<EventEmitter>; vendor: unknown }
   internals.initVendor = async () => socket
   internals.vendor = {
     user: { id: ME.id, lid: ME.lid, name: 'Tienda' },
+    // Baileys' onWhatsApp (lib/Socket/socket.js): a USync query whose answer lists only the numbers
+    // with an account, `{ jid, exists: true }`, in WhatsApp's form (a Mexican mobile with its 1).
+    onWhatsApp: async (...numbers: string[]) =>
+      numbers
+        .map((n) => n.replace('+', '').split('@')[0]!)
+        .filter((n) => !notOnWhatsApp.has(n))
+        .map((n) => ({ jid: `${/^52\d{10}$/.test(n) ? `521${n.slice(2)}` : n}@s.whatsapp.net`, exists: true })),
     sendMessage: async (jid: string, content: { text: string }, options?: { messageId?: string }) => {
       sent.push({ jid, text: content.text, id: options?.messageId })
       const message = await generateWAMessage(jid, content, { userJid: ME.id, messageId: options?.messageId } as never)
@@ -238,6 +249,7 @@ export async function fakeWhatsApp(logger: Logger = silentLogger): Promise<FakeW
     whatsapp,
     socket,
     sent,
+    notOnWhatsApp,
     async emit(event) {
       if ('stanza' in event) socket.emit('messages.upsert', await baileysMessage(event.stanza))
       else if ('staff' in event)
@@ -300,6 +312,8 @@ export function realWhatsAppBots(
       provider: fake.whatsapp.provider,
       inbound: fake.whatsapp.inbound,
       messenger: fake.whatsapp.messenger,
+      // As npm start -- --provider whatsapp wires it.
+      outreach: () => whatsappOutreach(fake.whatsapp),
       logger,
       // The project's store (the data folder's files, or a database of this folder's own).
       storage: await storageFor(dataDir),

@@ -68,6 +68,7 @@ const SKIP_KEYS = {
   invalid: 'dashboard.campaigns.upload.skipped.invalid',
   duplicate: 'dashboard.campaigns.upload.skipped.duplicate',
   'do-not-contact': 'dashboard.campaigns.upload.skipped.doNotContact',
+  'not-on-whatsapp': 'dashboard.campaigns.upload.skipped.notOnWhatsApp',
   'opted-out': 'dashboard.campaigns.upload.skipped.optedOut',
   erased: 'dashboard.campaigns.upload.skipped.erased',
   answered: 'dashboard.campaigns.upload.skipped.answered',

@@ -14,6 +14,7 @@ const SKIPS: Record<SkipReason, string> = {
   erased: 'erased at their request',
   answered: 'already answered under the current policy',
   known: 'known to the bot, consent outdated or unanswered: add --known to include them',
+  'not-on-whatsapp': 'not on WhatsApp (found when their turn came)',
 }
 
 const when = (iso: string) =>
