@@ -5,12 +5,13 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Campaign, CampaignPlan, CampaignStatus } from '../domain/campaign.js'
-import type { CampaignStore } from '../ports/campaign-store.js'
+import type { CampaignStore, SuppressionList } from '../ports/campaign-store.js'
 
 export function createMemoryCampaignStore(): CampaignStore {
   const campaigns = new Map<string, Campaign>()
   // Digests only, as the durable stores keep them: nothing here reads back as a number either.
-  const key = randomBytes(32)
+  // The key is made on its first need, as theirs is.
+  let key: Buffer | undefined
   const erased = new Set<string>()
   let closed = false
   const found = (id: string): Campaign => {
@@ -42,11 +43,22 @@ export function createMemoryCampaignStore(): CampaignStore {
       found(id).status = structuredClone(status)
     },
     async isErased(address) {
-      return erased.has(suppressionDigest(key, address))
+      return key !== undefined && erased.has(suppressionDigest(key, address))
     },
     async addErased(address) {
       checkOpen(closed)
+      key ??= randomBytes(32)
       erased.add(suppressionDigest(key, address))
+    },
+    async suppressionList() {
+      return key && { key: key.toString('hex'), digests: [...erased].sort() }
+    },
+    async adoptSuppressionList(list) {
+      checkOpen(closed)
+      checkSuppressionList(list)
+      checkAdoption(list, key?.toString('hex'), erased.size > 0)
+      key = Buffer.from(list.key, 'hex')
+      for (const digest of list.digests) erased.add(digest)
     },
     async close() {
       closed = true
@@ -92,6 +104,29 @@ export function newestFirst<T extends Pick<Campaign, 'plan'>>(campaigns: T[]): T
   return campaigns.sort(
     (a, b) => Date.parse(b.plan.createdAt) - Date.parse(a.plan.createdAt) || (a.plan.id < b.plan.id ? 1 : a.plan.id > b.plan.id ? -1 : 0),
   )
+}
+
+const HEX_32_BYTES = /^[0-9a-f]{64}$/
+
+/** Throws unless `list` is a suppression list as the stores keep one: a 32-byte key and HMAC-SHA256 digests, in lower-case hex. */
+export function checkSuppressionList(list: SuppressionList): void {
+  if (typeof list?.key !== 'string' || !HEX_32_BYTES.test(list.key))
+    throw new Error('The suppression list to adopt has no key of 32 bytes in hex: nothing was changed')
+  if (!Array.isArray(list.digests)) throw new Error('The suppression list to adopt has no list of digests: nothing was changed')
+  const bad = list.digests.findIndex((digest) => typeof digest !== 'string' || !HEX_32_BYTES.test(digest))
+  if (bad >= 0) throw new Error(`Digest ${bad + 1} of the suppression list to adopt is not an HMAC-SHA256 in hex: nothing was changed`)
+}
+
+/**
+ * Throws when a store that holds digests (`holdsDigests`) under `kept` (its key in hex) would take
+ * `list`'s other key: its own digests would match nobody afterwards, and a campaign would write
+ * again to everyone they stand for. A store with a key and no digest yet may take another.
+ */
+export function checkAdoption(list: SuppressionList, kept: string | undefined, holdsDigests: boolean): void {
+  if (holdsDigests && kept !== list.key)
+    throw new Error(
+      "This store's suppression list already holds digests under a key of its own, and another list's key would leave them matching nobody: a suppression list is copied only into a store that has none. Nothing was changed",
+    )
 }
 
 /**

@@ -44,6 +44,9 @@ export function everyNumberForm(store: CampaignStore): CampaignStore {
     async addErased(address) {
       for (const form of forms(address)) await store.addErased(form)
     },
+    // Digests, whatever form each was made from: carried as they are.
+    suppressionList: () => store.suppressionList(),
+    adoptSuppressionList: (list) => store.adoptSuppressionList(list),
     close: () => store.close(),
   }
 }

@@ -34,5 +34,23 @@ export interface CampaignStore {
    */
   isErased(address: string): Promise<boolean>
   addErased(address: string): Promise<void>
+  /**
+   * The whole suppression list, to carry it to another store (npm run store:copy): the key (hex,
+   * as kept) and every digest, sorted. Undefined when the store never made a key (nobody was
+   * ever added). Nothing here is a number: only a store holding the key can test one.
+   */
+  suppressionList(): Promise<SuppressionList | undefined>
+  /**
+   * Takes another store's list as its own, durably once resolved: its key becomes this store's,
+   * its digests are added. Refused, changing nothing, when this store holds digests under another
+   * key (they would match nobody afterwards): a list is carried only into a store with none.
+   */
+  adoptSuppressionList(list: SuppressionList): Promise<void>
   close(): Promise<void>
+}
+
+/** A suppression list as it is kept: the HMAC key in hex (32 bytes) and the HMAC-SHA256 digests in hex. */
+export interface SuppressionList {
+  key: string
+  digests: string[]
 }

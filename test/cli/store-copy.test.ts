@@ -1,16 +1,22 @@
 /**
  * `npm run store:copy` as the owner runs it, on data folders filled by real conversations (an
  * erasure among them, whose ledger entries have no personal part), against a real PostgreSQL
- * server: into a number and back, verbatim; its refusals; and the owner's commands (ledger:verify,
- * export, receipt, staff) reading the numbers it filled, one or all.
+ * server: into a number and back, verbatim, with the notice campaigns and their erased list; its
+ * refusals; and the owner's commands (ledger:verify, export, receipt, staff) reading the numbers it
+ * filled, one or all.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readConsentData } from '../../src/adapters/lowdb-store.js'
 import { listNumbers, openPostgresReader } from '../../src/adapters/postgres/index.js'
+import type { StoreConfig } from '../../src/app/config.js'
+import { openCampaignStore } from '../../src/main/campaign-store.js'
+import { FILES } from '../../src/main/store.js'
+import type { CampaignStore } from '../../src/ports/campaign-store.js'
 import type { ConsentData } from '../../src/ports/consent-store.js'
+import { plan } from '../ports/campaign-store.contract.js'
 import { ES, MX, openTestBot, removeDir, tempDir, US } from '../support/chat.js'
 import { postgresPerFile } from '../support/postgres.js'
 import { listFiles, ownerProject, runCli } from './run-cli.js'
@@ -72,8 +78,9 @@ describe('npm run store:copy, a data folder into PostgreSQL', () => {
     expect(run.stdout).toMatch(
       new RegExp(
         `^Copied the data folder ${dataDir} to the number "tienda-centro" in postgres://consent_test@127\\.0\\.0\\.1:\\d+/t_\\d+: ` +
-          `2 contacts, 2 conversations, ${source.ledger.length} ledger records, ${Object.keys(source.notices).length} notice texts?; ` +
-          'read back record by record, all equal; chain intact; new heads are signed with the key [0-9a-f ]+ \\(publish it\\)\\n$',
+          `2 contacts, 2 conversations, ${source.ledger.length} ledger records, ${Object.keys(source.notices).length} notice texts?, ` +
+          // US, erased in the conversations above: the bot put them on its erased list.
+          '0 campaigns and an erased list of 1 entry; read back record by record, all equal; chain intact; new heads are signed with the key [0-9a-f ]+ \\(publish it\\)\\n$',
       ),
     )
     expect(run.stdout).not.toContain(PASSWORD)
@@ -99,8 +106,9 @@ describe('npm run store:copy, a data folder into PostgreSQL', () => {
     expect((await copy(['--from', dataDir, '--to', 'database'], url)).code).toBe(0)
     const again = await copy(['--from', dataDir, '--to', 'database'], url)
     expect(again.code).toBe(1)
+    // The first copy carried US's erasure onto the number's erased list: that is seen first.
     expect(again.stderr).toMatch(
-      /^npm run store:copy: Cannot import into number main in PostgreSQL: it already holds data .*Nothing was written\n$/,
+      /^npm run store:copy: the number "main" in postgres:.* holds notice campaigns or an erased list already: copy only into a number that holds nothing\. Nothing was written\n$/,
     )
 
     // A bot runs on the folder (in this test's process).
@@ -206,6 +214,102 @@ describe('npm run store:copy, a number back into a data folder', () => {
     expect(absent.code).toBe(1)
     expect(absent.stderr).toMatch(/holds no number "nope" \(it holds: tienda-centro\); give it with --number\n$/)
     expect(existsSync(join(back, 'x'))).toBe(false)
+  })
+})
+
+/** The campaign store the bot opens on `store` (the data folder `dataDir` on files). */
+async function withCampaigns<T>(store: StoreConfig, dataDir: string, use: (campaigns: CampaignStore) => Promise<T>): Promise<T> {
+  const campaigns = await openCampaignStore(store, { dataDir })
+  try {
+    return await use(campaigns)
+  } finally {
+    await campaigns.close()
+  }
+}
+
+/** A Mexican mobile erased at their request (by the bot, under both of its forms), and the other form. */
+const ERASED = '5215587654321'
+const ERASED_OLD = '525587654321'
+
+describe('npm run store:copy, the notice campaigns and their erased list', () => {
+  it('carries them into a number and back into a new folder: the same campaigns, nobody erased written to again', {
+    timeout: 60_000,
+  }, async () => {
+    const url = await postgres.database()
+    const dataDir = await filledFolder()
+    // Made by the stores the bot keeps them in: March's campaign half sent (US skipped, their data
+    // erased), paused by Meta's limit; February's never started. One more person erased.
+    const source = await withCampaigns(FILES, dataDir, async (store) => {
+      await store.create(plan('2026-02-old', '2026-02-01T10:00:00.000Z', [ES]))
+      const id = '2026-03-policy'
+      await store.create(plan(id, '2026-03-01T10:00:00.000Z', [MX, ES, US, '5215511110001']))
+      await store.setStatus(id, { status: 'running', at: '2026-03-01T10:00:01.000Z' })
+      await store.mark(id, 0, { state: 'sending', at: '2026-03-01T10:00:02.000Z' })
+      await store.mark(id, 0, { state: 'sent', at: '2026-03-01T10:00:03.000Z', messageIds: ['wamid.1'] })
+      await store.mark(id, 1, { state: 'sent', at: '2026-03-01T10:00:33.000Z', messageIds: ['wamid.2'] })
+      await store.mark(id, 2, { state: 'skipped', at: '2026-03-01T10:01:03.000Z', reason: 'erased' })
+      await store.setStatus(id, { status: 'paused', at: '2026-03-01T10:01:30.000Z', reason: "Meta's rate limit was reached (130429)" })
+      await store.addErased(ERASED)
+      return { campaigns: await store.list(), suppression: await store.suppressionList() }
+    })
+    expect(source.campaigns.map((c) => c.plan.id)).toEqual(['2026-03-policy', '2026-02-old'])
+    // US, and both forms of ERASED.
+    expect(source.suppression?.digests).toHaveLength(3)
+    const before = snapshot(dataDir)
+
+    /** What the campaigns `store` opens to hold, as the bot would find them. */
+    const expectCopied = (store: StoreConfig, dir: string) =>
+      withCampaigns(store, dir, async (copied) => {
+        expect(await copied.list()).toEqual(source.campaigns)
+        expect(await copied.suppressionList()).toEqual(source.suppression)
+        for (const address of [ERASED, ERASED_OLD, US]) expect(await copied.isErased(address), address).toBe(true)
+        for (const address of [MX, ES]) expect(await copied.isErased(address), address).toBe(false)
+      })
+
+    const into = await copy(['--from', dataDir, '--to', 'database', '--number', 'tienda-centro'], url)
+    expect(into.stderr).toBe('')
+    expect(into.code).toBe(0)
+    expect(into.stdout).toMatch(/ notice texts?, 2 campaigns and an erased list of 3 entries; read back record by record, all equal;/)
+    expect(into.stdout).not.toContain(ERASED)
+    await expectCopied({ kind: 'postgres', url, number: 'tienda-centro' }, '')
+    expect(snapshot(dataDir)).toEqual(before)
+
+    const back = tempDir()
+    dirs.push(back)
+    const out = await copy(['--from', 'database', '--number', 'tienda-centro', '--to', back], url)
+    expect(out.stderr).toBe('')
+    expect(out.code).toBe(0)
+    expect(out.stdout).toMatch(/, 2 campaigns and an erased list of 3 entries; read back record by record, all equal;/)
+    await expectCopied(FILES, back)
+    expect(statSync(join(back, 'campaigns', 'suppression.key')).mode & 0o777).toBe(0o600)
+    // The copy's lock, held while its campaigns were written, is gone again.
+    expect(readdirSync(back)).not.toContain('bot.lock')
+
+    // The bot on the folder copied back goes on with the campaigns' erased list: a new erasure is kept under its key.
+    await withCampaigns(FILES, back, (store) => store.addErased(ES))
+    await withCampaigns(FILES, back, async (store) => {
+      expect(await store.isErased(ES)).toBe(true)
+      expect(await store.isErased(ERASED)).toBe(true)
+    })
+  })
+
+  it('refuses a number that holds campaigns already, writing none of the data', { timeout: 60_000 }, async () => {
+    const url = await postgres.database()
+    const dataDir = await filledFolder()
+    const other: StoreConfig = { kind: 'postgres', url, number: 'tienda-sur' }
+    await withCampaigns(other, '', (store) => store.create(plan('2026-01-sur', '2026-01-01T10:00:00.000Z')))
+
+    const run = await copy(['--from', dataDir, '--to', 'database', '--number', 'tienda-sur'], url)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(
+      /^npm run store:copy: the number "tienda-sur" in postgres:.* holds notice campaigns or an erased list already: copy only into a number that holds nothing\. Nothing was written\n$/,
+    )
+    const held = await readNumber(url, 'tienda-sur')
+    expect([held.ledger.length, Object.keys(held.contacts).length, Object.keys(held.notices).length]).toEqual([0, 0, 0])
+    await withCampaigns(other, '', async (store) => {
+      expect((await store.list()).map((c) => c.plan.id)).toEqual(['2026-01-sur'])
+      expect(await store.suppressionList()).toBeUndefined()
+    })
   })
 })
 

@@ -219,6 +219,64 @@ export function campaignStoreContract(name: string, factory: CampaignPlaceFactor
       expect(await (await reopen(place, store)).isErased(SPANISH)).toBe(true)
     })
 
+    it('has no suppression list before anyone is erased, then its key and every digest, sorted', async () => {
+      const { place, store } = await start()
+      expect(await store.suppressionList()).toBeUndefined()
+      await store.create(plan('c1'))
+      const kept = await reopen(place, store)
+      expect(await kept.suppressionList()).toBeUndefined()
+      await kept.addErased(MEXICAN)
+      await kept.addErased(LID)
+      const list = (await kept.suppressionList())!
+      expect(list.key).toMatch(/^[0-9a-f]{64}$/)
+      // Both forms of the Mexican number, and the id without a number.
+      expect(list.digests).toHaveLength(3)
+      expect(list.digests).toEqual([...list.digests].sort())
+      for (const digest of list.digests) expect(digest).toMatch(/^[0-9a-f]{64}$/)
+      expect(await (await reopen(place, kept)).suppressionList()).toEqual(list)
+    })
+
+    it("adopts another store's suppression list as its own, for a store opened again", async () => {
+      const source = await start()
+      await source.store.addErased(MEXICAN_OLD)
+      await source.store.addErased(LID)
+      const list = (await source.store.suppressionList())!
+      const { place, store } = await start()
+      await store.adoptSuppressionList(list)
+      // The same list again changes nothing.
+      await store.adoptSuppressionList(list)
+      const again = await reopen(place, store)
+      for (const address of [MEXICAN, MEXICAN_OLD, LID]) expect(await again.isErased(address), address).toBe(true)
+      expect(await again.isErased(SPANISH)).toBe(false)
+      expect(await again.suppressionList()).toEqual(list)
+      // The adopted key is its own now: an address erased afterwards is kept under it.
+      await again.addErased(SPANISH)
+      const after = await reopen(place, again)
+      expect(await after.isErased(SPANISH)).toBe(true)
+      expect(await after.isErased(MEXICAN)).toBe(true)
+      expect((await after.suppressionList())!.key).toBe(list.key)
+    })
+
+    it('refuses a list under another key once it holds digests, and a list that is no list, changing nothing', async () => {
+      const source = await start()
+      await source.store.addErased(MEXICAN)
+      const list = (await source.store.suppressionList())!
+      const { place, store } = await start()
+      await store.addErased(SPANISH)
+      const own = (await store.suppressionList())!
+      await expect(store.adoptSuppressionList(list)).rejects.toThrow(
+        /already holds digests under a key of its own.*copied only into a store that has none. Nothing was changed/,
+      )
+      await expect(store.adoptSuppressionList({ key: 'zz', digests: [] })).rejects.toThrow(/no key of 32 bytes in hex/)
+      await expect(store.adoptSuppressionList({ key: list.key, digests: ['5215512345678'] })).rejects.toThrow(
+        /Digest 1 .* is not an HMAC-SHA256/,
+      )
+      const again = await reopen(place, store)
+      expect(await again.suppressionList()).toEqual(own)
+      expect(await again.isErased(SPANISH)).toBe(true)
+      expect(await again.isErased(MEXICAN)).toBe(false)
+    })
+
     it('is refused after close', async () => {
       const { store } = await start()
       await store.create(plan('c1'))

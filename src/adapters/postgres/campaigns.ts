@@ -13,9 +13,17 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Campaign, CampaignPlan, CampaignStatus, TargetState } from '../../domain/campaign.js'
-import type { CampaignStore } from '../../ports/campaign-store.js'
+import type { CampaignStore, SuppressionList } from '../../ports/campaign-store.js'
 import { type Logger, silentLogger } from '../../ports/logger.js'
-import { checkIndex, checkNewPlan, checkOpen, suppressionDigest, unknownCampaign } from '../memory-campaign-store.js'
+import {
+  checkAdoption,
+  checkIndex,
+  checkNewPlan,
+  checkOpen,
+  checkSuppressionList,
+  suppressionDigest,
+  unknownCampaign,
+} from '../memory-campaign-store.js'
 import { createPool, type Db, inTransaction, type Pool, query } from './connection.js'
 import { migrate } from './migrate.js'
 import { applicationName, checkNumberName, where } from './number.js'
@@ -164,6 +172,46 @@ class PgCampaigns implements CampaignStore {
       'INSERT INTO campaign_suppression (number, digest) VALUES ($1, $2) ON CONFLICT DO NOTHING',
       [this.number, suppressionDigest(key, address)],
     )
+  }
+
+  async suppressionList(): Promise<SuppressionList | undefined> {
+    checkOpen(this.closed)
+    // The key and the digests in one snapshot.
+    return inTransaction(this.pool, 'reading the suppression list', async (db) => {
+      await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+      const key = await readKey(db, this.number)
+      if (!key) return undefined
+      const { rows } = await db.query<{ digest: string }>(
+        'SELECT digest FROM campaign_suppression WHERE number = $1 ORDER BY digest COLLATE "C"',
+        [this.number],
+      )
+      return { key: key.toString('hex'), digests: rows.map((row) => row.digest) }
+    })
+  }
+
+  /** The key and the digests in one transaction: adopted whole, or not at all. */
+  async adoptSuppressionList(list: SuppressionList): Promise<void> {
+    checkOpen(this.closed)
+    checkSuppressionList(list)
+    await inTransaction(this.pool, 'adopting a suppression list', async (db) => {
+      // The number's key row, if any, is held until the commit: no key is made beside this one.
+      const kept = (
+        await db.query<{ key: string }>('SELECT key FROM campaign_suppression_keys WHERE number = $1 FOR UPDATE', [this.number])
+      ).rows[0]?.key
+      const holdsDigests = (await db.query('SELECT 1 FROM campaign_suppression WHERE number = $1 LIMIT 1', [this.number])).rows.length > 0
+      // Digests without their key: readKey says so (and nothing is changed).
+      if (!kept && holdsDigests) await readKey(db, this.number)
+      checkAdoption(list, kept, holdsDigests)
+      await db.query(
+        'INSERT INTO campaign_suppression_keys (number, key) VALUES ($1, $2) ON CONFLICT (number) DO UPDATE SET key = EXCLUDED.key',
+        [this.number, list.key],
+      )
+      await db.query('INSERT INTO campaign_suppression (number, digest) SELECT $1, d FROM unnest($2::text[]) AS d ON CONFLICT DO NOTHING', [
+        this.number,
+        list.digests,
+      ])
+    })
+    this.key = Buffer.from(list.key, 'hex')
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  *     campaigns/<id>.plan.json      the plan, written once (temp file, fsync, rename, fsync of the folder)
  *     campaigns/<id>.states.jsonl   append-only: {"target":i,"state":…} or {"status":…}, the latest line per target winning
  *     campaigns/suppression.key     the 32-byte HMAC key of the suppression list (hex), made on its first need
+ *                                   (or taken from another store's list by store:copy)
  *     campaigns/suppression.txt     append-only: one HMAC-SHA256 (hex) per erased address, never the address
  *
  * A mark or a status is one line, fdatasynced before its promise resolves (marks made meanwhile
@@ -19,15 +20,17 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readdir, readFile, truncate, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Campaign, CampaignPlan, CampaignStatus, TargetState } from '../../domain/campaign.js'
-import type { CampaignStore } from '../../ports/campaign-store.js'
+import type { CampaignStore, SuppressionList } from '../../ports/campaign-store.js'
 import { type Logger, silentLogger } from '../../ports/logger.js'
 import { AppendFile, DIR_MODE, type OnSync, parseJsonFile, syncDir, TEMP_SUFFIX, writeFileDurably } from './durable-file.js'
 import { DatabaseFileError } from './errors.js'
 import { isObject, parseLine, splitLines } from './json-lines.js'
 import {
+  checkAdoption,
   checkIndex,
   checkNewPlan,
   checkOpen,
+  checkSuppressionList,
   newestFirst,
   notStarted,
   suppressionDigest,
@@ -166,6 +169,32 @@ class CampaignFiles implements CampaignStore {
     this.suppression ??= this.openLog(join(this.dir, SUPPRESSION_FILE), () => (this.suppression = undefined))
     await (await this.suppression).append(digest)
     this.erased.add(digest)
+  }
+
+  async suppressionList(): Promise<SuppressionList | undefined> {
+    checkOpen(this.closed)
+    return this.key && { key: this.key.toString('hex'), digests: [...this.erased].sort() }
+  }
+
+  /** The key first (its file replaced whole, durably), then the digests it does not hold yet, appended in one write. */
+  async adoptSuppressionList(list: SuppressionList): Promise<void> {
+    checkOpen(this.closed)
+    checkSuppressionList(list)
+    // A key being made by addErased is waited for, so that the check below sees it.
+    await this.keyMade?.catch(() => {})
+    checkAdoption(list, this.key?.toString('hex'), this.erased.size > 0)
+    if (this.key?.toString('hex') !== list.key) {
+      await this.ensureDir()
+      await writeFileDurably(join(this.dir, SUPPRESSION_KEY_FILE), `${list.key}\n`, this.onSync)
+      this.key = Buffer.from(list.key, 'hex')
+      this.keyMade = undefined
+    }
+    const added = [...new Set(list.digests)].filter((digest) => !this.erased.has(digest))
+    if (!added.length) return
+    this.suppression ??= this.openLog(join(this.dir, SUPPRESSION_FILE), () => (this.suppression = undefined))
+    const log = await this.suppression
+    await Promise.all(added.map((digest) => log.append(digest)))
+    for (const digest of added) this.erased.add(digest)
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * `npm run store:copy -- --from SOURCE --to TARGET [--number NAME]`: moves a bot's data between
  * its data folder and a number of a PostgreSQL database, either way, verbatim: contacts,
- * conversations, notice texts and ledger entries (the same seq, hash and personal parts). The
+ * conversations, notice texts and ledger entries (the same seq, hash and personal parts), then
+ * the notice campaigns (plans, targets' states, statuses) and their erased list (the suppression
+ * list: its key and digests, so that nobody erased is written to again from the new store). The
  * source is held while it is read (the folder's lock, or the number's), so no bot writes to it
  * meanwhile; its chain must verify first. Then the copy is read back and compared with the source
  * record by record, and its chain verified, before the one-line summary is printed.
@@ -12,7 +14,10 @@ import { existsSync } from 'node:fs'
 import { MANIFEST_FILE } from '../../adapters/lowdb-store.js'
 import { lockDataDir } from '../../adapters/store/lock.js'
 import { ConfigError, loadDotEnv, parseConfig, type StoreConfig } from '../../app/config.js'
+import type { Campaign } from '../../domain/campaign.js'
+import type { CampaignStore, SuppressionList } from '../../ports/campaign-store.js'
 import type { ConsentData } from '../../ports/consent-store.js'
+import { openCampaignStore } from '../campaign-store.js'
 import {
   type ClosableReader,
   describeStore,
@@ -30,7 +35,8 @@ import { isEmptyFolder, writeDataFolder } from './store-copy-files.js'
 const USAGE = `Usage: npm run store:copy -- --from SOURCE --to TARGET [--number NAME]
 
 Copies a bot's data (contacts, conversations, notice texts and the consent ledger, record for
-record) from its data folder into a number of a PostgreSQL database, or back:
+record, then its notice campaigns and their erased list: the people whose data was erased, whom
+no campaign writes to again) from its data folder into a number of a PostgreSQL database, or back:
 
   npm run store:copy -- --from data --to database --number tienda-centro
   npm run store:copy -- --from database --number tienda-centro --to data-copy
@@ -45,8 +51,9 @@ process list.
 
 The copy is refused when the target holds data already (a number with any, a folder with any
 file), when a bot runs on the source (stop it first), and when the source's ledger does not
-verify (npm run ledger:verify says why). The source is left as it was. Once copied, every record
-is read back and compared with the source, and the copy's chain is verified.
+verify (npm run ledger:verify says why). The source is left as it was. Once copied, every record,
+campaign and erased-list entry is read back and compared with the source, and the copy's chain is
+verified.
 
 Exit status: 0 when copied and verified, 1 when refused or the copy differs, 2 on a bad option.`
 
@@ -123,16 +130,25 @@ async function main(): Promise<number> {
     const data = await readPlace(from)
     const broken = await brokenChain(from)
     if (broken) throw new Refused(`the ledger of the ${placeName(from)} does not verify, so it is not copied: ${broken}`)
+    const campaigns = await readCampaigns(from)
     const fingerprint = await writeTarget(to, data)
     const difference = firstDifference(data, await readPlace(to))
     if (difference) throw new Refused(`the copy in the ${placeName(to)} differs from the source: ${difference}. Do not use it`)
     const copyBroken = await brokenChain(to)
     if (copyBroken) throw new Refused(`the copy's ledger in the ${placeName(to)} does not verify: ${copyBroken} Do not use it`)
-    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
+    await writeCampaigns(to, campaigns)
+    const campaignDifference = firstCampaignDifference(campaigns, await readCampaigns(to))
+    if (campaignDifference)
+      throw new Refused(`the campaigns copied into the ${placeName(to)} differ from the source: ${campaignDifference}. Do not use the copy`)
+    const count = (n: number, what: string, many = `${what}s`) => `${n} ${n === 1 ? what : many}`
+    const erased = campaigns.suppression
+      ? `an erased list of ${count(campaigns.suppression.digests.length, 'entry', 'entries')}`
+      : 'no erased list'
     process.stdout.write(
       `Copied the ${placeName(from)} to the ${placeName(to)}: ${count(Object.keys(data.contacts).length, 'contact')}, ` +
         `${count(Object.keys(data.conversations).length, 'conversation')}, ${count(data.ledger.length, 'ledger record')}, ` +
-        `${count(Object.keys(data.notices).length, 'notice text')}; read back record by record, all equal; chain intact` +
+        `${count(Object.keys(data.notices).length, 'notice text')}, ${count(campaigns.campaigns.length, 'campaign')} and ${erased}; ` +
+        'read back record by record, all equal; chain intact' +
         `${fingerprint ? `; new heads are signed with the key ${fingerprint} (publish it)` : ''}\n`,
     )
     return 0
@@ -199,6 +215,12 @@ async function writeTarget(to: Place, data: ConsentData): Promise<string | undef
   } else {
     const store = await openImportTarget(to)
     try {
+      // Campaigns kept under the number (the import looks at its consent data only) would be mixed with the copy's.
+      const held = await readCampaigns(to)
+      if (held.campaigns.length || held.suppression)
+        throw new Refused(
+          `the ${placeName(to)} holds notice campaigns or an erased list already: copy only into a number that holds nothing. Nothing was written`,
+        )
       await store.importData(data)
     } finally {
       await store.close()
@@ -210,6 +232,99 @@ async function writeTarget(to: Place, data: ConsentData): Promise<string | undef
   } finally {
     await reader.close()
   }
+}
+
+/** A place's notice campaigns (newest first, each with its targets' states) and its erased list. */
+interface CampaignData {
+  campaigns: Campaign[]
+  suppression: SuppressionList | undefined
+}
+
+/** The place's campaigns, opened as the bot opens them (openCampaignStore): the folder's files, or the number's rows. */
+function openPlaceCampaigns(place: Place): Promise<CampaignStore> {
+  return openCampaignStore(place.kind === 'files' ? FILES : place, { dataDir: place.kind === 'files' ? place.dir : '' })
+}
+
+async function readCampaigns(place: Place): Promise<CampaignData> {
+  const store = await openPlaceCampaigns(place)
+  try {
+    return { campaigns: await store.list(), suppression: await store.suppressionList() }
+  } finally {
+    await store.close()
+  }
+}
+
+/** Marks written at once (the files' store shares an fsync among them), this many at a time. */
+const MARKS_AT_ONCE = 500
+
+/**
+ * Writes the source's campaigns and erased list into the target, whose consent data is copied
+ * already, held as the bot would hold it (the folder's lock, or the number's) so that no bot
+ * starts on it meanwhile: each plan, then every target's state that is not `planned`, then the
+ * status; then the erased list, under the source's key.
+ */
+async function writeCampaigns(to: Place, { campaigns, suppression }: CampaignData): Promise<void> {
+  if (!campaigns.length && !suppression) return
+  const hold = await holdTarget(to)
+  try {
+    const store = await openPlaceCampaigns(to)
+    try {
+      for (const { plan, states, status } of campaigns) {
+        await store.create(plan)
+        const marked = [...states.entries()].filter(([, state]) => state.state !== 'planned')
+        for (let at = 0; at < marked.length; at += MARKS_AT_ONCE)
+          await Promise.all(marked.slice(at, at + MARKS_AT_ONCE).map(([index, state]) => store.mark(plan.id, index, state)))
+        await store.setStatus(plan.id, status)
+      }
+      if (suppression) await store.adoptSuppressionList(suppression)
+    } finally {
+      await store.close()
+    }
+  } catch (error) {
+    if (error instanceof Refused || storeProblem(error, database)) throw error
+    throw new Refused(
+      `the campaigns could not be copied into the ${placeName(to)} (${(error as Error).message}); its consent data was copied. Do not use the copy`,
+    )
+  } finally {
+    await hold.release()
+  }
+}
+
+/** The copy, once its consent data is written: the folder's lock, or the number's. */
+async function holdTarget(to: Place): Promise<{ release(): Promise<void> }> {
+  try {
+    if (to.kind === 'files') return await lockDataDir(to.dir, () => {})
+    const store = await openImportTarget(to)
+    return { release: () => store.close() }
+  } catch (error) {
+    const holder = heldBy(error)
+    if (!holder) throw error
+    throw new Refused(
+      `a bot${holder.pid ? ` (PID ${holder.pid})` : ''} started on the ${placeName(to)} before its campaigns were copied: stop it, and copy again into a new place`,
+    )
+  }
+}
+
+/** The first thing the copied campaigns hold differently from the source's, in words; undefined when equal. */
+export function firstCampaignDifference(source: CampaignData, copy: CampaignData): string | undefined {
+  if (copy.campaigns.length !== source.campaigns.length)
+    return `it holds ${copy.campaigns.length} campaigns, the source ${source.campaigns.length}`
+  for (const [i, campaign] of source.campaigns.entries()) {
+    const copied = copy.campaigns[i]!
+    // Ids are the owner's names for campaigns, never a phone number.
+    if (copied.plan.id !== campaign.plan.id)
+      return `its campaign number ${i + 1} is "${copied.plan.id}", the source's "${campaign.plan.id}"`
+    for (const part of ['plan', 'states', 'status'] as const)
+      if (!isDeepStrictEqual(copied[part], campaign[part])) return `campaign "${campaign.plan.id}" has another ${part}`
+  }
+  if (!source.suppression !== !copy.suppression)
+    return source.suppression ? 'it holds no erased list, and the source holds one' : 'it holds an erased list, and the source none'
+  if (source.suppression && copy.suppression) {
+    if (copy.suppression.key !== source.suppression.key) return 'its erased list has another key'
+    if (!isDeepStrictEqual(copy.suppression.digests, source.suppression.digests))
+      return `its erased list holds ${copy.suppression.digests.length} entries, not the same as the source's ${source.suppression.digests.length}`
+  }
+  return undefined
 }
 
 /** The first thing the copy holds differently from the source, in words; undefined when equal. */
