@@ -4,7 +4,7 @@
  * read-only commands run beside the first; a lock a kill -9 left behind does not stop a restart.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
@@ -47,6 +47,17 @@ function startHeldBot(dataDir: string, from: string) {
   }
 }
 
+/** Resolves once the backup a start makes is complete (its folder renamed from `….partial`). */
+async function backupDone(dataDir: string): Promise<void> {
+  const backups = join(dataDir, 'backups')
+  for (let waited = 0; ; waited += 50) {
+    const names = existsSync(backups) ? readdirSync(backups) : []
+    if (names.length > 0 && !names.some((n) => n.endsWith('.partial'))) return
+    if (waited > 60_000) throw new Error(`no complete backup in ${backups}: ${names.join(', ')}`)
+    await sleep(50)
+  }
+}
+
 describe('one bot per data folder', () => {
   it('a second bot on the same folder refuses to start, naming the first one’s PID; export and ledger:verify run beside it', async () => {
     const dataDir = tempDir('one-bot-')
@@ -54,6 +65,9 @@ describe('one bot per data folder', () => {
     first.child.stdin.write('hola\n')
     await first.answered(1)
     expect(readFileSync(join(dataDir, 'bot.pid'), 'utf8').trim()).toBe(String(first.child.pid))
+    // The first bot's backup after its start goes on while it answers (slowly on a busy machine):
+    // the folder is compared once it is done, so the only change left to see is the second bot's.
+    await backupDone(dataDir)
     const before = contents(dataDir)
 
     const second = await runScript('src/main/start.ts', ['--from', '34610000002', '--data-dir', dataDir], { env, input: 'hola\n' })
