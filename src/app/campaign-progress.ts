@@ -3,7 +3,7 @@
  * panel and the export read the same figures. Read off the campaign's states and the contacts
  * as stored (their answers and what the provider said of the messages), never off a log.
  */
-import type { Campaign, CampaignProgress, TargetState } from '../domain/campaign.js'
+import type { Campaign, CampaignProgress } from '../domain/campaign.js'
 import type { Contact } from '../domain/consent.js'
 import type { Policy } from '../domain/policy.js'
 import { numberForms } from './identity.js'
@@ -56,6 +56,3 @@ export function contactByPhone(contacts: Readonly<Record<string, Contact>>): (ph
     return undefined
   }
 }
-
-/** Whether a target's state is final (nothing more will be sent to them in this campaign). */
-export const settled = (state: TargetState): boolean => state.state !== 'planned' && state.state !== 'sending'

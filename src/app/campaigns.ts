@@ -16,6 +16,14 @@ import { numberForms } from './identity.js'
 import type { Logger } from './logger.js'
 import { CampaignRefused, type CampaignControl } from './web/campaign-routes.js'
 
+/**
+ * The zone a campaign reads a target's hours in when their number names no country: the staff's
+ * (policy.yaml `staff: hours`), else this computer's.
+ */
+export function businessZone(policy: Policy): string {
+  return policy.staff.hours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone
+}
+
 export interface CampaignsDeps {
   store: CampaignStore
   runner: CampaignRunner

@@ -160,15 +160,7 @@ export function machineTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone
 }
 
-/** Whether `zone` is a time zone this machine knows (an IANA name like `America/Mexico_City`, or `UTC`). */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone })
-    return zone.trim() !== ''
-  } catch {
-    return false
-  }
-}
+export { isTimeZone } from '../domain/time-zone.js'
 
 const wallFormats = new Map<string, Intl.DateTimeFormat>()
 

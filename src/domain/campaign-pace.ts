@@ -7,6 +7,7 @@
  *
  * Pure: every instant is passed in, randomness too.
  */
+import { isTimeZone } from './time-zone.js'
 import { getCountry } from 'countries-and-timezones'
 import type { CampaignHours, CampaignPace } from './campaign.js'
 import { countryOf } from './language.js'
@@ -103,7 +104,7 @@ export function timeZonesOf(phone: string): readonly string[] {
   let zones = countryZones.get(country)
   if (!zones) {
     // A zone newer than this Node's time zone data cannot be read: leaving it out beats a crash.
-    zones = (getCountry(country)?.timezones ?? []).filter(isKnownZone)
+    zones = (getCountry(country)?.timezones ?? []).filter(isTimeZone)
     countryZones.set(country, zones)
   }
   return zones
@@ -286,13 +287,4 @@ function wallClock(zone: string, t: number): number {
   for (const p of format.formatToParts(t)) if (p.type !== 'literal') part[p.type] = Number(p.value)
   const ms = ((t % 1000) + 1000) % 1000
   return Date.UTC(part.year!, part.month! - 1, part.day!, part.hour!, part.minute!, part.second!) + ms
-}
-
-function isKnownZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
 }

@@ -33,7 +33,7 @@ import { openCampaignStore } from './campaign-store.js'
 import { withListUploads } from './campaign-upload.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CampaignRunner } from '../app/campaign-runner.js'
-import { Campaigns } from '../app/campaigns.js'
+import { businessZone, Campaigns } from '../app/campaigns.js'
 import type { CampaignPlan } from '../domain/campaign.js'
 import type { Policy } from '../domain/policy.js'
 import type { Outreach } from '../ports/outreach.js'
@@ -179,6 +179,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   })
   const bridge = attachSource(source, engine, options.logger ?? silentLogger)
   const clock = options.clock ?? (() => new Date())
+  const fallbackZone = businessZone(business.policy)
   const campaignRunner = new CampaignRunner({
     store: campaignStore,
     invite: (request) => engine.invite(request),
@@ -187,7 +188,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     wait: options.campaignWait ?? ((ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined)),
     ...(options.random ? { random: options.random } : {}),
     log,
-    fallbackZone: business.policy.staff.hours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    fallbackZone,
   })
   // A campaign cut off by a crash waits for the owner's --resume: a restart never sends unasked.
   await campaignRunner.pauseInterrupted()
@@ -199,7 +200,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     defaultLanguage: options.defaultLanguage,
     load: async (address) => (await store.load(address)).contact,
     clock,
-    fallbackZone: business.policy.staff.hours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    fallbackZone,
     log,
   })
   // Meta reports some limits only as a failed status (131049): the campaign stops there too.

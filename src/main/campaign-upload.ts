@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
-import { ContactListError, parseContactList, readContactList } from '../adapters/contact-list.js'
+import { ContactListError, parseContactList } from '../adapters/contact-list.js'
+import { listCountry, readDoNotContact } from './campaign-lists.js'
 import type { PlanRequest, PlanSummary } from '../app/campaign-plan.js'
 import {
   CampaignRefused,
@@ -128,10 +129,9 @@ class UploadedLists implements ListUploads {
   /** The list as `npm run campaign` reads it, and the owner's do-not-contact list. */
   private async read(upload: ListUpload): Promise<{ request: PlanRequest; notes: ListCheck['notes'] }> {
     const { policy, flowsDir } = this.deps
-    const country = policy.jurisdiction.slice(0, 2)
     let list: ReturnType<typeof parseContactList>
     try {
-      list = parseContactList(upload.bytes, upload.fileName, { defaultCountry: country })
+      list = parseContactList(upload.bytes, upload.fileName, { defaultCountry: listCountry(policy) })
     } catch (error) {
       throw asUnreadable(error)
     }
@@ -139,7 +139,7 @@ class UploadedLists implements ListUploads {
     let doNotContact: string[] = []
     if (existsSync(file)) {
       try {
-        doNotContact = (await readContactList(file, { defaultCountry: country, headerOptional: true })).clients.map((c) => c.phone)
+        doNotContact = await readDoNotContact(file, policy)
       } catch (error) {
         throw asUnreadable(
           error,

@@ -7,6 +7,7 @@ import { isMap } from 'yaml'
 import { DEFAULT_STAFF_PAUSE_MS, type BusinessHours, type StaffPolicy } from '../../domain/policy.js'
 import type { Entry, OwnerFile } from '../owner-file.js'
 import { readDaySpans } from './day-spans.js'
+import { isTimeZone } from '../../domain/time-zone.js'
 
 const PAUSE_EXAMPLE = '"pause: 12 hours" (minutes, hours or days)'
 const HOURS_EXAMPLE = '"hours: { timeZone: America/Mexico_City, mon-fri: 09:00-18:00, sat: 10:00-14:00 }"'
@@ -72,13 +73,4 @@ function readHours(file: OwnerFile, entry: Entry): BusinessHours | undefined {
   const open: BusinessHours['open'] = readDaySpans(file, fields, '09:00-18:00', (field) => field.key === 'timeZone')
   if (!open.length && fields.length) file.problem(entry.line, `the staff hours name no day: add one, e.g. "mon-fri: 09:00-18:00"`)
   return timeZone && isTimeZone(timeZone) && open.length ? { timeZone, open } : undefined
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
 }

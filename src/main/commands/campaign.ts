@@ -16,10 +16,12 @@ import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ContactListError, readContactList } from '../../adapters/contact-list.js'
+import { listCountry, readDoNotContact } from '../campaign-lists.js'
 import { OwnerFileError } from '../../adapters/owner-file.js'
 import type { PlanRequest, PlanSummary } from '../../app/campaign-plan.js'
 import { CampaignRunner } from '../../app/campaign-runner.js'
-import { Campaigns } from '../../app/campaigns.js'
+import { businessZone, Campaigns } from '../../app/campaigns.js'
+import type { BusinessFlow } from '../../domain/flow.js'
 import { ConfigError, loadDotEnv, parseConfig, type Config, type StoreConfig } from '../../app/config.js'
 import { silentLogger } from '../../app/logger.js'
 import { CampaignRefused } from '../../app/web/campaign-routes.js'
@@ -107,13 +109,12 @@ async function main(): Promise<number> {
   if (id) throw new ConfigError(`"${id}": a campaign id goes with --resume or --pause`)
 
   const { business } = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
-  const country = business.policy.jurisdiction.slice(0, 2)
-  const list = await readContactList(values.contacts, { defaultCountry: country })
+  const list = await readContactList(values.contacts, { defaultCountry: listCountry(business.policy) })
   const doNotContactFile =
     typeof values['do-not-contact'] === 'string' ? values['do-not-contact'] : join(config.flowsDir, 'do-not-contact.csv')
   const doNotContact =
     typeof values['do-not-contact'] === 'string' || existsSync(doNotContactFile)
-      ? (await readContactList(doNotContactFile, { defaultCountry: country, headerOptional: true })).clients.map((c) => c.phone)
+      ? await readDoNotContact(doNotContactFile, business.policy)
       : []
   const request: PlanRequest = {
     source: relative(projectDir, values.contacts) || values.contacts,
@@ -126,7 +127,7 @@ async function main(): Promise<number> {
   }
   for (const note of list.notes) process.stdout.write(`${request.source}:${note.line}: ${note.message}\n`)
   const summary = request.dryRun
-    ? await dryRun(config, request, projectDir)
+    ? await dryRun(config, request, business)
     : await bot(config).post<PlanSummary>('/admin/campaigns', request)
   process.stdout.write(`${summaryLines(summary, request.source, new Date(), request.dryRun).join('\n')}\n`)
   if (request.dryRun || !summary.id) return 0
@@ -138,7 +139,7 @@ async function main(): Promise<number> {
 }
 
 /** The plan without sending: through the running bot, or with the store opened here when it is stopped. */
-async function dryRun(config: Config, request: PlanRequest, projectDir: string): Promise<PlanSummary> {
+async function dryRun(config: Config, request: PlanRequest, business: BusinessFlow): Promise<PlanSummary> {
   let store: Awaited<ReturnType<typeof openStore>>
   try {
     store = await openStore(config.store, { dataDir: config.dataDir })
@@ -148,8 +149,7 @@ async function dryRun(config: Config, request: PlanRequest, projectDir: string):
   }
   const campaignStore = await openCampaignStore(config.store, { dataDir: config.dataDir })
   try {
-    const { business } = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
-    const fallbackZone = business.policy.staff.hours?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone
+    const fallbackZone = businessZone(business.policy)
     const refuse = async () => {
       throw new Error('a dry run sends nothing')
     }
