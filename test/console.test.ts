@@ -156,9 +156,47 @@ describe('the console provider, piped', () => {
     expect(run.stdout).toMatch(/no hemos podido guardar|se guardará|lo guardaremos/i)
   })
 
+  it('--json: many contacts through one pipe, each reply naming its contact, a bad line reported by number and skipped', async () => {
+    const dir = dataDir()
+    const ana = '5215511111111'
+    const bob = '34612345678'
+    const line = (from: string, body: string) => `${JSON.stringify({ from, body })}\n`
+    // Interleaved as two people writing at once would be; the third line is not a message.
+    const input = `${line(ana, 'hola')}${line(`+${bob}`, 'hello')}{"from":"${ana}","text":"sí"}\n${line(ana, 'sí')}${line(bob, 'yes')}`
+    const run = await runBot(['--json', '--data-dir', dir], input)
+    expect(run.code).toBe(0)
+    // Told by its number and what it lacks, never by what it said.
+    expect(run.stderr).toBe(
+      'console --json: input line 3 needs "body": the message\'s text; skipped (each line is like {"from":"5215512345678","body":"hola"})\n',
+    )
+    const replies = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((text) => JSON.parse(text) as { to: string; text: string })
+    const to = (contact: string) => replies.filter((reply) => reply.to === contact).map((reply) => reply.text)
+    expect(replies.every((reply) => reply.to === ana || reply.to === bob)).toBe(true)
+    expect(to(ana)[0]).toMatch(/^¡Hola! 👋/)
+    // Bob wrote in English: his conversation is his own, in his language.
+    expect(to(bob)[0]).toMatch(/^Hi! 👋/)
+    // Each agreed to the first purpose and was asked the next one.
+    expect(to(ana).at(-1)).toMatch(/ofertas/)
+    expect(to(bob).at(-1)).toMatch(/offers/)
+    const db = readDatabase(dir)
+    expect(Object.keys(db.contacts).sort()).toEqual([bob, ana].sort())
+    expect(db.ledger.map((r) => [r.personal?.contact, r.event])).toEqual(
+      expect.arrayContaining([
+        [ana, 'given'],
+        [bob, 'given'],
+      ]),
+    )
+  })
+
   it('says what is wrong with a bad option', async () => {
     const run = await runBot(['--provider', 'telegram'], '')
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/--provider .* must be "console", "whatsapp" or "cloud"/)
+    const json = await runBot(['--provider', 'whatsapp', '--json'], '')
+    expect(json.code).toBe(2)
+    expect(json.stderr).toMatch(/--json is for --provider console/)
   })
 })

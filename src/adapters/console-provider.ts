@@ -19,7 +19,22 @@ export interface ConsoleProviderOptions {
   name?: string
   /** Shown before bot replies in interactive mode (default 'bot'). */
   botLabel?: string
+  /**
+   * Many contacts through one pipe (`npm start -- --json`): each input line is a JSON message
+   * naming its sender, `{"from":"5215512345678","body":"hola"}` (optional `"name"`; a `/staff`
+   * body is the staff writing to `from`), and each reply is written as `{"to":"…","text":"…"}`.
+   * `from` is unused then. For scripts and load tests (the bench drives `npm start` this way).
+   */
+  json?: boolean
+  /** Where a JSON line that is not a message is reported (by line number; usually `process.stderr`). */
+  errors?: NodeJS.WritableStream
 }
+
+/** What a JSON input line must look like, shown when one does not. */
+const JSON_EXAMPLE = '{"from":"5215512345678","body":"hola"}'
+
+/** A sender's number as the terminal takes it: digits with country code, an optional leading +. */
+const PHONE = /^\+?(\d{6,15})$/
 
 const PROMPT = '> '
 
@@ -67,17 +82,19 @@ export class ConsoleProvider extends ProviderClass {
   /** Resolves when the input closes (end of piped input, Ctrl-D) or `close()` is called. */
   readonly ended: Promise<void>
 
-  private readonly opts: Required<ConsoleProviderOptions>
+  private readonly opts: Required<Omit<ConsoleProviderOptions, 'errors'>> & Pick<ConsoleProviderOptions, 'errors'>
   private rl: Interface | undefined
   private closed = false
   private counter = 0
+  /** Input lines read so far (JSON mode reports a bad line by its number). */
+  private lineNumber = 0
   /** Set once the output has failed (e.g. EPIPE when the reader went away); later sends reject. */
   private outputError: Error | undefined
   private resolveEnded!: () => void
 
   constructor(opts: ConsoleProviderOptions) {
     super()
-    this.opts = { name: 'console', botLabel: 'bot', ...opts }
+    this.opts = { name: 'console', botLabel: 'bot', json: false, ...opts, ...(opts.json ? { interactive: false } : {}) }
     this.ended = new Promise<void>((resolve) => {
       this.resolveEnded = resolve
     })
@@ -143,7 +160,11 @@ export class ConsoleProvider extends ProviderClass {
    */
   sendMessage<K = any>(userId: string, message: any): Promise<K> {
     const text = Array.isArray(message) ? message.join('\n') : String(message ?? '')
-    const chunk = this.opts.interactive ? this.labelled(this.opts.botLabel, text) : `${text}\n`
+    const chunk = this.opts.json
+      ? `${JSON.stringify({ to: userId, text })}\n`
+      : this.opts.interactive
+        ? this.labelled(this.opts.botLabel, text)
+        : `${text}\n`
     return this.write(chunk).then(() => ({ userId, message }) as K)
   }
 
@@ -203,7 +224,9 @@ export class ConsoleProvider extends ProviderClass {
   private onLine(raw: string): void {
     // Lines already buffered when close() was called are dropped: the person asked to stop.
     if (this.closed) return
+    this.lineNumber += 1
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (this.opts.json) return this.onJsonLine(line)
     const { interactive, from, name } = this.opts
     if (interactive && line === '') {
       this.rl?.prompt()
@@ -218,5 +241,39 @@ export class ConsoleProvider extends ProviderClass {
     this.emit('message', { from, name, body, key: { id } })
     // Show the prompt straight away: the bot may not answer, and a reply erases and redraws it.
     if (interactive) this.rl?.prompt()
+  }
+
+  /** One JSON message of many contacts' pipe; a line that is not one is reported (never its text) and skipped. */
+  private onJsonLine(line: string): void {
+    if (line.trim() === '') return
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch {
+      return this.reject('is not JSON')
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.reject('is not a JSON object')
+    const { from: sender, body: text, name } = value as Record<string, unknown>
+    if (typeof sender !== 'string' || !PHONE.test(sender.trim()))
+      return this.reject('needs "from": the sender\'s phone number with country code, digits only')
+    if (typeof text !== 'string') return this.reject('needs "body": the message\'s text')
+    if (name !== undefined && typeof name !== 'string') return this.reject('has a "name" that is not text')
+    const from = PHONE.exec(sender.trim())![1]!
+    const payload = { from, name: name ?? this.opts.name }
+    this.counter += 1
+    const id = `console-${this.counter}-${randomBytes(4).toString('hex')}`
+    if (text === STAFF_COMMAND || text.startsWith(`${STAFF_COMMAND} `)) {
+      const staffText = text.slice(STAFF_COMMAND.length).trim()
+      if (staffText === '') return this.reject(`has an empty staff message (${STAFF_USAGE})`)
+      this.emit('staff', { ...payload, body: staffText, key: { id } })
+      return
+    }
+    const event = EVENT_COMMANDS.get(text)
+    this.emit('message', { ...payload, body: event === undefined ? text : utils.generateRefProvider(event), key: { id } })
+  }
+
+  /** Tells where a JSON line went wrong: its number and what it lacks, never what it says (it may be personal). */
+  private reject(problem: string): void {
+    this.opts.errors?.write(`console --json: input line ${this.lineNumber} ${problem}; skipped (each line is like ${JSON_EXAMPLE})\n`)
   }
 }

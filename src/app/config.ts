@@ -26,6 +26,8 @@ export interface Config {
   defaultLanguage: Language
   /** Console provider: the sender id of every typed or piped line. */
   from: string
+  /** Console provider: each piped line is a JSON message naming its sender; replies are JSON lines naming theirs. */
+  consoleJson?: boolean
   /** WhatsApp: link with a pairing code sent to this phone instead of a QR code. */
   pairingPhone?: string
   /** whatsapp only: set the WhatsApp profile's About text to a short form of the notice, with its link. */
@@ -81,6 +83,9 @@ export const USAGE = `Usage: npm start -- [options]
   --number NAME                 with DATABASE_URL: the name of this WhatsApp number's data in the
                                 database, e.g. tienda-centro (letters, digits, - _ .; default: main)
   --from PHONE                  console only: the phone number you chat as (default: 5215512345678)
+  --json                        console only: many contacts through one pipe: each input line is
+                                {"from":"5215512345678","body":"hola"} and each reply is written as
+                                {"to":"5215512345678","text":"…"} (for scripts and load tests)
   --lang es|en                  language for contacts whose number says nothing (default: es)
   --pairing-code PHONE          whatsapp only: link with a code sent to PHONE instead of a QR code
   --whatsapp-about on|off       whatsapp only: the profile's About says how data is used, with the
@@ -142,6 +147,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
       options: {
         ...Object.fromEntries(Object.keys(ENV).map((flag) => [flag, { type: 'string' as const }])),
         'no-http': { type: 'boolean' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -162,6 +168,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   const from = pick('from', '5215512345678')!.replace(/^\+/, '')
   if (!/^\d{6,15}$/.test(from))
     throw new ConfigError(`--from (${ENV.from}) must be a phone number with country code, digits only (e.g. 5215512345678)`)
+
+  if (values.json && provider !== 'console')
+    throw new ConfigError(`--json is for --provider console (a pipe of JSON messages), not ${provider}`)
 
   const about = pick('whatsapp-about', 'off')!.toLowerCase()
   if (about !== 'on' && about !== 'off')
@@ -232,6 +241,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     localesDir: resolve(cwd, pick('locales-dir', 'locales')!),
     defaultLanguage,
     from,
+    ...(values.json ? { consoleJson: true } : {}),
     ...(pairingPhone ? { pairingPhone } : {}),
     ...(about === 'on' ? { whatsappAbout: true } : {}),
     logLevel,

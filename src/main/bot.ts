@@ -126,6 +126,7 @@ export interface RunningBot {
 const LAPSE_SWEEP_MS = 60 * 60 * 1000
 
 export async function startBot(options: BotOptions): Promise<RunningBot> {
+  const started = performance.now()
   const files =
     options.files ?? (await loadBusinessFiles(options.flowsDir, options.localesDir, options.defaultLanguage, options.displayRoot))
   const { texts } = files
@@ -233,6 +234,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   firstSweep.unref()
   sweeper.unref()
   const web = options.http && (await startWeb(options, options.http, business, texts, engine, campaigns))
+  // Ready for messages: how long the start took (the store's own share is in store.opened).
+  log.info('bot.started', { ms: Math.round(performance.now() - started) })
   let closing: Promise<void> | undefined
   return {
     engine,

@@ -66,9 +66,17 @@ type Options = Omit<BotOptions, 'provider'>
 
 async function runConsole(config: Config, options: Options): Promise<void> {
   const { ConsoleProvider } = await import('../adapters/console-provider.js')
-  const interactive = Boolean(process.stdin.isTTY)
+  const json = config.consoleJson === true
+  const interactive = Boolean(process.stdin.isTTY) && !json
   const botLabel = options.files!.business.policy.controller.name
-  const provider = new ConsoleProvider({ input: process.stdin, output: process.stdout, from: config.from, interactive, botLabel })
+  const provider = new ConsoleProvider({
+    input: process.stdin,
+    output: process.stdout,
+    from: config.from,
+    interactive,
+    botLabel,
+    ...(json ? { json, errors: process.stderr } : {}),
+  })
   // A piped chat's stdout is the replies, and scripts run side by side: pages only when a port is set.
   const http = interactive || config.http?.explicit ? config.http : undefined
   const bot = await startBot({ ...options, provider, campaignProvider: 'console', ...(http ? { http } : {}) })

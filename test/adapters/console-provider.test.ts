@@ -103,6 +103,45 @@ describe('ConsoleProvider, piped', () => {
     expect(drain()).toBe('otra\n')
   })
 
+  it('--json: each line names its sender; replies name their contact; a line that is not a message is told by number, never by content', async () => {
+    const errors = new PassThrough()
+    errors.setEncoding('utf8')
+    const { input, provider, messages, drain } = setup({ json: true, errors })
+    const staff: unknown[] = []
+    provider.on('staff', (message) => staff.push(message))
+    provider.listen()
+    input.end(
+      [
+        '{"from":"+34612345678","body":"hola","name":"Ana"}',
+        '',
+        'secreto 5215500000000',
+        '[1]',
+        '{"from":"12","body":"x"}',
+        '{"from":"5215511111111"}',
+        '{"from":"5215511111111","body":"/image"}',
+        '{"from":"5215511111111","body":"sí","name":7}',
+        '{"from":"5215511111111","body":"/staff Hola, soy Marta"}',
+      ].join('\n'),
+    )
+    await provider.ended
+    expect(messages.map(({ from, name, body }) => ({ from, name, body }))).toEqual([
+      { from: '34612345678', name: 'Ana', body: 'hola' },
+      { from: '5215511111111', name: 'console', body: expect.stringMatching(/^_event_media_/) },
+    ])
+    expect(staff).toMatchObject([{ from: '5215511111111', body: 'Hola, soy Marta' }])
+    const told = (errors.read() as string).trimEnd().split('\n')
+    expect(told.map((line) => line.replace(/; skipped.*$/, ''))).toEqual([
+      'console --json: input line 3 is not JSON',
+      'console --json: input line 4 is not a JSON object',
+      'console --json: input line 5 needs "from": the sender\'s phone number with country code, digits only',
+      'console --json: input line 6 needs "body": the message\'s text',
+      'console --json: input line 8 has a "name" that is not text',
+    ])
+    expect(told.join('\n')).not.toContain('5215500000000')
+    await provider.sendMessage('34612345678', 'Hola,\n¿aceptas?')
+    expect(JSON.parse(drain())).toEqual({ to: '34612345678', text: 'Hola,\n¿aceptas?' })
+  })
+
   it('resolves ended only after the input ends', async () => {
     const { input, provider } = setup()
     let ended = false
