@@ -105,6 +105,11 @@ export async function openPlainBuilderBot(quietMs: number): Promise<PlainBot> {
         await new Promise((resolve) => setTimeout(resolve, Math.max(quietMs - quietFor, 1)))
       }
     },
+    // The load generator shares this process: its CPU is counted with the bot's.
+    cpu() {
+      const { user, system } = process.cpuUsage()
+      return { processMicros: user + system, mainThreadMicros: performance.eventLoopUtilization().active * 1000 }
+    },
   }
   return { target, database, coldStartMs }
 }

@@ -1,6 +1,8 @@
 /**
- * One bot at one size, in a process of its own (so its peak RSS is its own), started by
- * bench/run.ts with a scratch working directory. Reports its figures to the parent over IPC.
+ * The load for one bot at one size, started by bench/run.ts with a scratch working directory.
+ * Ours runs in a process of its own, started as production starts it (bot-process.ts), so the
+ * figures are the bot's alone; plain BuilderBot runs in this process (its peak RSS is this
+ * process's). Reports the figures to the parent over IPC.
  */
 import { performance } from 'node:perf_hooks'
 import type { StoreConfig } from '../src/app/config.js'
@@ -15,6 +17,8 @@ export interface ChildRequest {
   dataDir?: string
   /** Ours: where the contacts and the ledger are kept (default: the data dir's files). */
   storage?: StoreConfig
+  /** Ours: Node flags for the bot's process (BENCH_NODE_FLAGS, --cpu-prof). */
+  nodeFlags?: string[]
   concurrency: number
   warmupMs: number
   windowMs: number
@@ -33,7 +37,10 @@ export interface BotFigures {
   p50Ms: number | null
   p99Ms: number | null
   peakRssMb: number
+  /** Ours: from spawning the process to the bot's `bot.started` line; BuilderBot: createBot() alone. */
   coldStartMs: number
+  /** Ours: the store's opening, as the bot logged it (store.opened). */
+  storeOpenMs?: number | null
   /** Closed loop and burst together. */
   lost: number
   closedLoop: ClosedLoopResult
@@ -52,17 +59,35 @@ const progress = (line: string) => process.stderr.write(`  … ${line}\n`)
 interface Opened {
   target: Target
   coldStartMs: number
+  storeOpenMs?: number | null
   /** Makes the bot hold `size` contacts, when it cannot start with them; returns the seconds it took. */
   fill(): number
+  /** The bot's peak RSS so far, when it runs in another process. */
+  peakRssMb?(): number | null
   close(): Promise<void>
+  /** Stops a bot still busy (its own process) without waiting for it. */
+  kill?(): void
   notes: string[]
 }
 
 async function open(request: ChildRequest): Promise<Opened> {
   if (request.bot === 'ours') {
-    const { openOurBot } = await import('./ours.js')
-    const ours = await openOurBot(request.dataDir!, request.storage)
-    return { target: ours.target, coldStartMs: ours.coldStartMs, fill: () => 0, close: () => ours.bot.close(), notes: [] }
+    const { startBotProcess } = await import('./bot-process.js')
+    const bot = await startBotProcess(request.dataDir!, request.storage, request.nodeFlags ?? [])
+    const notes: string[] = []
+    return {
+      target: bot.target,
+      coldStartMs: bot.coldStartMs,
+      storeOpenMs: bot.storeOpenMs,
+      fill: () => 0,
+      peakRssMb: bot.peakRssMb,
+      kill: bot.kill,
+      async close() {
+        const { code, stderr } = await bot.close()
+        if (code !== 0) notes.push(`the bot exited with code ${code} at the end of input:\n${stderr.join('\n')}`)
+      },
+      notes,
+    }
   }
   const { openPlainBuilderBot, prefillHistory } = await import('./builderbot.js')
   const plain = await openPlainBuilderBot(request.quietMs)
@@ -81,7 +106,7 @@ async function open(request: ChildRequest): Promise<Opened> {
 }
 
 async function measure(request: ChildRequest): Promise<BotFigures> {
-  const { target, coldStartMs, fill, close, notes } = await open(request)
+  const { target, coldStartMs, storeOpenMs, fill, peakRssMb, close, kill, notes } = await open(request)
   const script = await calibrate(target, contactId.calibration, SCRIPT)
   const setupSeconds = fill()
   let next = 0
@@ -95,6 +120,7 @@ async function measure(request: ChildRequest): Promise<BotFigures> {
     quietMs: request.quietMs,
     nextContact: () => contactId.bench(next++),
     onProgress: progress,
+    apart: request.bot === 'ours',
   })
   if (closedLoop.cappedBy === 'time')
     notes.push(`closed loop capped by time: ${closedLoop.messages} messages in ${closedLoop.windowSeconds.toFixed(1)} s`)
@@ -111,8 +137,11 @@ async function measure(request: ChildRequest): Promise<BotFigures> {
     const wanted = Math.round((closedLoop.messagesPerSecond * request.burstMs) / 1000 / script.length)
     const burstContacts = Array.from({ length: Math.min(Math.max(wanted, 5), 1000) }, () => contactId.bench(next++))
     burst = await runBurst(target, script, burstContacts)
-    await close()
   }
+  // Read before the bot's last tidying at the end of input (not part of the run).
+  const botPeakRssMb = peakRssMb?.()
+  if (closedLoop.unfinished === 0) await close()
+  else kill?.()
   if (target.provider.stray > 0) notes.push(`${target.provider.stray} replies came after their message was counted lost`)
   return {
     bot: request.bot,
@@ -120,9 +149,10 @@ async function measure(request: ChildRequest): Promise<BotFigures> {
     messagesPerSecond: closedLoop.messagesPerSecond,
     p50Ms: closedLoop.p50Ms,
     p99Ms: closedLoop.p99Ms,
-    // The kernel's high-water mark for this process (KiB), not a sample.
-    peakRssMb: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    // The kernel's high-water mark (not a sample): of the bot's own process, or of this one.
+    peakRssMb: botPeakRssMb ?? (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
     coldStartMs,
+    ...(storeOpenMs !== undefined ? { storeOpenMs } : {}),
     lost: closedLoop.lost + (burst?.lost ?? 0),
     closedLoop,
     ...(burst ? { burst } : {}),

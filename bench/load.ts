@@ -1,16 +1,44 @@
 /**
- * Load for either bot, through a TimingProvider: a calibration conversation, a closed loop of
- * concurrent contacts (each sends its next message once it has the replies to the previous one,
- * as people do), and an open-loop burst (contacts type their whole conversation at once).
+ * Load for either bot: a calibration conversation, a closed loop of concurrent contacts (each
+ * sends its next message once it has the replies to the previous one, as people do), and an
+ * open-loop burst (contacts type their whole conversation at once). Ours is driven through the
+ * pipe of its own process (bot-process.ts), plain BuilderBot in this process (timing-provider.ts).
  */
 import { performance } from 'node:perf_hooks'
-import type { Reply, TimingProvider } from './timing-provider.js'
+
+/** A reply as the load generator saw it. */
+export interface Reply {
+  /** performance.now() when the reply reached the load generator. */
+  at: number
+  text: string
+}
+
+/** Where inbound messages go in and replies come out. */
+export interface LoadProvider {
+  /** Hands one inbound message to the bot; returns what its listeners returned (in-process only). */
+  deliver(payload: { from: string; body: string; name: string; key: { id: string } }): unknown[]
+  /** Every reply to `contact` goes to `listener` until `unwatch(contact)`. */
+  watch(contact: string, listener: (reply: Reply) => void): void
+  unwatch(contact: string): void
+  /** Replies to a contact nobody was waiting for (e.g. after a message was declared lost). */
+  readonly stray: number
+}
+
+/** CPU time a bot has used so far, in µs. */
+export interface CpuSample {
+  /** Every thread of its process (V8's collector, libuv's pool included). */
+  processMicros: number
+  /** Its main thread: the event loop. */
+  mainThreadMicros: number
+}
 
 /** One bot under load, whichever it is. */
 export interface Target {
-  provider: TimingProvider
+  provider: LoadProvider
   /** Resolves once everything delivered so far is handled and answered. */
   settled(): Promise<void>
+  /** The bot's CPU so far (undefined where it cannot be read). */
+  cpu(): CpuSample | undefined
 }
 
 /** What one step of the script must bring back. */
@@ -112,6 +140,8 @@ export interface ClosedLoopOptions {
   quietMs: number
   nextContact(): string
   onProgress?(line: string): void
+  /** The bot runs in another process: this one's CPU is the load generator's alone. */
+  apart?: boolean
 }
 
 export interface ClosedLoopResult {
@@ -138,10 +168,12 @@ export interface ClosedLoopResult {
   conversationsCompleted: number
   /**
    * CPU time per message answered, from the window's opening to the end of the drain: of the
-   * whole process (every thread: V8's collector, libuv's pool) and of its main thread (the event
-   * loop's busy time). The load generator runs in the same process and is counted with the bot.
+   * bot's whole process (every thread: V8's collector, libuv's pool) and of its main thread.
+   * Ours runs in a process of its own; plain BuilderBot shares its process with the load.
    */
   cpuMicrosPerMessage: { process: number; mainThread: number } | null
+  /** The load generator's own CPU per message answered (its whole process), when it runs apart from the bot. */
+  generatorCpuMicrosPerMessage: number | null
 }
 
 export async function runClosedLoop(target: Target, script: StepExpectation[], options: ClosedLoopOptions): Promise<ClosedLoopResult> {
@@ -162,11 +194,11 @@ export async function runClosedLoop(target: Target, script: StepExpectation[], o
   const outstanding = new Set<{ sentAt: number }>()
 
   // CPU counted from the window's opening (after the warm-up), as the messages are.
-  let cpuAtWindow: NodeJS.CpuUsage | undefined
-  let loopAtWindow: ReturnType<typeof performance.eventLoopUtilization> | undefined
+  let cpuAtWindow: CpuSample | undefined
+  let ownCpuAtWindow: NodeJS.CpuUsage | undefined
   const cpuTimer = setTimeout(() => {
-    cpuAtWindow = process.cpuUsage()
-    loopAtWindow = performance.eventLoopUtilization()
+    cpuAtWindow = target.cpu()
+    ownCpuAtWindow = process.cpuUsage()
   }, options.warmupMs)
 
   let markClosed!: () => void
@@ -233,8 +265,8 @@ export async function runClosedLoop(target: Target, script: StepExpectation[], o
   clearTimeout(windowTimer)
   clearTimeout(drainTimer)
   clearTimeout(cpuTimer)
-  const cpu = cpuAtWindow && process.cpuUsage(cpuAtWindow)
-  const loop = loopAtWindow && performance.eventLoopUtilization(loopAtWindow)
+  const cpuAtEnd = target.cpu()
+  const ownCpu = ownCpuAtWindow && process.cpuUsage(ownCpuAtWindow)
   if (progress) clearInterval(progress)
   const unfinished = outstanding.size
   const now = performance.now()
@@ -256,7 +288,13 @@ export async function runClosedLoop(target: Target, script: StepExpectation[], o
     lost,
     unfinished,
     cpuMicrosPerMessage:
-      cpu && loop && answered > 0 ? { process: (cpu.user + cpu.system) / answered, mainThread: (loop.active * 1000) / answered } : null,
+      cpuAtWindow && cpuAtEnd && answered > 0
+        ? {
+            process: (cpuAtEnd.processMicros - cpuAtWindow.processMicros) / answered,
+            mainThread: (cpuAtEnd.mainThreadMicros - cpuAtWindow.mainThreadMicros) / answered,
+          }
+        : null,
+    generatorCpuMicrosPerMessage: options.apart && ownCpu && answered > 0 ? (ownCpu.user + ownCpu.system) / answered : null,
     unexpected,
     conversationsCompleted,
   }

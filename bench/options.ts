@@ -33,10 +33,12 @@ export interface BenchOptions {
 
 export const HELP = `npm run bench -- [options]
 
-Feeds the scripted conversation (hola, sí, sí, 1) through our bot (startBot, real bridge,
-TestTool.TestProvider) and through a plain BuilderBot bot (keyword flows, capture, MemoryDB),
-each size and bot in its own process, and prints msgs/s, p50/p99 latency, peak RSS, cold start
-and lost messages beside the targets of issue 6.
+Feeds the scripted conversation (hola, sí, sí, 1) through our bot, started as npm start starts it
+(node dist/main/start.js, built first when src/ is newer) in a process of its own and fed from
+another through its --json pipe, and through a plain BuilderBot bot (keyword flows, capture,
+MemoryDB) in the load generator's process; each size and bot apart. Prints msgs/s, p50/p99
+latency, CPU per message, peak RSS, cold start and lost messages beside the targets of issues 6
+and 17.
 
   --sizes 1000,10000,100000  contacts already in the data dir (ours) / in MemoryDB (BuilderBot)
   --seconds 60               measured window per bot and size (after the warm-up)

@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url'
 import { readConsentData, SCHEMA_VERSION } from '../src/adapters/lowdb-store.js'
 import type { StoreConfig } from '../src/app/config.js'
 import { openImportTarget } from '../src/main/store.js'
+import { buildBot } from './bot-process.js'
 import type { ChildMessage, ChildRequest, BotFigures } from './child.js'
 import { HELP, parseBenchOptions, UsageError, type BenchOptions } from './options.js'
 import { ROOT } from './paths.js'
@@ -35,7 +36,7 @@ function runChild(file: string, args: string[], execArgv: string[] = []): Promis
     // The child's stdout goes to our stderr: our stdout carries only the table.
     const child = fork(join(ROOT, 'bench', file), args, {
       cwd,
-      execArgv: ['--import', TSX, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...execArgv],
+      execArgv: ['--import', TSX, ...execArgv],
       stdio: ['ignore', 2, 2, 'ipc'],
     })
     child.on('message', (m) => (message = m as ChildMessage))
@@ -49,8 +50,12 @@ function runChild(file: string, args: string[], execArgv: string[] = []): Promis
   })
 }
 
-async function measure(request: ChildRequest, execArgv: string[] = []): Promise<BotFigures> {
-  const message = await runChild('child.ts', [JSON.stringify(request)], execArgv)
+/** BENCH_NODE_FLAGS: Node flags for the measured processes (our bot's own, BuilderBot's child). */
+const nodeFlags = () => process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+
+async function measure(request: ChildRequest): Promise<BotFigures> {
+  // Plain BuilderBot is measured inside the child; ours in a process of the child's own.
+  const message = await runChild('child.ts', [JSON.stringify(request)], request.bot === 'builderbot' ? nodeFlags() : [])
   if (message?.type !== 'result') throw new Error(`bench/child.ts (${request.bot}, ${request.size} contacts) sent no figures`)
   return message.figures
 }
@@ -168,12 +173,18 @@ async function benchSize(size: number, options: BenchOptions, store: 'files' | '
     // The import's pages are written out now, not by a checkpoint inside the measured window.
     if (url) await db!.checkpoint()
     say(`${fmt(size)} contacts: our bot${url ? ` on PostgreSQL, ${processes} number${processes > 1 ? 's' : ''}` : ''}`)
-    // A folder per run: the loader's worker thread writes a profile too (the main thread's is the largest).
+    // A folder per run (the bot's worker threads write profiles too; the main thread's is the largest).
     const profile = options.cpuProf
       ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', `ours-${size}-${startedStamp()}`)}`]
       : []
     const runs = storages.map((storage, i) =>
-      measure({ ...common, bot: 'ours', dataDir: join(runDir, `data-${i + 1}`), ...(storage ? { storage } : {}) }, profile),
+      measure({
+        ...common,
+        bot: 'ours',
+        dataDir: join(runDir, `data-${i + 1}`),
+        ...(storage ? { storage } : {}),
+        nodeFlags: [...nodeFlags(), ...profile],
+      }),
     )
     ours = together(
       await Promise.all(runs).catch((error: Error) => {
@@ -241,6 +252,8 @@ async function main(): Promise<void> {
     process.exitCode = 2
     return
   }
+  // Ours runs as `npm start` does: compiled, built first when src/ is newer.
+  buildBot()
   const startedAt = new Date().toISOString()
   // Other work on the machine takes cores from the bots: say so beside figures it lowered.
   const loadAtStart = loadavg()[0]!

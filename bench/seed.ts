@@ -1,8 +1,21 @@
 /**
  * Pre-populated data dirs: `size` contacts who each had the scripted conversation (settled, two
- * consents in the ledger, a conversation snapshot), made by the real engine and written through
- * the store's own API, so the files are whatever the storage of the day writes. Made once per
- * size and storage version, cached, and copied for each run; not part of any measurement.
+ * consents in the ledger, a conversation snapshot), written through the store's own API, so the
+ * files are whatever the storage of the day writes. Made once per size and storage version,
+ * cached, and copied for each run; not part of any measurement.
+ *
+ * How: the real engine has the conversation with two contacts; every other contact is a copy of
+ * the first with its own address, a fresh pseudonym, fresh record (receipt) ids and salts, made
+ * by the engine's own generators, and its times moved to when it is written (seed-clone.ts). The
+ * second contact the engine made must be exactly such a copy of the first, or nothing is written:
+ * an engine that comes to keep something else per contact stops the seed rather than yield a
+ * million twins. Why: the engine took ~0.5 ms a contact (~55 s at 100,000, ~10 min at 1,000,000)
+ * and held them all in a memory store before writing; a copy costs a few µs and is written at once.
+ *
+ * Every contact is one `store.commit` (GROUP at once, as concurrent contacts would: group commit
+ * batches them), and the store seals the ledger entries, signs its checkpoints and writes the
+ * contact files. Its journal is folded into the contact files once, at close: folding at its usual
+ * size would rewrite every contact file some hundred times at 1,000,000.
  *
  * Run as a child process by bench/run.ts: `seed.ts <size> <dir>` (seed-cache.ts names the dir).
  */
@@ -13,11 +26,18 @@ import { createMemoryStore } from '../src/adapters/memory-store.js'
 import { openLowdbStore } from '../src/adapters/lowdb-store.js'
 import { loadBusinessFiles } from '../src/main/bot.js'
 import { ConsentEngine } from '../src/app/engine.js'
-import type { ConsentData, NewRecord } from '../src/ports/consent-store.js'
+import type { StoredNotice } from '../src/ports/consent-store.js'
 import { contactId, ROOT, SCRIPT } from './paths.js'
+import { freshOwn, type Seeded, Template } from './seed-clone.js'
 
-/** Every seeded contact's conversation with the real engine, into a memory store. */
-async function converse(size: number): Promise<ConsentData> {
+/** Contacts committed at once (and made at once: no more of them are held). */
+const GROUP = 500
+/** Contacts the engine has the conversation with: the template, and one to check the copies against. */
+const ENGINE_MADE = 2
+const PROGRESS_EVERY = 100_000
+
+/** The first `count` seeded contacts' conversations with the real engine, into a memory store. */
+async function converse(count: number): Promise<{ seeded: Seeded[]; notices: Record<string, StoredNotice> }> {
   const { business, texts } = await loadBusinessFiles(join(ROOT, 'flows'), join(ROOT, 'locales'), 'es', ROOT)
   const memory = createMemoryStore()
   const engine = new ConsentEngine({
@@ -28,68 +48,83 @@ async function converse(size: number): Promise<ConsentData> {
     defaultLanguage: 'es',
     rateLimit: false,
   })
-  const batch = 1000
-  for (let from = 0; from < size; from += batch) {
-    const contacts = Array.from({ length: Math.min(batch, size - from) }, (_, i) => contactId.seeded(from + i))
-    for (const [step, text] of SCRIPT.entries()) {
-      await Promise.all(contacts.map((contact) => engine.handle({ contact, messageId: `seed-${contact}-${step}`, text, kind: 'text' })))
-    }
+  const contacts = Array.from({ length: count }, (_, i) => contactId.seeded(i))
+  for (const [step, text] of SCRIPT.entries()) {
+    await Promise.all(contacts.map((contact) => engine.handle({ contact, messageId: `seed-${contact}-${step}`, text, kind: 'text' })))
   }
   await engine.settled()
-  return memory.data
+  const { data } = memory
+  const seeded = contacts.map((id) => {
+    const contact = data.contacts[id]
+    const conversation = data.conversations[id]
+    if (!contact || !conversation) throw new Error(`the engine kept no contact or conversation for ${id} after the scripted conversation`)
+    // The records as the engine committed them, without the seals the store puts on them again.
+    const records = data.ledger.filter((e) => e.personal?.contact === id).map(({ record, personal }) => ({ record, personal }))
+    return { contact, conversation, records }
+  })
+  return { seeded, notices: data.notices }
 }
 
-/** The store's whole database, when it hands one out and writes it on close() (the single-file store). */
-function wholeDatabase(store: object): ConsentData | undefined {
-  const data = (store as { data?: Partial<ConsentData> }).data
-  return data?.contacts && data.conversations && Array.isArray(data.ledger) && data.notices ? (data as ConsentData) : undefined
-}
+/** Writes the seeded contacts through the store. */
+async function write(size: number, dir: string, started: number): Promise<void> {
+  const { seeded: engineMade, notices } = await converse(ENGINE_MADE)
+  const template = new Template(engineMade[0]!)
+  const differences = template.differences(engineMade[1]!)
+  if (differences)
+    throw new Error(
+      `a copy of the engine's first contact with the second's address, pseudonym, record ids and salts is not what the engine made for the second, so bench/seed-clone.ts no longer knows every per-contact field: ${differences}`,
+    )
 
-async function generate(size: number, dir: string): Promise<void> {
-  const seeded = await converse(size)
-  const store = await openLowdbStore(dir)
-  const whole = wholeDatabase(store)
-  if (whole) {
-    // The single-file store rewrites the whole database on every commit (O(size) each: hours at
-    // 100,000). It hands out that database, so it takes the engine's data at once and close()
-    // writes it once: the file the commits would have left, ledger chain included.
-    Object.assign(whole, { contacts: seeded.contacts, conversations: seeded.conversations, ledger: seeded.ledger, notices: seeded.notices })
-  } else {
-    // Any other store: one commit per contact through its own API, many at once as concurrent
-    // contacts would; the store seals the ledger entries again, in this order.
-    const records = new Map<string, NewRecord[]>()
-    for (const entry of seeded.ledger) {
-      const owner = entry.personal?.contact
-      if (owner) records.set(owner, [...(records.get(owner) ?? []), { record: entry.record, personal: entry.personal }])
-    }
-    const ids = Object.keys(seeded.contacts)
-    for (let from = 0; from < ids.length; from += 500) {
-      await Promise.all(
-        ids.slice(from, from + 500).map((id) =>
-          store.commit({
-            contact: seeded.contacts[id]!,
-            conversation: seeded.conversations[id]!,
-            records: records.get(id) ?? [],
-            notices: seeded.notices,
-          }),
-        ),
-      )
-    }
+  const store = await openLowdbStore(dir, { journalLimitBytes: Number.POSITIVE_INFINITY })
+  const commit = (seeded: Seeded) => store.commit({ ...seeded, notices })
+  await Promise.all(engineMade.slice(0, size).map(commit))
+  const records = engineMade[0]!.records.length
+  // One group is made while the one before is written (and fsynced): two at most are held.
+  let writing: Promise<unknown> = Promise.resolve()
+  for (let from = engineMade.length; from < size; from += GROUP) {
+    // The group answered just now: its times are the template's, moved to the present.
+    const copier = template.at(Date.now() - template.latest)
+    const group: Promise<void>[] = []
+    for (let i = from; i < Math.min(from + GROUP, size); i++) group.push(commit(copier.copy(freshOwn(contactId.seeded(i), records))))
+    await writing
+    writing = Promise.all(group)
+    if (from % PROGRESS_EVERY < GROUP && from > GROUP)
+      process.stderr.write(`  seeding: ${from} of ${size} contacts written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
   }
+  await writing
+  process.stderr.write(`T committed ${((performance.now() - started) / 1000).toFixed(1)}\n`)
   await store.close()
+  process.stderr.write(`T closed ${((performance.now() - started) / 1000).toFixed(1)}\n`)
+}
 
-  // Read back through the store, as the bot will: a generator that no longer fits the store
-  // must fail here, not yield a bench against an empty data dir.
+/**
+ * Reads back through the store, as the bot will: a generator that no longer fits the store must
+ * fail here, not yield a bench against an empty data dir. Two contacts must be two people.
+ * (A function of its own: the writing store's contacts are not held meanwhile.)
+ */
+async function readBack(size: number, dir: string): Promise<void> {
   const check = await openLowdbStore(dir)
-  for (const i of size > 0 ? new Set([0, Math.floor(size / 2), size - 1]) : []) {
+  const principals = new Map<string, number>()
+  const receipts = new Map<string, number>()
+  for (const i of size > 0 ? new Set([0, 1, Math.floor(size / 2), size - 1].filter((i) => i < size)) : []) {
     const { contact, conversation } = await check.load(contactId.seeded(i))
     if (contact?.id !== contactId.seeded(i) || !conversation) {
       throw new Error(
         `bench/seed.ts: contact ${i} of ${size} is not in ${dir} after reopening the store; the generator no longer fits the store`,
       )
     }
+    const twin =
+      principals.get(contact.principal) ??
+      Object.values(contact.consents)
+        .map((c) => receipts.get(c.record))
+        .find((t) => t !== undefined)
+    if (twin !== undefined) throw new Error(`bench/seed.ts: contacts ${twin} and ${i} share a pseudonym or a receipt id`)
+    principals.set(contact.principal, i)
+    for (const consent of Object.values(contact.consents)) receipts.set(consent.record, i)
   }
+  process.stderr.write(`T checked ${((performance.now() - started) / 1000).toFixed(1)}\n`)
   await check.close()
+  process.stderr.write(`T check closed ${((performance.now() - started) / 1000).toFixed(1)}\n`)
 }
 
 // Made in a scratch dir beside the target and renamed into place only when complete and
@@ -100,7 +135,8 @@ const scratch = `${dir}.partial-${process.pid}`
 rmSync(scratch, { recursive: true, force: true })
 const started = performance.now()
 try {
-  await generate(size, scratch)
+  await write(size, scratch, started)
+  await readBack(size, scratch)
   renameSync(scratch, dir)
   process.stderr.write(`  seeded ${size} contacts in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
 } catch (error) {

@@ -6,16 +6,11 @@
  */
 import { performance } from 'node:perf_hooks'
 import { TestTool } from '@builderbot/bot'
-
-export interface Reply {
-  /** performance.now() when the bot handed the reply to the provider. */
-  at: number
-  text: string
-}
+import type { LoadProvider, Reply } from './load.js'
 
 type MessageListener = (payload: unknown) => unknown
 
-export class TimingProvider extends TestTool.TestProvider {
+export class TimingProvider extends TestTool.TestProvider implements LoadProvider {
   private readonly waiting = new Map<string, (reply: Reply) => void>()
   private readonly messageListeners: MessageListener[] = []
   /** Replies to a contact nobody was waiting for (e.g. after a message was declared lost). */
