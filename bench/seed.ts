@@ -9,12 +9,13 @@
  * by the engine's own generators, and its times moved to when it is written (seed-clone.ts). The
  * second contact the engine made must be exactly such a copy of the first, or nothing is written:
  * an engine that comes to keep something else per contact stops the seed rather than yield a
- * million twins. Why: the engine took ~0.5 ms a contact (~55 s at 100,000, ~10 min at 1,000,000)
- * and held them all in a memory store before writing; a copy costs a few µs and is written at once.
+ * million twins. Why: the engine took ~0.5 ms a contact (~55 s at 100,000, ten times that at
+ * 1,000,000) and held them all in a memory store before writing; a copy costs ~10 µs, and what is
+ * left is the store's own commit (~80-120 µs a contact: ~10 s at 100,000, ~3 min at 1,000,000).
  *
  * Every contact is one `store.commit` (GROUP at once, as concurrent contacts would: group commit
- * batches them), and the store seals the ledger entries, signs its checkpoints and writes the
- * contact files. Its journal is folded into the contact files once, at close: folding at its usual
+ * batches them; the next group is made while one is written), and the store seals the ledger
+ * entries, signs its checkpoints and writes the contact files. Its journal is folded into the contact files once, at close: folding at its usual
  * size would rewrite every contact file some hundred times at 1,000,000.
  *
  * Run as a child process by bench/run.ts: `seed.ts <size> <dir>` (seed-cache.ts names the dir).
@@ -92,9 +93,7 @@ async function write(size: number, dir: string, started: number): Promise<void> 
       process.stderr.write(`  seeding: ${from} of ${size} contacts written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
   }
   await writing
-  process.stderr.write(`T committed ${((performance.now() - started) / 1000).toFixed(1)}\n`)
   await store.close()
-  process.stderr.write(`T closed ${((performance.now() - started) / 1000).toFixed(1)}\n`)
 }
 
 /**
@@ -122,9 +121,7 @@ async function readBack(size: number, dir: string): Promise<void> {
     principals.set(contact.principal, i)
     for (const consent of Object.values(contact.consents)) receipts.set(consent.record, i)
   }
-  process.stderr.write(`T checked ${((performance.now() - started) / 1000).toFixed(1)}\n`)
   await check.close()
-  process.stderr.write(`T check closed ${((performance.now() - started) / 1000).toFixed(1)}\n`)
 }
 
 // Made in a scratch dir beside the target and renamed into place only when complete and
