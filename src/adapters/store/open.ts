@@ -52,7 +52,7 @@ async function openLocked(dataDir: string, options: LowdbStoreOptions, lock: Sto
   const onSync = options.onSync
 
   // Everything is read and checked before anything is written: a refused start changes no file.
-  const found = recoverAtOnce(dataDir, { ledger: 'tail', shards: options.shards ?? DEFAULT_SHARDS })
+  const found = recoverAtOnce(dataDir, { ledger: 'tail', shards: options.shards ?? DEFAULT_SHARDS, contacts: 'index' })
   const erasures = readPendingErasures(dataDir)
 
   if (!found.exists) await new DurableJsonFile(join(dataDir, MANIFEST_FILE), manifestProblem, onSync).write(found.manifest)
@@ -83,7 +83,7 @@ async function openLocked(dataDir: string, options: LowdbStoreOptions, lock: Sto
   const journal = await AppendFile.open(join(dataDir, JOURNAL_FILE), onSync)
   await syncDir(dataDir, onSync)
 
-  const contacts = ContactFiles.of(dataDir, found.shards, found.replayed, onSync)
+  const contacts = ContactFiles.open(dataDir, found.indexed, found.replayed, { onSync, cached: options.cachedContacts })
   const notices = new Low<Notices>(new DurableJsonFile(join(dataDir, NOTICES_FILE), noticesProblem, onSync), found.notices)
   // `seals` goes on to the commit log (CommitLogFiles.seals).
   const opened = { journal, ledger, ledgerTail: found.last, rotated: found.rotated, seals }

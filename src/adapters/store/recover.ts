@@ -35,6 +35,8 @@ import {
   storeFilesIn,
 } from './layout.js'
 import { type Checkpoint, readCheckpoints, readSigningKey, sealProblem } from './seals.js'
+import type { RecoveredShard } from './contact-files.js'
+import { emptyIndex, indexShard } from './shard-index.js'
 import { parseShard, shardFileName, shardOf, type ShardEntries } from './shards.js'
 
 export interface RecoverOptions {
@@ -42,6 +44,11 @@ export interface RecoverOptions {
   ledger: 'tail' | 'all'
   /** How many contact files a new data directory gets. */
   shards: number
+  /**
+   * 'all': every contact read into `shards` (a reader); 'index': where each contact is in its
+   * file, and what the journals changed, in `indexed` (the bot, which reads contacts as asked).
+   */
+  contacts?: 'all' | 'index'
 }
 
 /** A last line a kill cut short: never confirmed. The bot cuts it off; a reader leaves it out. */
@@ -57,8 +64,10 @@ export interface Recovered {
   /** The data directory's names when the read began. */
   names: string[]
   manifest: Manifest
-  /** Each contact file's entries with the journals replayed over them. */
+  /** Each contact file's entries with the journals replayed over them (`contacts: 'all'`; else empty). */
   shards: ShardEntries[]
+  /** Each contact file's index and the journals' changes over it (`contacts: 'index'`; else empty). */
+  indexed: RecoveredShard[]
   /**
    * The ids the journals added to a contact file, in the order they were added (a reader lists
    * them after the contacts the files already held, in the order the bot first met them).
@@ -91,7 +100,9 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
     exists: false,
     names,
     manifest: newManifest(options.shards),
-    shards: Array.from({ length: options.shards }, () => new Map()),
+    shards: options.contacts === 'index' ? [] : Array.from({ length: options.shards }, () => new Map()),
+    indexed:
+      options.contacts === 'index' ? Array.from({ length: options.shards }, () => ({ index: emptyIndex(), changed: new Map() })) : [],
     added: new Set(),
     replayed: new Set(),
     rotated: [],
@@ -141,10 +152,22 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
     const manifestFile = join(dataDir, MANIFEST_FILE)
     const manifest = parseJsonFile<Manifest>(manifestFile, readIfThere(manifestFile, 'utf8') ?? '', manifestProblem)
     const shards: ShardEntries[] = []
+    const indexed: RecoveredShard[] = []
+    const replayed = new Set<number>()
     for (let index = 0; index < manifest.shards; index++) {
       const file = join(dataDir, CONTACTS_DIR, shardFileName(index))
-      const text = readIfThere(file, 'utf8')
-      shards.push(text === undefined ? new Map() : parseShard(text, file, index, manifest.shards))
+      if (options.contacts === 'index') {
+        const buffer = readIfThere(file)
+        const read = buffer === undefined ? { index: emptyIndex() } : indexShard(buffer, file, index, manifest.shards)
+        // A file laid out otherwise is held in memory as changes, and rewritten at the next compaction.
+        if ('entries' in read) replayed.add(index)
+        indexed.push(
+          'entries' in read ? { index: emptyIndex(), changed: new Map(read.entries) } : { index: read.index, changed: new Map() },
+        )
+      } else {
+        const text = readIfThere(file, 'utf8')
+        shards.push(text === undefined ? new Map() : parseShard(text, file, index, manifest.shards))
+      }
       yield
     }
     // A compaction that began meanwhile may have folded changes newer than the journals read
@@ -152,22 +175,26 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
     if (rotatedSince(dataDir, journals) && attempt < 5) continue
 
     const added = new Set<string>()
-    const replayed = new Set<number>()
     for (const { record } of records) {
       if (record.removed !== undefined) {
         const index = shardOf(record.removed, manifest.shards)
-        shards[index]!.delete(record.removed)
+        if (options.contacts === 'index') indexed[index]!.changed.set(record.removed, null)
+        else shards[index]!.delete(record.removed)
         added.delete(record.removed)
         replayed.add(index)
       }
       if (record.contact) {
         const index = shardOf(record.contact.id, manifest.shards)
-        const shard = shards[index]!
-        if (!shard.has(record.contact.id)) added.add(record.contact.id)
-        shard.set(record.contact.id, {
+        const entry = {
           contact: record.contact.json,
           ...(record.contact.conversation === undefined ? {} : { conversation: record.contact.conversation }),
-        })
+        }
+        if (options.contacts === 'index') indexed[index]!.changed.set(record.contact.id, entry)
+        else {
+          const shard = shards[index]!
+          if (!shard.has(record.contact.id)) added.add(record.contact.id)
+          shard.set(record.contact.id, entry)
+        }
         replayed.add(index)
       }
     }
@@ -222,6 +249,7 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
       names,
       manifest,
       shards,
+      indexed,
       added,
       replayed,
       rotated,

@@ -26,6 +26,8 @@ export interface LowdbStoreOptions {
   shards?: number
   /** Compact once the journal passes this many bytes (default 32 MB). */
   journalLimitBytes?: number
+  /** Contacts read from their files kept in memory, the most recently used (default 10,000). */
+  cachedContacts?: number
   /** Backups kept under backups/ (default 3). */
   keepBackups?: number
   logger?: Logger
@@ -193,6 +195,7 @@ export class ShardedStore implements LowdbStore {
         await this.fold()
       })
       await this.backups.run(async () => {})
+      this.contacts.close()
       await this.commits.close()
       await this.lock?.release()
     })()

@@ -17,8 +17,7 @@
  * stringifying objects, and reading one keeps each line's text as it is.
  */
 import { createHash } from 'node:crypto'
-import type { Adapter } from 'lowdb'
-import { parseJsonFile, writeFileDurably, DurableTextFile, type OnSync } from './durable-file.js'
+import { parseJsonFile } from './durable-file.js'
 import { DatabaseFileError, firstJsonError } from './errors.js'
 import { isObject } from './json-lines.js'
 
@@ -46,16 +45,16 @@ export function shardOf(contactId: string, shards: number): number {
 export const shardFileName = (index: number): string => `${String(index).padStart(2, '0')}.json`
 
 const HEADER = `{"schemaVersion":${SCHEMA_VERSION},"contacts":{`
-const MIDDLE = '},"conversations":{'
-const FOOTER = '}}'
+export const MIDDLE = '},"conversations":{'
+export const FOOTER = '}}'
 /**
  * The header the bot writes: with a checksum (SHA-1) of every line after it. A file whose lines
  * still match it is exactly as the bot wrote and checked it, so at start-up its lines are taken
  * without parsing each one again (most of a cold start at 100,000 contacts); a file edited by
  * hand, or damaged, no longer matches and is checked line by line as before.
  */
-const SEALED_HEADER = new RegExp(`^\\{"schemaVersion":${SCHEMA_VERSION},"checksum":"([0-9a-f]{40})","contacts":\\{$`)
-const sealedHeader = (checksum: string) => `{"schemaVersion":${SCHEMA_VERSION},"checksum":"${checksum}","contacts":{`
+export const SEALED_HEADER = new RegExp(`^\\{"schemaVersion":${SCHEMA_VERSION},"checksum":"([0-9a-f]{40})","contacts":\\{$`)
+export const sealedHeader = (checksum: string) => `{"schemaVersion":${SCHEMA_VERSION},"checksum":"${checksum}","contacts":{`
 const checksumOf = (body: string) => createHash('sha1').update(body).digest('hex')
 
 export function serializeShard(entries: ShardEntries): string {
@@ -93,8 +92,13 @@ export function conversationProblem(value: unknown): string | undefined {
  * kept as is); a file an owner re-formatted is still read, by parsing it whole.
  */
 export function parseShard(text: string, file: string, index: number, shards: number): ShardEntries {
+  return readShard(text, file, index, shards).entries
+}
+
+/** `parseShard`, also telling whether the file is in the layout the bot writes (one contact a line). */
+export function readShard(text: string, file: string, index: number, shards: number): { entries: ShardEntries; ownLayout: boolean } {
   const entries = parseOwnLayout(text, file, index, shards)
-  if (entries) return entries
+  if (entries) return { entries, ownLayout: true }
   const value = parseJsonFile<{ contacts: Record<string, unknown>; conversations: Record<string, unknown> }>(file, text, (value) => {
     if (!isObject(value) || !isObject(value.contacts) || !isObject(value.conversations))
       return 'is not a contacts file (it needs schemaVersion, contacts and conversations)'
@@ -118,7 +122,7 @@ export function parseShard(text: string, file: string, index: number, shards: nu
     if (problem) throw new DatabaseFileError(file, undefined, `${problem} (conversation number ${position} in the file)`)
     entry!.conversation = JSON.stringify(conversation)
   }
-  return parsed
+  return { entries: parsed, ownLayout: false }
 }
 
 const ENTRY = /^"(?:[^"\\]|\\.)*":/
@@ -194,30 +198,4 @@ function placementProblem(id: string, index: number, shards: number): string | u
   return home === index
     ? undefined
     : `holds a contact that belongs in contacts/${shardFileName(home)} (contacts are placed by a hash of their id)`
-}
-
-/**
- * lowdb adapter for one shard file: reads and writes the shard's contacts. A write is fsynced and
- * renamed into place; the caller fsyncs the contacts folder once after writing several.
- */
-export class ShardFile implements Adapter<ShardEntries> {
-  private readonly text: DurableTextFile
-
-  constructor(
-    readonly file: string,
-    private readonly index: number,
-    private readonly shards: number,
-    private readonly onSync?: OnSync,
-  ) {
-    this.text = new DurableTextFile(file, onSync)
-  }
-
-  async read(): Promise<ShardEntries | null> {
-    const text = await this.text.read()
-    return text === null ? null : parseShard(text, this.file, this.index, this.shards)
-  }
-
-  write(entries: ShardEntries): Promise<void> {
-    return writeFileDurably(this.file, serializeShard(entries), this.onSync, false)
-  }
 }

@@ -1,0 +1,207 @@
+/**
+ * Where each contact is in a contact file, so the store keeps the places in memory rather than
+ * the contacts (about 60 bytes a contact instead of 1.3 KB) and reads a contact from its file
+ * when it is asked for. A file in the layout `serializeShard` writes (one contact a line) is
+ * indexed by its lines' byte offsets; a new file is assembled from the old one's bytes and the
+ * changed contacts, without parsing or re-encoding the contacts that did not change.
+ */
+import { createHash } from 'node:crypto'
+import { DatabaseFileError } from './errors.js'
+import { FOOTER, MIDDLE, readShard, SEALED_HEADER, sealedHeader, type ShardEntries, type StoredEntry } from './shards.js'
+
+/** A contact's lines packed in one number: contact line × PACK + conversation line (0: none; line 0 is the header). */
+const PACK = 2 ** 24
+
+export interface ShardIndex {
+  /** The byte offset where each line of the file starts, and the file's length last. */
+  starts: Uint32Array
+  /** Each contact's lines, in the file's order (see PACK). */
+  lines: Map<string, number>
+  /** `…@lid` → the number its contact is filed under, for the file's contacts that carry one. */
+  lids: Map<string, string>
+}
+
+export const emptyIndex = (): ShardIndex => ({ starts: new Uint32Array(0), lines: new Map(), lids: new Map() })
+
+const NEWLINE = 0x0a
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+
+/**
+ * Reads a contact file for the store: where its contacts are (`index`), or, for a file an owner
+ * laid out otherwise, its entries (kept in memory until the next compaction rewrites it). A file
+ * that matches its checksum is indexed without parsing a line; any other is checked line by line
+ * first (DatabaseFileError names the line).
+ */
+export function indexShard(buffer: Buffer, file: string, index: number, shards: number): { index: ShardIndex } | { entries: ShardEntries } {
+  const headerEnd = buffer.indexOf(NEWLINE)
+  const sealed = headerEnd < 0 ? null : SEALED_HEADER.exec(buffer.toString('latin1', 0, headerEnd))
+  const intact =
+    sealed !== null &&
+    createHash('sha1')
+      .update(buffer.subarray(headerEnd + 1))
+      .digest('hex') === sealed[1]
+  if (!intact) {
+    const { entries, ownLayout } = readShard(buffer.toString('utf8'), file, index, shards)
+    if (!ownLayout) return { entries }
+  }
+  return { index: locate(buffer, file) }
+}
+
+/** The lines of a file in the bot's layout, already checked (by its checksum or line by line). */
+function locate(buffer: Buffer, file: string): ShardIndex {
+  const offsets: number[] = []
+  for (let at = 0; at < buffer.length; ) {
+    offsets.push(at)
+    const end = buffer.indexOf(NEWLINE, at)
+    at = end < 0 ? buffer.length : end + 1
+  }
+  offsets.push(buffer.length)
+  const starts = Uint32Array.from(offsets)
+  const lines = new Map<string, number>()
+  // Contact and conversation lines start with their key's quote; the lines between the blocks with a brace.
+  let line = 1
+  for (; buffer[starts[line]!] === QUOTE; line++) lines.set(keyAt(buffer, starts[line]!), line * PACK)
+  const conversations = line + 1
+  for (line = conversations; buffer[starts[line]!] === QUOTE; line++) {
+    const id = keyAt(buffer, starts[line]!)
+    lines.set(id, lines.get(id)! + line)
+  }
+  // Rare (contacts merged with their `…@lid`): found by a search of the contacts' block, then parsed.
+  const lids = new Map<string, string>()
+  const contactsEnd = starts[conversations - 1]!
+  for (let at = buffer.indexOf('"lid":"', 0); at >= 0 && at < contactsEnd; at = buffer.indexOf('"lid":"', at + 1)) {
+    const found = lineOf(starts, at)
+    const json = lineJson(buffer.subarray(starts[found]!, starts[found + 1]! - 1), file, found)
+    const lid = (JSON.parse(json) as { lid?: unknown }).lid
+    if (typeof lid === 'string') lids.set(lid, keyAt(buffer, starts[found]!))
+  }
+  return { starts, lines, lids }
+}
+
+/** The line holding byte `at` (binary search of the line starts). */
+function lineOf(starts: Uint32Array, at: number): number {
+  let low = 0
+  let high = starts.length - 2
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1
+    if (starts[middle]! <= at) low = middle
+    else high = middle - 1
+  }
+  return low
+}
+
+/** The id a line is keyed by: the JSON string at its start. */
+function keyAt(buffer: Buffer, start: number): string {
+  let escaped = false
+  for (let at = start + 1; at < buffer.length; at++) {
+    const byte = buffer[at]
+    if (byte === BACKSLASH) {
+      escaped = true
+      at++
+    } else if (byte === QUOTE) {
+      return escaped ? (JSON.parse(buffer.toString('utf8', start, at + 1)) as string) : buffer.toString('utf8', start + 1, at)
+    }
+  }
+  throw new Error('a contact line without the end of its key')
+}
+
+/** The JSON of a line (`"id":{…}` with or without its comma), without its key. */
+function lineJson(bytes: Buffer, file: string, line: number): string {
+  const text = bytes.toString('utf8')
+  const keyEnd = text.indexOf('":') + 2
+  if (keyEnd < 2) throw new DatabaseFileError(file, line + 1, 'is not a contact line')
+  return text.endsWith(',') ? text.slice(keyEnd, -1) : text.slice(keyEnd)
+}
+
+/** Reads `length` bytes at `position` of the file being indexed. */
+export type ReadAt = (position: number, length: number) => Buffer
+
+/** A contact's entry, read from its file at the places `index` holds. */
+export function readEntry(read: ReadAt, index: ShardIndex, packed: number, file: string): StoredEntry {
+  const contactLine = Math.floor(packed / PACK)
+  const conversationLine = packed % PACK
+  const at = (line: number) => lineJson(read(index.starts[line]!, index.starts[line + 1]! - index.starts[line]! - 1), file, line)
+  return { contact: at(contactLine), ...(conversationLine ? { conversation: at(conversationLine) } : {}) }
+}
+
+/**
+ * A new contact file: the old file's contacts that did not change, copied as bytes in their
+ * order, each changed one in its place (a removed one left out), then the new ones; and the new
+ * file's index. The bytes are those `serializeShard` writes for the same entries.
+ */
+export function assembleShard(
+  old: { buffer: Buffer; index: ShardIndex } | undefined,
+  changed: ReadonlyMap<string, StoredEntry | null>,
+): { data: Buffer; index: ShardIndex } {
+  const contacts: { id: string; contact: Buffer; conversation?: Buffer | undefined }[] = []
+  const own = (line: number) => {
+    const { buffer, index } = old!
+    const end = index.starts[line + 1]! - 1
+    return buffer.subarray(index.starts[line]!, buffer[end - 1] === COMMA ? end - 1 : end)
+  }
+  const fresh = (id: string, json: string) => Buffer.from(`${JSON.stringify(id)}:${json}`)
+  const take = (id: string, entry: StoredEntry) =>
+    contacts.push({
+      id,
+      contact: fresh(id, entry.contact),
+      conversation: entry.conversation === undefined ? undefined : fresh(id, entry.conversation),
+    })
+  for (const [id, packed] of old?.index.lines ?? []) {
+    const entry = changed.get(id)
+    if (entry === null) continue
+    if (entry !== undefined) take(id, entry)
+    else {
+      const conversationLine = packed % PACK
+      contacts.push({ id, contact: own(Math.floor(packed / PACK)), conversation: conversationLine ? own(conversationLine) : undefined })
+    }
+  }
+  for (const [id, entry] of changed) if (entry !== null && !old?.index.lines.has(id)) take(id, entry)
+
+  // The body: its lines, with where each starts (after the header, whose length is fixed).
+  const pieces: Buffer[] = []
+  const bodyStarts: number[] = []
+  let length = 0
+  const push = (piece: Buffer) => {
+    pieces.push(piece)
+    length += piece.length
+  }
+  const block = (lines: Buffer[]) => {
+    lines.forEach((piece, i) => {
+      bodyStarts.push(length)
+      push(piece)
+      push(i === lines.length - 1 ? LINE_END : COMMA_LINE_END)
+    })
+  }
+  block(contacts.map((c) => c.contact))
+  bodyStarts.push(length)
+  push(MIDDLE_LINE)
+  const talking = contacts.filter((c) => c.conversation)
+  block(talking.map((c) => c.conversation!))
+  bodyStarts.push(length)
+  push(FOOTER_LINE)
+  const hash = createHash('sha1')
+  for (const piece of pieces) hash.update(piece)
+  const header = Buffer.from(`${sealedHeader(hash.digest('hex'))}\n`)
+  const data = Buffer.concat([header, ...pieces], header.length + length)
+
+  const starts = Uint32Array.from([0, ...bodyStarts.map((at) => at + header.length), data.length])
+  const lines = new Map<string, number>()
+  contacts.forEach((c, i) => lines.set(c.id, (i + 1) * PACK))
+  const firstConversation = contacts.length + 2
+  talking.forEach((c, i) => lines.set(c.id, lines.get(c.id)! + firstConversation + i))
+  const lids = new Map<string, string>()
+  for (const [lid, id] of old?.index.lids ?? []) if (lines.has(id) && !changed.has(id)) lids.set(lid, id)
+  for (const [id, entry] of changed) {
+    if (!entry?.contact.includes('"lid":"')) continue
+    const lid = (JSON.parse(entry.contact) as { lid?: unknown }).lid
+    if (typeof lid === 'string') lids.set(lid, id)
+  }
+  return { data, index: { starts, lines, lids } }
+}
+
+const LINE_END = Buffer.from('\n')
+const COMMA_LINE_END = Buffer.from(',\n')
+const MIDDLE_LINE = Buffer.from(`${MIDDLE}\n`)
+const FOOTER_LINE = Buffer.from(`${FOOTER}\n`)
