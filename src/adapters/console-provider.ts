@@ -86,6 +86,8 @@ export class ConsoleProvider extends ProviderClass {
   private rl: Interface | undefined
   private closed = false
   private counter = 0
+  /** Makes message ids unique across runs (a restarted bot must not take a new message for one it saw). */
+  private readonly run = randomBytes(4).toString('hex')
   /** Input lines read so far (JSON mode reports a bad line by its number). */
   private lineNumber = 0
   /** Set once the output has failed (e.g. EPIPE when the reader went away); later sends reject. */
@@ -183,6 +185,8 @@ export class ConsoleProvider extends ProviderClass {
         return fail(new Error('console output is closed'))
       }
       try {
+        // Many contacts' replies in one tick go out in one write (a system call each would cost more than the reply).
+        if (this.opts.json) this.corkForTick()
         output.write(chunk, (err?: Error | null) => {
           if (err) return fail(err)
           // Put the prompt back under the reply, keeping whatever the person had typed.
@@ -192,6 +196,20 @@ export class ConsoleProvider extends ProviderClass {
       } catch (err) {
         fail(err)
       }
+    })
+  }
+
+  private corked = false
+
+  private corkForTick(): void {
+    if (this.corked) return
+    const output = this.opts.output as NodeJS.WritableStream & { cork?(): void; uncork?(): void }
+    if (!output.cork || !output.uncork) return
+    this.corked = true
+    output.cork()
+    setImmediate(() => {
+      this.corked = false
+      output.uncork!()
     })
   }
 
@@ -216,7 +234,7 @@ export class ConsoleProvider extends ProviderClass {
       return
     }
     this.counter += 1
-    const id = `console-${this.counter}-${randomBytes(4).toString('hex')}`
+    const id = `console-${this.counter}-${this.run}`
     if (interactive) void this.write(this.labelled('staff', body)).catch(() => {})
     this.emit('staff', { from, name, body, key: { id } })
   }
@@ -237,7 +255,7 @@ export class ConsoleProvider extends ProviderClass {
     const event = EVENT_COMMANDS.get(line)
     const body = event === undefined ? line : utils.generateRefProvider(event)
     this.counter += 1
-    const id = `console-${this.counter}-${randomBytes(4).toString('hex')}`
+    const id = `console-${this.counter}-${this.run}`
     this.emit('message', { from, name, body, key: { id } })
     // Show the prompt straight away: the bot may not answer, and a reply erases and redraws it.
     if (interactive) this.rl?.prompt()
@@ -261,7 +279,7 @@ export class ConsoleProvider extends ProviderClass {
     const from = PHONE.exec(sender.trim())![1]!
     const payload = { from, name: name ?? this.opts.name }
     this.counter += 1
-    const id = `console-${this.counter}-${randomBytes(4).toString('hex')}`
+    const id = `console-${this.counter}-${this.run}`
     if (text === STAFF_COMMAND || text.startsWith(`${STAFF_COMMAND} `)) {
       const staffText = text.slice(STAFF_COMMAND.length).trim()
       if (staffText === '') return this.reject(`has an empty staff message (${STAFF_USAGE})`)

@@ -11,7 +11,7 @@ import { OwnerFileError } from '../adapters/owner-file.js'
 import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
 import { whatsappOutreach } from './whatsapp-outreach.js'
 import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config, type StoreConfig } from '../app/config.js'
-import { createLogger, type Logger, useLogKey } from '../app/logger.js'
+import { createLogger, type Logger, useLogKey, writtenPerTick } from '../app/logger.js'
 import { loadLogKey } from './log-key.js'
 import { describeStore, FILES, signingKeyFingerprint, storeProblem } from './store.js'
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     return
   }
   storage = config.store
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, writtenPerTick(process.stderr))
   // The owner's files first: a mistake stops here, before anything connects or is written.
   const files = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
 

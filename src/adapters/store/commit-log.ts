@@ -43,8 +43,8 @@ export interface CommitLogFiles {
   notices: Low<Notices>
   log: Logger
   onSync?: OnSync | undefined
-  /** Past this many journal bytes, `onFull` is called after a write (to start a compaction). */
-  limit: number
+  /** Past this many journal bytes (asked after each write), `onFull` is called (to start a compaction). */
+  limit: () => number
   onFull: () => void
   /** Signs and anchors the ledger's head once it is durable (see seals.ts). */
   seals?: LedgerSeals | undefined
@@ -242,6 +242,6 @@ export class CommitLog {
         ?.afterCommit(batch.head)
         .catch((error: Error) => this.files.log.error('store.checkpoint_failed', { error: error.message }))
     }
-    if (this.journal.size > this.files.limit) this.files.onFull()
+    if (this.journal.size > this.files.limit()) this.files.onFull()
   }
 }

@@ -7,7 +7,7 @@
  * Memory only holds what is durable (the journal has it): a contact file written from it is
  * never ahead of the journal and ledger.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { close, closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Contact } from '../../domain/consent.js'
@@ -71,6 +71,13 @@ export class ContactFiles {
       for (const [id, entry] of changed) size += entry === null ? -Number(index.lines.has(id)) : Number(!index.lines.has(id))
     }
     return size
+  }
+
+  /** The contact files' size on disk, as last written. */
+  get bytes(): number {
+    let bytes = 0
+    for (const { index } of this.shards) bytes += index.starts.at(-1) ?? 0
+    return bytes
   }
 
   get(contactId: string): StoredEntry | undefined {
@@ -159,11 +166,13 @@ export class ContactFiles {
     const { data, index: written } = assembleShard(oldBuffer && { buffer: oldBuffer, index: shard.index }, changed)
     await writeFileDurably(shard.file, data, this.onSync, false)
     const fd = written.lines.size ? openSync(shard.file, 'r') : undefined
-    if (shard.fd !== undefined) closeSync(shard.fd)
+    const old = shard.fd
     shard.fd = fd
     shard.index = written
     // Only what this file holds: a newer change (or a removal) made meanwhile stays for the next write.
     for (const [id, entry] of changed) if (shard.changed.get(id) === entry) shard.changed.delete(id)
+    // Closing the replaced file frees it on disk: off the main thread (on ext4 it takes a while).
+    if (old !== undefined) await new Promise<void>((resolve, reject) => close(old, (error) => (error ? reject(error) : resolve())))
   }
 
   /** Closes the files (after the last compaction). */

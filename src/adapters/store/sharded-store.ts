@@ -24,7 +24,10 @@ import type { StoredEntry } from './shards.js'
 export interface LowdbStoreOptions {
   /** How many contact files a new data directory gets (default 64); an existing one keeps its own. */
   shards?: number
-  /** Compact once the journal passes this many bytes (default 32 MB). */
+  /**
+   * Compact once the journal passes this many bytes (default: a quarter of the contact files'
+   * size, at least 32 MB).
+   */
   journalLimitBytes?: number
   /** Contacts read from their files kept in memory, the most recently used (default 10,000). */
   cachedContacts?: number
@@ -43,7 +46,15 @@ export interface LowdbStore extends ConsentStore {
   compact(): Promise<void>
 }
 
-const DEFAULT_JOURNAL_LIMIT = 32 * 1024 * 1024
+/**
+ * A compaction rewrites every contact file a change touched, which with contacts placed by a hash
+ * is all of them: its cost grows with the database. Letting the journal grow with the database
+ * too keeps the cost per message flat (each contact's bytes are rewritten about four times per
+ * journal's worth of changes, whatever the size), for a longer replay at start and the changes
+ * held in memory meanwhile (about the journal's size).
+ */
+const MIN_JOURNAL_LIMIT = 32 * 1024 * 1024
+const JOURNAL_SHARE_OF_CONTACTS = 1 / 4
 
 /** The journal and ledger as recovery left them, open for appending. */
 export interface OpenedLog {
@@ -80,7 +91,7 @@ export class ShardedStore implements LowdbStore {
       notices,
       log: this.log,
       onSync: options.onSync,
-      limit: options.journalLimitBytes ?? DEFAULT_JOURNAL_LIMIT,
+      limit: () => options.journalLimitBytes ?? Math.max(MIN_JOURNAL_LIMIT, contacts.bytes * JOURNAL_SHARE_OF_CONTACTS),
       onFull: () => this.compactInBackground(),
     })
   }
