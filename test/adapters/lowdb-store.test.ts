@@ -25,7 +25,7 @@ async function open(dir: string, options: LowdbStoreOptions = {}) {
 }
 
 describe('the data directory', () => {
-  it('is created private: folders 0700, files 0600, backups included, and an existing folder is tightened', async () => {
+  it('is created private: folders 0700, files 0600 (contact files 0400: replaced, never written), backups included, and an existing folder is tightened', async () => {
     const dir = join(tempDir(), 'nested', 'data')
     mkdirSync(dir, { recursive: true })
     chmodSync(dir, 0o755)
@@ -39,7 +39,9 @@ describe('the data directory', () => {
       expect.arrayContaining(['store.json', 'contacts', 'journal.jsonl', 'ledger.jsonl', 'notices.json', 'backups']),
     )
     expect(all.some((f) => f.path.startsWith('backups/') && f.path.endsWith('ledger.jsonl'))).toBe(true)
-    for (const f of all) expect([f.path, f.mode]).toEqual([f.path, f.isDir ? 0o700 : 0o600])
+    const contactFile = (path: string) => /(^|\/)contacts\/\d\d\.json$/.test(path)
+    expect(all.some((f) => contactFile(f.path))).toBe(true)
+    for (const f of all) expect([f.path, f.mode]).toEqual([f.path, f.isDir ? 0o700 : contactFile(f.path) ? 0o400 : 0o600])
     expect(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8'))).toMatchObject({ schemaVersion: 2, shards: 8 })
   })
 
@@ -290,7 +292,7 @@ describe('a damaged file', () => {
     const file = join(dir, 'contacts', shardFileName(shardOf(B, 8)))
     const text = readFileSync(file, 'utf8')
     // Still plain JSON for the owner, with the checksum beside the schema version.
-    expect(JSON.parse(text)).toMatchObject({ schemaVersion: 2, checksum: expect.stringMatching(/^[0-9a-f]{40}$/) })
+    expect(JSON.parse(text)).toMatchObject({ schemaVersion: 2, checksum: expect.stringMatching(/^crc32-[0-9a-f]{8}$/) })
     const store = await open(dir)
     expect(versionOf((await store.load(B)).conversation)).toBe(3)
     await store.close()
@@ -358,6 +360,30 @@ describe('backups', () => {
     )
     const backedUp = readConsentData(newest)
     expect(Object.keys(backedUp.contacts).sort()).toEqual([1, 2, 3, 4].map(contact))
+  })
+})
+
+describe('backups of contact files', () => {
+  it('hold each contact file as it was when taken (a hard link: no copy), though the bot replaces it later', async () => {
+    const dir = tempDir()
+    let store = await open(dir)
+    await store.commit(change(A, 1, 'sí'))
+    await store.close()
+    store = await open(dir)
+    const file = join('contacts', shardFileName(shardOf(A, 8)))
+    // The start-up backup is complete once a later one could be taken: close waits for it.
+    await store.close()
+    const [backup] = readdirSync(join(dir, 'backups')).sort().slice(-1)
+    const live = statSync(join(dir, file))
+    const kept = statSync(join(dir, 'backups', backup!, file))
+    expect([kept.ino, kept.nlink]).toEqual([live.ino, 2])
+    store = await open(dir)
+    await store.commit(change(A, 2, 'sí'))
+    await store.compact()
+    await store.close()
+    // The live file was replaced (a new one renamed over it); the backup's is the old one, untouched.
+    expect(versionOf(readConsentData(join(dir, 'backups', backup!)).conversations[A])).toBe(1)
+    expect(versionOf(readConsentData(dir).conversations[A])).toBe(2)
   })
 })
 

@@ -1,6 +1,7 @@
 /**
  * `backups/<time>/`: a copy of the data directory taken after each successful start-up (and after
- * an erasure), the newest few kept. Files are copied byte for byte, never re-written from memory.
+ * an erasure), the newest few kept. Files are copied byte for byte (contact files hard-linked),
+ * never re-written from memory.
  * They are all opened at one moment, so the copy is of that moment even while the bot goes on
  * (a compaction renaming files meanwhile does not change what the open files hold). A copy is
  * made in `<time>.partial/` and renamed when complete: a folder without `.partial` is whole.
@@ -8,7 +9,7 @@
  * whoever holds it sign a forged ledger.
  */
 import { readdirSync } from 'node:fs'
-import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
+import { link, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { CommitLog } from './commit-log.js'
 import { DIR_MODE, FILE_MODE, syncDir, type OnSync } from './durable-file.js'
@@ -68,42 +69,78 @@ export async function openBackupSources(dataDir: string, files: { path: string; 
 }
 
 /**
- * Copies the store's files into a new backup. They are opened together between two batches, then
- * copied while commits and compactions go on. notices.json is opened last: every line up to
- * the sizes noted refers only to notices already in it.
+ * Copies the store's files into a new backup. Contact files are hard-linked rather than copied:
+ * the bot never writes one in place (a new file is renamed over the old), so a link holds that
+ * moment's file for free, and a backup costs what the journal, ledger and notices weigh, not the
+ * contacts. The rest are opened together between two batches, then copied while commits and
+ * compactions go on. notices.json is opened last: every line up to the sizes noted refers only to
+ * notices already in it.
  */
 export async function backupStore(dataDir: string, commits: CommitLog, keep: number, clock: () => Date, onSync?: OnSync): Promise<string> {
-  const sources = await commits.io.run(async () => {
+  const { partial, sources } = await commits.io.run(async () => {
+    const partial = await newPartial(join(dataDir, BACKUPS_DIR), clock())
+    await mkdir(join(partial, CONTACTS_DIR), { mode: DIR_MODE })
     const shardFiles = (await readdir(join(dataDir, CONTACTS_DIR)))
       .filter((name) => name.endsWith('.json'))
       .map((name) => join(CONTACTS_DIR, name))
-    return openBackupSources(dataDir, [
-      ...[MANIFEST_FILE, ...shardFiles, ...commits.rotated].map((path) => ({ path })),
+    const copied = await linkInto(dataDir, partial, shardFiles)
+    const sources = await openBackupSources(dataDir, [
+      ...[MANIFEST_FILE, ...copied, ...commits.rotated].map((path) => ({ path })),
       { path: JOURNAL_FILE, bytes: commits.journal.size },
       { path: LEDGER_FILE, bytes: commits.ledger.size },
       // Signed heads are appended only under the lock held here; the signing key is never copied.
       { path: CHECKPOINTS_FILE },
       { path: NOTICES_FILE },
     ])
+    return { partial, sources }
   })
-  return takeBackup(dataDir, sources, keep, clock(), onSync)
+  return takeBackup(dataDir, partial, sources, keep, onSync)
+}
+
+/** `backups/<time>.partial/`, a new folder (a second backup in the same millisecond gets `-2`). */
+async function newPartial(root: string, now: Date): Promise<string> {
+  await mkdir(root, { recursive: true, mode: DIR_MODE })
+  const existing = await readdir(root)
+  const stamp = now.toISOString().replace(/:/g, '-')
+  let name = stamp
+  for (let n = 2; existing.includes(name) || existing.includes(name + PARTIAL); n++) name = `${stamp}-${n}`
+  const partial = join(root, name + PARTIAL)
+  await mkdir(partial, { mode: DIR_MODE })
+  return partial
 }
 
 /**
- * Copies `sources` (in this order) into a new backup, closes them, and keeps only the newest
- * `keep` backups. Returns the new backup's folder.
+ * Hard-links `paths` into the backup; returns those to copy instead (a filesystem without hard
+ * links). A file gone meanwhile is left out, as openBackupSources leaves it.
  */
-export async function takeBackup(dataDir: string, sources: BackupSource[], keep: number, now: Date, onSync?: OnSync): Promise<string> {
+async function linkInto(dataDir: string, partial: string, paths: string[]): Promise<string[]> {
+  const copy: string[] = []
+  for (const path of paths) {
+    try {
+      await link(join(dataDir, path), join(partial, path))
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') continue
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'EOPNOTSUPP') copy.push(path)
+      else throw error
+    }
+  }
+  return copy
+}
+
+/**
+ * Copies `sources` (in this order) into the backup being made in `partial`, closes them, renames
+ * it complete, and keeps only the newest `keep` backups. Returns the new backup's folder.
+ */
+export async function takeBackup(
+  dataDir: string,
+  partial: string,
+  sources: BackupSource[],
+  keep: number,
+  onSync?: OnSync,
+): Promise<string> {
   try {
-    const root = join(dataDir, BACKUPS_DIR)
-    await mkdir(root, { recursive: true, mode: DIR_MODE })
-    const existing = await readdir(root)
-    const stamp = now.toISOString().replace(/:/g, '-')
-    let name = stamp
-    for (let n = 2; existing.includes(name) || existing.includes(name + PARTIAL); n++) name = `${stamp}-${n}`
-    const partial = join(root, name + PARTIAL)
-    await mkdir(partial, { mode: DIR_MODE })
-    const dirs = new Set<string>([partial])
+    const dirs = new Set<string>([partial, join(partial, CONTACTS_DIR)])
     for (const source of sources) {
       const target = join(partial, source.path)
       if (!dirs.has(dirname(target))) {
@@ -114,9 +151,9 @@ export async function takeBackup(dataDir: string, sources: BackupSource[], keep:
       onSync?.(target)
     }
     for (const dir of dirs) await syncDir(dir, onSync)
-    const complete = join(root, name)
+    const complete = partial.slice(0, -PARTIAL.length)
     await rename(partial, complete)
-    await syncDir(root, onSync)
+    await syncDir(dirname(partial), onSync)
     await pruneBackups(dataDir, keep, complete)
     return complete
   } finally {

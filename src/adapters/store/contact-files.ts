@@ -23,6 +23,9 @@ export interface RecoveredShard {
   changed: Map<string, StoredEntry | null>
 }
 
+/** A contact file is replaced, never written into (its backups are hard links to it): the owner may read it, nobody may write it. */
+export const CONTACT_FILE_MODE = 0o400
+
 /** Contacts read from their files kept in memory (the most recently used stay). */
 const DEFAULT_CACHED = 10_000
 
@@ -164,7 +167,8 @@ export class ContactFiles {
     const oldBuffer = shard.index.lines.size ? await readFile(shard.file) : undefined
     const changed = new Map(shard.changed)
     const { data, index: written } = assembleShard(oldBuffer && { buffer: oldBuffer, index: shard.index }, changed)
-    await writeFileDurably(shard.file, data, this.onSync, false)
+    // Read-only: backups hold contact files as hard links (backups.ts), so one must never be written in place.
+    await writeFileDurably(shard.file, data, this.onSync, false, CONTACT_FILE_MODE)
     const fd = written.lines.size ? openSync(shard.file, 'r') : undefined
     const old = shard.fd
     shard.fd = fd

@@ -34,11 +34,17 @@ export async function syncDir(dir: string, onSync?: OnSync): Promise<void> {
  * `syncDirectory: false` leaves the directory's fsync to the caller, who replaces several files
  * and syncs their directory once before relying on any of them.
  */
-export async function writeFileDurably(file: string, data: string | Uint8Array, onSync?: OnSync, syncDirectory = true): Promise<void> {
+export async function writeFileDurably(
+  file: string,
+  data: string | Uint8Array,
+  onSync?: OnSync,
+  syncDirectory = true,
+  mode = FILE_MODE,
+): Promise<void> {
   const temp = file + TEMP_SUFFIX
   const handle = await open(temp, 'w', FILE_MODE)
   try {
-    await handle.chmod(FILE_MODE)
+    await handle.chmod(mode)
     await handle.writeFile(data)
     await handle.sync()
     onSync?.(temp)

@@ -17,6 +17,7 @@
  * stringifying objects, and reading one keeps each line's text as it is.
  */
 import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import { parseJsonFile } from './durable-file.js'
 import { DatabaseFileError, firstJsonError } from './errors.js'
 import { isObject } from './json-lines.js'
@@ -48,14 +49,23 @@ const HEADER = `{"schemaVersion":${SCHEMA_VERSION},"contacts":{`
 export const MIDDLE = '},"conversations":{'
 export const FOOTER = '}}'
 /**
- * The header the bot writes: with a checksum (SHA-1) of every line after it. A file whose lines
- * still match it is exactly as the bot wrote and checked it, so at start-up its lines are taken
- * without parsing each one again (most of a cold start at 100,000 contacts); a file edited by
- * hand, or damaged, no longer matches and is checked line by line as before.
+ * The header the bot writes: with a checksum of every line after it. A file whose lines still
+ * match it is exactly as the bot wrote and checked it, so at start-up its lines are taken
+ * without parsing each one again (most of a cold start); a file edited by hand, or damaged, no
+ * longer matches and is checked line by line as before. The checksum is CRC-32 (zlib's: twice
+ * SHA-1's speed, and it guards against damage and edits, not forgery: the ledger's signed chain
+ * does that); files sealed with SHA-1 by earlier versions are still read.
  */
-export const SEALED_HEADER = new RegExp(`^\\{"schemaVersion":${SCHEMA_VERSION},"checksum":"([0-9a-f]{40})","contacts":\\{$`)
+export const SEALED_HEADER = new RegExp(
+  `^\\{"schemaVersion":${SCHEMA_VERSION},"checksum":"(crc32-[0-9a-f]{8}|[0-9a-f]{40})","contacts":\\{$`,
+)
 export const sealedHeader = (checksum: string) => `{"schemaVersion":${SCHEMA_VERSION},"checksum":"${checksum}","contacts":{`
-const checksumOf = (body: string) => createHash('sha1').update(body).digest('hex')
+/** The checksum of a file's body, as the bot writes it now; `crc` continues one over earlier pieces. */
+export const crcChecksum = (crc: number) => `crc32-${(crc >>> 0).toString(16).padStart(8, '0')}`
+const checksumOf = (body: string | Uint8Array) => crcChecksum(crc32(body))
+/** Whether a body matches the checksum its header names (CRC-32, or an earlier version's SHA-1). */
+export const checksumMatches = (sealed: string, body: string | Uint8Array): boolean =>
+  sealed.startsWith('crc32-') ? checksumOf(body) === sealed : createHash('sha1').update(body).digest('hex') === sealed
 
 export function serializeShard(entries: ShardEntries): string {
   const contacts: string[] = []
@@ -131,7 +141,7 @@ const ENTRY = /^"(?:[^"\\]|\\.)*":/
 function parseOwnLayout(text: string, file: string, index: number, shards: number): ShardEntries | undefined {
   const headerEnd = text.indexOf('\n')
   const sealed = SEALED_HEADER.exec(text.slice(0, headerEnd))
-  if (sealed && checksumOf(text.slice(headerEnd + 1)) === sealed[1]) return readSealed(text.slice(headerEnd + 1))
+  if (sealed && checksumMatches(sealed[1]!, text.slice(headerEnd + 1))) return readSealed(text.slice(headerEnd + 1))
   const lines = text.split('\n')
   if (lines.at(-1) === '') lines.pop()
   const middle = lines.indexOf(MIDDLE)

@@ -3,6 +3,7 @@
  * read from its contact file when asked for. What a user would notice if that went wrong: a
  * contact coming back older, mixed with another, or missing, after a compaction or a restart.
  */
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -161,9 +162,24 @@ describe('assembling a contact file from the old one and the changes', () => {
     expect('index' in read && read.index).toEqual(next.index)
   })
 
+  it('indexes a file sealed with SHA-1 by an earlier version as it is, and one edited under that seal after checking every line', () => {
+    const entries: ShardEntries = new Map([[id(1), entry(1, 1)]])
+    const text = serializeShard(entries)
+    const body = text.slice(text.indexOf('\n') + 1)
+    const sha1 = createHash('sha1').update(body).digest('hex')
+    const older = text.replace(/"checksum":"[^"]+"/, `"checksum":"${sha1}"`)
+    const read = indexShard(Buffer.from(older), 'contacts/00.json', 0, 1)
+    expect('index' in read && [...read.index.lines.keys()]).toEqual([id(1)])
+    // Valid JSON, but no longer what was sealed: every line is checked, and the bad one named.
+    const edited = older.replace('"language":"es"', '"language":7')
+    expect(() => indexShard(Buffer.from(edited), 'contacts/00.json', 0, 1)).toThrow(
+      /contacts\/00\.json:2: holds a contact without a language/,
+    )
+  })
+
   it('indexes a file written by an earlier version (no checksum) after checking every line', () => {
     const entries: ShardEntries = new Map([[id(1), entry(1, 1)]])
-    const unsealed = serializeShard(entries).replace(/"checksum":"[0-9a-f]{40}",/, '')
+    const unsealed = serializeShard(entries).replace(/"checksum":"[^"]+",/, '')
     const read = indexShard(Buffer.from(unsealed), 'contacts/00.json', 0, 1)
     expect('index' in read && [...read.index.lines.keys()]).toEqual([id(1)])
     const broken = unsealed.replace('"principal"', '"principal')
