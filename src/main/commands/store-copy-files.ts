@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { CONTACTS_DIR, LEDGER_FILE, MANIFEST_FILE, NOTICES_FILE, openLowdbStore } from '../../adapters/lowdb-store.js'
 import { DIR_MODE, DurableJsonFile, syncDir, writeFileDurably } from '../../adapters/store/durable-file.js'
 import { manifestProblem, newManifest, noticesProblem } from '../../adapters/store/layout.js'
+import { CONTACT_FILE_MODE } from '../../adapters/store/contact-files.js'
 import { serializeShard, shardFileName, shardOf, type ShardEntries } from '../../adapters/store/shards.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 
@@ -41,7 +42,8 @@ export async function writeDataFolder(dir: string, data: ConsentData): Promise<v
     })
   }
   for (const [index, entries] of shards.entries())
-    if (entries.size) await writeFileDurably(join(dir, CONTACTS_DIR, shardFileName(index)), serializeShard(entries), undefined, false)
+    if (entries.size)
+      await writeFileDurably(join(dir, CONTACTS_DIR, shardFileName(index)), serializeShard(entries), undefined, false, CONTACT_FILE_MODE)
   await syncDir(join(dir, CONTACTS_DIR))
   await new DurableJsonFile(join(dir, NOTICES_FILE), noticesProblem).write(data.notices)
   const lines = data.ledger.map((entry) => `${JSON.stringify(entry)}\n`).join('')
