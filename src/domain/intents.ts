@@ -86,24 +86,45 @@ export function createRecognizer(words: AnswerWords): Recognizer {
   const filler = new Set((phrases.get(FILLER_INTENT) ?? []).flat())
   const knownEmoji = new Set([...phrases.values()].flat(2).filter((t) => EMOJI.test(t)))
   const contained = containedPhrases(phrases, filler)
+  // Each intent's phrases by their first word: a message's words are looked up, not every phrase tried.
+  const byFirst = new Map<string, Map<string, string[][]>>()
+  for (const [intent, list] of phrases) {
+    const index = new Map<string, string[][]>()
+    for (const phrase of list) index.set(phrase[0]!, [...(index.get(phrase[0]!) ?? []), phrase])
+    byFirst.set(intent, index)
+  }
+  // The engine asks about one message several times (its commands, then the step's answers).
+  let lastText: string | undefined
+  let lastTokens: readonly string[] = []
+  const tokensOf = (text: string): readonly string[] => {
+    if (text !== lastText) {
+      lastTokens = tokenize(text)
+      lastText = text
+    }
+    return lastTokens
+  }
 
   return {
     recognize(text, candidates) {
       if (text.length > MAX_ANSWER_LENGTH) return undefined
-      return wholeMessage(text, candidates) ?? contained(tokenize(text), candidates)
+      const tokens = tokensOf(text)
+      return wholeMessage(tokens, candidates) ?? contained(tokens, candidates)
     },
   }
 
-  function wholeMessage(text: string, candidates: readonly string[]): string | undefined {
+  function wholeMessage(words: readonly string[], candidates: readonly string[]): string | undefined {
     // An emoji nobody listed ("👋") is decoration, not an answer.
-    const tokens = tokenize(text).filter((t) => !EMOJI.test(t) || knownEmoji.has(t))
+    const tokens = words.filter((t) => !EMOJI.test(t) || knownEmoji.has(t))
     if (tokens.length === 0) return undefined
     const owner: (string | undefined)[] = tokens.map((t) => (filler.has(t) ? FILLER_INTENT : undefined))
     const matches: { intent: string; at: number; length: number }[] = []
     for (const intent of candidates) {
-      for (const phrase of phrases.get(intent) ?? []) {
-        for (let at = 0; at + phrase.length <= tokens.length; at++) {
-          if (phrase.every((t, i) => tokens[at + i] === t)) matches.push({ intent, at, length: phrase.length })
+      const index = byFirst.get(intent)
+      if (!index) continue
+      for (let at = 0; at < tokens.length; at++) {
+        for (const phrase of index.get(tokens[at]!) ?? []) {
+          if (at + phrase.length <= tokens.length && phrase.every((t, i) => tokens[at + i] === t))
+            matches.push({ intent, at, length: phrase.length })
         }
       }
     }
@@ -147,7 +168,7 @@ function containedPhrases(phrases: Map<string, string[][]>, filler: ReadonlySet<
       byFirst.set(phrase[0]!, first)
     }
   }
-  return (tokens: string[], candidates: readonly string[]): string | undefined => {
+  return (tokens: readonly string[], candidates: readonly string[]): string | undefined => {
     if (byFirst.size === 0 || tokens.length === 0) return undefined
     const wanted = new Set([...candidates, CONTAINS_UNCLEAR])
     const found: { intent: string; at: number; end: number; length: number }[] = []
