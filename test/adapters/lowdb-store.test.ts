@@ -13,6 +13,12 @@ import { verifyChain, type LedgerEntry } from '../../src/domain/ledger.js'
 import { change, record, versionOf } from './store/fixtures.js'
 import { contents, copyAsKilled, filesContaining, listAll, recordingLogger, tempDir } from './store/helpers.js'
 
+/** The complete backups' folders, oldest first (backups/ also holds the ledger's copy they share). */
+const backupFolders = (dir: string) =>
+  readdirSync(join(dir, 'backups'))
+    .filter((name) => /^\d{4}-.*Z(-\d+)?$/.test(name))
+    .sort()
+
 const A = '5215512345678'
 const B = '34612345678'
 const contact = (n: number) => String(5215500000000 + n)
@@ -261,10 +267,7 @@ describe('a damaged file', () => {
     const error = await open(dir).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DatabaseFileError)
     // (A copy still being made when the kill came is not a backup.)
-    const newest = readdirSync(join(dir, 'backups'))
-      .filter((name) => !name.endsWith('.partial'))
-      .sort()
-      .at(-1)!
+    const newest = backupFolders(dir).at(-1)!
     expect((error as Error).message).toMatch(new RegExp(`^${journal}:2: is not valid JSON \\(unexpected .* at column \\d+`))
     expect((error as Error).message).toContain(`The newest backup is ${join(dir, 'backups', newest)}`)
     expect((error as Error).message).not.toContain(B)
@@ -351,15 +354,21 @@ describe('backups', () => {
       await store.commit(change(contact(start), start, 'sí'))
       await store.close()
     }
-    const backups = readdirSync(join(dir, 'backups')).sort()
+    const backups = backupFolders(dir)
     expect(backups).toEqual(['2026-11-25T10-03-00.000Z', '2026-11-25T10-04-00.000Z', '2026-11-25T10-05-00.000Z'])
     // The newest was taken when the fifth start began: everything of the four before it.
     const newest = join(dir, 'backups', backups[2]!)
-    expect(readFileSync(join(newest, 'ledger.jsonl'), 'utf8')).toBe(
-      `${readFileSync(join(dir, 'ledger.jsonl'), 'utf8').split('\n').slice(0, 4).join('\n')}\n`,
-    )
+    const liveLines = readFileSync(join(dir, 'ledger.jsonl'), 'utf8').split('\n')
+    expect(readFileSync(join(newest, 'ledger.jsonl'), 'utf8')).toBe(`${liveLines.slice(0, 4).join('\n')}\n`)
     const backedUp = readConsentData(newest)
     expect(Object.keys(backedUp.contacts).sort()).toEqual([1, 2, 3, 4].map(contact))
+    // The ledger is one copy of the backups' own (not the live file), extended by each backup and
+    // linked into each: an older backup's holds its moment's records and those added since, in order.
+    const copies = backups.map((name) => statSync(join(dir, 'backups', name, 'ledger.jsonl')))
+    const archive = statSync(join(dir, 'backups', 'ledger.jsonl'))
+    expect(new Set(copies.map((c) => c.ino))).toEqual(new Set([archive.ino]))
+    expect(archive.ino).not.toBe(statSync(join(dir, 'ledger.jsonl')).ino)
+    expect(readConsentData(join(dir, 'backups', backups[0]!)).ledger.map((entry) => entry.seq)).toEqual([1, 2, 3, 4])
   })
 })
 
@@ -373,7 +382,7 @@ describe('backups of contact files', () => {
     const file = join('contacts', shardFileName(shardOf(A, 8)))
     // The start-up backup is complete once a later one could be taken: close waits for it.
     await store.close()
-    const [backup] = readdirSync(join(dir, 'backups')).sort().slice(-1)
+    const [backup] = backupFolders(dir).slice(-1)
     const live = statSync(join(dir, file))
     const kept = statSync(join(dir, 'backups', backup!, file))
     expect([kept.ino, kept.nlink]).toEqual([live.ino, 2])
@@ -413,7 +422,9 @@ describe('erasure', () => {
 
     expect(filesContaining(dir, A)).toEqual([])
     expect(filesContaining(dir, 'Ana Torres')).toEqual([])
-    expect(readdirSync(join(dir, 'backups'))).toHaveLength(1)
+    // One backup left, with a copy of the ledger made anew from the redacted one.
+    expect(backupFolders(dir)).toHaveLength(1)
+    expect(readdirSync(join(dir, 'backups')).sort()).toEqual([...backupFolders(dir), 'ledger.jsonl'].sort())
     const ledger = ledgerOf(dir)
     expect(verifyChain(ledger)).toEqual({ intact: true, count: ledgerBefore.length + 2 })
     expect(ledger.at(-1)).toMatchObject({ record: { id: proof.id, event: 'erased' }, personal: null })

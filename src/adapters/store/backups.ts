@@ -15,6 +15,7 @@ import type { CommitLog } from './commit-log.js'
 import { DIR_MODE, FILE_MODE, syncDir, type OnSync } from './durable-file.js'
 import { JOURNAL_FILE } from './journal.js'
 import { CHECKPOINTS_FILE, CONTACTS_DIR, MANIFEST_FILE, NOTICES_FILE } from './layout.js'
+import { copyRange, extendLedgerArchive, LEDGER_ARCHIVE } from './ledger-archive.js'
 import { LEDGER_FILE } from './ledger-file.js'
 
 export const BACKUPS_DIR = 'backups'
@@ -71,12 +72,21 @@ export async function openBackupSources(dataDir: string, files: { path: string; 
 /**
  * Copies the store's files into a new backup. Contact files are hard-linked rather than copied:
  * the bot never writes one in place (a new file is renamed over the old), so a link holds that
- * moment's file for free, and a backup costs what the journal, ledger and notices weigh, not the
- * contacts. The rest are opened together between two batches, then copied while commits and
- * compactions go on. notices.json is opened last: every line up to the sizes noted refers only to
- * notices already in it.
+ * moment's file for free. The ledger is the backups' own copy, extended by what it gained since
+ * the last backup and linked in (ledger-archive.ts). So a backup costs what changed: the journal,
+ * the ledger's new records, the notices. The files are opened together between two batches, then
+ * copied while commits and compactions go on. notices.json is opened last: every line up to the
+ * sizes noted refers only to notices already in it. `freshLedger`: the ledger's copy is made anew
+ * (after an erasure redacted the ledger, none of the old copy may stay).
  */
-export async function backupStore(dataDir: string, commits: CommitLog, keep: number, clock: () => Date, onSync?: OnSync): Promise<string> {
+export async function backupStore(
+  dataDir: string,
+  commits: CommitLog,
+  keep: number,
+  clock: () => Date,
+  onSync?: OnSync,
+  freshLedger = false,
+): Promise<string> {
   const { partial, sources } = await commits.io.run(async () => {
     const partial = await newPartial(join(dataDir, BACKUPS_DIR), clock())
     await mkdir(join(partial, CONTACTS_DIR), { mode: DIR_MODE })
@@ -94,7 +104,7 @@ export async function backupStore(dataDir: string, commits: CommitLog, keep: num
     ])
     return { partial, sources }
   })
-  return takeBackup(dataDir, partial, sources, keep, onSync)
+  return takeBackup(dataDir, partial, sources, keep, onSync, freshLedger)
 }
 
 /** `backups/<time>.partial/`, a new folder (a second backup in the same millisecond gets `-2`). */
@@ -138,6 +148,7 @@ export async function takeBackup(
   sources: BackupSource[],
   keep: number,
   onSync?: OnSync,
+  freshLedger = false,
 ): Promise<string> {
   try {
     const dirs = new Set<string>([partial, join(partial, CONTACTS_DIR)])
@@ -146,6 +157,16 @@ export async function takeBackup(
       if (!dirs.has(dirname(target))) {
         await mkdir(dirname(target), { recursive: true, mode: DIR_MODE })
         dirs.add(dirname(target))
+      }
+      if (source.path === LEDGER_FILE) {
+        // After an erasure, none of the old copy may stay: a new one is made (its backups are pruned).
+        if (freshLedger) await rm(join(dirname(partial), LEDGER_ARCHIVE), { force: true })
+        const archive = await extendLedgerArchive(dirname(partial), source.handle, source.bytes, onSync)
+        const linked = await link(archive, target).then(
+          () => true,
+          () => false,
+        )
+        if (linked) continue
       }
       await copyInSteps(source, target)
       onSync?.(target)
@@ -161,26 +182,12 @@ export async function takeBackup(
   }
 }
 
-const STEP = 4 * 1024 * 1024
-
-/**
- * Copies a file a few megabytes at a time, each step fdatasynced: the commits' own fsyncs then
- * never wait behind a large copy's unwritten data (on ext4 one fsync flushes the whole journal
- * transaction).
- */
+/** Copies a source's bytes into a new file of the backup (see copyRange: fdatasynced in steps). */
 async function copyInSteps(source: BackupSource, target: string): Promise<void> {
   const output = await open(target, 'w', FILE_MODE)
   try {
     await output.chmod(FILE_MODE)
-    const buffer = Buffer.alloc(Math.min(STEP, Math.max(1, source.bytes)))
-    for (let position = 0; position < source.bytes; ) {
-      const { bytesRead } = await source.handle.read(buffer, 0, Math.min(buffer.length, source.bytes - position), position)
-      if (bytesRead === 0) break
-      for (let written = 0; written < bytesRead; ) written += (await output.write(buffer, written, bytesRead - written)).bytesWritten
-      position += bytesRead
-      await output.datasync()
-    }
-    await output.sync()
+    await copyRange(source.handle, 0, source.bytes, output, 0)
   } finally {
     await output.close()
   }
@@ -191,7 +198,11 @@ export async function pruneBackups(dataDir: string, keep: number, spare: string)
   const root = join(dataDir, BACKUPS_DIR)
   const names = await readdir(root)
   const complete = names.filter(isComplete).sort()
-  const stale = [...complete.slice(0, Math.max(0, complete.length - keep)), ...names.filter((n) => n.endsWith(PARTIAL))]
+  // A half-made copy of the ledger a kill left is stale too (never the copy itself: backups link it).
+  const stale = [
+    ...complete.slice(0, Math.max(0, complete.length - keep)),
+    ...names.filter((n) => n.endsWith(PARTIAL) || n === `${LEDGER_ARCHIVE}.tmp`),
+  ]
   for (const name of stale) if (join(root, name) !== spare) await rm(join(root, name), { recursive: true, force: true })
   if (stale.length) await syncDir(root)
 }

@@ -171,8 +171,8 @@ export class ShardedStore implements LowdbStore {
     await step('folded')
     await redactLedger(this.dataDir, this.commits, addresses, this.options.onSync)
     await step('redacted')
-    // Every older backup holds them (one in progress included): keep only a fresh one.
-    await this.backup(1)
+    // Every older backup holds them (one in progress included): keep only a fresh one, with a fresh copy of the ledger.
+    await this.backup(1, true)
     await step('backed-up')
     // A kill after the proof was appended and before the request was crossed off: once is enough.
     if (!(resuming && (await ledgerHolds(this.dataDir, proof.id)))) {
@@ -223,11 +223,11 @@ export class ShardedStore implements LowdbStore {
   }
 
   /** A copy of the data files into backups/, keeping the newest `keep`. */
-  backup(keep: number): Promise<string> {
+  backup(keep: number, freshLedger = false): Promise<string> {
     return this.backups.run(async () => {
       const started = performance.now()
       const clock = this.options.clock ?? (() => new Date())
-      const folder = await backupStore(this.dataDir, this.commits, keep, clock, this.options.onSync)
+      const folder = await backupStore(this.dataDir, this.commits, keep, clock, this.options.onSync, freshLedger)
       this.log.info('store.backup', { folder: folder.slice(this.dataDir.length + 1), ms: Math.round(performance.now() - started) })
       return folder
     })
