@@ -154,8 +154,14 @@ async function benchSize(size: number, options: BenchOptions, store: 'files' | '
     const url = db && (await db.create(databaseName))
     const seeded = url ? readConsentData(seed) : undefined
     for (let i = 1; i <= processes; i++) {
-      // Without the seed's own backups (at 1,000,000 contacts they are half its size): the bot makes its own at start.
-      cpSync(seed, join(runDir, `data-${i}`), { recursive: true, filter: (path) => path !== join(seed, 'backups') })
+      // Without the seed's backups (at 1,000,000 contacts they are half its size) but with the
+      // backups' copy of the ledger, as a bot that ran before has it: its start-up backup then
+      // costs what it costs in production, the records added since the last one.
+      const backups = join(seed, 'backups')
+      cpSync(seed, join(runDir, `data-${i}`), {
+        recursive: true,
+        filter: (path) => dirname(path) !== backups || path === join(backups, 'ledger.jsonl'),
+      })
       if (!url) {
         storages.push(undefined)
         continue
