@@ -10,6 +10,7 @@
 import { close, closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { Contact } from '../../domain/consent.js'
 import { writeFileDurably, type OnSync } from './durable-file.js'
 import { CONTACTS_DIR } from './layout.js'
@@ -166,7 +167,9 @@ export class ContactFiles {
     const shard = this.shards[index]!
     const oldBuffer = shard.index.lines.size ? await readFile(shard.file) : undefined
     const changed = new Map(shard.changed)
-    const { data, index: written } = assembleShard(oldBuffer && { buffer: oldBuffer, index: shard.index }, changed)
+    const { data, index: written } = await assembleShard(oldBuffer && { buffer: oldBuffer, index: shard.index }, changed, () =>
+      yieldToEventLoop(),
+    )
     // Read-only: backups hold contact files as hard links (backups.ts), so one must never be written in place.
     await writeFileDurably(shard.file, data, this.onSync, false, CONTACT_FILE_MODE)
     const fd = written.lines.size ? openSync(shard.file, 'r') : undefined

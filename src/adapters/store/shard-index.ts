@@ -139,71 +139,100 @@ export function readEntry(read: ReadAt, index: ShardIndex, packed: number, file:
   return { contact: at(contactLine), ...(conversationLine ? { conversation: at(conversationLine) } : {}) }
 }
 
+/** A line of the new file: a range of the old file's bytes, or a changed contact's text. */
+type Piece = { start: number; end: number } | string
+
+/** How many lines, or bytes of checksum, between two turns given back to the event loop. */
+const LINES_PER_TURN = 4096
+const BYTES_PER_TURN = 2 * 1024 * 1024
+
 /**
  * A new contact file: the old file's contacts that did not change, copied as bytes in their
  * order, each changed one in its place (a removed one left out), then the new ones; and the new
- * file's index. The bytes are those `serializeShard` writes for the same entries.
+ * file's index. The bytes are those `serializeShard` writes for the same entries. At a million
+ * contacts a file is 18 MB: the work is done in turns (`turn` between them), so the messages
+ * handled meanwhile never wait for a whole file (40 ms at once; a few at a time in turns).
  */
-export function assembleShard(
+export async function assembleShard(
   old: { buffer: Buffer; index: ShardIndex } | undefined,
   changed: ReadonlyMap<string, StoredEntry | null>,
-): { data: Buffer; index: ShardIndex } {
-  const contacts: { id: string; contact: Buffer; conversation?: Buffer | undefined }[] = []
-  const own = (line: number) => {
+  turn: () => Promise<void> = async () => {},
+): Promise<{ data: Buffer; index: ShardIndex }> {
+  const ids: string[] = []
+  const contacts: Piece[] = []
+  const conversations: (Piece | undefined)[] = []
+  const own = (line: number): Piece => {
     const { buffer, index } = old!
     const end = index.starts[line + 1]! - 1
-    return buffer.subarray(index.starts[line]!, buffer[end - 1] === COMMA ? end - 1 : end)
+    return { start: index.starts[line]!, end: buffer[end - 1] === COMMA ? end - 1 : end }
   }
-  const fresh = (id: string, json: string) => Buffer.from(`${JSON.stringify(id)}:${json}`)
-  const take = (id: string, entry: StoredEntry) =>
-    contacts.push({
-      id,
-      contact: fresh(id, entry.contact),
-      conversation: entry.conversation === undefined ? undefined : fresh(id, entry.conversation),
-    })
+  const take = (id: string, entry: StoredEntry) => {
+    const key = JSON.stringify(id)
+    ids.push(id)
+    contacts.push(`${key}:${entry.contact}`)
+    conversations.push(entry.conversation === undefined ? undefined : `${key}:${entry.conversation}`)
+  }
   for (const [id, packed] of old?.index.lines ?? []) {
     const entry = changed.get(id)
     if (entry === null) continue
     if (entry !== undefined) take(id, entry)
     else {
       const conversationLine = packed % PACK
-      contacts.push({ id, contact: own(Math.floor(packed / PACK)), conversation: conversationLine ? own(conversationLine) : undefined })
+      ids.push(id)
+      contacts.push(own(Math.floor(packed / PACK)))
+      conversations.push(conversationLine ? own(conversationLine) : undefined)
     }
+    if (ids.length % LINES_PER_TURN === 0) await turn()
   }
   for (const [id, entry] of changed) if (entry !== null && !old?.index.lines.has(id)) take(id, entry)
 
-  // The body: its lines, with where each starts (after the header, whose length is fixed).
-  const pieces: Buffer[] = []
-  const bodyStarts: number[] = []
-  let length = 0
-  const push = (piece: Buffer) => {
-    pieces.push(piece)
-    length += piece.length
+  // Sized first, then written into one buffer: the header (its length is fixed), then the body.
+  const bytesOf = (piece: Piece) => (typeof piece === 'string' ? Buffer.byteLength(piece) : piece.end - piece.start)
+  const headerLength = Buffer.byteLength(`${sealedHeader(crcChecksum(0))}\n`)
+  const talking: number[] = []
+  let length = headerLength + MIDDLE.length + 1 + FOOTER.length + 1
+  for (let i = 0; i < ids.length; i++) {
+    length += bytesOf(contacts[i]!) + 2
+    if (conversations[i] !== undefined) {
+      talking.push(i)
+      length += bytesOf(conversations[i]!) + 2
+    }
   }
-  const block = (lines: Buffer[]) => {
-    lines.forEach((piece, i) => {
-      bodyStarts.push(length)
-      push(piece)
-      push(i === lines.length - 1 ? LINE_END : COMMA_LINE_END)
-    })
+  // The last line of a block has no comma.
+  length -= (ids.length ? 1 : 0) + (talking.length ? 1 : 0)
+  const data = Buffer.allocUnsafe(length)
+  const starts = new Uint32Array(ids.length + talking.length + 4)
+  let at = headerLength
+  let line = 1
+  const put = (piece: Piece, last: boolean) => {
+    starts[line++] = at
+    at += typeof piece === 'string' ? data.write(piece, at) : old!.buffer.copy(data, at, piece.start, piece.end)
+    at += last ? data.write('\n', at) : data.write(',\n', at)
   }
-  block(contacts.map((c) => c.contact))
-  bodyStarts.push(length)
-  push(MIDDLE_LINE)
-  const talking = contacts.filter((c) => c.conversation)
-  block(talking.map((c) => c.conversation!))
-  bodyStarts.push(length)
-  push(FOOTER_LINE)
+  for (let i = 0; i < ids.length; i++) {
+    put(contacts[i]!, i === ids.length - 1)
+    if (i % LINES_PER_TURN === LINES_PER_TURN - 1) await turn()
+  }
+  starts[line++] = at
+  at += data.write(`${MIDDLE}\n`, at)
+  for (let j = 0; j < talking.length; j++) {
+    put(conversations[talking[j]!]!, j === talking.length - 1)
+    if (j % LINES_PER_TURN === LINES_PER_TURN - 1) await turn()
+  }
+  starts[line++] = at
+  at += data.write(`${FOOTER}\n`, at)
+  starts[line] = at
   let crc = 0
-  for (const piece of pieces) crc = crc32(piece, crc)
-  const header = Buffer.from(`${sealedHeader(crcChecksum(crc))}\n`)
-  const data = Buffer.concat([header, ...pieces], header.length + length)
+  for (let from = headerLength; from < at; from += BYTES_PER_TURN) {
+    crc = crc32(data.subarray(from, Math.min(at, from + BYTES_PER_TURN)), crc)
+    await turn()
+  }
+  data.write(`${sealedHeader(crcChecksum(crc))}\n`, 0)
 
-  const starts = Uint32Array.from([0, ...bodyStarts.map((at) => at + header.length), data.length])
   const lines = new Map<string, number>()
-  contacts.forEach((c, i) => lines.set(c.id, (i + 1) * PACK))
-  const firstConversation = contacts.length + 2
-  talking.forEach((c, i) => lines.set(c.id, lines.get(c.id)! + firstConversation + i))
+  ids.forEach((id, i) => lines.set(id, (i + 1) * PACK))
+  const firstConversation = ids.length + 2
+  talking.forEach((i, j) => lines.set(ids[i]!, lines.get(ids[i]!)! + firstConversation + j))
   const lids = new Map<string, string>()
   for (const [lid, id] of old?.index.lids ?? []) if (lines.has(id) && !changed.has(id)) lids.set(lid, id)
   for (const [id, entry] of changed) {
@@ -211,10 +240,5 @@ export function assembleShard(
     const lid = (JSON.parse(entry.contact) as { lid?: unknown }).lid
     if (typeof lid === 'string') lids.set(lid, id)
   }
-  return { data, index: { starts, lines, lids } }
+  return { data: data.subarray(0, at), index: { starts, lines, lids } }
 }
-
-const LINE_END = Buffer.from('\n')
-const COMMA_LINE_END = Buffer.from(',\n')
-const MIDDLE_LINE = Buffer.from(`${MIDDLE}\n`)
-const FOOTER_LINE = Buffer.from(`${FOOTER}\n`)

@@ -138,9 +138,9 @@ describe('assembling a contact file from the old one and the changes', () => {
     return { contact: JSON.stringify(made.contact), ...(i % 4 ? { conversation: JSON.stringify(made.conversation) } : {}) }
   }
 
-  it('writes the bytes serializeShard writes for the same contacts, and an index that reads them back', () => {
+  it('writes the bytes serializeShard writes for the same contacts, and an index that reads them back', async () => {
     const first: ShardEntries = new Map(Array.from({ length: 9 }, (_, i) => [id(i), entry(i, 1)]))
-    const made = assembleShard(undefined, first)
+    const made = await assembleShard(undefined, first)
     expect(made.data.toString('utf8')).toBe(serializeShard(first))
 
     // Changed in place, one removed, one new at the end: as serializeShard lays out the Map in that order.
@@ -151,7 +151,7 @@ describe('assembling a contact file from the old one and the changes', () => {
       [id(4), null],
       [id(20), added20],
     ])
-    const next = assembleShard({ buffer: made.data, index: made.index }, changes)
+    const next = await assembleShard({ buffer: made.data, index: made.index }, changes)
     const expected: ShardEntries = new Map(first)
     expected.set(id(2), changed2)
     expected.delete(id(4))
