@@ -21,7 +21,7 @@ import type { ChildMessage, ChildRequest, BotFigures } from './child.js'
 import { HELP, parseBenchOptions, UsageError, type BenchOptions } from './options.js'
 import { ROOT } from './paths.js'
 import { formatTable, formatTargets } from './report.js'
-import { removeSeeds, seedDir, seedKey } from './seed-cache.js'
+import { removeSeeds, seedDir, seedKey, useSeed } from './seed-cache.js'
 import { checkTargets, type SizeResult } from './targets.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
@@ -123,8 +123,9 @@ function together(figures: BotFigures[]): BotFigures {
 
 async function benchSize(size: number, options: BenchOptions, store: 'files' | 'postgres', db?: Database): Promise<SizeResult> {
   mkdirSync(options.cacheDir, { recursive: true })
-  removeSeeds(options.cacheDir, size, { keepCurrent: !options.freshSeed })
+  const inUse = removeSeeds(options.cacheDir, size, { keepCurrent: !options.freshSeed })
   const seed = seedDir(options.cacheDir, size)
+  if (inUse.includes(seed)) say(`${fmt(size)} contacts: --fresh-seed: another bench is reading the seed now, so it is kept`)
   let seedSeconds = 0
   if (!existsSync(seed)) {
     say(`${fmt(size)} contacts: making the pre-populated data dir (once per storage version; not measured)`)
@@ -149,6 +150,8 @@ async function benchSize(size: number, options: BenchOptions, store: 'files' | '
   const processes = store === 'postgres' ? options.numbers : 1
   const databaseName = `bench_${size}_${Date.now()}`
   let ours: BotFigures
+  // Another bench must not delete the seed while this one copies it.
+  const release = useSeed(seed)
   try {
     const storages: (StoreConfig | undefined)[] = []
     const url = db && (await db.create(databaseName))
@@ -177,6 +180,7 @@ async function benchSize(size: number, options: BenchOptions, store: 'files' | '
       }
       storages.push(storage)
     }
+    release()
     // The import's pages are written out now, not by a checkpoint inside the measured window.
     if (url) await db!.checkpoint()
     say(`${fmt(size)} contacts: our bot${url ? ` on PostgreSQL, ${processes} number${processes > 1 ? 's' : ''}` : ''}`)
@@ -199,6 +203,7 @@ async function benchSize(size: number, options: BenchOptions, store: 'files' | '
       }),
     )
   } finally {
+    release()
     rmSync(runDir, { recursive: true, force: true })
     await db?.drop(databaseName).catch(() => {})
   }

@@ -3,7 +3,7 @@
  * the storage's schema version and a hash of the generator.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SCHEMA_VERSION } from '../src/adapters/lowdb-store.js'
 import { ROOT } from './paths.js'
@@ -33,14 +33,62 @@ export function seedDir(cacheDir: string, size: number): string {
   return join(cacheDir, `seed-${seedKey()}-${size}`)
 }
 
-/** Removes seeds of the same size made for other storage versions (at 100k they are large), or all of that size. */
-export function removeSeeds(cacheDir: string, size: number, { keepCurrent }: { keepCurrent: boolean }): void {
-  if (!existsSync(cacheDir)) return
+/** Whether a process still runs (a seed it is making or reading is not to be touched). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+const USING = /\.using-(\d+)$/
+const PARTIAL = /\.partial-(\d+)$/
+
+/**
+ * Marks `seed` as being read by this process until the returned function is called: another
+ * bench (of this checkout, another commit, or with --fresh-seed) never deletes a seed in use.
+ */
+export function useSeed(seed: string): () => void {
+  const marker = `${seed}.using-${process.pid}`
+  writeFileSync(marker, '')
+  return () => rmSync(marker, { force: true })
+}
+
+/** Whether a live process reads `seed` now. */
+function inUse(cacheDir: string, seed: string): boolean {
+  return readdirSync(cacheDir).some((name) => {
+    const pid = USING.exec(name)?.[1]
+    return pid !== undefined && join(cacheDir, name.replace(USING, '')) === seed && alive(Number(pid))
+  })
+}
+
+/**
+ * Removes seeds of the same size made for other storage versions or generators (at a million
+ * contacts they take gigabytes), or all of that size. Never one another bench is reading, nor one
+ * a live process is still making; markers and half-made seeds of processes gone are removed.
+ */
+export function removeSeeds(cacheDir: string, size: number, { keepCurrent }: { keepCurrent: boolean }): string[] {
+  if (!existsSync(cacheDir)) return []
   const keep = keepCurrent ? seedDir(cacheDir, size) : undefined
+  const kept: string[] = []
   for (const name of readdirSync(cacheDir)) {
     const path = join(cacheDir, name)
-    // A .partial one was left by a generator that was killed.
-    const ofSize = name.endsWith(`-${size}`) || name.includes(`-${size}.partial-`)
-    if (name.startsWith('seed-') && ofSize && path !== keep) rmSync(path, { recursive: true, force: true })
+    const using = USING.exec(name)?.[1]
+    if (using !== undefined) {
+      if (!alive(Number(using))) rmSync(path, { force: true })
+      continue
+    }
+    if (!name.startsWith('seed-')) continue
+    const making = PARTIAL.exec(name)?.[1]
+    if (making !== undefined) {
+      if (name.includes(`-${size}.partial-`) && !alive(Number(making))) rmSync(path, { recursive: true, force: true })
+      continue
+    }
+    if (!name.endsWith(`-${size}`) || path === keep) continue
+    if (inUse(cacheDir, path)) kept.push(path)
+    else rmSync(path, { recursive: true, force: true })
   }
+  return kept
 }

@@ -20,7 +20,7 @@
  *
  * Run as a child process by bench/run.ts: `seed.ts <size> <dir>` (seed-cache.ts names the dir).
  */
-import { renameSync, rmSync } from 'node:fs'
+import { existsSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createMemoryStore } from '../src/adapters/memory-store.js'
@@ -134,8 +134,14 @@ const started = performance.now()
 try {
   await write(size, scratch, started)
   await readBack(size, scratch)
-  renameSync(scratch, dir)
-  process.stderr.write(`  seeded ${size} contacts in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+  if (existsSync(dir)) {
+    // Another bench made the same seed meanwhile: theirs is kept (it may be read already), ours dropped.
+    rmSync(scratch, { recursive: true, force: true })
+    process.stderr.write(`  another bench made this seed meanwhile: using theirs\n`)
+  } else {
+    renameSync(scratch, dir)
+    process.stderr.write(`  seeded ${size} contacts in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+  }
 } catch (error) {
   rmSync(scratch, { recursive: true, force: true })
   // The message says what is wrong (e.g. every problem in the owner's files); a stack would bury it.

@@ -162,6 +162,18 @@ describe('assembling a contact file from the old one and the changes', () => {
     expect('index' in read && read.index).toEqual(next.index)
   })
 
+  it('works in turns on a large file, giving the event loop back between them, to the same bytes', async () => {
+    const many: ShardEntries = new Map(
+      Array.from({ length: 10_000 }, (_, i) => [id(i), { contact: `{"id":"${id(i)}","n":${i}}`, conversation: `{"flowVersion":"f${i}"}` }]),
+    )
+    let turns = 0
+    const made = await assembleShard(undefined, many, async () => {
+      turns++
+    })
+    expect(made.data.toString('utf8')).toBe(serializeShard(many))
+    expect(turns).toBeGreaterThanOrEqual(4)
+  })
+
   it('indexes a file sealed with SHA-1 by an earlier version as it is, and one edited under that seal after checking every line', () => {
     const entries: ShardEntries = new Map([[id(1), entry(1, 1)]])
     const text = serializeShard(entries)
