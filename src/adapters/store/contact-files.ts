@@ -42,6 +42,7 @@ export class ContactFiles {
   private readonly dirty = new Set<number>()
   /** Entries read from the files, most recently used last (a Map keeps insertion order). */
   private readonly cache = new Map<string, StoredEntry>()
+  private closed = false
 
   private constructor(
     private readonly shards: Shard[],
@@ -85,6 +86,7 @@ export class ContactFiles {
   }
 
   get(contactId: string): StoredEntry | undefined {
+    if (this.closed) throw new Error('The consent store is closed')
     const shard = this.shardOf(contactId)
     const changed = shard.changed.get(contactId)
     if (changed !== undefined) return changed ?? undefined
@@ -182,8 +184,9 @@ export class ContactFiles {
     if (old !== undefined) await new Promise<void>((resolve, reject) => close(old, (error) => (error ? reject(error) : resolve())))
   }
 
-  /** Closes the files (after the last compaction). */
+  /** Closes the files (after the last compaction): a contact asked for after that is an error, not a stranger. */
   close(): void {
+    this.closed = true
     for (const shard of this.shards) {
       if (shard.fd !== undefined) closeSync(shard.fd)
       shard.fd = undefined

@@ -120,6 +120,13 @@ describe('contacts read from their files on demand', () => {
     files.close()
   })
 
+  it('says it is closed when a contact is asked for after close, rather than answering as if it did not know them', async () => {
+    const store = await openLowdbStore(tempDir(), { shards: 2 })
+    await store.commit(change(id(3), 1, 'sí'))
+    await store.close()
+    await expect(store.load(id(3))).rejects.toThrow('The consent store is closed')
+  })
+
   it('finds a contact by its `…@lid` after a restart, from the contact file alone', async () => {
     const dir = tempDir()
     const store = await openLowdbStore(dir, { shards: 2 })
