@@ -19,8 +19,7 @@
  * 5 s): the ack latency is the whole turn, replies included.
  */
 import { fork } from 'node:child_process'
-import { execFileSync } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, createServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -37,6 +36,7 @@ import { sendResponse } from '../test/fixtures/cloud-api/graph.js'
 import { BUSINESS, batch, incoming, text, type User } from '../test/fixtures/cloud-api/webhooks.js'
 import { signatureHeader } from '../test/support/cloud-webhook.js'
 import { percentiles } from './load.js'
+import { gitState, inMemory } from './machine.js'
 import { ROOT, SCRIPT } from './paths.js'
 
 const THIS_FILE = fileURLToPath(import.meta.url)
@@ -122,15 +122,6 @@ function parseOptions(argv: string[]): Options {
   if (options.contacts < options.concurrency)
     throw new UsageError(`--contacts ${options.contacts}: at least --concurrency (${options.concurrency}) contacts are needed`)
   return options
-}
-
-const TMPFS_MAGIC = 0x01021994
-const RAMFS_MAGIC = 0x858458f6
-
-/** Whether `dir` is in memory, where the store's writes and fsyncs cost nothing and the figures would flatter it. */
-function inMemory(dir: string): string | undefined {
-  const type = statfsSync(dir).type
-  return type === TMPFS_MAGIC ? 'tmpfs' : type === RAMFS_MAGIC ? 'ramfs' : undefined
 }
 
 /** A contact of the bench: a Mexican mobile (Spanish is read from it) and its business-scoped user id. */
@@ -476,18 +467,6 @@ function nextMessage(child: ReturnType<typeof fork>, log: string): Promise<Child
 const say = (line: string) => process.stderr.write(`${line}\n`)
 const fmt = (n: number | null, digits = 0) =>
   n === null ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-
-function gitState(): { commit?: string; dirty?: boolean } {
-  try {
-    const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-    return {
-      commit: git(['rev-parse', 'HEAD']).trim(),
-      dirty: git(['status', '--porcelain', '--', 'src', 'flows', 'locales']).trim() !== '',
-    }
-  } catch {
-    return {}
-  }
-}
 
 async function main(): Promise<void> {
   let options: Options

@@ -6,7 +6,7 @@
  * Every child runs in a scratch working directory: importing @builderbot/bot opens
  * core.class.log and queue.class.log in the working directory, and they must not land here.
  */
-import { execFileSync, fork } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
@@ -17,6 +17,7 @@ import { readConsentData, SCHEMA_VERSION } from '../src/adapters/lowdb-store.js'
 import type { StoreConfig } from '../src/app/config.js'
 import { openImportTarget } from '../src/main/store.js'
 import { buildBot } from './bot-process.js'
+import { filesystemOf, gitState } from './machine.js'
 import type { ChildMessage, ChildRequest, BotFigures } from './child.js'
 import { HELP, parseBenchOptions, UsageError, type BenchOptions } from './options.js'
 import { ROOT } from './paths.js'
@@ -215,30 +216,7 @@ async function benchSize(size: number, options: BenchOptions, store: 'files' | '
   return { size, store, processes, ours, ...(builderbot ? { builderbot } : {}), seedSeconds }
 }
 
-/** The filesystem a folder is on, as the kernel names it (`ext2/ext3`, `xfs`, `tmpfs`…); `unknown` off Linux. */
-function filesystemOf(dir: string): string {
-  try {
-    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-  } catch {
-    return 'unknown'
-  }
-}
-
 const startedStamp = () => new Date().toISOString().replaceAll(/[:.]/g, '-')
-
-function gitState(): { commit?: string; dirty?: boolean } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const status = execFileSync('git', ['status', '--porcelain', '--', 'src', 'flows', 'locales'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-    return { commit, dirty: status.trim() !== '' }
-  } catch {
-    return {} // not a git checkout: the figures stand without it
-  }
-}
 
 async function main(): Promise<void> {
   let options: BenchOptions

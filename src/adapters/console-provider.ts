@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { createInterface, type Interface } from 'node:readline'
 import { ProviderClass, utils } from '@builderbot/bot'
+import { corkForTick } from './tick-writes.js'
 
 export interface ConsoleProviderOptions {
   /** Usually `process.stdin`. */
@@ -186,7 +187,7 @@ export class ConsoleProvider extends ProviderClass {
       }
       try {
         // Many contacts' replies in one tick go out in one write (a system call each would cost more than the reply).
-        if (this.opts.json) this.corkForTick()
+        if (this.opts.json) corkForTick(output)
         output.write(chunk, (err?: Error | null) => {
           if (err) return fail(err)
           // Put the prompt back under the reply, keeping whatever the person had typed.
@@ -196,20 +197,6 @@ export class ConsoleProvider extends ProviderClass {
       } catch (err) {
         fail(err)
       }
-    })
-  }
-
-  private corked = false
-
-  private corkForTick(): void {
-    if (this.corked) return
-    const output = this.opts.output as NodeJS.WritableStream & { cork?(): void; uncork?(): void }
-    if (!output.cork || !output.uncork) return
-    this.corked = true
-    output.cork()
-    setImmediate(() => {
-      this.corked = false
-      output.uncork!()
     })
   }
 

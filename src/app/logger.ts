@@ -46,29 +46,6 @@ export function maskPersonalData(text: string): string {
   return text.replace(LONG_NUMBER, '[number]').replace(EMAIL, '[email]')
 }
 
-/**
- * Writes to `stream` a tick at a time: the lines of a busy tick (a log line per message, a reply
- * per line of the terminal's JSON pipe) go out in one write, one system call, instead of one
- * each. Anything still held is written when the process exits.
- */
-export function writtenPerTick(stream: NodeJS.WritableStream & { cork(): void; uncork(): void }): (text: string) => void {
-  let corked = false
-  const uncork = () => {
-    if (!corked) return
-    corked = false
-    stream.uncork()
-  }
-  process.once('exit', uncork)
-  return (text) => {
-    if (!corked) {
-      corked = true
-      stream.cork()
-      setImmediate(uncork)
-    }
-    stream.write(text)
-  }
-}
-
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const log =
     (at: LogLevel) =>

@@ -11,7 +11,8 @@ import { OwnerFileError } from '../adapters/owner-file.js'
 import { loadBusinessFiles, startBot, type BotOptions, type RunningBot } from './bot.js'
 import { whatsappOutreach } from './whatsapp-outreach.js'
 import { ConfigError, loadDotEnv, parseConfig, USAGE, type Config, type StoreConfig } from '../app/config.js'
-import { createLogger, type Logger, useLogKey, writtenPerTick } from '../app/logger.js'
+import { createLogger, type Logger, useLogKey } from '../app/logger.js'
+import { corkForTick } from '../adapters/tick-writes.js'
 import { loadLogKey } from './log-key.js'
 import { describeStore, FILES, signingKeyFingerprint, storeProblem } from './store.js'
 
@@ -27,7 +28,11 @@ async function main(): Promise<void> {
     return
   }
   storage = config.store
-  const logger = createLogger(config.logLevel, writtenPerTick(process.stderr))
+  // A tick's lines leave in one write (a line per message would cost a system call each).
+  const logger = createLogger(config.logLevel, (line) => {
+    corkForTick(process.stderr)
+    process.stderr.write(line)
+  })
   // The owner's files first: a mistake stops here, before anything connects or is written.
   const files = await loadBusinessFiles(config.flowsDir, config.localesDir, config.defaultLanguage, projectDir)
 
