@@ -36,8 +36,8 @@ import {
 } from './layout.js'
 import { type Checkpoint, readCheckpoints, readSigningKey, sealProblem } from './seals.js'
 import type { RecoveredShard } from './contact-files.js'
-import { emptyIndex, indexShard } from './shard-index.js'
-import { parseShard, shardFileName, shardOf, type ShardEntries } from './shards.js'
+import { emptyIndex, indexShard, shardEntries } from './shard-index.js'
+import { shardFileName, shardOf, type ShardEntries } from './shards.js'
 
 export interface RecoverOptions {
   /** 'tail': the last record only (the bot never loads the ledger whole); 'all': every record (a reader). */
@@ -165,8 +165,8 @@ export function* recover(dataDir: string, options: RecoverOptions): Generator<vo
           'entries' in read ? { index: emptyIndex(), changed: new Map(read.entries) } : { index: read.index, changed: new Map() },
         )
       } else {
-        const text = readIfThere(file, 'utf8')
-        shards.push(text === undefined ? new Map() : parseShard(text, file, index, manifest.shards))
+        const buffer = readIfThere(file)
+        shards.push(buffer === undefined ? new Map() : shardEntries(buffer, file, index, manifest.shards))
       }
       yield
     }

@@ -47,14 +47,27 @@ const LID_END = '@lid"'
  * first (DatabaseFileError names the line).
  */
 export function indexShard(buffer: Buffer, file: string, index: number, shards: number): { index: ShardIndex } | { entries: ShardEntries } {
+  const checked = check(buffer, file, index, shards)
+  return checked && !checked.ownLayout ? { entries: checked.entries } : { index: locate(buffer, file) }
+}
+
+/** Every contact of a contact file, as a reader wants them (checked as `indexShard` checks them). */
+export function shardEntries(buffer: Buffer, file: string, index: number, shards: number): ShardEntries {
+  const checked = check(buffer, file, index, shards)
+  if (checked) return checked.entries
+  const located = locate(buffer, file)
+  const read: ReadAt = (position, length) => buffer.subarray(position, position + length)
+  const entries: ShardEntries = new Map()
+  for (const [id, packed] of located.lines) entries.set(id, readEntry(read, located, packed, file))
+  return entries
+}
+
+/** Nothing when the file matches its seal (as the bot wrote it); else every line checked. */
+function check(buffer: Buffer, file: string, index: number, shards: number): ReturnType<typeof readShard> | undefined {
   const headerEnd = buffer.indexOf(NEWLINE)
   const sealed = headerEnd < 0 ? null : SEALED_HEADER.exec(buffer.toString('latin1', 0, headerEnd))
-  const intact = sealed !== null && checksumMatches(sealed[1]!, buffer.subarray(headerEnd + 1))
-  if (!intact) {
-    const { entries, ownLayout } = readShard(buffer.toString('utf8'), file, index, shards)
-    if (!ownLayout) return { entries }
-  }
-  return { index: locate(buffer, file) }
+  if (sealed !== null && checksumMatches(sealed[1]!, buffer.subarray(headerEnd + 1))) return undefined
+  return readShard(buffer.toString('utf8'), file, index, shards)
 }
 
 /** The lines of a file in the bot's layout, already checked (by its checksum or line by line). */

@@ -98,14 +98,11 @@ export function conversationProblem(value: unknown): string | undefined {
 }
 
 /**
- * Reads one shard file. The layout the bot writes is read line by line (each line's text is
- * kept as is); a file an owner re-formatted is still read, by parsing it whole.
+ * Reads one contact file, checking every line: the layout the bot writes line by line (each
+ * line's text kept as is, a problem named by its line), a file an owner re-formatted by parsing
+ * it whole. Says whether the file is in the bot's layout. (A file that matches its seal needs no
+ * check: shard-index.ts reads it by its lines' offsets.)
  */
-export function parseShard(text: string, file: string, index: number, shards: number): ShardEntries {
-  return readShard(text, file, index, shards).entries
-}
-
-/** `parseShard`, also telling whether the file is in the layout the bot writes (one contact a line). */
 export function readShard(text: string, file: string, index: number, shards: number): { entries: ShardEntries; ownLayout: boolean } {
   const entries = parseOwnLayout(text, file, index, shards)
   if (entries) return { entries, ownLayout: true }
@@ -139,9 +136,6 @@ const ENTRY = /^"(?:[^"\\]|\\.)*":/
 
 /** The layout `serializeShard` writes; undefined when the file is laid out otherwise. */
 function parseOwnLayout(text: string, file: string, index: number, shards: number): ShardEntries | undefined {
-  const headerEnd = text.indexOf('\n')
-  const sealed = SEALED_HEADER.exec(text.slice(0, headerEnd))
-  if (sealed && checksumMatches(sealed[1]!, text.slice(headerEnd + 1))) return readSealed(text.slice(headerEnd + 1))
   const lines = text.split('\n')
   if (lines.at(-1) === '') lines.pop()
   const middle = lines.indexOf(MIDDLE)
@@ -181,26 +175,6 @@ function parseOwnLayout(text: string, file: string, index: number, shards: numbe
     entry!.conversation = json
   })
   return conversationsRead ? parsed : undefined
-}
-
-/** A file that matches its checksum: the bot wrote and checked every line of it. */
-function readSealed(body: string): ShardEntries {
-  const parsed: ShardEntries = new Map()
-  const lines = body.split('\n')
-  let i = 0
-  const take = (line: string, last: boolean): [string, string] => {
-    const key = ENTRY.exec(line)![0]
-    return [JSON.parse(key.slice(0, -1)) as string, last ? line.slice(key.length) : line.slice(key.length, -1)]
-  }
-  for (; lines[i] !== MIDDLE; i++) {
-    const [id, json] = take(lines[i]!, lines[i + 1] === MIDDLE)
-    parsed.set(id, { contact: json })
-  }
-  for (i++; lines[i] !== FOOTER; i++) {
-    const [id, json] = take(lines[i]!, lines[i + 1] === FOOTER)
-    parsed.get(id)!.conversation = json
-  }
-  return parsed
 }
 
 function placementProblem(id: string, index: number, shards: number): string | undefined {
