@@ -13,7 +13,6 @@
  */
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ContactListError, readContactList } from '../../adapters/contact-list.js'
 import { listCountry, readDoNotContact } from '../campaign-lists.js'
@@ -30,7 +29,7 @@ import { loadBusinessFiles } from '../bot.js'
 import { openCampaignStore } from '../campaign-store.js'
 import { describeStore, FILES, heldBy, openStore, storeProblem } from '../store.js'
 import { figuresLines, progressLine, summaryLines } from './campaign-view.js'
-import { STORE_FLAGS, storeArgs } from './owner-options.js'
+import { parseCommandArgs, STORE_FLAGS, startArgs } from './owner-options.js'
 
 const USAGE = `Usage: npm run campaign -- --contacts FILE [--dry-run] [--known] [--faster] [--detach]
        npm run campaign -- --resume [ID] | --pause [ID] | --status
@@ -64,40 +63,29 @@ let storage: StoreConfig = FILES
 async function main(): Promise<number> {
   const projectDir = process.cwd()
   loadDotEnv(projectDir)
-  let values: Record<string, string | boolean | undefined>
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...STORE_FLAGS,
-        contacts: { type: 'string' },
-        'do-not-contact': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        known: { type: 'boolean' },
-        faster: { type: 'boolean' },
-        detach: { type: 'boolean' },
-        resume: { type: 'boolean' },
-        pause: { type: 'boolean' },
-        status: { type: 'boolean' },
-        'flows-dir': { type: 'string' },
-        'locales-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }))
-  } catch (error) {
-    throw new ConfigError((error as Error).message)
-  }
+  const { values, positionals } = parseCommandArgs(
+    process.argv.slice(2),
+    {
+      ...STORE_FLAGS,
+      contacts: { type: 'string' },
+      'do-not-contact': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      known: { type: 'boolean' },
+      faster: { type: 'boolean' },
+      detach: { type: 'boolean' },
+      resume: { type: 'boolean' },
+      pause: { type: 'boolean' },
+      status: { type: 'boolean' },
+      'flows-dir': { type: 'string' },
+      'locales-dir': { type: 'string' },
+    },
+    true,
+  )
   if (values.help) {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
-  const flags = (['flows-dir', 'locales-dir'] as const).flatMap((f) =>
-    typeof values[f] === 'string' ? [`--${f}`, values[f] as string] : [],
-  )
-  const config = parseConfig([...storeArgs(values), ...flags], process.env, projectDir)
+  const config = parseConfig(startArgs(values, ['data-dir', 'number', 'flows-dir', 'locales-dir']), process.env, projectDir)
   if (config === 'help') return 0
   storage = config.store
   const id = positionals[0]

@@ -7,7 +7,6 @@
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { ConfigError, loadDotEnv, parseConfig, type StoreConfig } from '../../app/config.js'
 import {
   contactRows,
@@ -26,7 +25,7 @@ import type { CampaignProgress } from '../../domain/campaign.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 import { campaignFigures } from '../campaign-figures.js'
 import { describeStore, openReader, storeProblem, storesToRead } from '../store.js'
-import { ALL_NUMBERS_FLAG, STORE_FLAGS, storeArgs } from './owner-options.js'
+import { ALL_NUMBERS_FLAG, parseCommandArgs, STORE_FLAGS, startArgs } from './owner-options.js'
 
 const USAGE = `Usage: npm run export -- [options]
 
@@ -86,27 +85,16 @@ interface ExportRequest {
 }
 
 export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ExportRequest | 'help' {
-  let values: Record<string, string | boolean | undefined>
-  try {
-    ;({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        format: { type: 'string' },
-        what: { type: 'string' },
-        since: { type: 'string' },
-        out: { type: 'string' },
-        tz: { type: 'string' },
-        'flows-dir': { type: 'string' },
-        ...STORE_FLAGS,
-        ...ALL_NUMBERS_FLAG,
-        help: { type: 'boolean', short: 'h' },
-      },
-    }))
-  } catch (error) {
-    throw new ConfigError((error as Error).message)
-  }
+  const { values } = parseCommandArgs(argv, {
+    format: { type: 'string' },
+    what: { type: 'string' },
+    since: { type: 'string' },
+    out: { type: 'string' },
+    tz: { type: 'string' },
+    'flows-dir': { type: 'string' },
+    ...STORE_FLAGS,
+    ...ALL_NUMBERS_FLAG,
+  })
   if (values.help) return 'help'
   const format = (values.format as string | undefined) ?? 'csv'
   if (format !== 'csv' && format !== 'xlsx' && format !== 'json')
@@ -129,8 +117,7 @@ export function parseExportOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: 
   const allNumbers = values['all-numbers'] === true
   if (out === '-' && allNumbers) throw new ConfigError('--out - writes one number to the screen: give it with --number, not --all-numbers')
   // The store is found exactly as the bot finds it (flag, DATA_DIR and DATABASE_URL in the environment or .env, default).
-  const flowsDir = typeof values['flows-dir'] === 'string' ? ['--flows-dir', values['flows-dir']] : []
-  const config = parseConfig([...storeArgs(values), ...flowsDir], env, cwd)
+  const config = parseConfig(startArgs(values, ['data-dir', 'number', 'flows-dir']), env, cwd)
   if (config === 'help') return 'help'
   return {
     format,

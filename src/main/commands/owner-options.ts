@@ -28,19 +28,35 @@ export function parseToolOptions(
   shared: readonly SharedFlag[],
   own: readonly string[] = [],
 ): ToolOptions | 'help' {
-  const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = { help: { type: 'boolean', short: 'h' } }
-  for (const flag of [...shared, ...own]) options[flag] = { type: 'string' }
-  let values: Record<string, string | boolean | undefined>
+  const { values } = parseCommandArgs(argv, Object.fromEntries([...shared, ...own].map((flag) => [flag, { type: 'string' }])))
+  if (values.help) return 'help'
+  const config = parseConfig(startArgs(values, shared), env, cwd)
+  if (config === 'help') return 'help'
+  return { config, own: Object.fromEntries(own.map((flag) => [flag, values[flag] as string | undefined])) }
+}
+
+type Flags = Record<string, { type: 'string' } | { type: 'boolean'; short?: string }>
+
+/**
+ * A command's flags (and `--help`) and, with `positionals`, its words, parsed strictly: a typo is
+ * a usage error (ConfigError), never ignored.
+ */
+export function parseCommandArgs(
+  argv: string[],
+  flags: Flags,
+  positionals = false,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    ;({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }))
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...flags, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: positionals,
+    })
+    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }
   } catch (error) {
     throw new ConfigError((error as Error).message)
   }
-  if (values.help) return 'help'
-  const forwarded = shared.flatMap((flag) => (typeof values[flag] === 'string' ? [`--${flag}`, values[flag] as string] : []))
-  const config = parseConfig(forwarded, env, cwd)
-  if (config === 'help') return 'help'
-  return { config, own: Object.fromEntries(own.map((flag) => [flag, values[flag] as string | undefined])) }
 }
 
 /** The flags that pick the store a command reads, for its parseArgs. */
@@ -52,8 +68,9 @@ export const ALL_NUMBERS_FLAG = { 'all-numbers': { type: 'boolean' } } as const
  * The store's flags among a command's `values`, as start flags for parseConfig: the store is then
  * found exactly as the bot finds it (flag, the environment or `.env`, default).
  */
-export function storeArgs(values: Record<string, string | boolean | undefined>): string[] {
-  return (['data-dir', 'number'] as const).flatMap((flag) =>
-    typeof values[flag] === 'string' ? [`--${flag}`, values[flag] as string] : [],
-  )
+export const storeArgs = (values: Record<string, string | boolean | undefined>): string[] => startArgs(values, ['data-dir', 'number'])
+
+/** `flags` (start flags) among a command's `values`, as written, to hand to parseConfig. */
+export function startArgs(values: Record<string, string | boolean | undefined>, flags: readonly string[]): string[] {
+  return flags.flatMap((flag) => (typeof values[flag] === 'string' ? [`--${flag}`, values[flag] as string] : []))
 }

@@ -2,7 +2,6 @@
  * `npm run receipt -- <receipt id>`: the full consent receipt (Kantara v1.1 JSON) of one ledger
  * record, e.g. the id a contact was given in the chat. Reads the data folder, never writes it.
  */
-import { parseArgs } from 'node:util'
 import { loadBusinessFiles } from '../bot.js'
 import { ConfigError, loadDotEnv, parseConfig, type StoreConfig } from '../../app/config.js'
 import { consentReceipt, findEntry, type PurposeDescriber, type ReceiptSources } from '../../app/receipt.js'
@@ -12,7 +11,7 @@ import type { Policy } from '../../domain/policy.js'
 import type { ConsentData } from '../../ports/consent-store.js'
 import type { LedgerEntry } from '../../domain/ledger.js'
 import { describeStore, openReader, storeProblem, storesToRead } from '../store.js'
-import { ALL_NUMBERS_FLAG, STORE_FLAGS, storeArgs } from './owner-options.js'
+import { ALL_NUMBERS_FLAG, parseCommandArgs, STORE_FLAGS, storeArgs } from './owner-options.js'
 
 const USAGE = `Usage: npm run receipt -- <receipt id> [--format kantara|dpv] [--data-dir DIR | --number NAME | --all-numbers]
 
@@ -32,18 +31,11 @@ Exit status: 0 when found, 1 when there is no such record or the data cannot be 
 async function main(): Promise<number> {
   const projectDir = process.cwd()
   loadDotEnv(projectDir)
-  let values: Record<string, string | boolean | undefined>
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      strict: true,
-      options: { ...STORE_FLAGS, ...ALL_NUMBERS_FLAG, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }))
-  } catch (error) {
-    throw new ConfigError((error as Error).message)
-  }
+  const { values, positionals } = parseCommandArgs(
+    process.argv.slice(2),
+    { ...STORE_FLAGS, ...ALL_NUMBERS_FLAG, format: { type: 'string' } },
+    true,
+  )
   if (values.help) {
     process.stdout.write(`${USAGE}\n`)
     return 0

@@ -9,7 +9,6 @@
  * engine, sending nothing to anyone. `list` only reads, and runs beside the bot.
  */
 import { existsSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { OwnerFileError } from '../../adapters/owner-file.js'
 import { ConfigError, loadDotEnv, parseConfig, type Config, type StoreConfig } from '../../app/config.js'
@@ -20,7 +19,7 @@ import { localTime, timeAgo } from '../../app/web/staff-section.js'
 import { pageTexts } from '../../app/page-texts.js'
 import { loadBusinessFiles } from '../bot.js'
 import { describeStore, FILES, heldBy, openReader, openStore, storeProblem, storesToRead } from '../store.js'
-import { STORE_FLAGS, storeArgs } from './owner-options.js'
+import { parseCommandArgs, STORE_FLAGS, startArgs } from './owner-options.js'
 
 const USAGE = `Usage: npm run staff -- list | pause <number> | resume <number> [options]
 
@@ -74,31 +73,20 @@ function contactIdsOf(typed: string): string[] {
 async function main(): Promise<number> {
   const projectDir = process.cwd()
   loadDotEnv(projectDir)
-  let values: Record<string, string | boolean | undefined>
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...STORE_FLAGS,
-        'flows-dir': { type: 'string' },
-        'locales-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }))
-  } catch (error) {
-    throw new ConfigError((error as Error).message)
-  }
+  const { values, positionals } = parseCommandArgs(
+    process.argv.slice(2),
+    {
+      ...STORE_FLAGS,
+      'flows-dir': { type: 'string' },
+      'locales-dir': { type: 'string' },
+    },
+    true,
+  )
   if (values.help) {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
-  const flags = (['flows-dir', 'locales-dir'] as const).flatMap((f) =>
-    typeof values[f] === 'string' ? [`--${f}`, values[f] as string] : [],
-  )
-  const config = parseConfig([...storeArgs(values), ...flags], process.env, projectDir)
+  const config = parseConfig(startArgs(values, ['data-dir', 'number', 'flows-dir', 'locales-dir']), process.env, projectDir)
   if (config === 'help') return 0
   storage = config.store
   const [command, ...rest] = positionals

@@ -9,11 +9,12 @@
  * record by record, and its chain verified, before the one-line summary is printed.
  */
 import { resolve } from 'node:path'
-import { isDeepStrictEqual, parseArgs } from 'node:util'
+import { isDeepStrictEqual } from 'node:util'
 import { existsSync } from 'node:fs'
 import { MANIFEST_FILE } from '../../adapters/lowdb-store.js'
 import { lockDataDir } from '../../adapters/store/lock.js'
 import { ConfigError, loadDotEnv, parseConfig, type StoreConfig } from '../../app/config.js'
+import { parseCommandArgs } from './owner-options.js'
 import type { Campaign } from '../../domain/campaign.js'
 import type { CampaignStore, SuppressionList } from '../../ports/campaign-store.js'
 import type { ConsentData } from '../../ports/consent-store.js'
@@ -90,17 +91,7 @@ function placeOf(text: string, flag: string, env: NodeJS.ProcessEnv, cwd: string
 }
 
 export function parseCopyOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: string): { from: Place; to: Place } | 'help' {
-  let values: Record<string, string | boolean | undefined>
-  try {
-    ;({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { from: { type: 'string' }, to: { type: 'string' }, number: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }))
-  } catch (error) {
-    throw new ConfigError((error as Error).message)
-  }
+  const { values } = parseCommandArgs(argv, { from: { type: 'string' }, to: { type: 'string' }, number: { type: 'string' } })
   if (values.help) return 'help'
   if (typeof values.from !== 'string' || typeof values.to !== 'string') throw new ConfigError('give both --from and --to')
   const number = values.number as string | undefined
