@@ -11,6 +11,7 @@
 import type { CampaignProgress } from '../domain/campaign.js'
 import type { ConsentState } from '../domain/consent.js'
 import type { ConsentData } from '../ports/consent-store.js'
+import { wallParts } from '../domain/time-zone.js'
 
 export interface LedgerRow {
   seq: number
@@ -162,27 +163,11 @@ export function machineTimeZone(): string {
 
 export { isTimeZone } from '../domain/time-zone.js'
 
-const wallFormats = new Map<string, Intl.DateTimeFormat>()
-
 /** A moment's wall-clock time in a zone, as `2026-11-20 04:00:00`. */
 export function wallClock(at: string | Date, zone: string): string {
-  let format = wallFormats.get(zone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-    wallFormats.set(zone, format)
-  }
-  const part: Record<string, string> = {}
-  for (const { type, value } of format.formatToParts(new Date(at))) part[type] = value
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`
+  const { year, month, day, hour, minute, second } = wallParts(zone, new Date(at).getTime())
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)} ${two(hour)}:${two(minute)}:${two(second)}`
 }
 
 /** A stored moment (ISO 8601, UTC) as two cells: in UTC and in the local zone. */

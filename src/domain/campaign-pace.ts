@@ -7,7 +7,7 @@
  *
  * Pure: every instant is passed in, randomness too.
  */
-import { isTimeZone } from './time-zone.js'
+import { isTimeZone, wallParts } from './time-zone.js'
 import { getCountry } from 'countries-and-timezones'
 import type { CampaignHours, CampaignPace } from './campaign.js'
 import { countryOf } from './language.js'
@@ -265,26 +265,9 @@ function offset(zone: string, t: number): number {
   return wallClock(zone, t) - t
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>()
-
 /** The wall clock in `zone` at `t`, as milliseconds of a UTC date that reads the same. */
 function wallClock(zone: string, t: number): number {
-  let format = formats.get(zone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-    formats.set(zone, format)
-  }
-  const part: Record<string, number> = {}
-  for (const p of format.formatToParts(t)) if (p.type !== 'literal') part[p.type] = Number(p.value)
+  const part = wallParts(zone, t)
   const ms = ((t % 1000) + 1000) % 1000
-  return Date.UTC(part.year!, part.month! - 1, part.day!, part.hour!, part.minute!, part.second!) + ms
+  return Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second) + ms
 }

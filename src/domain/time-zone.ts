@@ -9,3 +9,36 @@ export function isTimeZone(zone: string): boolean {
     return false
   }
 }
+
+/** A moment's date and time as a wall clock in `zone` shows it (hours 0–23). */
+export interface WallParts {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+
+/** What a wall clock in `zone` shows at `t` (ms since the epoch). */
+export function wallParts(zone: string, t: number): WallParts {
+  let format = formats.get(zone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    formats.set(zone, format)
+  }
+  const part: Record<string, number> = {}
+  for (const p of format.formatToParts(t)) if (p.type !== 'literal') part[p.type] = Number(p.value)
+  return part as unknown as WallParts
+}
